@@ -1,0 +1,7 @@
+"""Top-level commands built on :mod:`eport.services`: ``eport demo`` and ``eport sandbox``."""
+
+from __future__ import annotations
+
+import click
+
+commands: list[click.Command] = []

@@ -1,0 +1,354 @@
+"""The one exception hierarchy of eport.
+
+Every error that eport raises on purpose derives from :class:`EportError`. Data lives in attributes, not only in
+the message, so callers can branch on it. PINs and private keys never appear in messages, attributes or reprs.
+
+::
+
+    EportError
+    ├── ConfigurationError            (also ValueError: bad arguments from the caller)
+    ├── CardError
+    │   ├── PcscUnavailableError      pcscd not running / smart card service stopped (智能卡服务未启动)
+    │   ├── ReaderError
+    │   │   ├── NoReaderError         no reader connected (未检测到读卡器)
+    │   │   └── ReaderNotFoundError   the named reader does not exist
+    │   ├── NoCardError               no card in the reader (未插卡)
+    │   ├── CardRemovedError          card removed during an operation
+    │   ├── CardResetError            card was reset or unpowered by another application
+    │   ├── CardTimeoutError          waiting for a card or an answer timed out
+    │   ├── ApduError(sw, data)       a status word other than 9000
+    │   │   ├── PinError(tries_left)  wrong PIN (口令错误)
+    │   │   ├── PinLockedError        6983: PIN blocked (卡已锁定)
+    │   │   ├── SecurityStatusNotSatisfied   6982
+    │   │   ├── FileNotFound          6A82
+    │   │   ├── WrongLengthError      6700 / 6Cxx
+    │   │   └── NotSupportedError     6D00 / 6E00 / 6A81
+    │   ├── PinPolicyError            refused before sending: last try, bad format (also ValueError)
+    │   ├── BadResponseError          malformed response data
+    │   └── LocalServiceError(code)   the E-Port client's local signing service answered an error
+    ├── PkiError
+    │   ├── CertificateError(reason)  unparsable or unusable certificate
+    │   ├── ChainError(reason, certificate)   path building or validation failed
+    │   ├── RevocationError           revoked, or status unknown in hard-fail mode
+    │   ├── InvalidSignature          a signature does not verify
+    │   ├── UnsupportedAlgorithm      algorithm or dialect not supported
+    │   ├── TrustStoreError           the trust store refused or failed an operation
+    │   └── TokenError                PKCS#11 token problems
+    ├── EdiError
+    │   ├── DecodeError(path, line, column)   bytes are not a well-formed, known message
+    │   ├── EncodeError(path)                 a model cannot be written
+    │   ├── ValidationError(problems)         strict checks failed; carries every problem
+    │   ├── UnknownMessageError               root element not recognised
+    │   └── CodeTableError                    unknown code table or code
+    └── ServiceError
+        ├── TransportError
+        │   ├── ServiceTimeout
+        │   └── ConnectError
+        ├── ProtocolError             malformed reply from a service or gateway
+        ├── DuplicateError(code)      already submitted (locally refused or customs -301010 …)
+        ├── RejectedError(code, receipt)   customs rejected the message
+        └── JournalError              the local submission journal failed
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class EportError(Exception):
+    """Root of every error eport raises on purpose."""
+
+
+class ConfigurationError(EportError, ValueError):
+    """A caller passed arguments that cannot work (bad option, unknown name, inconsistent settings)."""
+
+
+# --------------------------------------------------------------------------------------------------- card
+class CardError(EportError):
+    """Problems with readers, cards, APDUs and the E-Port card backends."""
+
+
+class PcscUnavailableError(CardError):
+    """The PC/SC service (pcscd, Windows 智能卡服务 SCardSvr) is not reachable."""
+
+
+class ReaderError(CardError):
+    """Problems with a card reader."""
+
+
+class NoReaderError(ReaderError):
+    """No card reader is connected (未检测到读卡器)."""
+
+
+class ReaderNotFoundError(ReaderError):
+    """The requested reader is not among the connected readers."""
+
+
+class NoCardError(CardError):
+    """No card is present in the reader (未插卡 / 卡未插好)."""
+
+
+class CardRemovedError(CardError):
+    """The card was removed during an operation."""
+
+
+class CardResetError(CardError):
+    """The card was reset or unpowered by another application; a verified PIN is lost."""
+
+
+class CardTimeoutError(CardError):
+    """Waiting for a card, a reader or an answer timed out."""
+
+
+class ApduError(CardError):
+    """A command APDU ended with a status word other than 9000.
+
+    Attributes:
+        sw: the status word as an int, e.g. ``0x6A82``.
+        data: response data returned with the status word (may be empty).
+    """
+
+    def __init__(self, sw: int, data: bytes = b"", message: str | None = None) -> None:
+        self.sw = sw
+        self.data = data
+        super().__init__(message or f"APDU failed with status word {sw:04X}")
+
+
+class PinError(ApduError):
+    """The PIN was wrong (口令错误). ``tries_left`` tells how many tries remain, ``None`` if unknown."""
+
+    def __init__(self, sw: int, tries_left: int | None, message: str | None = None) -> None:
+        self.tries_left = tries_left
+        left = "unknown" if tries_left is None else str(tries_left)
+        super().__init__(sw, b"", message or f"wrong PIN (口令错误), tries left: {left}")
+
+
+class PinLockedError(ApduError):
+    """The PIN is blocked after too many wrong tries (卡已锁定); the card issuer must unblock it."""
+
+    def __init__(self, sw: int = 0x6983, message: str | None = None) -> None:
+        super().__init__(sw, b"", message or "PIN blocked (卡已锁定): contact the card issuer to unblock it")
+
+
+class SecurityStatusNotSatisfied(ApduError):  # noqa: N818 - the ISO 7816 name
+    """Status word 6982: the command needs a verified PIN or another security condition."""
+
+
+class FileNotFound(ApduError):  # noqa: N818 - the ISO 7816 name
+    """Status word 6A82: file or application not found."""
+
+
+class WrongLengthError(ApduError):
+    """Status word 6700 or 6Cxx: the length field was wrong."""
+
+
+class NotSupportedError(ApduError):
+    """Instruction, class or function not supported by the card (6D00, 6E00, 6A81)."""
+
+
+class PinPolicyError(CardError, ValueError):
+    """eport refused to send a PIN command: last try left without explicit consent, or a malformed PIN."""
+
+
+class BadResponseError(CardError):
+    """The card or the signing service returned data that cannot be parsed."""
+
+
+class LocalServiceError(CardError):
+    """The E-Port client's local signing service (ws://127.0.0.1:61232) answered with an error.
+
+    Attributes:
+        code: the service's error code, if any.
+    """
+
+    def __init__(self, message: str, code: str | int | None = None) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+# --------------------------------------------------------------------------------------------------- pki
+class PkiError(EportError):
+    """Problems with certificates, keys, trust and signatures."""
+
+
+class CertificateError(PkiError):
+    """A certificate cannot be parsed or used. ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+class ChainError(PkiError):
+    """A certificate path could not be built or validated.
+
+    Attributes:
+        reason: which link failed and why.
+        certificate: subject (or certificate number) of the certificate where validation failed, if known.
+    """
+
+    def __init__(self, reason: str, certificate: str | None = None) -> None:
+        self.reason = reason
+        self.certificate = certificate
+        super().__init__(reason if certificate is None else f"{certificate}: {reason}")
+
+
+class RevocationError(PkiError):
+    """The certificate is revoked, or its status is unknown where a known status is required."""
+
+
+class InvalidSignature(PkiError):  # noqa: N818 - same name as cryptography's
+    """A signature does not verify."""
+
+
+class UnsupportedAlgorithm(PkiError):  # noqa: N818 - same name as cryptography's
+    """The algorithm, curve or signature dialect is not supported."""
+
+
+class TrustStoreError(PkiError):
+    """The trust store refused or failed an operation (for example a non-CA certificate)."""
+
+
+class TokenError(PkiError):
+    """A PKCS#11 token, slot or key problem."""
+
+
+# --------------------------------------------------------------------------------------------------- edi
+class EdiError(EportError):
+    """Problems with customs messages."""
+
+
+class DecodeError(EdiError):
+    """Bytes are not a well-formed, safe, known message.
+
+    Attributes:
+        path: element path where decoding failed, e.g. ``/ceb:CEB621Message/ceb:Inventory[1]/ceb:InventoryHead``.
+        line, column: position in the input, when known.
+    """
+
+    def __init__(
+        self, message: str, *, path: str | None = None, line: int | None = None, column: int | None = None
+    ) -> None:
+        self.path = path
+        self.line = line
+        self.column = column
+        where = []
+        if path:
+            where.append(path)
+        if line is not None:
+            where.append(f"line {line}" + (f", column {column}" if column is not None else ""))
+        super().__init__(message + (f" (at {'; '.join(where)})" if where else ""))
+
+
+class UnknownMessageError(DecodeError):
+    """The root element is not a message type eport knows."""
+
+
+class EncodeError(EdiError):
+    """A model cannot be written as XML. ``path`` names the offending field."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        self.path = path
+        super().__init__(message + (f" (at {path})" if path else ""))
+
+
+class ValidationError(EdiError):
+    """Strict checks failed. ``problems`` carries every problem found, not only the first."""
+
+    def __init__(self, message: str, problems: Sequence[Any] = ()) -> None:
+        self.problems = tuple(problems)
+        super().__init__(message)
+
+
+class CodeTableError(EdiError, LookupError):
+    """An unknown code table, or a code that is not in its table."""
+
+
+# --------------------------------------------------------------------------------------------------- services
+class ServiceError(EportError):
+    """Problems talking to customs services, the exchange or the sandbox."""
+
+
+class TransportError(ServiceError):
+    """A transport failed to move bytes."""
+
+
+class ServiceTimeout(TransportError):  # noqa: N818 - httpx naming
+    """A transport operation timed out."""
+
+
+class ConnectError(TransportError):
+    """The service could not be reached."""
+
+
+class ProtocolError(ServiceError):
+    """A service answered with something that is not a valid reply."""
+
+
+class DuplicateError(ServiceError):
+    """The business document was already submitted (locally refused, or customs -301010, -401007, -301014)."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+class RejectedError(ServiceError):
+    """Customs rejected the message. ``code`` is the customs error code, ``receipt`` the receipt object."""
+
+    def __init__(self, message: str, code: str | None = None, receipt: Any = None) -> None:
+        self.code = code
+        self.receipt = receipt
+        super().__init__(message)
+
+
+class JournalError(ServiceError):
+    """The local submission journal could not be read or written."""
+
+
+__all__ = [
+    "ApduError",
+    "BadResponseError",
+    "CardError",
+    "CardRemovedError",
+    "CardResetError",
+    "CardTimeoutError",
+    "CertificateError",
+    "ChainError",
+    "CodeTableError",
+    "ConfigurationError",
+    "ConnectError",
+    "DecodeError",
+    "DuplicateError",
+    "EdiError",
+    "EncodeError",
+    "EportError",
+    "FileNotFound",
+    "InvalidSignature",
+    "JournalError",
+    "LocalServiceError",
+    "NoCardError",
+    "NoReaderError",
+    "NotSupportedError",
+    "PcscUnavailableError",
+    "PinError",
+    "PinLockedError",
+    "PinPolicyError",
+    "PkiError",
+    "ProtocolError",
+    "ReaderError",
+    "ReaderNotFoundError",
+    "RejectedError",
+    "RevocationError",
+    "SecurityStatusNotSatisfied",
+    "ServiceError",
+    "ServiceTimeout",
+    "TokenError",
+    "TransportError",
+    "TrustStoreError",
+    "UnknownMessageError",
+    "UnsupportedAlgorithm",
+    "ValidationError",
+    "WrongLengthError",
+]

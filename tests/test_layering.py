@@ -1,0 +1,55 @@
+"""Layering fixed by the user: edi is pure, pki never imports card or services, nothing imports the CLI."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "eport"
+
+# subpackage -> eport subpackages it must never import
+FORBIDDEN = {
+    "edi": {"card", "pki", "services", "cli"},
+    "pki": {"card", "services", "cli"},
+    "card": {"services", "cli"},
+    "services": {"cli"},
+}
+
+
+def _eport_imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module]
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "eport" and len(parts) > 1:
+                found.add(parts[1])
+    return found
+
+
+@pytest.mark.parametrize("subpackage", sorted(FORBIDDEN))
+def test_subpackage_respects_layering(subpackage: str) -> None:
+    offenders = []
+    for path in sorted((PACKAGE / subpackage).rglob("*.py")):
+        bad = _eport_imports(path) & FORBIDDEN[subpackage]
+        if bad:
+            offenders.append(f"{path.relative_to(PACKAGE.parent)} imports eport.{', eport.'.join(sorted(bad))}")
+    assert offenders == []
+
+
+def test_edi_imports_only_errors_from_outside() -> None:
+    for path in (PACKAGE / "edi").rglob("*.py"):
+        assert _eport_imports(path) <= {"edi", "errors"}, path
+
+
+def test_layering_checker_detects_a_violation(tmp_path: Path) -> None:
+    sample = tmp_path / "m.py"
+    sample.write_text("import eport.card.apdu\nfrom eport.services import x\nfrom . import y\n")
+    assert _eport_imports(sample) == {"card", "services"}
