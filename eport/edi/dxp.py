@@ -1,0 +1,816 @@
+"""The DXP transport envelope (namespace ``http://www.chinaport.gov.cn/dxp``).
+
+* :class:`DxpMsg` (终端节点报文, terminal node): a business message (CEB…, DecMessage, manifest) base64-encoded in
+  ``Data``, with routing in ``TransInfo``, optional ``AddInfo`` and an optional enveloped ``ds:Signature`` slot.
+* :class:`DxpMsgSv` (传输节点报文, transfer node): a ``DxpMsg`` under a ``SvNo`` routing head, written by
+  third-party transfer platforms.
+* :class:`DxpRep` (交换平台响应报文): the exchange platform's response, with four-digit codes of spec table 7-1.
+
+:func:`wrap` builds an envelope around message bytes, :func:`unwrap` returns the payload of a ``DxpMsg`` or
+``DxpMsgSv``. :func:`decode_envelope` parses any of the three roots; :func:`encode_envelope` writes them. The
+envelope has its own small codec (``Key`` and ``IsText`` carry attributes next to text, which the generic
+model spec does not describe); every model still carries an ``__eport_spec__`` so validation, notebooks and
+DataFrames work on envelopes too.
+
+Base64 in ``Data`` may be broken across lines (as real AS3 captures are): whitespace is ignored when reading.
+This module is pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from typing import ClassVar
+
+import attrs
+from lxml import etree
+
+from eport.edi.return_codes import ErrorCode, error_code
+from eport.edi.rules.schema import DS_NS, DXP_NS, MAX_DOCUMENT_BYTES, element_path, local_name, parse
+from eport.edi.spec import AttributeSpec, Facets, FieldSpec, ModelSpec, ValueKind
+from eport.errors import ConfigurationError, DecodeError, UnknownMessageError
+
+logger = logging.getLogger(__name__)
+
+#: China Standard Time, assumed for ``xs:dateTime`` values written without an offset.
+CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
+
+_D = f"{{{DXP_NS}}}"
+_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+_NSMAP = {None: DXP_NS}
+
+
+def _field(name: str, tag: str, kind: ValueKind = ValueKind.STRING, **kwargs: object) -> FieldSpec:
+    return FieldSpec(name=name, tag=tag, kind=kind, **kwargs)  # type: ignore[arg-type]
+
+
+def _len(low: int | None, high: int | None) -> Facets:
+    return Facets(min_length=low, max_length=high)
+
+
+@attrs.frozen(kw_only=True)
+class TransInfo:
+    """Routing head of a ``DxpMsg`` (客户端节点), also echoed as ``OriHead`` in a ``DxpRep``.
+
+    Attributes:
+        cop_msg_id: the sender's own unique message id (原始报文id), 1..255 characters.
+        sender_id: DXP id of the sender (发送方id), e.g. ``DXPENT0000016069``.
+        receiver_ids: DXP ids of the receivers (接收方id), one to five.
+        creat_time: creation time (原始报文创建时间), timezone-aware.
+        msg_type: message type agreed by both parties (报文类型), e.g. ``CEB621Message``.
+    """
+
+    __eport_spec__: ClassVar[ModelSpec]
+
+    cop_msg_id: str
+    sender_id: str
+    receiver_ids: tuple[str, ...]
+    creat_time: dt.datetime
+    msg_type: str
+
+
+@attrs.frozen(kw_only=True)
+class BizKey:
+    """One business key (``AddInfo/BizKey/Key``, 业务关键字): ``value`` with an optional ``name``."""
+
+    __eport_spec__: ClassVar[ModelSpec]
+
+    value: str
+    name: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AddInfo:
+    """Optional extra information of a ``DxpMsg``.
+
+    Attributes:
+        file_name: original file name (原始报文名).
+        ic_card: IC card number (ic卡号), up to 13 characters.
+        biz_keys: up to five business keys (业务关键字).
+        is_text: charset of a text payload (``IsText@Encode``, 文本标识); ``None`` when the payload is binary.
+        rec_map_id: receiver mapping id (接收方报文转换ID).
+    """
+
+    __eport_spec__: ClassVar[ModelSpec]
+
+    file_name: str | None = None
+    ic_card: str | None = None
+    biz_keys: tuple[BizKey, ...] = ()
+    is_text: str | None = None
+    rec_map_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DxpMsg:
+    """The terminal-node envelope (客户端传输报文).
+
+    Attributes:
+        trans_info: routing head.
+        data: the payload bytes (the business XML), written base64-encoded in ``Data``.
+        add_info: optional extra information.
+        signature: raw XML of an enveloped ``ds:Signature`` over the envelope, if any.
+        id: the optional ``Id`` attribute (an ``xs:ID``: not empty, not starting with a digit), the target of a
+            signature reference.
+        ver: the fixed version ``1.0``.
+    """
+
+    __eport_spec__: ClassVar[ModelSpec]
+
+    trans_info: TransInfo
+    data: bytes = attrs.field(repr=lambda d: f"<{len(d)} bytes>")
+    add_info: AddInfo | None = None
+    signature: bytes | None = attrs.field(default=None, repr=lambda s: "None" if s is None else "<signature>")
+    id: str | None = None
+    ver: str = "1.0"
+
+    @property
+    def text(self) -> str:
+        """The payload decoded with the charset of ``AddInfo/IsText`` (UTF-8 when not stated)."""
+        encoding = (self.add_info.is_text if self.add_info else None) or "UTF-8"
+        try:
+            return self.data.decode(encoding)
+        except (LookupError, UnicodeDecodeError) as exc:
+            raise DecodeError(f"payload is not text in {encoding}: {exc}") from None
+
+    def to_bytes(self, *, line_length: int | None = None) -> bytes:
+        """Write the envelope as UTF-8 XML; see :func:`encode_envelope`."""
+        return encode_envelope(self, line_length=line_length)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> DxpMsg:
+        """Parse a ``DxpMsg`` document.
+
+        Raises:
+            DecodeError: when the bytes are not a well-formed ``DxpMsg``.
+        """
+        envelope = decode_envelope(data)
+        if not isinstance(envelope, DxpMsg):
+            raise DecodeError(f"expected a DxpMsg, got {type(envelope).__name__}")
+        return envelope
+
+
+@attrs.frozen(kw_only=True)
+class SvNo:
+    """Routing head of a transfer-node envelope (服务器节点), generated by the transfer nodes.
+
+    Attributes:
+        msg_id: unique id on the exchange platform: 8-digit node id + ``yyyymmddhh24miss`` + 10-digit sequence.
+        sub_msg_id: one character, numbering the copies split per receiver.
+        send_time: processing time (报文处理时间).
+        end_node: destination node (报文目的服务器节点), up to 8 characters.
+        sta_node: entry node (报文接入服务器节点), up to 8 characters.
+        ver: the fixed version ``1.0``.
+    """
+
+    __eport_spec__: ClassVar[ModelSpec]
+
+    msg_id: str
+    sub_msg_id: str | None = None
+    send_time: dt.datetime
+    end_node: str
+    sta_node: str
+    ver: str = "1.0"
+
+
+@attrs.frozen(kw_only=True)
+class DxpMsgSv:
+    """The transfer-node envelope (服务器传输报文): a :class:`DxpMsg` with a :class:`SvNo` head."""
+
+    __eport_spec__: ClassVar[ModelSpec]
+
+    sv_no: SvNo
+    msg: DxpMsg
+    signature: bytes | None = attrs.field(default=None, repr=lambda s: "None" if s is None else "<signature>")
+    id: str | None = None
+    ver: str = "1.0"
+
+    def to_bytes(self, *, line_length: int | None = None) -> bytes:
+        """Write the envelope as UTF-8 XML; see :func:`encode_envelope`."""
+        return encode_envelope(self, line_length=line_length)
+
+
+@attrs.frozen(kw_only=True)
+class DxpResult:
+    """Result for one receiver in a :class:`DxpResponse` (``Results/Result``)."""
+
+    __eport_spec__: ClassVar[ModelSpec]
+
+    rec_id: str
+    code: str
+    info: str | None = None
+    note: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DxpResponse:
+    """One ``Response`` of a :class:`DxpRep`.
+
+    Attributes:
+        node_id: id of the node that produced the response (产生错误回执的节点id).
+        response_code: processing code (报文处理响应码); four-digit codes are in spec table 7-1.
+        response_info: response text (报文响应信息).
+        results: per-receiver results (每个接收者的处理回执内容).
+        notice_time: date the response was produced (回执产生时间).
+        note: remark (备注).
+        ori_head: the ``TransInfo`` of the message this responds to.
+    """
+
+    __eport_spec__: ClassVar[ModelSpec]
+
+    node_id: str | None = None
+    response_code: str
+    response_info: str | None = None
+    results: tuple[DxpResult, ...] = ()
+    notice_time: dt.date
+    note: str | None = None
+    ori_head: TransInfo
+
+    @property
+    def error(self) -> ErrorCode | None:
+        """The table 7-1 entry of ``response_code``, or ``None`` for success codes (``0000`` and other zeros)."""
+        try:
+            if int(self.response_code) == 0:
+                return None
+        except ValueError:
+            pass
+        return error_code(self.response_code)
+
+
+@attrs.frozen(kw_only=True)
+class DxpRep:
+    """The exchange platform's response (交换平台响应报文). ``recevier_id`` keeps the schema's spelling."""
+
+    __eport_spec__: ClassVar[ModelSpec]
+
+    recevier_id: str
+    ad_node_id: str | None = None
+    responses: tuple[DxpResponse, ...]
+    signature: bytes | None = attrs.field(default=None, repr=lambda s: "None" if s is None else "<signature>")
+    ver: str = "1.0"
+
+
+Envelope = DxpMsg | DxpMsgSv | DxpRep
+
+_SIGNATURE = FieldSpec(
+    name="signature", tag="Signature", kind=ValueKind.XML, min_occurs=0, namespace=DS_NS, doc="数字签名"
+)
+_VER = AttributeSpec(name="ver", tag="ver", required=True, default="1.0")
+_ID = AttributeSpec(name="id", tag="Id", doc="xs:ID, signature reference target")
+
+
+def _spec(tag: str, fields: tuple[FieldSpec, ...], doc: str, attributes: tuple[AttributeSpec, ...] = ()) -> ModelSpec:
+    return ModelSpec(
+        tag=tag, namespace=DXP_NS, fields=fields, attributes=attributes, prefix=None, doc=doc, family="dxp"
+    )
+
+
+TransInfo.__eport_spec__ = _spec(
+    "TransInfo",
+    (
+        _field("cop_msg_id", "CopMsgId", facets=_len(1, 255), doc="原始报文id"),
+        _field("sender_id", "SenderId", facets=_len(1, 16), doc="发送方id"),
+        _field("receiver_ids", "ReceiverId", max_occurs=5, facets=_len(1, 16), doc="接收方id"),
+        _field("creat_time", "CreatTime", doc="原始报文创建时间"),
+        _field("msg_type", "MsgType", facets=_len(0, 30), doc="报文类型"),
+    ),
+    "客户端节点",
+)
+BizKey.__eport_spec__ = _spec(
+    "Key",
+    (_field("value", "Key", facets=_len(1, 64), doc="业务关键字"),),
+    "业务关键字",
+    (AttributeSpec(name="name", tag="name", facets=_len(1, 32)),),
+)
+AddInfo.__eport_spec__ = _spec(
+    "AddInfo",
+    (
+        _field("file_name", "FileName", min_occurs=0, facets=_len(1, 255), doc="原始报文名"),
+        _field("ic_card", "IcCard", min_occurs=0, facets=_len(1, 13), doc="ic卡号"),
+        _field("biz_keys", "BizKey", ValueKind.MODEL, min_occurs=0, max_occurs=5, model=BizKey, doc="业务关键字"),
+        _field("is_text", "IsText", min_occurs=0, facets=_len(None, 50), doc="文本标识节点（字符集）"),
+        _field("rec_map_id", "RecMapId", min_occurs=0, doc="接收方报文转换ID"),
+    ),
+    "附加信息",
+)
+DxpMsg.__eport_spec__ = _spec(
+    "DxpMsg",
+    (
+        _field("trans_info", "TransInfo", ValueKind.MODEL, model=TransInfo, doc="客户端节点"),
+        _field("data", "Data", doc="待传输数据 (base64)"),
+        _field("add_info", "AddInfo", ValueKind.MODEL, min_occurs=0, model=AddInfo, doc="附加信息"),
+        _SIGNATURE,
+    ),
+    "客户端传输报文",
+    (_VER, _ID),
+)
+SvNo.__eport_spec__ = _spec(
+    "SvNo",
+    (
+        _field("msg_id", "MsgId", facets=_len(1, 32), doc="报文在交换平台的唯一id号"),
+        _field("sub_msg_id", "SubMsgId", min_occurs=0, facets=Facets(length=1), doc="分拆报文的报文id"),
+        _field("send_time", "SendTime", doc="报文处理时间"),
+        _field("end_node", "EndNode", facets=_len(1, 8), doc="报文目的服务器节点"),
+        _field("sta_node", "StaNode", facets=_len(1, 8), doc="报文接入服务器节点"),
+    ),
+    "服务器节点",
+    (AttributeSpec(name="ver", tag="Ver", required=True, default="1.0", doc="服务器节点版本"),),
+)
+DxpMsgSv.__eport_spec__ = _spec(
+    "DxpMsgSv",
+    (
+        _field("sv_no", "SvNo", ValueKind.MODEL, model=SvNo, doc="服务器节点"),
+        _field("msg", "DxpMsg", ValueKind.MODEL, model=DxpMsg, doc="客户端传输报文"),
+        _SIGNATURE,
+    ),
+    "服务器传输报文",
+    (_VER, _ID),
+)
+DxpResult.__eport_spec__ = _spec(
+    "Result",
+    (
+        _field("rec_id", "RecId", facets=_len(1, 16), doc="接收方id"),
+        _field("code", "Code", facets=_len(1, 9), doc="处理结果代码"),
+        _field("info", "Info", min_occurs=0, facets=_len(None, 300), doc="处理结果信息"),
+        _field("note", "Note", min_occurs=0, facets=_len(None, 500), doc="备注"),
+    ),
+    "接收者处理回执",
+)
+DxpResponse.__eport_spec__ = _spec(
+    "Response",
+    (
+        _field("node_id", "NodeId", min_occurs=0, facets=_len(1, 8), doc="产生错误回执的节点id"),
+        _field("response_code", "ResponseCode", facets=_len(1, 9), doc="报文处理响应码"),
+        _field("response_info", "ResponseInfo", min_occurs=0, facets=_len(None, 300), doc="报文响应信息"),
+        _field("results", "Result", ValueKind.MODEL, min_occurs=0, max_occurs=None, model=DxpResult, doc="处理回执"),
+        _field("notice_time", "NoticeTime", doc="回执产生时间"),
+        _field("note", "Note", min_occurs=0, facets=_len(None, 500), doc="备注"),
+        _field("ori_head", "OriHead", ValueKind.MODEL, model=TransInfo, doc="原始报文头"),
+    ),
+    "响应",
+)
+DxpRep.__eport_spec__ = _spec(
+    "DxpRep",
+    (
+        _field("recevier_id", "RecevierId", facets=_len(1, 16), doc="接收方id"),
+        _field("ad_node_id", "AdNodeId", min_occurs=0, facets=_len(1, 8), doc="归属节点"),
+        _field("responses", "Response", ValueKind.MODEL, max_occurs=None, model=DxpResponse, doc="响应"),
+        _SIGNATURE,
+    ),
+    "交换平台响应报文",
+    (_VER,),
+)
+
+
+# ----------------------------------------------------------------------------------------------- building
+_ROOT_RE = re.compile(rb"<(?:[\w.-]+:)?([A-Za-z][\w.-]*)[\s/>]")
+
+
+def message_type_of(payload: bytes) -> str:
+    """Guess ``MsgType`` from the payload's root element name (``CEB621Message``); ``""`` if not found."""
+    head = re.sub(rb"<\?.*?\?>|<!--.*?-->", b"", payload[:4096], flags=re.S)
+    match = _ROOT_RE.search(head)
+    return match.group(1).decode("ascii", "replace")[:30] if match else ""
+
+
+def wrap(
+    payload: bytes,
+    *,
+    sender_id: str,
+    receiver_ids: tuple[str, ...] | list[str] | str,
+    msg_type: str | None = None,
+    cop_msg_id: str | None = None,
+    created: dt.datetime | None = None,
+    file_name: str | None = None,
+    ic_card: str | None = None,
+    biz_keys: tuple[BizKey, ...] = (),
+    encoding: str | None = "UTF-8",
+    id: str | None = None,
+) -> DxpMsg:
+    """Wrap a business message in a :class:`DxpMsg`.
+
+    Args:
+        payload: the business XML (already signed where the message type requires it).
+        sender_id: your DXP id (``DXPENT…``), 1..16 characters.
+        receiver_ids: one to five receiver DXP ids (for CEB the customs receiver agreed with E-Port).
+        msg_type: ``MsgType``; by default the payload's root name (``CEB621Message``).
+        cop_msg_id: your unique message id; by default the sender id + a UUID without dashes.
+        created: ``CreatTime``; by default now in China Standard Time. Naive values are taken as CST.
+        file_name, ic_card, biz_keys: optional ``AddInfo`` content.
+        encoding: charset written in ``AddInfo/IsText``; ``None`` marks a binary payload.
+        id: optional ``Id`` attribute, the reference target of an envelope signature.
+
+    Returns:
+        The envelope; write it with :meth:`DxpMsg.to_bytes`.
+
+    Raises:
+        ConfigurationError: for an empty payload, no or more than five receivers, or an over-long id.
+    """
+    receivers = (receiver_ids,) if isinstance(receiver_ids, str) else tuple(receiver_ids)
+    if not payload:
+        raise ConfigurationError("cannot wrap an empty payload")
+    if not 1 <= len(receivers) <= 5:
+        raise ConfigurationError(f"a DxpMsg takes 1 to 5 receivers (ReceiverId), got {len(receivers)}")
+    for name, value in [("sender_id", sender_id), *(("receiver_id", r) for r in receivers)]:
+        if not 1 <= len(value) <= 16:
+            raise ConfigurationError(f"{name} must be 1..16 characters (DXP id), got {value!r}")
+    if id is not None and not re.fullmatch(r"[A-Za-z_][\w.-]*", id):
+        raise ConfigurationError(f"Id must be an xs:ID (a name not starting with a digit), got {id!r}")
+    if created is None:
+        now = dt.datetime.now(CHINA_TZ)
+        created = now.replace(microsecond=now.microsecond // 1000 * 1000)
+    when = created
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=CHINA_TZ)
+    add_info = None
+    if file_name or ic_card or biz_keys or encoding:
+        add_info = AddInfo(file_name=file_name, ic_card=ic_card, biz_keys=biz_keys, is_text=encoding)
+    return DxpMsg(
+        trans_info=TransInfo(
+            cop_msg_id=cop_msg_id or f"{sender_id}{uuid.uuid4().hex.upper()}",
+            sender_id=sender_id,
+            receiver_ids=receivers,
+            creat_time=when,
+            msg_type=msg_type if msg_type is not None else message_type_of(payload),
+        ),
+        data=payload,
+        add_info=add_info,
+        id=id,
+    )
+
+
+def unwrap(envelope: bytes | DxpMsg | DxpMsgSv) -> bytes:
+    """Return the payload bytes of a ``DxpMsg`` or ``DxpMsgSv`` (given as bytes or as a model).
+
+    Raises:
+        DecodeError: when the bytes are not a ``DxpMsg`` or ``DxpMsgSv`` (a ``DxpRep`` has no payload).
+    """
+    model = decode_envelope(envelope) if isinstance(envelope, bytes) else envelope
+    if isinstance(model, DxpMsgSv):
+        return model.msg.data
+    if isinstance(model, DxpMsg):
+        return model.data
+    raise DecodeError(f"a {type(model).__name__} carries no payload")
+
+
+# ----------------------------------------------------------------------------------------------- encoding
+def _format_datetime(value: dt.datetime) -> str:
+    if value.microsecond % 1000:
+        return value.isoformat(timespec="microseconds")
+    return value.isoformat(timespec="milliseconds" if value.microsecond else "seconds")
+
+
+def _sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
+    child = etree.SubElement(parent, _D + tag)
+    if text is not None:
+        child.text = text
+    return child
+
+
+def _opt(parent: etree._Element, tag: str, text: str | None) -> None:
+    if text is not None:
+        _sub(parent, tag, text)
+
+
+def _trans_info(parent: etree._Element, tag: str, info: TransInfo) -> None:
+    node = _sub(parent, tag)
+    _sub(node, "CopMsgId", info.cop_msg_id)
+    _sub(node, "SenderId", info.sender_id)
+    receivers = _sub(node, "ReceiverIds")
+    for receiver in info.receiver_ids:
+        _sub(receivers, "ReceiverId", receiver)
+    _sub(node, "CreatTime", _format_datetime(info.creat_time))
+    _sub(node, "MsgType", info.msg_type)
+
+
+def _signature(parent: etree._Element, signature: bytes | None) -> None:
+    if signature is not None:
+        parent.append(parse(signature))
+
+
+def _msg_element(msg: DxpMsg, line_length: int | None) -> etree._Element:
+    root = etree.Element(_D + "DxpMsg", nsmap=_NSMAP)  # type: ignore[arg-type]
+    root.set("ver", msg.ver)
+    if msg.id is not None:
+        root.set("Id", msg.id)
+    _trans_info(root, "TransInfo", msg.trans_info)
+    text = base64.b64encode(msg.data).decode("ascii")
+    if line_length:
+        text = "\n".join(text[i : i + line_length] for i in range(0, len(text), line_length))
+    _sub(root, "Data", text)
+    if msg.add_info is not None:
+        info = msg.add_info
+        node = _sub(root, "AddInfo")
+        _opt(node, "FileName", info.file_name)
+        _opt(node, "IcCard", info.ic_card)
+        if info.biz_keys:
+            keys = _sub(node, "BizKey")
+            for key in info.biz_keys:
+                element = _sub(keys, "Key", key.value)
+                if key.name is not None:
+                    element.set("name", key.name)
+        if info.is_text is not None:
+            _sub(node, "IsText").set("Encode", info.is_text)
+        _opt(node, "RecMapId", info.rec_map_id)
+    _signature(root, msg.signature)
+    return root
+
+
+def encode_envelope(envelope: Envelope, *, line_length: int | None = None) -> bytes:
+    """Write a DXP envelope as UTF-8 XML with the DXP namespace as default namespace.
+
+    Args:
+        envelope: a :class:`DxpMsg`, :class:`DxpMsgSv` or :class:`DxpRep`.
+        line_length: break the base64 ``Data`` into lines of this length (76 like MIME); one line by default.
+
+    Returns:
+        The document bytes, with an XML declaration.
+    """
+    if isinstance(envelope, DxpMsg):
+        root = _msg_element(envelope, line_length)
+    elif isinstance(envelope, DxpMsgSv):
+        root = etree.Element(_D + "DxpMsgSv", nsmap=_NSMAP)  # type: ignore[arg-type]
+        root.set("ver", envelope.ver)
+        if envelope.id is not None:
+            root.set("Id", envelope.id)
+        sv = envelope.sv_no
+        node = _sub(root, "SvNo")
+        node.set("Ver", sv.ver)
+        _sub(node, "MsgId", sv.msg_id)
+        _opt(node, "SubMsgId", sv.sub_msg_id)
+        _sub(node, "SendTime", _format_datetime(sv.send_time))
+        _sub(node, "EndNode", sv.end_node)
+        _sub(node, "StaNode", sv.sta_node)
+        root.append(_msg_element(envelope.msg, line_length))
+        _signature(root, envelope.signature)
+    else:
+        root = etree.Element(_D + "DxpRep", nsmap=_NSMAP)  # type: ignore[arg-type]
+        root.set("ver", envelope.ver)
+        _sub(root, "RecevierId", envelope.recevier_id)
+        _opt(root, "AdNodeId", envelope.ad_node_id)
+        for response in envelope.responses:
+            node = _sub(root, "Response")
+            _opt(node, "NodeId", response.node_id)
+            _sub(node, "ResponseCode", response.response_code)
+            _opt(node, "ResponseInfo", response.response_info)
+            if response.results:
+                results = _sub(node, "Results")
+                for result in response.results:
+                    item = _sub(results, "Result")
+                    _sub(item, "RecId", result.rec_id)
+                    _sub(item, "Code", result.code)
+                    _opt(item, "Info", result.info)
+                    _opt(item, "Note", result.note)
+            _sub(node, "NoticeTime", response.notice_time.isoformat())
+            _opt(node, "Note", response.note)
+            _trans_info(node, "OriHead", response.ori_head)
+        _signature(root, envelope.signature)
+    return _DECLARATION + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+
+
+# ----------------------------------------------------------------------------------------------- decoding
+class _Reader:
+    """Strict reader over the children of one element: known tags in schema order, nothing left over."""
+
+    def __init__(self, element: etree._Element) -> None:
+        self.element = element
+        self.children = [c for c in element if isinstance(c.tag, str)]
+        self.index = 0
+
+    def _peek(self, tag: str, namespace: str = DXP_NS) -> etree._Element | None:
+        if self.index < len(self.children) and self.children[self.index].tag == f"{{{namespace}}}{tag}":
+            return self.children[self.index]
+        return None
+
+    def optional(self, tag: str, namespace: str = DXP_NS) -> etree._Element | None:
+        found = self._peek(tag, namespace)
+        if found is not None:
+            self.index += 1
+        return found
+
+    def required(self, tag: str) -> etree._Element:
+        found = self.optional(tag)
+        if found is None:
+            raise DecodeError(f"missing element {tag}", path=element_path(self.element), line=_line(self.element))
+        return found
+
+    def many(self, tag: str) -> list[etree._Element]:
+        found = []
+        while (item := self.optional(tag)) is not None:
+            found.append(item)
+        return found
+
+    def text(self, tag: str) -> str:
+        return self.required(tag).text or ""
+
+    def optional_text(self, tag: str) -> str | None:
+        found = self.optional(tag)
+        return None if found is None else (found.text or "")
+
+    def signature(self) -> bytes | None:
+        found = self.optional("Signature", DS_NS)
+        return None if found is None else etree.tostring(found)
+
+    def done(self) -> None:
+        if self.index < len(self.children):
+            extra = self.children[self.index]
+            raise DecodeError(f"unexpected element {local_name(extra)}", path=element_path(extra), line=_line(extra))
+
+
+def _line(element: etree._Element) -> int | None:
+    line = element.sourceline
+    return line if isinstance(line, int) else None
+
+
+def _parse_datetime(element: etree._Element) -> dt.datetime:
+    text = (element.text or "").strip()
+    try:
+        value = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        raise DecodeError(f"not an xs:dateTime: {text!r}", path=element_path(element), line=_line(element)) from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=CHINA_TZ)
+
+
+def _parse_date(element: etree._Element) -> dt.date:
+    text = (element.text or "").strip()
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise DecodeError(f"not an xs:date: {text!r}", path=element_path(element), line=_line(element)) from None
+
+
+def _read_trans_info(element: etree._Element) -> TransInfo:
+    reader = _Reader(element)
+    cop_msg_id = reader.text("CopMsgId")
+    sender_id = reader.text("SenderId")
+    receivers_element = reader.required("ReceiverIds")
+    receivers = _Reader(receivers_element)
+    receiver_ids = tuple(r.text or "" for r in receivers.many("ReceiverId"))
+    receivers.done()
+    creat_time = _parse_datetime(reader.required("CreatTime"))
+    msg_type = reader.text("MsgType")
+    reader.done()
+    return TransInfo(
+        cop_msg_id=cop_msg_id,
+        sender_id=sender_id,
+        receiver_ids=receiver_ids,
+        creat_time=creat_time,
+        msg_type=msg_type,
+    )
+
+
+def _read_msg(element: etree._Element) -> DxpMsg:
+    reader = _Reader(element)
+    trans_info = _read_trans_info(reader.required("TransInfo"))
+    data_element = reader.required("Data")
+    try:
+        data = base64.b64decode("".join((data_element.text or "").split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise DecodeError(
+            "Data is not valid base64", path=element_path(data_element), line=_line(data_element)
+        ) from None
+    add_info = None
+    add_element = reader.optional("AddInfo")
+    if add_element is not None:
+        add = _Reader(add_element)
+        file_name = add.optional_text("FileName")
+        ic_card = add.optional_text("IcCard")
+        keys: list[BizKey] = []
+        biz = add.optional("BizKey")
+        if biz is not None:
+            key_reader = _Reader(biz)
+            keys = [BizKey(value=k.text or "", name=k.get("name")) for k in key_reader.many("Key")]
+            key_reader.done()
+        is_text_element = add.optional("IsText")
+        rec_map_id = add.optional_text("RecMapId")
+        add.done()
+        add_info = AddInfo(
+            file_name=file_name,
+            ic_card=ic_card,
+            biz_keys=tuple(keys),
+            is_text=None if is_text_element is None else is_text_element.get("Encode", ""),
+            rec_map_id=rec_map_id,
+        )
+    signature = reader.signature()
+    reader.done()
+    return DxpMsg(
+        trans_info=trans_info,
+        data=data,
+        add_info=add_info,
+        signature=signature,
+        id=element.get("Id"),
+        ver=element.get("ver", "1.0"),
+    )
+
+
+def _read_rep(element: etree._Element) -> DxpRep:
+    reader = _Reader(element)
+    recevier_id = reader.text("RecevierId")
+    ad_node_id = reader.optional_text("AdNodeId")
+    responses = []
+    for node in reader.many("Response"):
+        item = _Reader(node)
+        node_id = item.optional_text("NodeId")
+        code = item.text("ResponseCode")
+        info = item.optional_text("ResponseInfo")
+        results: list[DxpResult] = []
+        results_element = item.optional("Results")
+        if results_element is not None:
+            results_reader = _Reader(results_element)
+            for result in results_reader.many("Result"):
+                r = _Reader(result)
+                results.append(
+                    DxpResult(
+                        rec_id=r.text("RecId"), code=r.text("Code"), info=r.optional_text("Info"),
+                        note=r.optional_text("Note"),
+                    )
+                )  # fmt: skip
+                r.done()
+            results_reader.done()
+        notice_time = _parse_date(item.required("NoticeTime"))
+        note = item.optional_text("Note")
+        ori_head = _read_trans_info(item.required("OriHead"))
+        item.done()
+        responses.append(
+            DxpResponse(
+                node_id=node_id, response_code=code, response_info=info, results=tuple(results),
+                notice_time=notice_time, note=note, ori_head=ori_head,
+            )
+        )  # fmt: skip
+    if not responses:
+        raise DecodeError("a DxpRep needs at least one Response", path=element_path(element))
+    signature = reader.signature()
+    reader.done()
+    return DxpRep(
+        recevier_id=recevier_id,
+        ad_node_id=ad_node_id,
+        responses=tuple(responses),
+        signature=signature,
+        ver=element.get("ver", "1.0"),
+    )
+
+
+def _read_sv(element: etree._Element) -> DxpMsgSv:
+    reader = _Reader(element)
+    sv_element = reader.required("SvNo")
+    sv = _Reader(sv_element)
+    sv_no = SvNo(
+        msg_id=sv.text("MsgId"),
+        sub_msg_id=sv.optional_text("SubMsgId"),
+        send_time=_parse_datetime(sv.required("SendTime")),
+        end_node=sv.text("EndNode"),
+        sta_node=sv.text("StaNode"),
+        ver=sv_element.get("Ver", "1.0"),
+    )
+    sv.done()
+    msg = _read_msg(reader.required("DxpMsg"))
+    signature = reader.signature()
+    reader.done()
+    return DxpMsgSv(sv_no=sv_no, msg=msg, signature=signature, id=element.get("Id"), ver=element.get("ver", "1.0"))
+
+
+def decode_envelope(data: bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> Envelope:
+    """Parse a ``DxpMsg``, ``DxpMsgSv`` or ``DxpRep`` document safely (no DTD, no entities, bounded size).
+
+    Raises:
+        UnknownMessageError: when the root is not a DXP envelope.
+        DecodeError: when the document is not well-formed, misses required elements, has unknown ones, or
+            ``Data`` is not base64.
+    """
+    root = parse(data, max_bytes=max_bytes)
+    qname = etree.QName(root)
+    if qname.namespace != DXP_NS:
+        raise UnknownMessageError(f"root {{{qname.namespace or ''}}}{qname.localname} is not a DXP envelope")
+    readers: dict[str, Callable[[etree._Element], Envelope]] = {
+        "DxpMsg": _read_msg,
+        "DxpMsgSv": _read_sv,
+        "DxpRep": _read_rep,
+    }
+    reader = readers.get(qname.localname)
+    if reader is None:
+        raise UnknownMessageError(f"root dxp:{qname.localname} is not a DXP envelope (DxpMsg, DxpMsgSv, DxpRep)")
+    return reader(root)
+
+
+__all__ = [
+    "CHINA_TZ",
+    "AddInfo",
+    "BizKey",
+    "DxpMsg",
+    "DxpMsgSv",
+    "DxpRep",
+    "DxpResponse",
+    "DxpResult",
+    "Envelope",
+    "SvNo",
+    "TransInfo",
+    "decode_envelope",
+    "encode_envelope",
+    "message_type_of",
+    "unwrap",
+    "wrap",
+]

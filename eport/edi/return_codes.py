@@ -1,0 +1,252 @@
+"""Receipt status codes (``returnStatus`` 回执状态) and the error-code tables of the CEB specification.
+
+``returnStatus`` is a short string in every CEB receipt (CEB312 ``OrderReturn``, CEB622 ``InventoryReturn`` …).
+Positive values are processing states (``800`` 放行 released); negative values are error codes from §7 of
+海关跨境电商统一版系统企业对接报文规范（202205版）, table 7-2 (``-621005`` 清单购买金额超过单笔限额). The four-digit
+codes of table 7-1 (``0002`` 数据包不能通过 schema 验证) are the data-exchange platform's codes, used in ``DxpRep``
+``ResponseCode``.
+
+The error-code table ships as package data (``eport/edi/data/ceb-error-codes-202205.csv``, see
+``data/SOURCES.md``), with the Chinese text of the specification.
+
+This module is pure and keeps no mutable state.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import functools
+import io
+import logging
+from collections.abc import Mapping
+from importlib import resources
+
+import attrs
+
+logger = logging.getLogger(__name__)
+
+
+class ReturnStatus(enum.Enum):
+    """The meaning of a receipt's ``returnStatus`` (回执状态).
+
+    Known positive codes are members whose value is the code (``ReturnStatus("800") is ReturnStatus.RELEASED``).
+    Every negative code maps to :attr:`ERROR` (look the number up with :func:`error_code`); any other code maps to
+    :attr:`UNKNOWN` instead of failing. Use :meth:`parse` for wire text.
+    """
+
+    SAVED = "1"
+    DECLARING = "2"
+    SENT_TO_CUSTOMS = "3"
+    SEND_FAILED = "4"
+    REJECTED = "100"
+    ACCEPTED = "120"
+    MANUAL_REVIEW = "300"
+    CONCLUDED = "399"
+    INSPECTION = "500"
+    DETAINED_CLEARANCE = "501"
+    DETAINED_ANTI_SMUGGLING = "502"
+    DETAINED_LEGAL = "503"
+    HANDED_OVER = "505"
+    DETAINED_OTHER = "599"
+    SUSPENDED = "600"
+    RETURNED = "700"
+    RELEASED = "800"
+    CLOSED = "899"
+    ERROR = "error"
+    UNKNOWN = "unknown"
+
+    @classmethod
+    def parse(cls, text: str | int) -> ReturnStatus:
+        """Map a ``returnStatus`` value to a member; never raises.
+
+        Args:
+            text: the wire value, e.g. ``"800"``, ``"-621005"``, or an int.
+
+        Returns:
+            The member; :attr:`ERROR` for negative numbers, :attr:`UNKNOWN` for codes the specification does not
+            define (``"501"`` … ``"599"`` other than the named ones count as detained, :attr:`DETAINED_OTHER`).
+        """
+        value = str(text).strip()
+        try:
+            return cls(value)
+        except ValueError:
+            pass
+        try:
+            number = int(value)
+        except ValueError:
+            logger.debug("unrecognised returnStatus %r", value)
+            return cls.UNKNOWN
+        if number < 0:
+            return cls.ERROR
+        if 501 <= number <= 599:
+            return cls.DETAINED_OTHER
+        if str(number) != value:  # "0800" and similar spellings
+            return cls.parse(number)
+        return cls.UNKNOWN
+
+    @property
+    def meaning(self) -> str:
+        """English meaning with the Chinese term of the specification, e.g. ``"released 放行"``."""
+        english, chinese = _MEANINGS[self]
+        return f"{english} {chinese}"
+
+    @property
+    def english(self) -> str:
+        """English meaning only."""
+        return _MEANINGS[self][0]
+
+    @property
+    def chinese(self) -> str:
+        """The Chinese term of the specification (``放行``)."""
+        return _MEANINGS[self][1]
+
+    @property
+    def is_error(self) -> bool:
+        """True for processing errors, failed sending and customs rejection (negative codes, 4, 100)."""
+        return self in _ERRORS
+
+    @property
+    def is_success(self) -> bool:
+        """True for states where customs accepted the document: 120 入库, 399 审结, 800 放行, 899 结关."""
+        return self in _SUCCESSES
+
+    @property
+    def is_final(self) -> bool:
+        """True when no further receipt is expected for the document in any message family.
+
+        Final: errors (negative codes, 4 发送海关失败, 100 海关退单), 700 退运, 800 放行, 899 结关. For orders,
+        payments and waybills (CEB311/411/511…) the lifecycle already ends at 120 海关入库: use
+        :attr:`eport.edi.receipts.Receipt.is_final`, which knows the message type.
+        """
+        return self in _FINALS
+
+
+_MEANINGS: Mapping[ReturnStatus, tuple[str, str]] = {
+    ReturnStatus.SAVED: ("saved at E-Port", "电子口岸已暂存"),
+    ReturnStatus.DECLARING: ("being declared by E-Port", "电子口岸申报中"),
+    ReturnStatus.SENT_TO_CUSTOMS: ("sent to customs", "发送海关成功"),
+    ReturnStatus.SEND_FAILED: ("sending to customs failed", "发送海关失败"),
+    ReturnStatus.REJECTED: ("rejected by customs", "海关退单"),
+    ReturnStatus.ACCEPTED: ("accepted into the customs database", "海关入库"),
+    ReturnStatus.MANUAL_REVIEW: ("manual review", "人工审核"),
+    ReturnStatus.CONCLUDED: ("review concluded", "海关审结"),
+    ReturnStatus.INSPECTION: ("inspection", "查验"),
+    ReturnStatus.DETAINED_CLEARANCE: ("detained, handed to clearance", "扣留移送通关"),
+    ReturnStatus.DETAINED_ANTI_SMUGGLING: ("detained, handed to anti-smuggling", "扣留移送缉私"),
+    ReturnStatus.DETAINED_LEGAL: ("detained, handed to legal affairs", "扣留移送法规"),
+    ReturnStatus.HANDED_OVER: ("handed over", "移交"),
+    ReturnStatus.DETAINED_OTHER: ("detained, other", "其它扣留"),
+    ReturnStatus.SUSPENDED: ("suspended", "挂起"),
+    ReturnStatus.RETURNED: ("returned", "退运"),
+    ReturnStatus.RELEASED: ("released", "放行"),
+    ReturnStatus.CLOSED: ("closed", "结关"),
+    ReturnStatus.ERROR: ("processing error", "处理异常"),
+    ReturnStatus.UNKNOWN: ("unknown status", "未知状态"),
+}
+_ERRORS = frozenset({ReturnStatus.ERROR, ReturnStatus.SEND_FAILED, ReturnStatus.REJECTED})
+_SUCCESSES = frozenset({ReturnStatus.ACCEPTED, ReturnStatus.CONCLUDED, ReturnStatus.RELEASED, ReturnStatus.CLOSED})
+_FINALS = frozenset(_ERRORS | {ReturnStatus.RETURNED, ReturnStatus.RELEASED, ReturnStatus.CLOSED})
+
+
+@attrs.frozen
+class ErrorCategory:
+    """A range of error codes from §7 of the specification (``-621000`` … ``-621999`` 清单操作错误)."""
+
+    low: int
+    high: int
+    english: str
+    chinese: str
+
+    def __contains__(self, number: object) -> bool:
+        return isinstance(number, int) and self.low <= number <= self.high
+
+
+#: The code ranges of tables 7-1 (exchange platform, four digits) and 7-2 (business, negative).
+ERROR_CATEGORIES: tuple[ErrorCategory, ...] = (
+    ErrorCategory(1, 999, "message format error", "报文格式错误"),
+    ErrorCategory(1000, 1999, "message security error", "报文安全错误"),
+    ErrorCategory(2000, 2999, "message business logic error", "报文业务逻辑错误"),
+    ErrorCategory(3000, 3999, "system error", "系统级错误"),
+    ErrorCategory(4000, 9999, "other error (user extensible)", "其他错误（用户可扩展）"),
+    ErrorCategory(-10199, -10101, "company error", "企业错误信息"),
+    ErrorCategory(-301999, -301001, "order error", "订单信息错误"),
+    ErrorCategory(-401999, -401001, "payment error", "支付单错误"),
+    ErrorCategory(-505999, -502001, "waybill or waybill status error", "运单信息及运单状态错误"),
+    ErrorCategory(-621999, -621000, "import inventory error", "清单操作错误"),
+    ErrorCategory(-623999, -623000, "cancellation error", "撤单申请单错误"),
+    ErrorCategory(-625999, -625001, "return (refund) application error", "退货申请单错误"),
+    ErrorCategory(-800999, -800000, "warehouse delivery error", "入库明细错误"),
+)
+
+
+@attrs.frozen
+class ErrorCode:
+    """One error code of the specification.
+
+    Attributes:
+        code: the code as written in the specification (``"-621005"``, ``"0002"``).
+        text: the Chinese text of the specification; ``[*]`` marks where customs inserts details.
+        table: ``"7-1"`` (exchange platform) or ``"7-2"`` (business).
+        category: the code's range, ``None`` when outside every documented range.
+        known: False when the code is not in the table (then ``text`` is empty).
+    """
+
+    code: str
+    text: str
+    table: str
+    category: ErrorCategory | None
+    known: bool = True
+
+    @property
+    def description(self) -> str:
+        """One line: category in English and Chinese, then the specification text."""
+        parts = []
+        if self.category is not None:
+            parts.append(f"{self.category.english} ({self.category.chinese})")
+        parts.append(self.text if self.known else "code not in the specification tables")
+        return ": ".join(parts)
+
+
+def _category(number: int) -> ErrorCategory | None:
+    for category in ERROR_CATEGORIES:
+        if number in category:
+            return category
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def error_codes() -> Mapping[str, ErrorCode]:
+    """Return every error code of spec §7 (202205 edition), keyed by code as written (``"-621005"``, ``"0002"``)."""
+    text = resources.files("eport.edi").joinpath("data/ceb-error-codes-202205.csv").read_text(encoding="utf-8")
+    table: dict[str, ErrorCode] = {}
+    for row in csv.DictReader(io.StringIO(text)):
+        code = row["code"]
+        table[code] = ErrorCode(code=code, text=row["text"], table=row["table"], category=_category(int(code)))
+    return table
+
+
+def error_code(code: str | int) -> ErrorCode:
+    """Look up an error code; unknown codes give an :class:`ErrorCode` with ``known=False`` (never raises).
+
+    Args:
+        code: ``-621005``, ``"-621005"``, ``"0002"`` or ``2`` (exchange codes are padded to four digits).
+
+    Returns:
+        The table entry, or a placeholder carrying the code's category when it is not in the table.
+    """
+    raw = str(code).strip()
+    table = error_codes()
+    if raw in table:
+        return table[raw]
+    try:
+        number = int(raw)
+    except ValueError:
+        return ErrorCode(code=raw, text="", table="", category=None, known=False)
+    for candidate in (str(number), f"{number:04d}" if number > 0 else str(number)):
+        if candidate in table:
+            return table[candidate]
+    return ErrorCode(code=raw, text="", table="7-1" if number > 0 else "7-2", category=_category(number), known=False)
+
+
+__all__ = ["ERROR_CATEGORIES", "ErrorCategory", "ErrorCode", "ReturnStatus", "error_code", "error_codes"]

@@ -1,0 +1,203 @@
+"""Validation of customs messages: the official XSD of the chosen edition, then the rules the schema cannot express.
+
+:func:`validate` takes a model, :func:`validate_bytes` a raw document (used by ``eport edi validate`` so that a
+file that only decodes leniently still reports every problem). Both return a
+:class:`~eport.edi.report.ValidationReport`; each :class:`~eport.edi.report.Problem` carries a path in the form
+``/ceb:CEB621Message/ceb:Inventory[2]/ceb:InventoryList/ceb:gnum`` (``[n]`` only where siblings of the same name
+exist), a stable code, a severity and an English message with the Chinese field name.
+
+XSD problem codes start with ``xsd-`` (``xsd-max-length``, ``xsd-unexpected-element``, ``xsd-duplicate-element``,
+``xsd-missing-element`` …); root checks give ``root-misnamed`` and ``unknown-root``; business rules are listed in
+:mod:`eport.edi.rules.ceb`. Rules plug in per message family (:mod:`eport.edi.rules`).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from lxml import etree
+
+from eport.edi import decoding, dxp, encoding
+from eport.edi.report import Problem, Severity, ValidationReport
+from eport.edi.rules import Rule, RuleContext, rules_for
+from eport.edi.rules.ceb import SIGNED_ROOTS
+from eport.edi.rules.schema import (
+    DEFAULT_EDITION,
+    DXP_NS,
+    MAX_DOCUMENT_BYTES,
+    dedupe,
+    edition_folder,
+    element_path,
+    parse,
+    xsd_problems,
+)
+from eport.edi.rules.walk import root_path
+from eport.edi.spec import spec_of
+from eport.errors import DecodeError, EncodeError
+
+logger = logging.getLogger(__name__)
+
+
+def edition_of(message: Any, default: str = DEFAULT_EDITION) -> str:
+    """The schema edition a model class was generated from (its module's ``EDITION``), else ``default``."""
+    module = sys.modules.get(type(message).__module__)
+    edition = getattr(module, "EDITION", None)
+    return edition if isinstance(edition, str) else default
+
+
+def _encode(message: Any) -> bytes:
+    if isinstance(message, dxp.DxpMsg | dxp.DxpMsgSv | dxp.DxpRep):
+        return dxp.encode_envelope(message)
+    return encoding.encode(message)
+
+
+def _rule_problems(message: Any, edition: str, extra: Iterable[Rule]) -> list[Problem]:
+    spec = spec_of(message)
+    context = RuleContext(edition=edition, root=root_path(message))
+    problems: list[Problem] = []
+    for rule in (*rules_for(spec.family), *extra):
+        problems.extend(rule(message, context))
+    return problems
+
+
+def _drop_covered(problems: list[Problem], message: Any) -> list[Problem]:
+    """Drop the XSD "missing ds:Signature" problem when the signature rule reports it with more meaning."""
+    spec = spec_of(message)
+    if spec.tag not in SIGNED_ROOTS or getattr(message, "signature", None) is not None:
+        return problems
+    root = root_path(message)
+    return [
+        p for p in problems if not (p.path == root and p.code == "xsd-missing-element" and "ds:Signature" in p.message)
+    ]
+
+
+def validate(message: Any, *, edition: str | None = None, rules: Iterable[Rule] = ()) -> ValidationReport:
+    """Validate a message model with the official XSD and the customs rules of its family.
+
+    Args:
+        message: any eport model (``CEB311Message``, ``DxpMsg`` …).
+        edition: schema edition, ``"202205"`` or ``"2018"``; by default the edition the model was generated from.
+        rules: extra rules (``rule(message, context) -> Iterable[Problem]``) run after the family's rules.
+
+    Returns:
+        Every problem found; ``report.ok`` is True when none is an error.
+
+    Raises:
+        ConfigurationError: for an unknown edition.
+        TypeError: when ``message`` is not an eport model.
+    """
+    spec_of(message)
+    edition = edition or edition_of(message)
+    edition_folder(edition)
+    problems: list[Problem] = []
+    try:
+        data = _encode(message)
+    except EncodeError as exc:
+        problems.append(Problem(exc.path or root_path(message), "encode", str(exc)))
+    else:
+        problems.extend(xsd_problems(parse(data), edition))
+    extra = tuple(rules)
+    problems.extend(_rule_problems(message, edition, extra))
+    return ValidationReport.of(dedupe(_drop_covered(problems, message)))
+
+
+def _payload_problems(envelope: dxp.Envelope, edition: str, rules: tuple[Rule, ...], max_size: int) -> list[Problem]:
+    msg = envelope.msg if isinstance(envelope, dxp.DxpMsgSv) else envelope
+    if not isinstance(msg, dxp.DxpMsg) or not msg.data.lstrip().startswith(b"<"):
+        return []
+    prefix = "/dxp:DxpMsgSv/dxp:DxpMsg/dxp:Data" if isinstance(envelope, dxp.DxpMsgSv) else "/dxp:DxpMsg/dxp:Data"
+    inner = validate_bytes(msg.data, edition=edition, rules=rules, max_size=max_size)
+    return [Problem(prefix + p.path, p.code, p.message, p.severity) for p in inner]
+
+
+def validate_bytes(
+    data: bytes, *, edition: str = DEFAULT_EDITION, rules: Iterable[Rule] = (), max_size: int = MAX_DOCUMENT_BYTES
+) -> ValidationReport:
+    """Validate a raw document: XSD, then the rules on the leniently decoded model.
+
+    A document that is not well-formed gives one ``xml-syntax`` problem; a misnamed root (``ceb:CEB214``) is
+    reported and its content is still checked. A DXP envelope's XML payload is validated too, its problems'
+    paths prefixed with ``/dxp:DxpMsg/dxp:Data``.
+
+    Args:
+        data: the document bytes.
+        edition: schema edition, ``"202205"`` (default) or ``"2018"``.
+        rules: extra rules run after the family's rules.
+        max_size: largest accepted document in bytes.
+
+    Returns:
+        Every problem found.
+
+    Raises:
+        ConfigurationError: for an unknown edition.
+    """
+    edition_folder(edition)
+    extra = tuple(rules)
+    try:
+        root = parse(data, max_bytes=max_size)
+    except DecodeError as exc:
+        where = f"line {exc.line}" if exc.line else "/"
+        return ValidationReport.of([Problem(where, "xml-syntax", str(exc))])
+    problems = xsd_problems(root, edition)
+    if etree.QName(root).namespace == DXP_NS:
+        try:
+            envelope = dxp.decode_envelope(data, max_bytes=max_size)
+        except DecodeError as exc:
+            logger.debug("envelope not decodable for rules: %s", exc)
+        else:
+            problems.extend(_rule_problems(envelope, edition, extra))
+            problems.extend(_payload_problems(envelope, edition, extra, max_size))
+        return ValidationReport.of(dedupe(problems))
+    try:
+        decoded = decoding.decode_lenient(data, edition=edition, max_size=max_size)
+    except DecodeError as exc:
+        logger.debug("not decodable for rules: %s", exc)
+        return ValidationReport.of(dedupe(problems))
+    message = decoded.message
+    rule_problems = _rule_problems(message, edition, extra)
+    original_root = "/" + _root_step(root)
+    model_root = root_path(message)
+    if original_root != model_root:  # misnamed root: rules speak of the model's root, show the document's
+        rule_problems = [
+            Problem(original_root + p.path[len(model_root) :], p.code, p.message, p.severity)
+            if p.path.startswith(model_root)
+            else p
+            for p in rule_problems
+        ]
+    problems.extend(rule_problems)
+    return ValidationReport.of(dedupe(_drop_covered(problems, message)))
+
+
+def _root_step(root: etree._Element) -> str:
+    return element_path(root).lstrip("/")
+
+
+def check(message: Any, *, edition: str | None = None, rules: Iterable[Rule] = ()) -> ValidationReport:
+    """Validate and raise when there are errors; return the report (warnings only) otherwise.
+
+    Raises:
+        ValidationError: carrying every error problem.
+    """
+    report = validate(message, edition=edition, rules=rules)
+    report.raise_for_errors()
+    return report
+
+
+def summary(report: ValidationReport) -> str:
+    """One line: ``"valid"`` or ``"2 errors, 1 warning"``."""
+    errors = sum(1 for p in report if p.severity is Severity.ERROR)
+    warnings = sum(1 for p in report if p.severity is Severity.WARNING)
+    if not errors and not warnings:
+        return "valid"
+    parts = []
+    if errors:
+        parts.append(f"{errors} error{'s' if errors != 1 else ''}")
+    if warnings:
+        parts.append(f"{warnings} warning{'s' if warnings != 1 else ''}")
+    return ", ".join(parts)
+
+
+__all__ = ["check", "edition_of", "summary", "validate", "validate_bytes"]
