@@ -11,6 +11,12 @@ Value conventions for model attributes:
   ``MODEL`` an instance of ``FieldSpec.model``, ``XML`` the raw bytes of one foreign element (``ds:Signature``);
 * an optional element (``min_occurs == 0``) that is absent is ``None``;
 * a repeated element (``max_occurs`` is ``None`` or > 1) is a ``tuple`` (possibly empty).
+
+Wildcards: a field whose ``tag`` is :data:`ANY_ELEMENT` (``"*"``) and whose kind is ``XML`` matches any one element
+(``xs:any``); its value is the raw bytes of that element.
+
+Lenient decoding (:func:`eport.edi.decode_lenient`) may leave ``None`` (or an empty tuple) in a *required* field
+when the document lacks it; the returned problems name every such gap. Strict decoding never does.
 """
 
 from __future__ import annotations
@@ -45,9 +51,13 @@ class Facets:
     pattern: str | None = None
     min_inclusive: Decimal | None = None
     max_inclusive: Decimal | None = None
+    white_space: str | None = None
 
 
 NO_FACETS = Facets()
+
+#: ``FieldSpec.tag`` of a wildcard (``xs:any``) field: matches any one element, value kind ``XML``.
+ANY_ELEMENT = "*"
 
 
 @attrs.frozen
@@ -64,6 +74,8 @@ class FieldSpec:
         model: the model class of a ``MODEL`` element.
         namespace: the element's namespace when it differs from the owning model's (``ds:Signature``).
         doc: the schema annotation, usually the Chinese field name (e.g. ``订单编号``).
+        default: the schema's ``default`` value of the element, if any (informative: the encoder never fills it in).
+        fixed: the schema's ``fixed`` value of the element, if any (checked by validation, not by the encoder).
     """
 
     name: str
@@ -75,6 +87,8 @@ class FieldSpec:
     model: type[Any] | None = None
     namespace: str | None = None
     doc: str = ""
+    default: str | None = None
+    fixed: str | None = None
 
     @property
     def repeated(self) -> bool:
@@ -136,6 +150,37 @@ class Model(Protocol):
     __eport_spec__: ClassVar[ModelSpec]
 
 
+class ModelBase:
+    """Optional base of generated models: conveniences on top of the spec-driven engine.
+
+    It keeps no state (empty ``__slots__``), so attrs' frozen, slotted subclasses stay slotted.
+    """
+
+    __slots__ = ()
+
+    def to_bytes(self) -> bytes:
+        """Encode this model as a UTF-8 XML document (same as :func:`eport.edi.encoding.encode`).
+
+        Raises:
+            eport.errors.EncodeError: if a value cannot be written.
+        """
+        from eport.edi.encoding import encode
+
+        return encode(self)
+
+    def _repr_html_(self) -> str:
+        """Render the model as HTML in Jupyter (delegates to ``eport.edi.notebook.render_html``)."""
+        import importlib
+
+        try:
+            render_html = importlib.import_module("eport.edi.notebook").render_html
+        except (ImportError, AttributeError):
+            import html
+
+            return f"<pre>{html.escape(repr(self))}</pre>"
+        return str(render_html(self))
+
+
 def spec_of(obj: object) -> ModelSpec:
     """Return the :class:`ModelSpec` of a model instance or class.
 
@@ -149,11 +194,13 @@ def spec_of(obj: object) -> ModelSpec:
 
 
 __all__ = [
+    "ANY_ELEMENT",
     "NO_FACETS",
     "AttributeSpec",
     "Facets",
     "FieldSpec",
     "Model",
+    "ModelBase",
     "ModelSpec",
     "ValueKind",
     "spec_of",

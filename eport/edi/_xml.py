@@ -1,0 +1,86 @@
+"""Safe XML parsing for eport.edi: no DTD, no entity expansion, no network, a size limit.
+
+Every decoder of eport goes through :func:`parse`. It refuses documents with a document type declaration (which
+is where entity bombs and external entities live), never loads anything, and maps every parser failure to
+:class:`eport.errors.DecodeError` with line and column.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from lxml import etree
+
+from eport.errors import DecodeError
+
+logger = logging.getLogger(__name__)
+
+#: Default largest document :func:`parse` accepts, in bytes (50 MiB). CEB messages are far smaller.
+DEFAULT_MAX_SIZE = 50 * 1024 * 1024
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=False,
+        remove_pis=False,
+        strip_cdata=True,
+        collect_ids=False,
+    )
+
+
+def _has_doctype(data: bytes) -> bool:
+    # A DOCTYPE must come before the root element; look in the prolog only, in the encodings XML allows here.
+    head = data[:4096]
+    if b"<!DOCTYPE" in head or b"<\x00!\x00D\x00O\x00C\x00T\x00Y\x00P\x00E" in head:
+        return True
+    return b"\x00<\x00!\x00D\x00O\x00C\x00T\x00Y\x00P\x00E" in head
+
+
+def parse(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> etree._Element:
+    """Parse ``data`` as an XML document safely and return its root element.
+
+    Args:
+        data: the document's bytes (any encoding the XML declaration names; a UTF-8 BOM is fine).
+        max_size: the largest accepted document in bytes.
+
+    Returns:
+        The root element.
+
+    Raises:
+        DecodeError: the input is not bytes, too large, not well-formed, or has a DTD or entity references.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise DecodeError(f"expected bytes, got {type(data).__name__}")
+    data = bytes(data)
+    if len(data) > max_size:
+        raise DecodeError(f"document of {len(data)} bytes exceeds the limit of {max_size} bytes")
+    if not data.strip():
+        raise DecodeError("empty document")
+    if _has_doctype(data):
+        raise DecodeError("document type declarations (DOCTYPE) are not accepted")
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position if exc.position else (None, None)
+        raise DecodeError(f"not well-formed XML: {exc.msg}", line=int(line or 0) or None, column=column) from None
+    except (ValueError, LookupError) as exc:  # bad encoding declarations and the like
+        raise DecodeError(f"cannot parse XML: {exc}") from None
+    if root is None:
+        raise DecodeError("no root element")
+    docinfo: Any = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise DecodeError("document type declarations (DOCTYPE) are not accepted")
+    for node in root.iter(etree.Entity):
+        raise DecodeError(
+            "entity references are not accepted", line=node.sourceline if isinstance(node.sourceline, int) else None
+        )
+    return root
+
+
+__all__ = ["DEFAULT_MAX_SIZE", "parse"]

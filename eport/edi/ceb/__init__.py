@@ -1,0 +1,13 @@
+"""Cross-border e-commerce (CEB 跨境电商) message models, generated from the official GACC schemas.
+
+Import and export messages share entity names (``OrderHead``, ``BaseTransfer``…) with different fields, so they
+live in separate modules:
+
+* :mod:`eport.edi.ceb.imports` — import messages (进口) CEB311 … CEB900, 202205 edition (default);
+* :mod:`eport.edi.ceb.exports` — export messages (出口) CEB303 … CEB792 and CEB213 … CEB216, 202205 edition;
+* :mod:`eport.edi.ceb.imports2018`, :mod:`eport.edi.ceb.exports2018` — the 2018 edition (公告2018年第113号).
+"""
+
+from eport.edi.ceb import exports, exports2018, imports, imports2018
+
+__all__ = ["exports", "exports2018", "imports", "imports2018"]

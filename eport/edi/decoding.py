@@ -1,0 +1,362 @@
+"""The spec-driven XML decoder: bytes → any eport model, strict or lenient.
+
+:func:`decode` recognises the message from its root element (:mod:`eport.edi.registry`), parses safely
+(:mod:`eport.edi._xml`: no DTD, no entities, no network, a size limit) and builds the model from its
+:class:`~eport.edi.spec.ModelSpec`. Strict decoding raises :class:`~eport.errors.DecodeError` at the first
+departure from the schema's structure (unknown, misplaced, surplus or missing element, a value that is not a
+decimal or integer, mixed content), naming the element path (``/CEB621Message/Inventory[1]/InventoryHead``) and
+line.
+
+:func:`decode_lenient` never stops at structure: it returns a :class:`Decoded` with the message, the
+:class:`~eport.edi.report.Problem` list, and every element it could not place, kept as raw XML with its path
+(:class:`Unparsed`), so nothing is lost. A required element that is absent is left ``None`` (an empty tuple for a
+repeated one) in the model; the problem list names it. Facets (lengths, digits, enumerations) are not checked
+here: that is validation's job (``eport.edi.validate``).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Hashable
+from decimal import Decimal
+from typing import Any, Generic, TypeVar, cast, overload
+
+import attrs
+from lxml import etree
+
+from eport.edi import registry
+from eport.edi._xml import DEFAULT_MAX_SIZE, parse
+from eport.edi.report import Problem, Severity
+from eport.edi.spec import ANY_ELEMENT, AttributeSpec, FieldSpec, ValueKind, spec_of
+from eport.errors import DecodeError, UnknownMessageError
+
+logger = logging.getLogger(__name__)
+
+M = TypeVar("M")
+
+_DECIMAL = re.compile(r"[ \t\r\n]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[ \t\r\n]*")
+_INTEGER = re.compile(r"[ \t\r\n]*[+-]?[0-9]+[ \t\r\n]*")
+_XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
+
+
+@attrs.frozen
+class Unparsed:
+    """An element lenient decoding could not place in the model, kept verbatim.
+
+    Attributes:
+        path: where it was, e.g. ``/CEB792Message/.../gnum``.
+        xml: the element's bytes (UTF-8, with the namespace declarations it needs).
+    """
+
+    path: str
+    xml: bytes
+
+
+@attrs.frozen
+class Decoded(Generic[M]):
+    """Result of :func:`decode_lenient`.
+
+    Attributes:
+        message: the decoded model (required fields may be ``None`` where ``problems`` say they are missing).
+        problems: every structural problem found, each with its element path.
+        unparsed: elements that could not be placed in the model, kept as raw XML.
+    """
+
+    message: M
+    problems: tuple[Problem, ...] = ()
+    unparsed: tuple[Unparsed, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when decoding found no problem (strict decoding would have succeeded)."""
+        return not self.problems
+
+
+# ------------------------------------------------------------------------------------------ plans
+@attrs.frozen
+class _Plan:
+    cls: type[Any]
+    by_tag: dict[str, tuple[int, FieldSpec]]
+    wildcard: tuple[int, FieldSpec] | None
+    fields: tuple[FieldSpec, ...]
+    attributes: tuple[AttributeSpec, ...]
+    attribute_tags: frozenset[str]
+
+
+def _clark(namespace: str | None, tag: str) -> str:
+    return f"{{{namespace}}}{tag}" if namespace else tag
+
+
+@functools.lru_cache(maxsize=1024)
+def _plan(cls: type[Any]) -> _Plan:
+    spec = spec_of(cls)
+    by_tag: dict[str, tuple[int, FieldSpec]] = {}
+    wildcard = None
+    for i, f in enumerate(spec.fields):
+        if f.tag == ANY_ELEMENT:
+            wildcard = (i, f)
+            continue
+        if f.kind is ValueKind.MODEL and f.model is not None:
+            ns = f.namespace if f.namespace is not None else spec_of(f.model).namespace
+        else:
+            ns = f.namespace if f.namespace is not None else spec.namespace
+        by_tag[_clark(ns, f.tag)] = (i, f)
+    return _Plan(
+        cls=cls,
+        by_tag=by_tag,
+        wildcard=wildcard,
+        fields=spec.fields,
+        attributes=spec.attributes,
+        attribute_tags=frozenset(a.tag for a in spec.attributes),
+    )
+
+
+def _line(el: etree._Element) -> int | None:
+    line = el.sourceline
+    return line if isinstance(line, int) else None
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _raw(el: etree._Element) -> bytes:
+    return etree.tostring(el, encoding="utf-8", xml_declaration=False, with_tail=False)
+
+
+class _State:
+    """Per-call collector: strict mode raises, lenient mode records."""
+
+    __slots__ = ("problems", "strict", "unparsed")
+
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict
+        self.problems: list[Problem] = []
+        self.unparsed: list[Unparsed] = []
+
+    def problem(self, path: str, code: str, message: str, el: etree._Element | None = None) -> None:
+        line = _line(el) if el is not None else None
+        if self.strict:
+            raise DecodeError(message, path=path, line=line)
+        where = f" (line {line})" if line else ""
+        self.problems.append(Problem(path=path, code=code, message=message + where, severity=Severity.ERROR))
+
+    def keep(self, path: str, el: etree._Element) -> None:
+        self.unparsed.append(Unparsed(path=path, xml=_raw(el)))
+
+
+def _text(el: etree._Element, path: str, st: _State) -> str:
+    if len(el) == 0:
+        return el.text or ""
+    parts = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str):
+            st.problem(path, "unexpected-content", f"{_local(child.tag)} is not allowed inside a simple value", child)
+            st.keep(f"{path}/{_local(child.tag)}", child)
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
+    plan = _plan(cast(Hashable, cls))
+    kwargs: dict[str, Any] = {}
+    attrib = el.attrib
+    for a in plan.attributes:
+        value = attrib.get(a.tag)
+        if value is None and a.required:
+            st.problem(f"{path}/@{a.tag}", "missing-attribute", f"required attribute {a.tag} is missing", el)
+        kwargs[a.name] = value
+    if len(attrib) > len(plan.attributes):
+        for key in attrib:
+            name = key.decode() if isinstance(key, bytes) else key
+            if name not in plan.attribute_tags and not name.startswith(_XSI):
+                st.problem(f"{path}/@{_local(name)}", "unknown-attribute", f"unknown attribute {name}", el)
+    if el.text is not None and el.text.strip():
+        st.problem(path, "unexpected-text", f"text {el.text.strip()[:40]!r} is not allowed here", el)
+    values: dict[str, Any] = {}
+    counts: dict[str, int] = {}
+    last = -1
+    for child in el:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue  # comments and processing instructions carry no data
+        if child.tail is not None and child.tail.strip():
+            st.problem(path, "unexpected-text", f"text {child.tail.strip()[:40]!r} is not allowed here", child)
+        entry = plan.by_tag.get(tag)
+        if entry is None:
+            entry = plan.wildcard
+            if entry is None:
+                cpath = f"{path}/{_local(tag)}"
+                st.problem(cpath, "unknown-element", f"unknown element {_local(tag)} in {_local(el.tag)}", child)
+                st.keep(cpath, child)
+                continue
+        index, f = entry
+        n = counts.get(f.name, 0) + 1
+        counts[f.name] = n
+        cpath = f"{path}/{f.tag}[{n}]" if f.repeated or n > 1 else f"{path}/{f.tag}"
+        if index < last:
+            st.problem(cpath, "element-order", f"{f.tag} is out of schema order in {_local(el.tag)}", child)
+        else:
+            last = index
+        if f.max_occurs is not None and n > f.max_occurs:
+            limit = "once" if f.max_occurs == 1 else f"{f.max_occurs} times"
+            st.problem(cpath, "surplus-element", f"{f.tag} may occur at most {limit}", child)
+            st.keep(cpath, child)
+            continue
+        value = _value(child, f, cpath, st)
+        if f.repeated:
+            values.setdefault(f.name, []).append(value)
+        else:
+            values[f.name] = value
+    for f in plan.fields:
+        value = values.get(f.name)
+        if f.repeated:
+            items = tuple(v for v in value if v is not None) if value is not None else ()
+            if len(items) < f.min_occurs and f.name not in counts:
+                _missing(f, path, el, st)
+            kwargs[f.name] = items
+        else:
+            if f.name not in counts and f.min_occurs > 0:
+                _missing(f, path, el, st)
+            kwargs[f.name] = value
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as exc:  # a model with validators refused the values
+        raise DecodeError(f"cannot build {cls.__name__}: {exc}", path=path, line=_line(el)) from None
+
+
+def _missing(f: FieldSpec, path: str, el: etree._Element, st: _State) -> None:
+    doc = f" ({f.doc[:30]})" if f.doc else ""
+    st.problem(f"{path}/{f.tag}", "missing-element", f"required element {f.tag}{doc} is missing", el)
+
+
+def _value(child: etree._Element, f: FieldSpec, path: str, st: _State) -> Any:
+    kind = f.kind
+    if kind is ValueKind.STRING:
+        return _text(child, path, st)
+    if kind is ValueKind.MODEL:
+        assert f.model is not None  # noqa: S101 - guaranteed by the spec's construction
+        return _read(child, f.model, path, st)
+    if kind is ValueKind.XML:
+        return _raw(child)
+    text = _text(child, path, st)
+    if kind is ValueKind.DECIMAL:
+        if _DECIMAL.fullmatch(text):
+            return Decimal(text.strip())
+        st.problem(path, "bad-value", f"{f.tag} {text[:40]!r} is not a decimal", child)
+    else:
+        if _INTEGER.fullmatch(text):
+            return int(text)
+        st.problem(path, "bad-value", f"{f.tag} {text[:40]!r} is not an integer", child)
+    st.keep(path, child)
+    return None
+
+
+# ------------------------------------------------------------------------------------------ public API
+def _root_class(
+    root: etree._Element, model: type[Any] | None, edition: str | None, st: _State
+) -> tuple[type[Any], str]:
+    qname = etree.QName(root)
+    namespace, local = qname.namespace, qname.localname
+    if model is not None:
+        spec = spec_of(model)
+        if (spec.namespace, spec.tag) != (namespace, local):
+            st.problem(f"/{local}", "root-name", f"root element {local} is not {spec.tag}", root)
+        return model, f"/{local}"
+    cls = registry.lookup(namespace, local, edition=edition)
+    if cls is not None:
+        return cls, f"/{local}"
+    if not st.strict:
+        guess = registry.lookup(namespace, local + "Message", edition=edition)
+        if guess is not None:
+            st.problem(f"/{local}", "root-name", f"root element {local} should be {local}Message", root)
+            return guess, f"/{local}"
+    where = f"{{{namespace}}}{local}" if namespace else local
+    raise UnknownMessageError(f"unknown message root element {where}", path=f"/{local}", line=_line(root))
+
+
+def decode_element(element: etree._Element, model: type[M], *, strict: bool = True) -> Decoded[M]:
+    """Decode an already parsed element (e.g. a message inside an envelope) as ``model``.
+
+    Args:
+        element: the element, from :func:`eport.edi._xml.parse` or another safe parser.
+        model: the model class the element stands for.
+        strict: raise at the first problem (``True``) or collect problems (``False``).
+
+    Returns:
+        The decoded message with problems and unparsed elements (both empty in strict mode).
+
+    Raises:
+        DecodeError: in strict mode, naming the element path.
+    """
+    st = _State(strict)
+    cls, path = _root_class(element, model, None, st)
+    message = _read(element, cls, path, st)
+    return Decoded(message, tuple(st.problems), tuple(st.unparsed))
+
+
+@overload
+def decode(data: bytes, *, model: type[M], edition: str | None = ..., max_size: int = ...) -> M: ...
+@overload
+def decode(data: bytes, *, model: None = ..., edition: str | None = ..., max_size: int = ...) -> Any: ...
+def decode(
+    data: bytes, *, model: type[Any] | None = None, edition: str | None = None, max_size: int = DEFAULT_MAX_SIZE
+) -> Any:
+    """Decode a message strictly.
+
+    Args:
+        data: the XML document.
+        model: decode as this class instead of looking the root up in :mod:`eport.edi.registry`.
+        edition: CEB edition for the lookup, ``"202205"`` (default) or ``"2018"``.
+        max_size: the largest accepted document in bytes (default 50 MiB).
+
+    Returns:
+        The message model, e.g. a ``CEB621Message``.
+
+    Raises:
+        UnknownMessageError: the root element is not a known message.
+        DecodeError: the bytes are unsafe, not well-formed, or do not follow the schema's structure; ``path`` and
+            ``line`` say where.
+    """
+    root = parse(data, max_size=max_size)
+    st = _State(strict=True)
+    cls, path = _root_class(root, model, edition, st)
+    return _read(root, cls, path, st)
+
+
+@overload
+def decode_lenient(data: bytes, *, model: type[M], edition: str | None = ..., max_size: int = ...) -> Decoded[M]: ...
+@overload
+def decode_lenient(
+    data: bytes, *, model: None = ..., edition: str | None = ..., max_size: int = ...
+) -> Decoded[Any]: ...
+def decode_lenient(
+    data: bytes, *, model: type[Any] | None = None, edition: str | None = None, max_size: int = DEFAULT_MAX_SIZE
+) -> Decoded[Any]:
+    """Decode a message, collecting structural problems instead of stopping at the first.
+
+    A root named without its ``Message`` suffix (``ceb:CEB214`` in an official sample) is recognised and reported.
+
+    Args:
+        data: the XML document.
+        model: decode as this class instead of looking the root up.
+        edition: CEB edition for the lookup, ``"202205"`` (default) or ``"2018"``.
+        max_size: the largest accepted document in bytes (default 50 MiB).
+
+    Returns:
+        A :class:`Decoded` with the message, the problems and the elements that could not be placed.
+
+    Raises:
+        UnknownMessageError: the root element is not a known message (not even with a ``Message`` suffix).
+        DecodeError: the bytes are unsafe or not well-formed XML.
+    """
+    root = parse(data, max_size=max_size)
+    st = _State(strict=False)
+    cls, path = _root_class(root, model, edition, st)
+    message = _read(root, cls, path, st)
+    return Decoded(message, tuple(st.problems), tuple(st.unparsed))
+
+
+__all__ = ["Decoded", "Unparsed", "decode", "decode_element", "decode_lenient"]

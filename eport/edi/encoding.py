@@ -1,0 +1,340 @@
+"""The spec-driven XML encoder: any eport model → UTF-8 XML bytes, in exact schema order.
+
+For every model class (and the namespace context it is written in) the encoder builds one writer function the
+first time it is needed: Python source generated from the class's :class:`~eport.edi.spec.ModelSpec`, compiled
+once and cached. A writer appends string pieces to a list; tags are constants, values are escaped only when a
+quick scan finds a character that needs it. When a writer meets a value it cannot write (a wrong type, an
+XML-illegal character, a non-finite decimal) the encoder re-walks the model with a checking walker that raises
+:class:`~eport.errors.EncodeError` naming the exact path.
+
+Conventions: ``<?xml version="1.0" encoding="UTF-8"?>``; the spec's prefix (``ceb:``) or a default namespace when the
+prefix is ``None``; ``Decimal`` written with ``format(d, "f")`` (never exponent form); ``XML`` values (``ds:Signature``)
+copied byte for byte; ``None`` elements omitted; an empty string written as an empty element. The encoder writes
+what the model holds and does not validate it (use ``eport.edi.validate``); in particular a required field left
+``None`` by lenient decoding is omitted, so the document can be re-validated and the gap named.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from decimal import Decimal
+from typing import IO, Any, cast
+
+from eport.edi.spec import FieldSpec, ModelSpec, ValueKind, spec_of
+from eport.errors import EncodeError
+
+logger = logging.getLogger(__name__)
+
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+_ILLEGAL_CHARS = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
+_ILLEGAL = re.compile(f"[{_ILLEGAL_CHARS}]")
+_TEXT_NEEDS = re.compile(f"[&<>\r{_ILLEGAL_CHARS}]").search
+_ATTR_NEEDS = re.compile(f'[&<>"\t\n\r{_ILLEGAL_CHARS}]').search
+
+Writer = Callable[[Any, Callable[[str], None]], None]
+_Context = tuple[str | None, tuple[tuple[str, str], ...]]
+_ROOT_CONTEXT: _Context = (None, (("xml", "http://www.w3.org/XML/1998/namespace"),))
+
+
+class _Unwritable(Exception):  # noqa: N818 - internal signal, never escapes this module
+    """A fast writer met a value it cannot write; the checking walker explains where and why."""
+
+
+def escape_text(value: str) -> str:
+    """Escape character data: ``&``, ``<``, ``>`` and CR (as ``&#13;`` so it survives parsing).
+
+    Raises:
+        EncodeError: the text holds a character XML 1.0 cannot represent (most C0 controls, lone surrogates).
+    """
+    if _ILLEGAL.search(value):
+        raise EncodeError(f"character {_ILLEGAL.search(value).group()!r} cannot appear in XML 1.0")  # type: ignore[union-attr]
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def escape_attribute(value: str) -> str:
+    """Escape an attribute value: as :func:`escape_text` plus ``"``, TAB and LF (kept through normalisation).
+
+    Raises:
+        EncodeError: the value holds a character XML 1.0 cannot represent.
+    """
+    return escape_text(value).replace('"', "&quot;").replace("\t", "&#9;").replace("\n", "&#10;")
+
+
+def format_decimal(value: Decimal) -> str:
+    """Write a decimal in plain notation (``Decimal("1E+2")`` → ``"100"``), keeping its exponent's digits.
+
+    Raises:
+        EncodeError: for NaN and infinities, or a value that is not a ``Decimal``.
+    """
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise EncodeError(f"{value!r} is not a finite Decimal")
+    return format(value, "f")
+
+
+# ------------------------------------------------------------------------------------------ namespaces
+def _qualify(namespace: str | None, prefix: str | None, ctx: _Context) -> tuple[str, str, _Context]:
+    """Return (qualified name prefix incl. colon, namespace declarations to add, context for the children)."""
+    default, bound = ctx
+    if namespace is None:
+        if default is None:
+            return "", "", ctx
+        return "", ' xmlns=""', (None, bound)
+    if prefix is not None:
+        if (prefix, namespace) in bound:
+            return f"{prefix}:", "", ctx
+        rebound = tuple(sorted({(p, n) for p, n in bound if p != prefix} | {(prefix, namespace)}))
+        return f"{prefix}:", f' xmlns:{prefix}="{escape_attribute(namespace)}"', (default, rebound)
+    if default == namespace:
+        return "", "", ctx
+    for p, n in bound:  # a prefix already bound to this namespace
+        if n == namespace:
+            return f"{p}:", "", ctx
+    return "", f' xmlns="{escape_attribute(namespace)}"', (namespace, bound)
+
+
+def _simple_expr(kind: ValueKind) -> list[str]:
+    """Source lines turning ``v`` into the text to write (validated), for a simple kind."""
+    if kind is ValueKind.STRING:
+        return ["if _tneeds(v): v = _esc(v)"]
+    if kind is ValueKind.DECIMAL:
+        return ["if v.__class__ is not _Decimal or not v.is_finite(): raise _Unwritable", "v = format(v, 'f')"]
+    if kind is ValueKind.INTEGER:
+        return ["if v.__class__ is not int: raise _Unwritable", "v = str(v)"]
+    raise AssertionError(kind)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compile(cls: type[Any], tag: str, namespace: str | None, ctx: _Context) -> Writer:
+    spec = spec_of(cls)
+    pfx, decls, inner = _qualify(namespace, spec.prefix if namespace == spec.namespace else None, ctx)
+    env: dict[str, Any] = {
+        "_tneeds": _TEXT_NEEDS,
+        "_aneeds": _ATTR_NEEDS,
+        "_esc": escape_text,
+        "_esca": escape_attribute,
+        "_Decimal": Decimal,
+        "_Unwritable": _Unwritable,
+        "_seq": (tuple, list),
+    }
+    src = ["def write(o, a):"]
+    src.append(f"    a({'<' + pfx + tag + decls!r})")
+    for attr in spec.attributes:
+        src += [
+            f"    v = o.{attr.name}",
+            "    if v is not None:",
+            "        if _aneeds(v): v = _esca(v)",
+            f"        a(f' {attr.tag}=\"{{v}}\"')",
+        ]
+    src.append("    a('>')")
+    for i, f in enumerate(spec.fields):
+        src += [f"    {line}" for line in _field_source(f, i, spec, inner, env)]
+    src.append(f"    a({'</' + pfx + tag + '>'!r})")
+    code = "\n".join(src)
+    exec(compile(code, f"<eport writer {cls.__qualname__}>", "exec"), env)  # noqa: S102 - source built from specs
+    writer: Writer = env["write"]
+    return writer
+
+
+def _field_source(f: FieldSpec, i: int, owner: ModelSpec, ctx: _Context, env: dict[str, Any]) -> list[str]:
+    repeated = f.repeated
+    body: list[str]
+    if f.kind is ValueKind.MODEL:
+        if f.model is None:
+            raise EncodeError(f"field {f.name} of kind MODEL has no model class")
+        child = spec_of(f.model)
+        ns = f.namespace if f.namespace is not None else child.namespace
+        env[f"_w{i}"] = _compile(cast(Hashable, f.model), f.tag, ns, ctx)
+        env[f"_k{i}"] = f.model
+        body = [f"if v.__class__ is not _k{i}: raise _Unwritable", f"_w{i}(v, a)"]
+    elif f.kind is ValueKind.XML:
+        body = ["a(v.decode('utf-8'))"]
+    else:
+        ns = f.namespace if f.namespace is not None else owner.namespace
+        pfx, decls, _ = _qualify(ns, owner.prefix if ns == owner.namespace else None, ctx)
+        open_tag = "<" + pfx + f.tag + decls + ">"
+        close_tag = "</" + pfx + f.tag + ">"
+        env[f"_o{i}"] = open_tag
+        env[f"_c{i}"] = close_tag
+        body = [*_simple_expr(f.kind), f"a(_o{i} + v + _c{i})"]
+    if repeated:
+        return [
+            f"s = o.{f.name}",
+            "if s.__class__ is not tuple and not isinstance(s, _seq): raise _Unwritable",
+            "for v in s:",
+            *[f"    {b}" for b in body],
+        ]
+    return [f"v = o.{f.name}", "if v is not None:", *[f"    {b}" for b in body]]
+
+
+def writer_for(cls: type[Any]) -> Writer:
+    """Return the compiled writer of a model class written as a document root (cached).
+
+    Raises:
+        TypeError: ``cls`` is not an eport model.
+    """
+    spec = spec_of(cls)
+    return _compile(cast(Hashable, cls), spec.tag, spec.namespace, _ROOT_CONTEXT)
+
+
+# ------------------------------------------------------------------------------------------ checking walker
+def _path_part(tag: str, index: int | None) -> str:
+    return f"{tag}[{index}]" if index is not None else tag
+
+
+def check(message: Any) -> None:
+    """Check that every value of ``message`` can be written (types, characters, decimals), without encoding.
+
+    Raises:
+        EncodeError: naming the path of the first value that cannot be written.
+        TypeError: ``message`` is not an eport model.
+    """
+    spec = spec_of(message)
+    _check_model(message, spec, "/" + spec.tag)
+
+
+def _check_model(obj: Any, spec: ModelSpec, path: str) -> None:
+    for attr in spec.attributes:
+        value = getattr(obj, attr.name, None)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise EncodeError(
+                f"attribute {attr.tag} must be str, not {type(value).__name__}", path=f"{path}/@{attr.tag}"
+            )
+        _check_chars(value, f"{path}/@{attr.tag}")
+    for f in spec.fields:
+        try:
+            value = getattr(obj, f.name)
+        except AttributeError:
+            raise EncodeError(f"{type(obj).__name__} has no attribute {f.name}", path=path) from None
+        if value is None:
+            continue
+        if f.repeated:
+            if not isinstance(value, (tuple, list)):
+                raise EncodeError(
+                    f"{f.name} is a repeated element: expected a tuple, got {type(value).__name__}",
+                    path=f"{path}/{f.tag}",
+                )
+            for n, item in enumerate(value, 1):
+                _check_value(item, f, f"{path}/{_path_part(f.tag, n)}")
+        else:
+            _check_value(value, f, f"{path}/{f.tag}")
+
+
+def _check_value(value: Any, f: FieldSpec, path: str) -> None:
+    kind = f.kind
+    if kind is ValueKind.STRING:
+        if not isinstance(value, str):
+            raise EncodeError(f"{f.name} must be str, not {type(value).__name__}", path=path)
+        _check_chars(value, path)
+    elif kind is ValueKind.DECIMAL:
+        if not isinstance(value, Decimal):
+            raise EncodeError(f"{f.name} must be a Decimal, not {type(value).__name__}", path=path)
+        if not value.is_finite():
+            raise EncodeError(f"{f.name} must be a finite Decimal, not {value}", path=path)
+    elif kind is ValueKind.INTEGER:
+        if type(value) is not int:
+            raise EncodeError(f"{f.name} must be int, not {type(value).__name__}", path=path)
+    elif kind is ValueKind.XML:
+        if not isinstance(value, bytes):
+            raise EncodeError(f"{f.name} must be the raw XML bytes, not {type(value).__name__}", path=path)
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError:
+            raise EncodeError(f"{f.name} is not UTF-8", path=path) from None
+        if not text.lstrip().startswith("<"):
+            raise EncodeError(f"{f.name} does not hold an XML element", path=path)
+    elif kind is ValueKind.MODEL:
+        if f.model is None or type(value) is not f.model:
+            expected = f.model.__name__ if f.model is not None else "?"
+            raise EncodeError(f"{f.name} must be a {expected}, not {type(value).__name__}", path=path)
+        _check_model(value, spec_of(f.model), path)
+
+
+def _check_chars(value: str, path: str) -> None:
+    bad = _ILLEGAL.search(value)
+    if bad is not None:
+        raise EncodeError(f"character {bad.group()!r} at offset {bad.start()} cannot appear in XML 1.0", path=path)
+
+
+# ------------------------------------------------------------------------------------------ public API
+def encode_str(message: Any) -> str:
+    """Encode a model as an XML document and return it as ``str`` (with the UTF-8 XML declaration).
+
+    Raises:
+        EncodeError: a value cannot be written; ``path`` names it.
+        TypeError: ``message`` is not an eport model.
+    """
+    writer = writer_for(type(message))
+    parts: list[str] = [XML_DECLARATION]
+    try:
+        writer(message, parts.append)
+    except EncodeError:
+        check(message)
+        raise
+    except Exception as exc:  # a wrong type or value somewhere: find and name it
+        check(message)
+        raise EncodeError(f"cannot encode {type(message).__name__}: {exc!r}") from exc
+    return "".join(parts)
+
+
+def encode(message: Any) -> bytes:
+    """Encode a model as a UTF-8 XML document.
+
+    Args:
+        message: any eport model instance (a class with ``__eport_spec__``), e.g. ``CEB621Message``.
+
+    Returns:
+        The document, starting with ``<?xml version="1.0" encoding="UTF-8"?>``.
+
+    Raises:
+        EncodeError: a value cannot be written (wrong type, XML-illegal character, NaN); ``path`` names it.
+        TypeError: ``message`` is not an eport model.
+    """
+    return encode_str(message).encode("utf-8")
+
+
+def iter_encode(messages: Iterable[Any]) -> Iterator[bytes]:
+    """Encode messages one at a time, lazily: memory stays flat however many there are.
+
+    Raises:
+        EncodeError: as :func:`encode`, for the first message that cannot be written.
+    """
+    for message in messages:
+        yield encode(message)
+
+
+def encode_many(messages: Iterable[Any], file: IO[bytes], *, separator: bytes = b"\n") -> int:
+    """Write each message as one document to a binary file, one after another, and return how many were written.
+
+    Only one message is held in memory at a time. Documents are separated by ``separator``; to write one file per
+    message (the E-Port exchange folders want that) use :func:`iter_encode`.
+
+    Raises:
+        EncodeError: as :func:`encode`; the documents before the failing one are already written.
+    """
+    count = 0
+    for data in iter_encode(messages):
+        if count and separator:
+            file.write(separator)
+        file.write(data)
+        count += 1
+    return count
+
+
+__all__ = [
+    "XML_DECLARATION",
+    "check",
+    "encode",
+    "encode_many",
+    "encode_str",
+    "escape_attribute",
+    "escape_text",
+    "format_decimal",
+    "iter_encode",
+    "writer_for",
+]
