@@ -1,0 +1,177 @@
+"""Declaration receipts: DecImportResponse, DEC_RESULT, legacy GB2312 DEC_DATA, failInfo; CHANNEL statuses.
+
+The fixtures are our own documents following the shapes of real receipts: the DecImportResponse inside the AS3
+capture ``Zzaniu/loop_server:test2/test1/1.xml``, the DEC_RESULT and DEC_DATA shapes quoted in FORMATS.md §2.6
+(from ``ryanrong95/HXT`` ``DecReceipt.cs``/``DecData.cs`` and ``Zzaniu/loop_server:test2/test2/x1.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from eport.edi.dec.channel import Channel, ChannelGroup, DecStatus
+from eport.edi.dec.receipts import (
+    CHINA_TZ,
+    DecData,
+    DecImportResponse,
+    DecResult,
+    FailInfo,
+    parse_dec_receipt,
+    parse_notice_date,
+)
+from eport.errors import DecodeError, EportError
+
+IMPORT_RESPONSE = """<?xml version="1.0" encoding="UTF-8"?>
+<ns2:DecImportResponse xmlns:ns2="http://www.chinaport.gov.cn/dec">
+  <ns2:ResponseCode>0</ns2:ResponseCode>
+  <ns2:ErrorMessage>调用成功</ns2:ErrorMessage>
+  <ns2:ClientSeqNo>201802260951588560</ns2:ClientSeqNo>
+  <ns2:SeqNo>Z11000001313617428</ns2:SeqNo>
+</ns2:DecImportResponse>""".encode()
+
+DEC_RESULT = b"""<?xml version="1.0" encoding="UTF-8"?>
+<DEC_RESULT>
+  <CUS_CIQ_NO>I20180000147015879</CUS_CIQ_NO>
+  <ENTRY_ID/>
+  <NOTICE_DATE>2018-12-12T14:40:43</NOTICE_DATE>
+  <CHANNEL>7</CHANNEL>
+  <NOTE>I20180000147015879\xe7\x9b\xb4\xe6\x8e\xa5\xe7\x94\xb3\xe6\x8a\xa5\xe6\x88\x90\xe5\x8a\x9f</NOTE>
+  <CUSTOM_MASTER/><I_E_DATE/><D_DATE/>
+</DEC_RESULT>"""
+
+DEC_DATA = """<?xml version="1.0" encoding="GB2312"?>
+<DEC_DATA>
+  <DEC_RESULT>
+    <SEQ_NO>000000001234567890</SEQ_NO>
+    <ENTRY_ID>530120181000123456</ENTRY_ID>
+    <NOTICE_DATE>20180208T15032200</NOTICE_DATE>
+    <CHANNEL>P</CHANNEL>
+    <NOTE>海关已放行</NOTE>
+    <DECL_PORT>5301</DECL_PORT>
+    <NET_WT>17.5</NET_WT>
+    <GROSS_WT>20</GROSS_WT>
+    <EXTRA_FIELD>ignored</EXTRA_FIELD>
+  </DEC_RESULT>
+  <RESULT_INFO>放行</RESULT_INFO>
+</DEC_DATA>""".encode("gb2312")
+
+
+def test_import_response_with_prefix_decodes() -> None:
+    r = parse_dec_receipt(IMPORT_RESPONSE)
+    assert isinstance(r, DecImportResponse)
+    assert r.ok
+    assert (r.client_seq_no, r.seq_no, r.error_message) == ("201802260951588560", "Z11000001313617428", "调用成功")
+
+
+def test_failed_import_response_is_not_ok() -> None:
+    data = IMPORT_RESPONSE.replace(b">0<", b">1<")
+    r = parse_dec_receipt(data)
+    assert isinstance(r, DecImportResponse)
+    assert not r.ok
+
+
+def test_dec_result_channel_and_time() -> None:
+    r = parse_dec_receipt(DEC_RESULT)
+    assert isinstance(r, DecResult)
+    assert r.seq_no == "I20180000147015879"
+    assert r.entry_id is None  # empty element
+    assert r.status.channel is Channel.DECLARED
+    assert r.status.group is ChannelGroup.CLIENT
+    assert not r.status.is_released
+    assert r.notice_time == dt.datetime(2018, 12, 12, 14, 40, 43, tzinfo=CHINA_TZ)
+    assert r.note is not None
+    assert r.note.endswith("直接申报成功")
+
+
+def test_legacy_gb2312_dec_data_decodes_with_extra_fields() -> None:
+    r = parse_dec_receipt(DEC_DATA)
+    assert isinstance(r, DecData)
+    assert r.status.is_released
+    assert r.entry_id == "530120181000123456"
+    assert r.result.net_wt == Decimal("17.5")
+    assert r.result.note == "海关已放行"
+    assert r.result_info == "放行"
+    assert r.notice_time == dt.datetime(2018, 2, 8, 15, 3, 22, tzinfo=CHINA_TZ)
+
+
+def test_gb2312_without_declaration_is_read_as_gb18030() -> None:
+    data = "<DEC_RESULT><CHANNEL>Z</CHANNEL><NOTE>退回修改</NOTE></DEC_RESULT>".encode("gb2312")
+    r = parse_dec_receipt(data)
+    assert isinstance(r, DecResult)
+    assert r.note == "退回修改"
+    assert r.status.is_failure
+
+
+def test_fail_info() -> None:
+    r = parse_dec_receipt("<Root><failInfo>报文格式错误</failInfo></Root>".encode())
+    assert r == FailInfo(message="报文格式错误")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"not xml",
+        b"<a><b></a>",
+        b'<!DOCTYPE x [<!ENTITY e "boom">]><DEC_RESULT>&e;</DEC_RESULT>',
+        b"<Manifest/>",
+        b"<DecImportResponse xmlns='http://www.chinaport.gov.cn/dec'/>",
+        b"<DEC_DATA/>",
+    ],
+)
+def test_bad_receipts_raise_typed_errors(data: bytes) -> None:
+    with pytest.raises(DecodeError):
+        parse_dec_receipt(data)
+
+
+def test_decode_error_is_an_eport_error() -> None:
+    with pytest.raises(EportError):
+        parse_dec_receipt(b"\xff\xfe")
+
+
+@pytest.mark.parametrize(
+    ("code", "group", "released"),
+    [
+        ("L", ChannelGroup.ENTERED, False),
+        ("J", ChannelGroup.RELEASED, True),
+        ("P", ChannelGroup.RELEASED, True),
+        ("R", ChannelGroup.RELEASED, True),
+        ("E", ChannelGroup.NOT_RELEASED, False),
+        ("S", ChannelGroup.CIQ, False),
+        ("SpK", ChannelGroup.TWO_STEP, True),
+        ("SpL", ChannelGroup.TWO_STEP, False),
+        ("S0", ChannelGroup.CLIENT, False),
+        ("??", ChannelGroup.UNKNOWN, False),
+    ],
+)
+def test_channel_groups(code: str, group: ChannelGroup, released: bool) -> None:
+    status = DecStatus.of(code)
+    assert status.group is group
+    assert status.is_released is released
+    assert status.code == code
+
+
+def test_every_channel_has_a_meaning_and_group() -> None:
+    for channel in Channel:
+        assert channel.meaning
+        assert isinstance(channel.group, ChannelGroup)
+    assert "unknown" in DecStatus.of("QQ").meaning
+    assert str(DecStatus.of("P")) == "P 海关已放行 released"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2018-12-12T14:40:43", dt.datetime(2018, 12, 12, 14, 40, 43, tzinfo=CHINA_TZ)),
+        ("20180208150322123", dt.datetime(2018, 2, 8, 15, 3, 22, 123000, tzinfo=CHINA_TZ)),
+        ("20180208", dt.datetime(2018, 2, 8, tzinfo=CHINA_TZ)),
+        ("", None),
+        ("2018", None),
+        ("20181399000000", None),
+    ],
+)
+def test_notice_date_formats(text: str, expected: dt.datetime | None) -> None:
+    assert parse_notice_date(text) == expected
