@@ -134,7 +134,7 @@ _RECEIPT_NO = re.compile(r"[A-Z][0-9]{17}|[0-9]{18}")
 
 
 def client_seq_no_from_name(file_name: str) -> str | None:
-    """Extract an 18-character client or unified number (18 digits, or a letter and 17 digits) from a receipt file name."""
+    """Extract an 18-character number (18 digits, or a letter and 17) from a receipt file name."""
     m = _RECEIPT_NO.search(PurePath(file_name).name)
     return m.group(0) if m else None
 
