@@ -1,0 +1,487 @@
+"""``ClearanceClient``: sign, wrap, journal and send customs messages, then follow their receipts.
+
+::
+
+    from eport.services import ClearanceClient, FileExchangeTransport, Stage
+
+    with ClearanceClient(FileExchangeTransport("/data/ImpPath"), journal="eport.db",
+                         sender_id="DXPENT0000000001") as client:
+        handle = client.submit(inventory_xml, signer=card_signer)
+        final = client.wait(handle, until=Stage.RELEASED, timeout=120)
+        for event in final.history:
+            print(event.code, event.info)
+
+Every submission is recorded in the journal *before* it is sent; a crash between the two is repaired by
+:meth:`ClearanceClient.recover` (run by ``with`` and by the first :meth:`~ClearanceClient.submit`), which re-sends
+the recorded envelope with the same CopMsgId, so the exchange stores it at most once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from eport.errors import (
+    ConfigurationError,
+    DecodeError,
+    DuplicateError,
+    JournalError,
+    ProtocolError,
+    RejectedError,
+    ServiceTimeout,
+)
+from eport.pki.signer import Signer
+from eport.services._xml import BusinessInfo, Family, business_info, new_cop_msg_id, wrap
+from eport.services.journal import Journal, Submission
+from eport.services.receipts import Stage, StatusEvent, parse_receipt
+from eport.services.transport import Outgoing, RawReceipt, Transport
+
+if TYPE_CHECKING:
+    import pandas
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_RECEIVERS: Mapping[Family, tuple[str, ...]] = {
+    Family.CEB: ("DXPEDCCEB0000002",),
+    Family.DEC: ("DXPEDCDEC0000001",),
+    Family.MANIFEST: ("DXPEDCMFT0000001",),
+}
+"""Receiver DXP ids per family: the customs CEB system, the declaration system, the manifest system (the
+values the sandbox uses; real deployments get theirs from E-Port and pass ``receivers=``)."""
+
+_CN = dt.timezone(dt.timedelta(hours=8), "CST")
+
+SignFunction = Callable[[bytes, Signer], bytes]
+"""Signs a CEB message: takes the unsigned XML and a signer, returns the XML with its ``ds:Signature``."""
+
+
+def _default_sign(payload: bytes, signer: Signer) -> bytes:
+    try:
+        xmldsig = importlib.import_module("eport.pki.xmldsig")
+    except ImportError as exc:  # pragma: no cover - only while eport.pki.xmldsig is missing
+        raise ConfigurationError("signing needs eport.pki.xmldsig, which is not available") from exc
+    signed: bytes = xmldsig.sign_ceb(payload, signer)
+    return signed
+
+
+def _encode(message: object) -> bytes:
+    if isinstance(message, bytes):
+        return message
+    if isinstance(message, str):
+        raise ConfigurationError("pass the message as bytes (UTF-8 XML) or as an eport.edi model, not str")
+    edi = importlib.import_module("eport.edi")
+    encode = getattr(edi, "encode", None)
+    if encode is None:
+        raise ConfigurationError(f"cannot encode {type(message).__name__}: eport.edi.encode is not available")
+    data: bytes = encode(message)
+    return data
+
+
+@attrs.frozen(kw_only=True)
+class SubmissionHandle:
+    """What :meth:`ClearanceClient.submit` returns: the keys to follow one submission.
+
+    Attributes:
+        cop_msg_id: the CopMsgId (also the idempotency key at the exchange).
+        msg_type: the business root name.
+        family: CEB, declaration or manifest.
+        guids: the CEB document guids.
+        client_seq_no: declaration 客户端编号.
+        duplicate_send: the exchange already held this envelope (a recovery re-send).
+    """
+
+    cop_msg_id: str
+    msg_type: str
+    family: Family
+    guids: tuple[str, ...] = ()
+    client_seq_no: str | None = None
+    duplicate_send: bool = False
+
+
+@attrs.frozen
+class Update:
+    """One new status for one submission, as yielded by :meth:`ClearanceClient.updates`."""
+
+    cop_msg_id: str
+    event: StatusEvent
+
+
+class ClearanceClient:
+    """Submit customs messages over a transport and follow their receipts, with a durable local journal.
+
+    Args:
+        transport: any :class:`~eport.services.Transport` (file exchange, HTTP …).
+        journal: a :class:`~eport.services.Journal` or the path of its SQLite file.
+        sender_id: the enterprise DXP id (``SenderId`` of every envelope).
+        receivers: receiver DXP ids per family (defaults to :data:`DEFAULT_RECEIVERS`).
+        sign: the CEB signing function (defaults to ``eport.pki.xmldsig.sign_ceb``).
+        poll_interval: seconds between receipt polls in :meth:`wait` and :meth:`updates`.
+        clock: returns the current time (timezone-aware), injected by tests.
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        journal: Journal | str | os.PathLike[str],
+        *,
+        sender_id: str,
+        receivers: Mapping[Family, tuple[str, ...]] | None = None,
+        sign: SignFunction | None = None,
+        poll_interval: float = 0.2,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        if not 1 <= len(sender_id) <= 16:
+            raise ConfigurationError("sender_id must be a DXP id of 1 to 16 characters")
+        if poll_interval <= 0:
+            raise ConfigurationError("poll_interval must be positive")
+        self.transport = transport
+        self.journal = journal if isinstance(journal, Journal) else Journal(journal)
+        self._owns_journal = not isinstance(journal, Journal)
+        self.sender_id = sender_id
+        self.receivers = dict(receivers or DEFAULT_RECEIVERS)
+        self._sign = sign or _default_sign
+        self.poll_interval = poll_interval
+        self._clock = clock or (lambda: dt.datetime.now(_CN))
+        self._recovered = False
+        self._poll_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"ClearanceClient({self.transport!r}, journal={self.journal!r}, sender_id={self.sender_id!r})"
+
+    def __enter__(self) -> ClearanceClient:
+        self.recover()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the transport, and the journal if this client opened it."""
+        self.transport.close()
+        if self._owns_journal:
+            self.journal.close()
+
+    # -------------------------------------------------------------------------------------------------- submit
+    def prepare(self, message: object, *, signer: Signer | None = None) -> tuple[bytes, BusinessInfo]:
+        """Encode and, for CEB messages without a signature, sign a message. No I/O, no journal.
+
+        Returns:
+            The business XML to send and its keys.
+
+        Raises:
+            eport.errors.ConfigurationError: a CEB message has no signature and no ``signer`` was given, or the
+                message is not of a family the client sends.
+            eport.errors.DecodeError: the bytes are not safe XML.
+        """
+        payload = _encode(message)
+        info = business_info(payload)
+        if info.family is Family.CEB and not info.signed:
+            if signer is None:
+                raise ConfigurationError(f"{info.root} must be signed (加签): pass signer= (card or key signer)")
+            payload = self._sign(payload, signer)
+            info = business_info(payload)
+        return payload, info
+
+    def submit(
+        self, message: object, *, signer: Signer | None = None, file_name: str | None = None
+    ) -> SubmissionHandle:
+        """Sign where needed, wrap in DXP, record in the journal, send.
+
+        Args:
+            message: business XML bytes (CEB…Message, DecMessage, Manifest) or an ``eport.edi`` model.
+            signer: signs CEB messages that carry no ``ds:Signature`` yet.
+            file_name: the file-exchange name; declarations default to ``Dec<ClientSeqNo>.xml``.
+
+        Returns:
+            A handle to follow the submission with :meth:`wait` and :meth:`status`.
+
+        Raises:
+            eport.errors.DuplicateError: the document was already submitted (``code="local"``; see
+                :mod:`eport.services.journal` for the rule), or the exchange holds the CopMsgId with other bytes.
+            eport.errors.TransportError: sending failed; the submission stays ``written`` in the journal and
+                :meth:`recover` sends it again with the same CopMsgId.
+            eport.errors.ProtocolError: the exchange refused the envelope for good (recorded as rejected).
+        """
+        if not self._recovered:
+            self.recover()
+        payload, info = self.prepare(message, signer=signer)
+        cop_msg_id = new_cop_msg_id()
+        receivers = self.receivers.get(info.family)
+        if not receivers:
+            raise ConfigurationError(f"no receiver DXP id configured for {info.family.value} messages")
+        envelope = wrap(
+            payload,
+            cop_msg_id=cop_msg_id,
+            sender_id=self.sender_id,
+            receiver_ids=receivers,
+            msg_type=info.root,
+            created=self._clock(),
+        )
+        if file_name is None and info.family is Family.DEC and info.client_seq_no:
+            file_name = f"Dec{info.client_seq_no}.xml"
+        self.journal.record(
+            cop_msg_id=cop_msg_id, info=info, envelope=envelope, transport=self.transport.name, file_name=file_name
+        )
+        logger.info("recorded %s %s", info.root, cop_msg_id)
+        outgoing = Outgoing(
+            cop_msg_id=cop_msg_id, msg_type=info.root, family=info.family, envelope=envelope, file_name=file_name
+        )
+        duplicate = self._send(outgoing)
+        return SubmissionHandle(
+            cop_msg_id=cop_msg_id,
+            msg_type=info.root,
+            family=info.family,
+            guids=tuple(dict.fromkeys(d.guid for d in info.documents if d.guid)),
+            client_seq_no=info.client_seq_no,
+            duplicate_send=duplicate,
+        )
+
+    def _send(self, outgoing: Outgoing) -> bool:
+        try:
+            result = self.transport.send(outgoing)
+        except (ProtocolError, DuplicateError) as exc:
+            self.journal.mark_refused(outgoing.cop_msg_id, code=getattr(exc, "code", None) or "refused", info=str(exc))
+            raise
+        self.journal.mark_sent(outgoing.cop_msg_id)
+        logger.info("sent %s (%s)%s", outgoing.cop_msg_id, outgoing.msg_type, " again" if result.duplicate else "")
+        return result.duplicate
+
+    def recover(self) -> list[SubmissionHandle]:
+        """Send again, with the same CopMsgId and bytes, every submission left ``written`` by a crash or failure.
+
+        Returns:
+            Handles of the submissions re-sent.
+
+        Raises:
+            eport.errors.TransportError: the transport is still failing (they stay ``written``).
+        """
+        self._recovered = True
+        handles = []
+        for sub in self.journal.unsent(self.transport.name):
+            logger.warning("recovering %s %s recorded at %s", sub.msg_type, sub.cop_msg_id, sub.created_at)
+            outgoing = Outgoing(
+                cop_msg_id=sub.cop_msg_id,
+                msg_type=sub.msg_type,
+                family=sub.family,
+                envelope=self.journal.envelope(sub.cop_msg_id),
+                file_name=sub.file_name,
+            )
+            duplicate = self._send(outgoing)
+            handles.append(
+                SubmissionHandle(
+                    cop_msg_id=sub.cop_msg_id,
+                    msg_type=sub.msg_type,
+                    family=sub.family,
+                    guids=(sub.guid,) if sub.guid else (),
+                    client_seq_no=sub.client_seq_no,
+                    duplicate_send=duplicate,
+                )
+            )
+        return handles
+
+    # ------------------------------------------------------------------------------------------------ receipts
+    def poll(self, *, limit: int = 100) -> list[Update]:
+        """Fetch new receipts once, record them in the journal, acknowledge them to the transport.
+
+        Receipts that belong to no submission of this journal are left alone (a file stays in the InBox);
+        unreadable receipts are kept in the journal with their error and acknowledged, so none is lost.
+
+        Returns:
+            The new status updates, in receipt order.
+
+        Raises:
+            eport.errors.TransportError: the transport failed (nothing is lost; poll again).
+        """
+        with self._poll_lock:
+            name = self.transport.name
+            cursor = self.journal.cursor(name)
+            batch = self.transport.receive(after=cursor, limit=limit)
+            updates: list[Update] = []
+            done: list[RawReceipt] = []
+            for raw in batch.receipts:
+                recorded = self._record(name, raw)
+                if recorded is not None:
+                    updates.extend(recorded)
+                    done.append(raw)
+            if done:
+                self.transport.ack(done)
+            if batch.cursor is not None and batch.cursor != cursor:
+                self.journal.set_cursor(name, batch.cursor)
+            return updates
+
+    def _record(self, transport: str, raw: RawReceipt) -> list[Update] | None:
+        try:
+            receipt_id, events = parse_receipt(raw.data)
+        except DecodeError as exc:
+            logger.warning("unreadable receipt %s kept in the journal: %s", raw.receipt_id, exc)
+            self.journal.record_receipt(
+                receipt_key=f"sha256:{raw.digest}",
+                transport=transport,
+                receipt_id=raw.receipt_id,
+                data=raw.data,
+                events=(),
+                error=str(exc),
+            )
+            return []
+        if raw.source_cop_msg_id:
+            events = [e if e.source_cop_msg_id else attrs.evolve(e, source_cop_msg_id=raw.source_cop_msg_id)
+                      for e in events]  # fmt: skip
+        key = f"dxp:{receipt_id}" if receipt_id else f"sha256:{raw.digest}"
+        recorded = self.journal.record_receipt(
+            receipt_key=key, transport=transport, receipt_id=raw.receipt_id, data=raw.data, events=events
+        )
+        if recorded.new and recorded.unmatched and not recorded.events:
+            logger.debug("receipt %s belongs to no submission in this journal", raw.receipt_id)
+            return None
+        return [Update(cop_msg_id=owner, event=event) for owner, event in recorded.events]
+
+    def updates(self, *, timeout: float, poll_interval: float | None = None) -> Iterator[Update]:
+        """Yield new status updates as they arrive, polling until ``timeout`` seconds have passed.
+
+        Raises:
+            eport.errors.TransportError: the transport failed.
+        """
+        if timeout <= 0:
+            raise ConfigurationError("timeout must be positive")
+        deadline = time.monotonic() + timeout
+        interval = poll_interval or self.poll_interval
+        while True:
+            yield from self.poll()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            time.sleep(min(interval, remaining))
+
+    def wait(
+        self,
+        handle: SubmissionHandle | str,
+        *,
+        until: Stage = Stage.RELEASED,
+        timeout: float = 60.0,
+        raise_on_reject: bool = True,
+    ) -> Submission:
+        """Poll receipts until the submission reaches ``until`` (or a later stage) or a final state.
+
+        Args:
+            handle: the handle or CopMsgId.
+            until: the stage to wait for (``Stage.RELEASED`` 放行, ``Stage.CLOSED`` 结关, ``Stage.ACCEPTED`` …).
+            timeout: seconds to wait at most (required to be finite and positive).
+            raise_on_reject: raise when customs rejects; otherwise return the rejected submission.
+
+        Returns:
+            The submission with its full status history.
+
+        Raises:
+            eport.errors.ServiceTimeout: the stage was not reached in time (``timeout``).
+            eport.errors.DuplicateError: customs rejected it as a duplicate (-301010, -401007, -301014 …).
+            eport.errors.RejectedError: customs rejected it (退单), with the code and the receipt event.
+            eport.errors.JournalError: unknown submission.
+        """
+        if timeout <= 0:
+            raise ConfigurationError("timeout must be positive")
+        cop_msg_id = handle if isinstance(handle, str) else handle.cop_msg_id
+        deadline = time.monotonic() + timeout
+        while True:
+            sub = self.journal.get(cop_msg_id)
+            if sub is None:
+                raise JournalError(f"no submission {cop_msg_id} in the journal")
+            if sub.stage in (Stage.REJECTED, Stage.CANCELLED):
+                if raise_on_reject:
+                    raise _rejection(sub)
+                return sub
+            if sub.stage.rank >= until.rank or sub.final:
+                return sub
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ServiceTimeout(
+                    f"{sub.msg_type} {cop_msg_id} did not reach {until.value} in {timeout:g} s (now {sub.stage.value})"
+                )
+            if not self.poll():
+                time.sleep(min(self.poll_interval, max(remaining, 0.0)))
+
+    # -------------------------------------------------------------------------------------------------- status
+    def status(
+        self,
+        handle: SubmissionHandle | None = None,
+        *,
+        cop_msg_id: str | None = None,
+        guid: str | None = None,
+        client_seq_no: str | None = None,
+        seq_no: str | None = None,
+        entry_id: str | None = None,
+    ) -> Submission:
+        """The journal's view of one submission, found by handle, CopMsgId, guid, ClientSeqNo (客户端编号),
+        SeqNo (统一编号) or EntryId (海关编号). Does not poll; call :meth:`poll` for news.
+
+        Raises:
+            eport.errors.ConfigurationError: no key given.
+            eport.errors.JournalError: no such submission.
+        """
+        if handle is not None:
+            cop_msg_id = handle.cop_msg_id
+        keys = {"cop_msg_id": cop_msg_id, "guid": guid, "client_seq_no": client_seq_no, "seq_no": seq_no}
+        keys["entry_id"] = entry_id
+        if not any(keys.values()):
+            raise ConfigurationError(
+                "status() needs a handle or one of cop_msg_id, guid, client_seq_no, seq_no, entry_id"
+            )
+        found = self.journal.find(**keys)
+        if found is None:
+            given = ", ".join(f"{k}={v}" for k, v in keys.items() if v)
+            raise JournalError(f"no submission with {given} in the journal")
+        return found
+
+    def submissions(
+        self,
+        *,
+        stage: Stage | Iterable[Stage] | None = None,
+        msg_type: str | None = None,
+        family: Family | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        limit: int = 1000,
+    ) -> list[Submission]:
+        """Submissions in the journal matching every filter given, oldest first."""
+        return self.journal.submissions(
+            stage=stage, msg_type=msg_type, family=family, since=since, until=until, limit=limit
+        )
+
+    def submissions_frame(self, **filters: Any) -> pandas.DataFrame:
+        """:meth:`submissions` as a pandas DataFrame (one row per submission; needs ``eport[pandas]``).
+
+        Raises:
+            eport.errors.ConfigurationError: pandas is not installed.
+        """
+        try:
+            pd = importlib.import_module("pandas")
+        except ImportError as exc:
+            raise ConfigurationError("submissions_frame() needs pandas: pip install 'eport[pandas]'") from exc
+        rows = [s.as_row() for s in self.submissions(**filters)]
+        columns = list(rows[0]) if rows else list(_EMPTY_ROW_COLUMNS)
+        frame: pandas.DataFrame = pd.DataFrame(rows, columns=columns)
+        return frame
+
+
+_EMPTY_ROW_COLUMNS = (
+    "cop_msg_id", "msg_type", "family", "stage", "code", "info", "guid", "client_seq_no", "seq_no", "entry_id",
+    "created_at", "sent_at", "updated_at", "history",
+)  # fmt: skip
+
+
+def _rejection(sub: Submission) -> DuplicateError | RejectedError:
+    for event in reversed(sub.history):
+        error = event.error()
+        if error is not None:
+            return error
+    return RejectedError(f"{sub.msg_type} {sub.cop_msg_id} was refused: {sub.code} {sub.info}", code=sub.code)

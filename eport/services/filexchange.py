@@ -1,0 +1,208 @@
+"""File exchange through the transfer client's folders (ImpPath): OutBox, InBox, SentBox, FailBox per box.
+
+Layout, as the Single Window import client uses it (see ``docs/exchange-protocol.md``)::
+
+    <ImpPath>/<Box>/OutBox     envelopes to send; written as ``*.temp``, fsync'ed, then renamed to ``*.xml``
+    <ImpPath>/<Box>/SentBox    taken by the exchange
+    <ImpPath>/<Box>/FailBox    refused by the exchange as unreadable
+    <ImpPath>/<Box>/InBox      receipts from the exchange
+    <ImpPath>/<Box>/Processed  receipts the client has recorded (eport convention)
+
+Boxes: ``CEB`` (cross-border e-commerce), ``DecCus001`` (declarations), ``Rmft`` (manifests).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import uuid
+import zipfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from eport.errors import ConfigurationError, DuplicateError, TransportError
+from eport.services._xml import MAX_MESSAGE_BYTES, Family
+from eport.services.transport import Outgoing, RawReceipt, ReceiveBatch, SendResult
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_BOXES: Mapping[Family, str] = {Family.CEB: "CEB", Family.DEC: "DecCus001", Family.MANIFEST: "Rmft"}
+"""Box folder per family."""
+FOLDERS = ("OutBox", "InBox", "SentBox", "FailBox", "Processed")
+"""Sub-folders of each box."""
+_FINAL_SUFFIXES = (".xml", ".zip")
+
+
+def atomic_write(folder: Path, name: str, data: bytes) -> Path:
+    """Write ``data`` to ``folder/name`` so that readers never see a partial file.
+
+    The bytes go to a ``.temp`` name in the same folder, are flushed and fsync'ed, then renamed over the final
+    name; the folder is fsync'ed too (where the platform allows) so the rename survives a power cut.
+
+    Raises:
+        eport.errors.TransportError: the folder cannot be written.
+    """
+    final = folder / name
+    temp = folder / f"{name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.temp"
+    try:
+        with open(temp, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, final)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise TransportError(f"cannot write {final}: {exc.strerror or exc}") from exc
+    _fsync_dir(folder)
+    return final
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # Windows cannot open folders
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        logger.debug("fsync of folder %s not supported", folder)
+    finally:
+        os.close(fd)
+
+
+def _read_receipt_file(path: Path) -> bytes:
+    size = path.stat().st_size
+    if size > MAX_MESSAGE_BYTES:
+        raise TransportError(f"receipt {path.name} is larger than {MAX_MESSAGE_BYTES} bytes")
+    data = path.read_bytes()
+    if path.suffix.lower() != ".zip":
+        return data
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = [m for m in archive.infolist() if m.filename.lower().endswith(".xml")]
+            if not members or members[0].file_size > MAX_MESSAGE_BYTES:
+                raise TransportError(f"receipt archive {path.name} holds no readable XML")
+            return archive.read(members[0])
+    except zipfile.BadZipFile as exc:
+        raise TransportError(f"receipt archive {path.name} is not a ZIP file") from exc
+
+
+class FileExchangeTransport:
+    """A :class:`~eport.services.Transport` over the transfer client's ImpPath folders.
+
+    Args:
+        imp_path: the ImpPath root folder.
+        boxes: box folder name per family (defaults to :data:`DEFAULT_BOXES`).
+        create: create missing folders (otherwise a missing folder is a :class:`ConfigurationError`).
+
+    Receipts are listed from every box's InBox, oldest first; :meth:`ack` moves them to ``Processed``. Files
+    whose name does not end in ``.xml`` or ``.zip`` (such as ``*.temp`` files being written) are never read.
+    """
+
+    def __init__(
+        self, imp_path: str | os.PathLike[str], *, boxes: Mapping[Family, str] | None = None, create: bool = True
+    ) -> None:
+        self.root = Path(imp_path)
+        self.boxes = dict(boxes or DEFAULT_BOXES)
+        missing = [f for f in Family if f not in self.boxes]
+        if missing:
+            raise ConfigurationError(f"no box folder for {', '.join(m.value for m in missing)}")
+        for box in set(self.boxes.values()):
+            for folder in FOLDERS:
+                path = self.root / box / folder
+                if create:
+                    path.mkdir(parents=True, exist_ok=True)
+                elif not path.is_dir():
+                    raise ConfigurationError(f"missing exchange folder {path}")
+
+    def __repr__(self) -> str:
+        return f"FileExchangeTransport({str(self.root)!r})"
+
+    @property
+    def name(self) -> str:
+        """``file:<absolute ImpPath>``."""
+        return f"file:{self.root.resolve()}"
+
+    def box(self, family: Family) -> Path:
+        """The box folder of a family."""
+        return self.root / self.boxes[family]
+
+    def send(self, outgoing: Outgoing) -> SendResult:
+        """Write the envelope atomically into the OutBox of its family.
+
+        The file is ``outgoing.file_name`` or ``<CopMsgId>.xml``. If a file of that name is still in the OutBox
+        or already in the SentBox with the same bytes, nothing is written and the result says ``duplicate``.
+
+        Raises:
+            eport.errors.DuplicateError: a file of that name with different bytes waits in the OutBox.
+            eport.errors.TransportError: the OutBox cannot be written.
+        """
+        name = outgoing.file_name or f"{outgoing.cop_msg_id}.xml"
+        if not name.endswith(_FINAL_SUFFIXES) or "/" in name or "\\" in name or name.startswith("."):
+            raise ConfigurationError(f"bad exchange file name {name!r}")
+        box = self.box(outgoing.family)
+        for folder in ("OutBox", "SentBox"):
+            existing = box / folder / name
+            try:
+                current = existing.read_bytes()
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                raise TransportError(f"cannot read {existing}: {exc.strerror or exc}") from exc
+            if current == outgoing.envelope:
+                return SendResult(cop_msg_id=outgoing.cop_msg_id, duplicate=True, reference=str(existing))
+            if folder == "OutBox":
+                raise DuplicateError(f"{existing} holds a different message not yet taken", code="conflict")
+        path = atomic_write(box / "OutBox", name, outgoing.envelope)
+        logger.debug("wrote %s", path)
+        return SendResult(cop_msg_id=outgoing.cop_msg_id, reference=str(path))
+
+    def receive(self, *, after: str | None = None, limit: int = 100) -> ReceiveBatch:
+        """Receipts waiting in the InBoxes, oldest first. ``after`` is ignored: recorded receipts are moved away.
+
+        Raises:
+            eport.errors.TransportError: an InBox cannot be listed.
+        """
+        found: list[tuple[float, str, Path]] = []
+        for box in sorted(set(self.boxes.values())):
+            inbox = self.root / box / "InBox"
+            try:
+                entries = list(os.scandir(inbox))
+            except OSError as exc:
+                raise TransportError(f"cannot list {inbox}: {exc.strerror or exc}") from exc
+            for entry in entries:
+                if entry.name.lower().endswith(_FINAL_SUFFIXES) and not entry.name.startswith("."):
+                    with contextlib.suppress(FileNotFoundError):
+                        found.append((entry.stat().st_mtime, entry.name, Path(entry.path)))
+        found.sort()
+        receipts: list[RawReceipt] = []
+        for _mtime, _name, path in found[:limit]:
+            try:
+                data = _read_receipt_file(path)
+            except FileNotFoundError:  # taken by another reader meanwhile
+                continue
+            receipt_id = f"{path.parent.parent.name}/{path.name}"
+            receipts.append(RawReceipt(receipt_id=receipt_id, data=data))
+        return ReceiveBatch(receipts=tuple(receipts))
+
+    def ack(self, receipts: Sequence[RawReceipt]) -> None:
+        """Move recorded receipts from ``<Box>/InBox`` to ``<Box>/Processed``.
+
+        Raises:
+            eport.errors.TransportError: a receipt cannot be moved (it stays in the InBox and is read again).
+        """
+        for receipt in receipts:
+            box, _, name = receipt.receipt_id.partition("/")
+            source = self.root / box / "InBox" / name
+            try:
+                os.replace(source, self.root / box / "Processed" / name)
+            except FileNotFoundError:
+                logger.debug("receipt %s already moved", receipt.receipt_id)
+            except OSError as exc:
+                raise TransportError(f"cannot move {source} to Processed: {exc.strerror or exc}") from exc
+
+    def close(self) -> None:
+        """Nothing to release."""

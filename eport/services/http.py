@@ -1,0 +1,369 @@
+"""HTTP transport: DXP envelopes posted to a gateway, receipts fetched with a cursor (``docs/exchange-protocol.md``).
+
+Request building and reply parsing are pure functions (:func:`build_submit`, :func:`parse_submit_reply`,
+:func:`parse_receipts_reply`); :class:`HttpTransport` only moves bytes with ``requests`` and translates its
+exceptions in one place (:func:`_translate`).
+
+Retries: connection failures, timeouts and 5xx answers are retried with exponential backoff; 4xx never. A POST is
+retried too because the ``Idempotency-Key`` header (the CopMsgId) makes the gateway store it at most once: a retry
+after the connection dropped gets ``"duplicate": true`` instead of a second copy.
+
+TLS: certificates are verified against the system trust store plus the PEM certificates given as ``trust`` (the
+eport trust store of E-Port root CAs, or a private CA). There is no option to switch verification off.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import logging
+import os
+import ssl
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import attrs
+import requests
+from requests.adapters import HTTPAdapter
+
+from eport.errors import (
+    ConfigurationError,
+    ConnectError,
+    DuplicateError,
+    ProtocolError,
+    ServiceTimeout,
+    TransportError,
+)
+from eport.services.transport import DEFAULT_TIMEOUT, Outgoing, RawReceipt, ReceiveBatch, SendResult, Timeout
+
+logger = logging.getLogger(__name__)
+
+
+@attrs.frozen
+class Retry:
+    """Retry policy for connection failures, timeouts and 5xx answers (never 4xx).
+
+    Attributes:
+        attempts: total tries, the first included (1 = no retry).
+        backoff: first pause in seconds; doubled after each try.
+        max_backoff: longest pause in seconds.
+    """
+
+    attempts: int = 4
+    backoff: float = 0.2
+    max_backoff: float = 5.0
+
+    def __attrs_post_init__(self) -> None:
+        if self.attempts < 1 or self.backoff < 0 or self.max_backoff < 0:
+            raise ConfigurationError("Retry needs attempts >= 1 and non-negative pauses")
+
+    def pauses(self) -> Iterator[float]:
+        """The pauses between tries (``attempts - 1`` values)."""
+        pause = self.backoff
+        for _ in range(self.attempts - 1):
+            yield min(pause, self.max_backoff)
+            pause *= 2
+
+
+DEFAULT_RETRY = Retry()
+
+
+class _Retryable(Exception):  # noqa: N818 - internal signal, never escapes this module
+    def __init__(self, error: TransportError) -> None:
+        self.error = error
+        super().__init__(str(error))
+
+
+# ------------------------------------------------------------------------------------------- pure request/reply
+@attrs.frozen
+class Request:
+    """An HTTP request to make, built without I/O."""
+
+    method: str
+    path: str
+    headers: dict[str, str] = attrs.field(factory=dict)
+    body: bytes | None = None
+
+
+def build_submit(outgoing: Outgoing) -> Request:
+    """The ``POST /api/v1/dxp`` request for one envelope, with its ``Idempotency-Key``."""
+    return Request(
+        method="POST",
+        path="/api/v1/dxp",
+        headers={"Content-Type": "application/xml", "Idempotency-Key": outgoing.cop_msg_id},
+        body=outgoing.envelope,
+    )
+
+
+def build_receipts(dxp_id: str, after: str | None, limit: int) -> Request:
+    """The ``GET /api/v1/receipts`` request for receipts addressed to ``dxp_id`` after the cursor."""
+    if not 1 <= limit <= 1000:
+        raise ConfigurationError("limit must be between 1 and 1000")
+    query = f"dxpId={quote(dxp_id)}&after={int(after or 0)}&limit={limit}"
+    return Request(method="GET", path=f"/api/v1/receipts?{query}", headers={"Accept": "application/json"})
+
+
+def _json(status: int, body: bytes) -> dict[str, Any]:
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ProtocolError(f"gateway answered HTTP {status} with a body that is not JSON") from exc
+    if not isinstance(value, dict):
+        raise ProtocolError(f"gateway answered HTTP {status} with JSON that is not an object")
+    return value
+
+
+def _error_text(status: int, body: bytes) -> str:
+    try:
+        value = json.loads(body)
+        if isinstance(value, dict):
+            return f"{value.get('code', '')}: {value.get('error', '')}".strip(": ")
+    except (ValueError, UnicodeDecodeError):
+        pass
+    return body[:200].decode("utf-8", "replace")
+
+
+def parse_submit_reply(outgoing: Outgoing, status: int, body: bytes) -> SendResult:
+    """Interpret the gateway's answer to a submission.
+
+    Raises:
+        eport.errors.DuplicateError: 409, the CopMsgId is stored with different bytes (``code="conflict"``).
+        eport.errors.ProtocolError: another 4xx (the gateway refused the envelope), or a malformed 2xx body.
+        eport.errors.TransportError: 5xx (the caller retries).
+    """
+    if status in (200, 201, 202):
+        reply = _json(status, body)
+        if reply.get("copMsgId") not in (None, outgoing.cop_msg_id):
+            raise ProtocolError("gateway acknowledged a different CopMsgId")
+        return SendResult(
+            cop_msg_id=outgoing.cop_msg_id,
+            duplicate=bool(reply.get("duplicate")),
+            reference=str(reply.get("msgId", "")),
+        )
+    if status == 409:
+        raise DuplicateError(f"CopMsgId {outgoing.cop_msg_id} is held with different bytes", code="conflict")
+    if 500 <= status < 600:
+        raise TransportError(f"gateway error HTTP {status}: {_error_text(status, body)}")
+    raise ProtocolError(f"gateway refused the envelope, HTTP {status}: {_error_text(status, body)}")
+
+
+def parse_receipts_reply(status: int, body: bytes, after: str | None) -> ReceiveBatch:
+    """Interpret a receipts listing.
+
+    Raises:
+        eport.errors.ProtocolError: not a 200 listing, or a malformed one.
+        eport.errors.TransportError: 5xx.
+    """
+    if 500 <= status < 600:
+        raise TransportError(f"gateway error HTTP {status}: {_error_text(status, body)}")
+    if status != 200:
+        raise ProtocolError(f"receipts listing failed, HTTP {status}: {_error_text(status, body)}")
+    reply = _json(status, body)
+    items = reply.get("receipts")
+    if not isinstance(items, list):
+        raise ProtocolError("receipts listing without a receipts array")
+    receipts: list[RawReceipt] = []
+    last = int(after or 0)
+    for item in items:
+        try:
+            seq = int(item["seq"])
+            data = base64.b64decode(item["dxp"], validate=True)
+        except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+            raise ProtocolError("malformed receipt entry in the listing") from exc
+        if seq <= last:
+            raise ProtocolError(f"receipt cursor went backwards ({seq} after {last})")
+        last = seq
+        receipts.append(
+            RawReceipt(
+                receipt_id=str(seq),
+                data=data,
+                cursor=str(seq),
+                source_cop_msg_id=item.get("sourceCopMsgId") or None,
+                msg_type=str(item.get("msgType") or ""),
+            )
+        )
+    cursor = reply.get("next", last)
+    try:
+        cursor_value = str(int(cursor))
+    except (TypeError, ValueError) as exc:
+        raise ProtocolError("receipts listing with a malformed next cursor") from exc
+    return ReceiveBatch(receipts=tuple(receipts), cursor=cursor_value)
+
+
+# ------------------------------------------------------------------------------------------------------ TLS
+def trust_context(trust: Sequence[str | os.PathLike[str] | bytes] = ()) -> ssl.SSLContext:
+    """An SSL context that verifies servers against the system trust store plus extra PEM certificates.
+
+    Args:
+        trust: PEM bundles, as file paths or bytes (for example the eport trust store's PEM bundle).
+
+    Raises:
+        eport.errors.ConfigurationError: a bundle cannot be read or holds no certificate.
+    """
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+    for item in trust:
+        try:
+            pem = item if isinstance(item, bytes) else Path(item).read_bytes()
+            context.load_verify_locations(cadata=pem.decode("ascii"))
+        except (OSError, ssl.SSLError, UnicodeDecodeError, ValueError) as exc:
+            raise ConfigurationError(f"cannot load trusted certificates from {item!r:.80}") from exc
+    return context
+
+
+class _TrustAdapter(HTTPAdapter):
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self._context = context
+        super().__init__(max_retries=0, pool_connections=4, pool_maxsize=16)
+
+    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
+        pool_kwargs["ssl_context"] = self._context
+        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+
+
+# ------------------------------------------------------------------------------------------------------ I/O
+@contextlib.contextmanager
+def _translate(what: str) -> Iterator[None]:
+    """The one place where ``requests`` exceptions become eport errors."""
+    try:
+        yield
+    except requests.exceptions.SSLError as exc:
+        raise ConnectError(f"{what}: TLS certificate verification failed or TLS handshake error") from exc
+    except requests.exceptions.ConnectTimeout as exc:
+        raise _Retryable(ServiceTimeout(f"{what}: connection timed out")) from exc
+    except requests.exceptions.ReadTimeout as exc:
+        raise _Retryable(ServiceTimeout(f"{what}: no reply in time")) from exc
+    except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+        raise _Retryable(ConnectError(f"{what}: connection failed or dropped")) from exc
+    except requests.exceptions.RequestException as exc:
+        raise TransportError(f"{what}: {type(exc).__name__}") from exc
+
+
+class HttpTransport:
+    """A :class:`~eport.services.Transport` over the eport HTTP gateway protocol (the sandbox speaks it).
+
+    Args:
+        base_url: the gateway root, e.g. ``http://127.0.0.1:8730``.
+        dxp_id: the enterprise DXP id whose receipts are fetched.
+        trust: extra PEM trust anchors (paths or bytes) on top of the system store, for ``https://`` URLs.
+        timeout: connect/read timeouts of every request.
+        retry: the retry policy for connection failures, timeouts and 5xx.
+        session: a ``requests.Session`` to use (its ``verify`` must be left on).
+        sleep: the pause function (tests inject one).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        dxp_id: str,
+        trust: Sequence[str | os.PathLike[str] | bytes] = (),
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        retry: Retry = DEFAULT_RETRY,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ConfigurationError("base_url must start with http:// or https://")
+        if session is not None and session.verify is False:
+            raise ConfigurationError("a session with TLS verification switched off is refused")
+        self.base_url = base_url.rstrip("/")
+        self.dxp_id = dxp_id
+        self.timeout = timeout
+        self.retry = retry
+        self._sleep = sleep
+        self._session = session or requests.Session()
+        self._session.mount("https://", _TrustAdapter(trust_context(trust)))
+
+    def __repr__(self) -> str:
+        return f"HttpTransport({self.base_url!r}, dxp_id={self.dxp_id!r})"
+
+    @property
+    def name(self) -> str:
+        """``<base_url>#<dxp_id>``."""
+        return f"{self.base_url}#{self.dxp_id}"
+
+    def _call(self, request: Request, parse: Callable[[int, bytes], Any]) -> Any:
+        url = self.base_url + request.path
+        what = f"{request.method} {url}"
+        pauses = self.retry.pauses()
+        while True:
+            try:
+                with _translate(what):
+                    response = self._session.request(
+                        request.method,
+                        url,
+                        data=request.body,
+                        headers=request.headers,
+                        timeout=(self.timeout.connect, self.timeout.read),
+                        allow_redirects=False,
+                    )
+                    body = response.content
+                if 500 <= response.status_code < 600:
+                    try:
+                        parse(response.status_code, body)
+                    except TransportError as exc:
+                        raise _Retryable(exc) from exc
+                return parse(response.status_code, body)
+            except _Retryable as signal:
+                pause = next(pauses, None)
+                if pause is None:
+                    raise signal.error from signal.__cause__
+                logger.info("%s failed (%s); retrying in %.2f s", what, signal.error, pause)
+                self._sleep(pause)
+
+    def send(self, outgoing: Outgoing) -> SendResult:
+        """POST the envelope with its ``Idempotency-Key``; retried on connection errors, timeouts and 5xx.
+
+        Raises:
+            eport.errors.ConnectError: the gateway cannot be reached (after retries), or TLS verification failed.
+            eport.errors.ServiceTimeout: no answer in time (after retries).
+            eport.errors.DuplicateError: the CopMsgId is held with different bytes.
+            eport.errors.ProtocolError: the gateway refused the envelope (4xx) or answered nonsense.
+        """
+        result: SendResult = self._call(build_submit(outgoing), lambda s, b: parse_submit_reply(outgoing, s, b))
+        return result
+
+    def receive(self, *, after: str | None = None, limit: int = 100) -> ReceiveBatch:
+        """Fetch receipts for :attr:`dxp_id` after the cursor.
+
+        Raises:
+            eport.errors.TransportError: the gateway cannot be reached (after retries).
+            eport.errors.ProtocolError: a malformed listing.
+        """
+        batch: ReceiveBatch = self._call(
+            build_receipts(self.dxp_id, after, limit), lambda s, b: parse_receipts_reply(s, b, after)
+        )
+        return batch
+
+    def ack(self, receipts: Sequence[RawReceipt]) -> None:
+        """Nothing to do: the cursor, kept by the client's journal, marks what was recorded."""
+
+    def submission(self, cop_msg_id: str) -> dict[str, Any] | None:
+        """The gateway's view of one submission (``GET /api/v1/submissions/<copMsgId>``), ``None`` if unknown.
+
+        Raises:
+            eport.errors.TransportError: the gateway cannot be reached.
+        """
+
+        def parse(status: int, body: bytes) -> dict[str, Any] | None:
+            if status == 404:
+                return None
+            if 500 <= status < 600:
+                raise TransportError(f"gateway error HTTP {status}")
+            if status != 200:
+                raise ProtocolError(f"submission lookup failed, HTTP {status}: {_error_text(status, body)}")
+            return _json(status, body)
+
+        result: dict[str, Any] | None = self._call(
+            Request(method="GET", path=f"/api/v1/submissions/{quote(cop_msg_id, safe='')}"), parse
+        )
+        return result
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self._session.close()

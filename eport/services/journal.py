@@ -1,0 +1,612 @@
+"""The local submission journal: SQLite (WAL) records every submission before it is sent, and every receipt.
+
+States move written → sent → the stages of :class:`~eport.services.Stage`. The journal is what makes the client
+idempotent and durable: a business document already declared is refused before anything leaves the machine, a
+crash between "written" and "sent" is found again by :meth:`Journal.unsent`, and a receipt is recorded once even
+when the transport shows it twice.
+
+Duplicate rule (checked inside the same write transaction as the insert, so concurrent clients sharing one
+journal cannot both pass it):
+
+* CEB: a document (entity head) with ``appType`` 1 (new) is refused when a submission of the same document key
+  (head name + first party code + first business number, see :class:`~eport.services.DocumentKey`) or the same
+  ``guid`` exists that was not rejected or cancelled. ``appType`` 2 (change) and 3 (delete) are always allowed.
+* Declarations: a ``DecMessage`` with the ``ClientSeqNo`` of an earlier submission is refused unless that one was
+  rejected or cancelled, or it was a temporary save (``OperType`` G 暂存) and the new one is not.
+* Manifests: the same ``Head/MessageID`` is refused unless the earlier one was rejected.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import attrs
+
+from eport.errors import DuplicateError, JournalError
+from eport.services._xml import BusinessInfo, Family
+from eport.services.receipts import Stage, StatusEvent
+
+logger = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS submissions (
+    cop_msg_id TEXT PRIMARY KEY,
+    msg_type TEXT NOT NULL,
+    family TEXT NOT NULL,
+    transport TEXT NOT NULL,
+    state TEXT NOT NULL,
+    code TEXT,
+    info TEXT,
+    envelope BLOB NOT NULL,
+    file_name TEXT,
+    guid TEXT,
+    client_seq_no TEXT,
+    oper_type TEXT,
+    seq_no TEXT,
+    entry_id TEXT,
+    message_id TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT,
+    updated_at TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS submissions_state ON submissions(state);
+CREATE INDEX IF NOT EXISTS submissions_client_seq_no ON submissions(client_seq_no);
+CREATE INDEX IF NOT EXISTS submissions_seq_no ON submissions(seq_no);
+CREATE INDEX IF NOT EXISTS submissions_entry_id ON submissions(entry_id);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_key TEXT NOT NULL,
+    cop_msg_id TEXT NOT NULL REFERENCES submissions(cop_msg_id),
+    guid TEXT,
+    new INTEGER NOT NULL,
+    PRIMARY KEY (doc_key, cop_msg_id)
+);
+CREATE INDEX IF NOT EXISTS documents_guid ON documents(guid);
+CREATE TABLE IF NOT EXISTS receipts (
+    receipt_key TEXT PRIMARY KEY,
+    transport TEXT NOT NULL,
+    receipt_id TEXT NOT NULL,
+    data BLOB NOT NULL,
+    error TEXT,
+    recorded_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    receipt_key TEXT NOT NULL REFERENCES receipts(receipt_key),
+    cop_msg_id TEXT NOT NULL REFERENCES submissions(cop_msg_id),
+    receipt_type TEXT NOT NULL,
+    family TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    code TEXT NOT NULL,
+    info TEXT NOT NULL,
+    at TEXT,
+    guid TEXT,
+    client_seq_no TEXT,
+    seq_no TEXT,
+    entry_id TEXT,
+    numbers TEXT NOT NULL,
+    recorded_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_cop_msg_id ON events(cop_msg_id);
+CREATE TABLE IF NOT EXISTS cursors (transport TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+_RETIRED = (Stage.REJECTED.value, Stage.CANCELLED.value)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
+
+
+def _from_iso(value: str | None) -> dt.datetime | None:
+    return None if value is None else dt.datetime.fromisoformat(value)
+
+
+@attrs.frozen(kw_only=True)
+class Submission:
+    """A submission as the journal knows it, with its full status history.
+
+    Attributes:
+        cop_msg_id: the CopMsgId (idempotency key).
+        msg_type: the business root name.
+        family: CEB, declaration or manifest.
+        stage: the current stage (``WRITTEN`` until the transport took it).
+        code: the last customs code (``returnStatus``, ``CHANNEL``, ``StatementCode``).
+        info: the last customs text.
+        guid: the CEB guid of the first document.
+        client_seq_no: declaration 客户端编号.
+        seq_no: declaration 统一编号, once customs gave it.
+        entry_id: declaration 海关编号, once assigned.
+        message_id: manifest ``Head/MessageID``.
+        transport: the name of the transport it went through.
+        file_name: the exchange file name, when one was chosen.
+        created_at: when it was recorded; sent_at: when the transport took it; updated_at: last change.
+        attempts: how many times it was handed to the transport.
+        history: the status events, in the order they were recorded.
+    """
+
+    cop_msg_id: str
+    msg_type: str
+    family: Family
+    stage: Stage
+    code: str | None
+    info: str | None
+    guid: str | None
+    client_seq_no: str | None
+    seq_no: str | None
+    entry_id: str | None
+    message_id: str | None
+    transport: str
+    file_name: str | None
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    updated_at: dt.datetime
+    attempts: int
+    history: tuple[StatusEvent, ...] = ()
+
+    @property
+    def final(self) -> bool:
+        """Whether no further receipt is expected."""
+        return self.stage.final
+
+    def as_row(self) -> dict[str, object]:
+        """A flat dict for tables and DataFrames (history summarised as its codes)."""
+        return {
+            "cop_msg_id": self.cop_msg_id,
+            "msg_type": self.msg_type,
+            "family": self.family.value,
+            "stage": self.stage.value,
+            "code": self.code,
+            "info": self.info,
+            "guid": self.guid,
+            "client_seq_no": self.client_seq_no,
+            "seq_no": self.seq_no,
+            "entry_id": self.entry_id,
+            "created_at": self.created_at,
+            "sent_at": self.sent_at,
+            "updated_at": self.updated_at,
+            "history": " → ".join(e.code for e in self.history),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class Recorded:
+    """Result of recording one receipt.
+
+    Attributes:
+        new: ``False`` when the receipt was recorded before (nothing changed).
+        events: the newly recorded events with the CopMsgId of the submission each belongs to.
+        unmatched: events that belong to no submission in this journal (not recorded).
+    """
+
+    new: bool
+    events: tuple[tuple[str, StatusEvent], ...] = ()
+    unmatched: tuple[StatusEvent, ...] = ()
+
+
+class Journal:
+    """The SQLite submission journal. Safe to share between threads; several processes may open one file.
+
+    Args:
+        path: the database file (created with its folder), or ``":memory:"``.
+        timeout: seconds to wait for another writer's lock before :class:`JournalError`.
+
+    Raises:
+        eport.errors.JournalError: the database cannot be opened or is not a journal.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
+        self.path = str(path)
+        self._lock = threading.RLock()
+        try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            with self._write() as db:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot open the journal {self.path}: {exc}") from exc
+
+    def __repr__(self) -> str:
+        return f"Journal({self.path!r})"
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise JournalError(f"journal {self.path} is locked or unwritable: {exc}") from exc
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            try:
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise JournalError(f"journal {self.path} commit failed: {exc}") from exc
+
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                cursor = self._db.execute(sql, tuple(params))
+                cursor.row_factory = sqlite3.Row
+                return list(cursor.fetchall())
+            except sqlite3.Error as exc:
+                raise JournalError(f"journal {self.path} query failed: {exc}") from exc
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
+
+    # ------------------------------------------------------------------------------------------- submissions
+    def record(
+        self,
+        *,
+        cop_msg_id: str,
+        info: BusinessInfo,
+        envelope: bytes,
+        transport: str,
+        file_name: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
+        """Record a submission as ``written``, before it is sent, after checking the duplicate rule.
+
+        Raises:
+            eport.errors.DuplicateError: the business document was already submitted (``code="local"``), or the
+                CopMsgId is already recorded (``code="cop_msg_id"``).
+            eport.errors.JournalError: the journal cannot be written.
+        """
+        stamp = _iso(now or _now())
+        try:
+            with self._write() as db:
+                if db.execute("SELECT 1 FROM submissions WHERE cop_msg_id = ?", (cop_msg_id,)).fetchone():
+                    raise DuplicateError(f"CopMsgId {cop_msg_id} is already in the journal", code="cop_msg_id")
+                self._check_duplicates(db, info)
+                guid = next((d.guid for d in info.documents if d.guid), None)
+                db.execute(
+                    "INSERT INTO submissions (cop_msg_id, msg_type, family, transport, state, envelope, file_name,"
+                    " guid, client_seq_no, oper_type, seq_no, entry_id, message_id, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        cop_msg_id, info.root, info.family.value, transport, Stage.WRITTEN.value, envelope,
+                        file_name, guid, info.client_seq_no, info.oper_type, info.seq_no, info.entry_id,
+                        info.message_id, stamp, stamp,
+                    ),
+                )  # fmt: skip
+                db.executemany(
+                    "INSERT OR IGNORE INTO documents (doc_key, cop_msg_id, guid, new) VALUES (?, ?, ?, ?)",
+                    [(d.key, cop_msg_id, d.guid, int(d.new)) for d in info.documents],
+                )
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot record submission {cop_msg_id}: {exc}") from exc
+
+    @staticmethod
+    def _check_duplicates(db: sqlite3.Connection, info: BusinessInfo) -> None:
+        for doc in info.documents:
+            if not doc.new:
+                continue
+            rows = db.execute(
+                "SELECT s.cop_msg_id, s.state, s.oper_type FROM documents d JOIN submissions s USING (cop_msg_id)"
+                " WHERE d.doc_key = ? OR (d.guid IS NOT NULL AND d.guid = ? AND d.new = 1)",
+                (doc.key, doc.guid),
+            ).fetchall()
+            for cop_msg_id, state, oper_type in rows:
+                if state in _RETIRED:
+                    continue
+                if info.family is Family.DEC and oper_type == "G" and info.oper_type not in (None, "G"):
+                    continue
+                raise DuplicateError(
+                    f"{doc.key} was already submitted as {cop_msg_id} ({state}); send a change (appType 2) or a"
+                    " delete (appType 3) instead",
+                    code="local",
+                )
+
+    def mark_sent(self, cop_msg_id: str, *, now: dt.datetime | None = None) -> None:
+        """Record that the transport took the submission (``written`` → ``sent``; later stages are kept).
+
+        Raises:
+            eport.errors.JournalError: the journal cannot be written.
+        """
+        stamp = _iso(now or _now())
+        with self._write() as db:
+            db.execute(
+                "UPDATE submissions SET attempts = attempts + 1, sent_at = COALESCE(sent_at, ?), updated_at = ?,"
+                " state = CASE WHEN state = ? THEN ? ELSE state END WHERE cop_msg_id = ?",
+                (stamp, stamp, Stage.WRITTEN.value, Stage.SENT.value, cop_msg_id),
+            )
+
+    def mark_refused(self, cop_msg_id: str, *, code: str, info: str, now: dt.datetime | None = None) -> None:
+        """Record that the exchange refused the envelope for good (it will not be re-sent).
+
+        Raises:
+            eport.errors.JournalError: the journal cannot be written.
+        """
+        stamp = _iso(now or _now())
+        with self._write() as db:
+            db.execute(
+                "UPDATE submissions SET state = ?, code = ?, info = ?, updated_at = ? WHERE cop_msg_id = ?",
+                (Stage.REJECTED.value, code, info, stamp, cop_msg_id),
+            )
+
+    def envelope(self, cop_msg_id: str) -> bytes:
+        """The recorded envelope bytes of a submission.
+
+        Raises:
+            eport.errors.JournalError: unknown CopMsgId.
+        """
+        rows = self._query("SELECT envelope FROM submissions WHERE cop_msg_id = ?", (cop_msg_id,))
+        if not rows:
+            raise JournalError(f"no submission {cop_msg_id} in the journal")
+        return bytes(rows[0]["envelope"])
+
+    def unsent(self, transport: str | None = None) -> list[Submission]:
+        """Submissions still ``written``: recorded but never confirmed as taken by a transport."""
+        sql = "SELECT * FROM submissions WHERE state = ?"
+        params: list[object] = [Stage.WRITTEN.value]
+        if transport is not None:
+            sql += " AND transport = ?"
+            params.append(transport)
+        return self._load(self._query(sql + " ORDER BY created_at", params))
+
+    def get(self, cop_msg_id: str) -> Submission | None:
+        """The submission with this CopMsgId, with its history."""
+        found = self._load(self._query("SELECT * FROM submissions WHERE cop_msg_id = ?", (cop_msg_id,)))
+        return found[0] if found else None
+
+    def find(
+        self,
+        *,
+        cop_msg_id: str | None = None,
+        guid: str | None = None,
+        client_seq_no: str | None = None,
+        seq_no: str | None = None,
+        entry_id: str | None = None,
+    ) -> Submission | None:
+        """The latest submission matching one key, or ``None``."""
+        clauses: list[str] = []
+        params: list[object] = []
+        if cop_msg_id:
+            clauses.append("cop_msg_id = ?")
+            params.append(cop_msg_id)
+        if guid:
+            clauses.append("(guid = ? OR cop_msg_id IN (SELECT cop_msg_id FROM documents WHERE guid = ?))")
+            params += [guid, guid]
+        for column, value in (("client_seq_no", client_seq_no), ("seq_no", seq_no), ("entry_id", entry_id)):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if not clauses:
+            return None
+        rows = self._query(
+            f"SELECT * FROM submissions WHERE {' AND '.join(clauses)} ORDER BY created_at DESC, rowid DESC LIMIT 1",  # noqa: S608
+            params,
+        )
+        found = self._load(rows)
+        return found[0] if found else None
+
+    def submissions(
+        self,
+        *,
+        stage: Stage | Iterable[Stage] | None = None,
+        msg_type: str | None = None,
+        family: Family | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        limit: int = 1000,
+    ) -> list[Submission]:
+        """Submissions matching every filter given, oldest first."""
+        clauses: list[str] = []
+        params: list[object] = []
+        if stage is not None:
+            stages = [stage] if isinstance(stage, Stage) else list(stage)
+            clauses.append(f"state IN ({', '.join('?' for _ in stages)})")
+            params += [s.value for s in stages]
+        if msg_type:
+            clauses.append("msg_type = ?")
+            params.append(msg_type)
+        if family is not None:
+            clauses.append("family = ?")
+            params.append(family.value)
+        if since is not None:
+            clauses.append("created_at >= ?")
+            params.append(_iso(since))
+        if until is not None:
+            clauses.append("created_at < ?")
+            params.append(_iso(until))
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._query(f"SELECT * FROM submissions {where} ORDER BY created_at, rowid LIMIT ?", [*params, limit])  # noqa: S608
+        return self._load(rows)
+
+    def count(self, stage: Stage | None = None) -> int:
+        """Number of submissions (in one stage, if given)."""
+        if stage is None:
+            return int(self._query("SELECT COUNT(*) FROM submissions")[0][0])
+        return int(self._query("SELECT COUNT(*) FROM submissions WHERE state = ?", (stage.value,))[0][0])
+
+    def _load(self, rows: list[sqlite3.Row]) -> list[Submission]:
+        if not rows:
+            return []
+        histories: dict[str, list[StatusEvent]] = {row["cop_msg_id"]: [] for row in rows}
+        ids = list(histories)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for ev in self._query(
+                f"SELECT * FROM events WHERE cop_msg_id IN ({', '.join('?' for _ in chunk)}) ORDER BY id",  # noqa: S608
+                chunk,
+            ):
+                histories[ev["cop_msg_id"]].append(_event(ev))
+        return [
+            Submission(
+                cop_msg_id=row["cop_msg_id"],
+                msg_type=row["msg_type"],
+                family=Family(row["family"]),
+                stage=Stage(row["state"]),
+                code=row["code"],
+                info=row["info"],
+                guid=row["guid"],
+                client_seq_no=row["client_seq_no"],
+                seq_no=row["seq_no"],
+                entry_id=row["entry_id"],
+                message_id=row["message_id"],
+                transport=row["transport"],
+                file_name=row["file_name"],
+                created_at=_from_iso(row["created_at"]) or _now(),
+                sent_at=_from_iso(row["sent_at"]),
+                updated_at=_from_iso(row["updated_at"]) or _now(),
+                attempts=row["attempts"],
+                history=tuple(histories[row["cop_msg_id"]]),
+            )
+            for row in rows
+        ]
+
+    # ---------------------------------------------------------------------------------------------- receipts
+    def seen(self, receipt_key: str) -> bool:
+        """Whether a receipt with this key was recorded."""
+        return bool(self._query("SELECT 1 FROM receipts WHERE receipt_key = ?", (receipt_key,)))
+
+    def record_receipt(
+        self,
+        *,
+        receipt_key: str,
+        transport: str,
+        receipt_id: str,
+        data: bytes,
+        events: Sequence[StatusEvent],
+        error: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> Recorded:
+        """Record one receipt and its events, correlated to their submissions, in one transaction.
+
+        Correlation, first hit wins: the SourceCopMsgId, the CEB guid, the ClientSeqNo, the SeqNo (统一编号), the
+        EntryId (海关编号). An unreadable receipt (``error`` set, no events) is kept so nothing is lost. A receipt
+        whose events all match no submission is not recorded (it belongs to another journal).
+
+        Raises:
+            eport.errors.JournalError: the journal cannot be written.
+        """
+        stamp = _iso(now or _now())
+        try:
+            with self._write() as db:
+                if db.execute("SELECT 1 FROM receipts WHERE receipt_key = ?", (receipt_key,)).fetchone():
+                    return Recorded(new=False)
+                matched: list[tuple[str, StatusEvent]] = []
+                unmatched: list[StatusEvent] = []
+                for event in events:
+                    owner = _correlate(db, event)
+                    (matched.append((owner, event)) if owner else unmatched.append(event))
+                if events and not matched:
+                    return Recorded(new=True, unmatched=tuple(unmatched))
+                db.execute(
+                    "INSERT INTO receipts (receipt_key, transport, receipt_id, data, error, recorded_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    (receipt_key, transport, receipt_id, data, error, stamp),
+                )
+                for owner, event in matched:
+                    _insert_event(db, receipt_key, owner, event, stamp)
+                return Recorded(new=True, events=tuple(matched), unmatched=tuple(unmatched))
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot record receipt {receipt_id}: {exc}") from exc
+
+    def cursor(self, transport: str) -> str | None:
+        """The receipt cursor stored for a transport."""
+        rows = self._query("SELECT value FROM cursors WHERE transport = ?", (transport,))
+        return str(rows[0]["value"]) if rows else None
+
+    def set_cursor(self, transport: str, value: str) -> None:
+        """Store the receipt cursor of a transport.
+
+        Raises:
+            eport.errors.JournalError: the journal cannot be written.
+        """
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO cursors (transport, value) VALUES (?, ?)"
+                " ON CONFLICT(transport) DO UPDATE SET value = excluded.value",
+                (transport, value),
+            )
+
+
+def _correlate(db: sqlite3.Connection, event: StatusEvent) -> str | None:
+    probes: list[tuple[str, str | None]] = [
+        ("SELECT cop_msg_id FROM submissions WHERE cop_msg_id = ?", event.source_cop_msg_id),
+        (
+            "SELECT d.cop_msg_id FROM documents d JOIN submissions s USING (cop_msg_id) WHERE d.guid = ?"
+            " ORDER BY s.created_at DESC LIMIT 1",
+            event.guid,
+        ),
+        ("SELECT cop_msg_id FROM submissions WHERE client_seq_no = ? ORDER BY created_at DESC LIMIT 1",
+         event.client_seq_no),
+        ("SELECT cop_msg_id FROM submissions WHERE seq_no = ? ORDER BY created_at DESC LIMIT 1", event.seq_no),
+        ("SELECT cop_msg_id FROM submissions WHERE entry_id = ? ORDER BY created_at DESC LIMIT 1", event.entry_id),
+    ]  # fmt: skip
+    for sql, value in probes:
+        if value:
+            row = db.execute(sql, (value,)).fetchone()
+            if row:
+                return str(row[0])
+    return None
+
+
+def _insert_event(db: sqlite3.Connection, receipt_key: str, owner: str, event: StatusEvent, stamp: str | None) -> None:
+    db.execute(
+        "INSERT INTO events (receipt_key, cop_msg_id, receipt_type, family, stage, code, info, at, guid,"
+        " client_seq_no, seq_no, entry_id, numbers, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            receipt_key, owner, event.receipt_type, event.family.value, event.stage.value, event.code, event.info,
+            _iso(event.at), event.guid, event.client_seq_no, event.seq_no, event.entry_id,
+            json.dumps(event.numbers, ensure_ascii=False, sort_keys=True), stamp,
+        ),
+    )  # fmt: skip
+    row = db.execute("SELECT state FROM submissions WHERE cop_msg_id = ?", (owner,)).fetchone()
+    current = Stage(row[0])
+    state = current
+    if not current.final and event.stage.rank > current.rank:
+        state = event.stage
+    advanced = state is not current or event.stage is current
+    db.execute(
+        "UPDATE submissions SET state = ?, code = CASE WHEN ? THEN ? ELSE code END,"
+        " info = CASE WHEN ? THEN ? ELSE info END, updated_at = ?,"
+        " seq_no = COALESCE(?, seq_no), entry_id = COALESCE(?, entry_id),"
+        " client_seq_no = COALESCE(client_seq_no, ?) WHERE cop_msg_id = ?",
+        (
+            state.value, advanced, event.code, advanced, event.info, stamp, event.seq_no, event.entry_id,
+            event.client_seq_no, owner,
+        ),
+    )  # fmt: skip
+
+
+def _event(row: sqlite3.Row) -> StatusEvent:
+    return StatusEvent(
+        receipt_type=row["receipt_type"],
+        family=Family(row["family"]),
+        stage=Stage(row["stage"]),
+        code=row["code"],
+        info=row["info"],
+        at=_from_iso(row["at"]),
+        source_cop_msg_id=row["cop_msg_id"],
+        guid=row["guid"],
+        client_seq_no=row["client_seq_no"],
+        seq_no=row["seq_no"],
+        entry_id=row["entry_id"],
+        numbers=json.loads(row["numbers"]),
+    )
