@@ -5,12 +5,21 @@ except :mod:`eport.errors`.
 """
 
 from eport.edi.decoding import Decoded, Unparsed, decode, decode_element, decode_lenient
+from eport.edi.dxp import DxpMsg, DxpMsgSv, DxpRep, unwrap, wrap
 from eport.edi.encoding import encode, encode_many, iter_encode
+from eport.edi.receipts import Receipt, parse_receipts, receipts
 from eport.edi.report import Problem, Severity, ValidationReport
+from eport.edi.return_codes import ReturnStatus, error_code
+from eport.edi.validation import validate, validate_bytes
 
 __all__ = [
     "Decoded",
+    "DxpMsg",
+    "DxpMsgSv",
+    "DxpRep",
     "Problem",
+    "Receipt",
+    "ReturnStatus",
     "Severity",
     "Unparsed",
     "ValidationReport",
@@ -19,5 +28,12 @@ __all__ = [
     "decode_lenient",
     "encode",
     "encode_many",
+    "error_code",
     "iter_encode",
+    "parse_receipts",
+    "receipts",
+    "unwrap",
+    "validate",
+    "validate_bytes",
+    "wrap",
 ]
