@@ -81,6 +81,10 @@ ROOTS: Mapping[tuple[str | None, str], str] = MappingProxyType(
         **_ceb("eport.edi.ceb.exports", _CEB_EXPORT),
         # Other families add their roots here, e.g.
         # ("http://www.chinaport.gov.cn/dec", "DecMessage"): "eport.edi.dec.models:DecMessage",
+        ("http://www.chinaport.gov.cn/dec", "DecMessage"): "eport.edi.dec.models:DecMessage",
+        ("http://www.chinaport.gov.cn/dec", "DecImportResponse"): "eport.edi.dec.receipts:DecImportResponse",
+        (None, "DEC_RESULT"): "eport.edi.dec.receipts:DecResult",
+        (None, "DEC_DATA"): "eport.edi.dec.receipts:DecData",
     }
 )
 
