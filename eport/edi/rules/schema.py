@@ -294,7 +294,12 @@ def _problem(entry: etree._LogEntry, document: etree._Element, edition: str) -> 
                 message = f"duplicate {name}: the schema allows no further occurrence here. {message}"
             else:
                 code = "xsd-unexpected-element"
-                message = f"{name}: {message}"
+                expected = re.search(r"Expected is \( (?:\w+:)?([\w.-]+) \)", message)
+                if expected:
+                    wanted = describe(edition, local_name(parent) if parent is not None else "", expected.group(1))
+                    message = f"{name} found where the schema expects {wanted}. {message}"
+                else:
+                    message = f"{name}: {message}"
         elif "Missing child element" in message:
             code = "xsd-missing-element"
             message = f"{name}: {message}" if name else message

@@ -1,0 +1,243 @@
+"""Validation: official XSD of the chosen edition plus the CEB rules, against official samples and edited copies."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import pytest
+
+from eport import edi
+from eport.edi import decoding
+from eport.edi.report import Problem, Severity
+from eport.edi.rules import RULE_MODULES, RuleContext, rules_for
+from eport.edi.rules import ceb as ceb_rules
+from eport.edi.rules.schema import EDITIONS, SCHEMA_FILES, schema
+from eport.errors import ConfigurationError, ValidationError
+from tests.edi.samples import invalid_keys, load, valid_keys
+
+DUPLICATE_BASE_TRANSFER = ["303", "403", "505", "507", "509", "603", "605", "607"]
+
+
+def codes(report: edi.ValidationReport) -> set[str]:
+    return {p.code for p in report}
+
+
+def errors_at(report: edi.ValidationReport, code: str) -> list[Problem]:
+    return [p for p in report if p.code == code]
+
+
+# --------------------------------------------------------------------------------- the 10 invalid official samples
+def test_ten_export_samples_are_known_invalid() -> None:
+    assert len(invalid_keys()) == 10
+
+
+@pytest.mark.parametrize("code", DUPLICATE_BASE_TRANSFER)
+def test_duplicate_base_transfer_is_named(code: str) -> None:
+    sample = load(f"export/CEB{code}Message.xml")
+    decoded = edi.decode_lenient(sample.data)  # lenient decoding succeeds
+    assert type(decoded.message).__name__ == f"CEB{code}Message"
+    report = edi.validate_bytes(sample.data)
+    dup = errors_at(report, "xsd-duplicate-element")
+    assert [p.path for p in dup] == [f"/ceb:CEB{code}Message/ceb:BaseTransfer[2]"]
+    assert "duplicate BaseTransfer 基础报文传输实体" in dup[0].message
+    assert dup[0].severity is Severity.ERROR
+    assert not report.ok
+
+
+def test_ceb214_misnamed_root_is_named_and_content_still_checked() -> None:
+    sample = load("export/CEB214Message.xml")
+    assert type(edi.decode_lenient(sample.data).message).__name__ == "CEB214Message"
+    report = edi.validate_bytes(sample.data)
+    first = report.problems[0]
+    assert (first.path, first.code) == ("/ceb:CEB214", "root-misnamed")
+    assert "ceb:CEB214Message" in first.message
+    # the content is validated under the intended root and reported with the document's own root name
+    unexpected = errors_at(report, "xsd-unexpected-element")
+    assert unexpected
+    assert unexpected[0].path == "/ceb:CEB214/ceb:RefundReturn[1]/ceb:appSenderId"
+
+
+def test_ceb792_gnum_instead_of_gseqno_is_named() -> None:
+    sample = load("export/CEB792Message.xml")
+    assert type(edi.decode_lenient(sample.data).message).__name__ == "CEB792Message"
+    report = edi.validate_bytes(sample.data)
+    misplaced = errors_at(report, "xsd-unexpected-element")
+    assert len(misplaced) == 20  # 10 results x 2 lines
+    assert misplaced[0].path == "/ceb:CEB792Message/ceb:SummaryResult[1]/ceb:SummaryResultList[1]/ceb:gnum"
+    assert "gnum 序号 found where the schema expects gseqno" in misplaced[0].message
+
+
+@pytest.mark.parametrize("key", [k for k in valid_keys() if k.startswith("import/")])
+def test_import_samples_pass_the_schema(key: str) -> None:
+    report = edi.validate_bytes(load(key).data)
+    structural = [p for p in report if p.code.startswith(("xsd", "root"))]
+    assert structural == []
+
+
+def test_import_order_sample_validates_as_a_model() -> None:
+    message = edi.decode(load("import/CEB311Message.xml").data)
+    report = edi.validate(message)
+    assert report.ok, report.errors
+    # the official sample's line totals do not add up: a warning, not an error
+    assert codes(report) == {"line-total"}
+    assert all(p.severity is Severity.WARNING for p in report)
+
+
+# --------------------------------------------------------------------------------- rules on edited official messages
+@pytest.fixture
+def order() -> Any:
+    return edi.decode(load("import/CEB311Message.xml").data)
+
+
+def _evolve_first_order(message: Any, **changes: Any) -> Any:
+    first = message.order[0]
+    head = attrs.evolve(first.order_head, **changes.pop("head", {}))
+    lists = changes.pop("lists", first.order_list)
+    new_first = attrs.evolve(first, order_head=head, order_list=lists)
+    return attrs.evolve(message, order=(new_first, *message.order[1:]))
+
+
+def test_gnum_gap_is_reported_with_path(order: Any) -> None:
+    lines = order.order[0].order_list
+    broken = (lines[0], attrs.evolve(lines[1], gnum=3))
+    report = edi.validate(_evolve_first_order(order, lists=broken))
+    gnum = errors_at(report, "gnum-sequence")
+    assert [p.path for p in gnum] == ["/ceb:CEB311Message/ceb:Order[1]/ceb:OrderList[2]/ceb:gnum"]
+    assert "gnum 商品序号" in gnum[0].message
+
+
+def test_header_total_and_actual_paid(order: Any) -> None:
+    head = order.order[0].order_head
+    report = edi.validate(_evolve_first_order(order, head={"goods_value": head.goods_value + Decimal("1")}))
+    assert [p.path for p in errors_at(report, "header-total")] == [
+        "/ceb:CEB311Message/ceb:Order[1]/ceb:OrderHead/ceb:goodsValue"
+    ]
+    assert [p.path for p in errors_at(report, "actual-paid")] == [
+        "/ceb:CEB311Message/ceb:Order[1]/ceb:OrderHead/ceb:acturalPaid"
+    ]
+    assert "acturalPaid 实际支付金额" in errors_at(report, "actual-paid")[0].message
+
+
+def test_code_tables_currency(order: Any) -> None:
+    report = edi.validate(_evolve_first_order(order, head={"currency": "999"}))
+    problems = errors_at(report, "code-table")
+    assert [p.path for p in problems] == ["/ceb:CEB311Message/ceb:Order[1]/ceb:OrderHead/ceb:currency"]
+    assert "currency 币制" in problems[0].message
+    assert "'999'" in problems[0].message
+
+
+def test_guid_must_be_upper_case(order: Any) -> None:
+    report = edi.validate(attrs.evolve(order, guid=order.guid.lower()))
+    assert [p.path for p in errors_at(report, "guid-format")] == ["/ceb:CEB311Message/@guid"]
+
+
+def test_time_format(order: Any) -> None:
+    report = edi.validate(_evolve_first_order(order, head={"app_time": "20161331120000"}))
+    problems = errors_at(report, "time-format")
+    assert [p.path for p in problems] == ["/ceb:CEB311Message/ceb:Order[1]/ceb:OrderHead/ceb:appTime"]
+    assert "YYYYMMDDhhmmss" in problems[0].message
+
+
+def test_xsd_facet_problem_carries_chinese_field_name(order: Any) -> None:
+    report = edi.validate(_evolve_first_order(order, head={"order_no": "X" * 61}))
+    facet = errors_at(report, "xsd-max-length")
+    assert [p.path for p in facet] == ["/ceb:CEB311Message/ceb:Order[1]/ceb:OrderHead/ceb:orderNo"]
+    assert facet[0].message.startswith("orderNo 订单编号:")
+
+
+def test_inventory_declared_without_signature() -> None:
+    inventory = edi.decode(load("import/CEB621Message.xml").data)
+    assert edi.validate(inventory).ok
+    unsigned = attrs.evolve(inventory, signature=None)
+    report = edi.validate(unsigned)
+    assert [(p.path, p.code) for p in report.errors] == [("/ceb:CEB621Message/ds:Signature", "signature-required")]
+    # a saved draft (appStatus=1 暂存) only warns
+    drafts = tuple(
+        attrs.evolve(i, inventory_head=attrs.evolve(i.inventory_head, app_status="1")) for i in unsigned.inventory
+    )
+    draft_report = edi.validate(attrs.evolve(unsigned, inventory=drafts))
+    assert draft_report.ok
+    assert "unsigned-draft" in codes(draft_report)
+
+
+def test_check_raises_with_every_problem(order: Any) -> None:
+    broken = _evolve_first_order(order, head={"currency": "999", "app_time": "x"})
+    with pytest.raises(ValidationError) as info:
+        edi.validation.check(broken)
+    assert {p.code for p in info.value.problems} >= {"code-table", "time-format"}
+
+
+# --------------------------------------------------------------------------------- editions, bytes, plug-ins
+def test_edition_2018_is_selectable() -> None:
+    # InventoryList/itemNo: 30 characters allowed in 2018, 20 in 202205
+    data = load("import/CEB621Message.xml").data
+    edited = re.sub(rb"<ceb:itemNo>[^<]*</ceb:itemNo>", b"<ceb:itemNo>" + b"1" * 25 + b"</ceb:itemNo>", data, count=1)
+    assert edited.count(b"1" * 25) == 1
+    new = edi.validate_bytes(edited)
+    old = edi.validate_bytes(edited, edition="2018")
+    assert "xsd-max-length" in codes(new)
+    assert "xsd-max-length" not in codes(old)
+
+
+def test_unknown_edition_is_a_configuration_error(order: Any) -> None:
+    with pytest.raises(ConfigurationError):
+        edi.validate(order, edition="2030")
+    with pytest.raises(ConfigurationError):
+        edi.validate_bytes(b"<a/>", edition="2030")
+
+
+@pytest.mark.parametrize("edition", sorted(EDITIONS))
+@pytest.mark.parametrize("kind", sorted(SCHEMA_FILES))
+def test_every_packaged_schema_compiles_offline(edition: str, kind: str) -> None:
+    assert schema(edition, kind) is schema(edition, kind)  # cached
+
+
+def test_malformed_and_hostile_bytes_are_reported_not_raised() -> None:
+    bad = edi.validate_bytes(b"<ceb:CEB311Message xmlns:ceb='http://www.chinaport.gov.cn/ceb'>")
+    assert [p.code for p in bad] == ["xml-syntax"]
+    bomb = b'<?xml version="1.0"?><!DOCTYPE a [<!ENTITY x "xx">]><a>&x;</a>'
+    hostile = edi.validate_bytes(bomb)
+    assert [p.code for p in hostile] == ["xml-syntax"]
+    assert "DOCTYPE" in hostile.problems[0].message
+
+
+def test_unknown_root() -> None:
+    report = edi.validate_bytes(b'<ceb:CEB999Message xmlns:ceb="http://www.chinaport.gov.cn/ceb"/>')
+    assert [(p.path, p.code) for p in report] == [("/ceb:CEB999Message", "unknown-root")]
+
+
+def test_rules_plug_in_by_family_and_per_call(order: Any) -> None:
+    assert RULE_MODULES["ceb-import"] == "eport.edi.rules.ceb"
+    assert ceb_rules.gnum_sequence in rules_for("ceb-import")
+    assert rules_for("no-such-family") == ()
+
+    def no_test_orders(message: Any, context: RuleContext) -> list[Problem]:
+        assert context.root == "/ceb:CEB311Message"
+        return [Problem(context.root, "house-rule", "no test orders", Severity.WARNING)]
+
+    report = edi.validate(order, rules=[no_test_orders])
+    assert errors_at(report, "house-rule")[0].path == "/ceb:CEB311Message"
+
+
+def test_decoded_lenient_message_with_missing_values_does_not_break_rules() -> None:
+    data = load("import/CEB311Message.xml").data.replace(b"<ceb:goodsValue>", b"<ceb:goodsValueX>", 1)
+    data = data.replace(b"</ceb:goodsValue>", b"</ceb:goodsValueX>", 1)
+    report = edi.validate_bytes(data)
+    assert "xsd-unexpected-element" in codes(report)
+    assert not report.ok
+
+
+def test_report_summary() -> None:
+    report = edi.validate_bytes(load("export/CEB303Message.xml").data)
+    text = edi.validation.summary(report)
+    assert "error" in text
+    assert edi.validation.summary(edi.ValidationReport()) == "valid"
+
+
+def test_decoding_problem_paths_for_reference() -> None:
+    # lenient decoding alone also names the misnamed root; validation adds the schema's view
+    decoded = decoding.decode_lenient(load("export/CEB214Message.xml").data)
+    assert any(p.code == "root-name" for p in decoded.problems)
