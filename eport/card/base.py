@@ -156,6 +156,16 @@ def certificate_validity(der: bytes) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
+def certificate_spki(der: bytes) -> bytes:
+    """The DER ``SubjectPublicKeyInfo`` of a certificate (for :func:`eport.pki.keys.verify_signature`).
+
+    Raises:
+        eport.errors.CertificateError: if ``der`` is not a certificate.
+    """
+    spki: bytes = _load(der).public_key.dump()
+    return spki
+
+
 def certificate_serial_hex(der: bytes) -> str:
     """The certificate serial as the E-Port certificate number: lower-case hex, even number of digits."""
     serial = _load(der).serial_number
@@ -178,6 +188,7 @@ __all__ = [
     "DefaultPinWarning",
     "OperatorCardBackend",
     "certificate_serial_hex",
+    "certificate_spki",
     "certificate_validity",
     "check_tries_before_pin",
     "key_algorithm_of_certificate",

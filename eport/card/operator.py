@@ -19,6 +19,7 @@ import logging
 
 from eport.card.base import (
     CardInfo,
+    certificate_serial_hex,
     certificate_validity,
     check_tries_before_pin,
     key_algorithm_of_certificate,
@@ -105,8 +106,8 @@ class OperatorCard:
         return self.profile.read_card_id(self.protocol)
 
     def certificate_number(self) -> str:
-        """The signing certificate number (证书编号), lower-case hex; goes into ``<ds:KeyName>``."""
-        return self.profile.read_holder_data(self.protocol).certificate_number
+        """The number (证书编号) of the signing certificate in use: its serial in lower-case hex (``<ds:KeyName>``)."""
+        return certificate_serial_hex(self.signing_certificate())
 
     def certificate(self, which: str) -> bytes | None:
         """A certificate by slot name (``"sign-rsa"``, ``"sign-sm2"``, ``"encrypt"``), DER, or None if absent."""
@@ -158,7 +159,7 @@ class OperatorCard:
         start, end = certificate_validity(cert)
         return CardInfo(
             card_id=self.card_id(),
-            certificate_number=holder.certificate_number,
+            certificate_number=certificate_serial_hex(cert),
             holder_name=holder.holder_name,
             enterprise_code=holder.enterprise_code,
             enterprise_name=holder.enterprise_name,
