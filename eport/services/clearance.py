@@ -66,10 +66,10 @@ SignFunction = Callable[[bytes, Signer], bytes]
 
 def _default_sign(payload: bytes, signer: Signer) -> bytes:
     try:
-        xmldsig = importlib.import_module("eport.pki.xmldsig")
-    except ImportError as exc:  # pragma: no cover - only while eport.pki.xmldsig is missing
-        raise ConfigurationError("signing needs eport.pki.xmldsig, which is not available") from exc
-    signed: bytes = xmldsig.sign_ceb(payload, signer)
+        ceb = importlib.import_module("eport.pki.ceb")
+    except ImportError as exc:  # pragma: no cover - only while eport.pki.ceb is missing
+        raise ConfigurationError("signing needs eport.pki.ceb.sign_ceb, which is not available") from exc
+    signed: bytes = ceb.sign_ceb(payload, signer)
     return signed
 
 
@@ -123,7 +123,7 @@ class ClearanceClient:
         journal: a :class:`~eport.services.Journal` or the path of its SQLite file.
         sender_id: the enterprise DXP id (``SenderId`` of every envelope).
         receivers: receiver DXP ids per family (defaults to :data:`DEFAULT_RECEIVERS`).
-        sign: the CEB signing function (defaults to ``eport.pki.xmldsig.sign_ceb``).
+        sign: the CEB signing function (defaults to ``eport.pki.ceb.sign_ceb``).
         poll_interval: seconds between receipt polls in :meth:`wait` and :meth:`updates`.
         clock: returns the current time (timezone-aware), injected by tests.
     """

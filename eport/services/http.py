@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import importlib
 import json
 import logging
 import os
@@ -35,6 +36,7 @@ from eport.errors import (
     ConfigurationError,
     ConnectError,
     DuplicateError,
+    EportError,
     ProtocolError,
     ServiceTimeout,
     TransportError,
@@ -215,6 +217,17 @@ def trust_context(trust: Sequence[str | os.PathLike[str] | bytes] = ()) -> ssl.S
     return context
 
 
+def _eport_roots() -> list[bytes]:
+    """The root certificates of the default eport trust store as one PEM bundle (empty when there is none)."""
+    try:
+        truststore = importlib.import_module("eport.pki.truststore")
+        bundle = truststore.TrustStore().pem_bundle()
+    except (ImportError, EportError, OSError) as exc:
+        logger.debug("no eport trust store: %s", exc)
+        return []
+    return [bundle.encode("ascii")] if isinstance(bundle, str) and bundle.strip() else []
+
+
 class _TrustAdapter(HTTPAdapter):
     def __init__(self, context: ssl.SSLContext) -> None:
         self._context = context
@@ -249,7 +262,8 @@ class HttpTransport:
     Args:
         base_url: the gateway root, e.g. ``http://127.0.0.1:8730``.
         dxp_id: the enterprise DXP id whose receipts are fetched.
-        trust: extra PEM trust anchors (paths or bytes) on top of the system store, for ``https://`` URLs.
+        trust: PEM trust anchors (paths or bytes) used on top of the system store for ``https://`` URLs;
+            ``None`` uses the E-Port roots of the default eport trust store (``eport pki roots``).
         timeout: connect/read timeouts of every request.
         retry: the retry policy for connection failures, timeouts and 5xx.
         session: a ``requests.Session`` to use (its ``verify`` must be left on).
@@ -261,7 +275,7 @@ class HttpTransport:
         base_url: str,
         *,
         dxp_id: str,
-        trust: Sequence[str | os.PathLike[str] | bytes] = (),
+        trust: Sequence[str | os.PathLike[str] | bytes] | None = None,
         timeout: Timeout = DEFAULT_TIMEOUT,
         retry: Retry = DEFAULT_RETRY,
         session: requests.Session | None = None,
@@ -277,7 +291,7 @@ class HttpTransport:
         self.retry = retry
         self._sleep = sleep
         self._session = session or requests.Session()
-        self._session.mount("https://", _TrustAdapter(trust_context(trust)))
+        self._session.mount("https://", _TrustAdapter(trust_context(_eport_roots() if trust is None else trust)))
 
     def __repr__(self) -> str:
         return f"HttpTransport({self.base_url!r}, dxp_id={self.dxp_id!r})"
