@@ -1,0 +1,55 @@
+"""Safe XML parsing for signatures: no DTD, no entity expansion, no network, a size limit."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from eport.errors import ConfigurationError, InvalidSignature
+
+#: Largest document accepted by default (bytes).
+MAX_XML_SIZE = 32 * 1024 * 1024
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_blank_text=False,
+        remove_comments=False,
+        collect_ids=False,
+    )
+
+
+def parse_xml(
+    data: bytes, *, max_size: int = MAX_XML_SIZE, error: type[Exception] = ConfigurationError
+) -> etree._ElementTree:
+    """Parse ``data`` safely and return the tree.
+
+    Args:
+        data: the document bytes.
+        max_size: refuse larger input.
+        error: exception class raised for unsafe or malformed input (``ConfigurationError`` when signing,
+            ``InvalidSignature`` when verifying).
+
+    Raises:
+        ConfigurationError | InvalidSignature: for oversized, malformed or DTD-carrying input.
+    """
+    if not isinstance(data, bytes | bytearray):
+        raise ConfigurationError("XML must be given as bytes (the exact bytes to sign or verify)")
+    if len(data) > max_size:
+        raise error(f"XML document larger than {max_size} bytes")
+    try:
+        tree = etree.ElementTree(etree.fromstring(bytes(data), _parser()))
+    except etree.XMLSyntaxError as exc:
+        raise error(f"XML is not well-formed: {exc}") from None
+    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:  # type: ignore[attr-defined]
+        raise error("XML with a DOCTYPE/DTD is refused")
+    return tree
+
+
+__all__ = ["MAX_XML_SIZE", "parse_xml"]
+
+_ = InvalidSignature  # re-exported for callers choosing the error class
