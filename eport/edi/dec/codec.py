@@ -1,0 +1,121 @@
+"""Reading declarations written by other software, and writing them.
+
+:func:`eport.edi.decode` reads well-formed ``DecMessage`` documents. Declarations from other software are looser,
+so :func:`decode_declaration` first normalises what is common in practice and carries no data:
+
+* empty elements (``<SeqNo/>``, ``<FeeRate></FeeRate>``) mean "no value" and are dropped, so they decode as
+  ``None`` (the pre-entry client's templates write every element, empty or not);
+* a ``DecMessage`` without namespace, or wrapped in the regional ``ImportMessage/SWImpData`` envelope, is taken
+  out and put in the ``http://www.chinaport.gov.cn/dec`` namespace.
+
+Re-encoding a decoded declaration gives the same XML after canonicalization, except for the dropped empty
+elements (see ``docs/declarations.md``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from lxml import etree
+
+from eport.edi import _xml
+from eport.edi.dec.models import NS, DecMessage
+from eport.edi.decoding import Decoded, decode_element
+from eport.edi.encoding import encode
+from eport.errors import DecodeError
+
+logger = logging.getLogger(__name__)
+
+
+def _local(el: etree._Element) -> str:
+    tag = el.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def normalize_declaration(root: etree._Element) -> etree._Element:
+    """Return the ``DecMessage`` element of ``root`` in the dec namespace, with empty elements removed.
+
+    Works on a copy; ``root`` is not changed.
+
+    Raises:
+        DecodeError: if there is no ``DecMessage`` in the document.
+    """
+    el = root
+    if _local(el) == "ImportMessage":
+        found = next((e for e in el.iter() if _local(e) == "DecMessage"), None)
+        if found is None:
+            raise DecodeError("ImportMessage holds no DecMessage", path="/ImportMessage")
+        el = found
+    if _local(el) != "DecMessage":
+        raise DecodeError(f"expected DecMessage, found {_local(el)}", path=f"/{_local(el)}")
+    el = etree.fromstring(etree.tostring(el))  # a detached copy
+    for node in list(el.iter()):
+        if not isinstance(node.tag, str):
+            continue
+        if not node.tag.startswith("{"):
+            node.tag = f"{{{NS}}}{node.tag}"
+    # drop empty leaves, deepest first; a wrapper left empty goes too
+    for node in reversed(list(el.iter())):
+        if node is el or not isinstance(node.tag, str):
+            continue
+        if len(node) == 0 and not (node.text or "").strip() and not node.attrib:
+            parent = node.getparent()
+            if parent is not None:
+                _keep_tail(node)
+                parent.remove(node)
+    etree.cleanup_namespaces(el)
+    return el
+
+
+def _keep_tail(node: etree._Element) -> None:
+    # whitespace tails only; a non-blank tail is text in the wrong place and is kept for the decoder to report
+    tail = node.tail
+    if tail and tail.strip():
+        prev = node.getprevious()
+        parent = node.getparent()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        elif parent is not None:
+            parent.text = (parent.text or "") + tail
+
+
+def decode_declaration(data: bytes, *, max_size: int = _xml.DEFAULT_MAX_SIZE) -> DecMessage:
+    """Decode a declaration written by any software, strictly (unknown or misplaced elements fail).
+
+    Args:
+        data: the document's bytes.
+        max_size: largest accepted document in bytes.
+
+    Returns:
+        The :class:`DecMessage`.
+
+    Raises:
+        DecodeError: not well-formed, unsafe, not a declaration, or not in the structure's order.
+    """
+    root = normalize_declaration(_xml.parse(data, max_size=max_size))
+    return decode_element(root, DecMessage, strict=True).message
+
+
+def decode_declaration_lenient(data: bytes, *, max_size: int = _xml.DEFAULT_MAX_SIZE) -> Decoded[DecMessage]:
+    """Decode a declaration, collecting problems (unknown elements, order) instead of failing.
+
+    Elements that do not fit the model (pre-2018 fields such as ``PayWay``) are kept verbatim in
+    :attr:`Decoded.unparsed`.
+
+    Raises:
+        DecodeError: not well-formed, unsafe or not a declaration.
+    """
+    root = normalize_declaration(_xml.parse(data, max_size=max_size))
+    return decode_element(root, DecMessage, strict=False)
+
+
+def encode_declaration(message: DecMessage) -> bytes:
+    """Encode a declaration as UTF-8 XML in the structure file's element order (same as :func:`eport.edi.encode`).
+
+    Raises:
+        EncodeError: if a value cannot be written.
+    """
+    return encode(message)
+
+
+__all__ = ["decode_declaration", "decode_declaration_lenient", "encode_declaration", "normalize_declaration"]
