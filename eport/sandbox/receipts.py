@@ -1,0 +1,204 @@
+"""The receipt messages the simulated customs sends back, written from a planned-receipt description.
+
+A plan (stored as JSON in the scheduler table so a restart resumes it) says which receipt to write and with which
+values; this module writes the XML in the exact element order of the official schema (CEB receipts and CEB900
+validate against ``ceb-import.xsd``) or of the published samples (``DecImportResponse``, ``DEC_RESULT``, manifest
+``MT9999``; no official schema is public for those).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from lxml import etree
+
+from eport import edi
+from eport.edi.ceb import imports as ceb_import
+from eport.errors import EncodeError
+from eport.sandbox.envelope import DEC_NS, MANIFEST_NS_PREFIX
+
+CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
+
+#: Child order of every CEB receipt entity the sandbox writes (from ceb-import.xsd, 202205 edition).
+CEB_RETURN_FIELDS: dict[str, tuple[str, ...]] = {
+    "OrderReturn": ("guid", "ebpCode", "ebcCode", "orderNo", "returnStatus", "returnTime", "returnInfo"),
+    "PaymentReturn": ("guid", "payCode", "payTransactionId", "returnStatus", "returnTime", "returnInfo"),
+    "LogisticsReturn": ("guid", "logisticsCode", "logisticsNo", "returnStatus", "returnTime", "returnInfo"),
+    "InventoryReturn": (
+        "guid",
+        "customsCode",
+        "ebpCode",
+        "ebcCode",
+        "agentCode",
+        "copNo",
+        "preNo",
+        "invtNo",
+        "returnStatus",
+        "returnTime",
+        "returnInfo",
+    ),
+    "MessageReturn": (
+        "guid",
+        "returnStatus",
+        "returnInfo",
+        "returnTime",
+        "oriCopMsgId",
+        "oriMessageType",
+        "oriBizMessage",
+    ),
+}
+
+#: Receipt root and entity for each CEB business message the sandbox simulates.
+CEB_RECEIPT_FOR: dict[str, tuple[str, str]] = {
+    "CEB311Message": ("CEB312Message", "OrderReturn"),
+    "CEB411Message": ("CEB412Message", "PaymentReturn"),
+    "CEB511Message": ("CEB512Message", "LogisticsReturn"),
+    "CEB621Message": ("CEB622Message", "InventoryReturn"),
+}
+
+
+def return_time(at: dt.datetime) -> str:
+    """``YYYYMMDDhhmmssSSS`` in China time, as CEB receipts write it."""
+    local = at.astimezone(CHINA)
+    return local.strftime("%Y%m%d%H%M%S") + f"{local.microsecond // 1000:03d}"
+
+
+def ceb_receipt(root_name: str, entity: str, guid: str, fields: dict[str, Any], at: dt.datetime) -> bytes:
+    """Write a CEB receipt (``CEB312Message`` … ``CEB900Message``) with one return entity, using eport's models.
+
+    Args:
+        root_name: e.g. ``CEB622Message``.
+        entity: e.g. ``InventoryReturn``.
+        guid: the receipt's guid (36 upper-case characters).
+        fields: entity values by XML tag; ``returnTime`` is filled from ``at`` when absent; None values are omitted.
+        at: emission time.
+
+    Raises:
+        EncodeError: for an unknown receipt or entity.
+    """
+    root_cls = getattr(ceb_import, root_name, None)
+    entity_cls = getattr(ceb_import, entity, None)
+    if root_cls is None or entity_cls is None:
+        raise EncodeError(f"unknown CEB receipt {root_name}/{entity}")
+    values = {"guid": guid, "returnTime": return_time(at), **fields}
+    names = {f.tag: f.name for f in entity_cls.__eport_spec__.fields}
+    body = entity_cls(**{names[tag]: str(v) for tag, v in values.items() if v is not None and tag in names})
+    slot = next(f for f in root_cls.__eport_spec__.fields if f.tag == entity)
+    repeated = slot.max_occurs is None or slot.max_occurs > 1
+    message = root_cls(guid=guid, version="1.0", **{slot.name: (body,) if repeated else body})
+    return edi.encode(message)
+
+
+def dec_import_response(*, response_code: str, message: str, client_seq_no: str, seq_no: str) -> bytes:
+    """Write a ``DecImportResponse`` (namespace ``http://www.chinaport.gov.cn/dec``, prefix ``ns2`` as in samples)."""
+    root = etree.Element(f"{{{DEC_NS}}}DecImportResponse", nsmap={"ns2": DEC_NS})
+    for tag, value in (
+        ("ResponseCode", response_code),
+        ("ErrorMessage", message),
+        ("ClientSeqNo", client_seq_no),
+        ("SeqNo", seq_no),
+    ):
+        etree.SubElement(root, f"{{{DEC_NS}}}{tag}").text = value
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def dec_result(
+    *, seq_no: str, entry_id: str, channel: str, note: str, customs_master: str, at: dt.datetime, dated: bool
+) -> bytes:
+    """Write a ``DEC_RESULT`` business receipt (no namespace; Single Window style).
+
+    Args:
+        seq_no: 统一编号 (``CUS_CIQ_NO``).
+        entry_id: 海关编号, empty before customs assigns it.
+        channel: the CHANNEL code (``7``, ``L``, ``J``, ``P``, ``R``, ``E`` …).
+        note: the NOTE text.
+        customs_master: 申报地海关 code.
+        at: notice time.
+        dated: fill ``I_E_DATE`` and ``D_DATE`` (from review concluded, channel J, on).
+    """
+    local = at.astimezone(CHINA)
+    root = etree.Element("DEC_RESULT")
+    for tag, value in (
+        ("CUS_CIQ_NO", seq_no),
+        ("ENTRY_ID", entry_id),
+        ("NOTICE_DATE", local.strftime("%Y-%m-%dT%H:%M:%S")),
+        ("CHANNEL", channel),
+        ("NOTE", note),
+        ("CUSTOM_MASTER", customs_master),
+        ("I_E_DATE", local.strftime("%Y-%m-%d") if dated else ""),
+        ("D_DATE", local.strftime("%Y-%m-%d") if dated else ""),
+    ):
+        etree.SubElement(root, tag).text = value
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def manifest_response(
+    *,
+    message_id: str,
+    receiver_id: str,
+    original_type: str,
+    journey_id: str,
+    transport_id: str,
+    bills: list[str],
+    statement_code: str,
+    statement: str,
+    at: dt.datetime,
+) -> bytes:
+    """Write a manifest receipt ``MT9999`` (namespace ``urn:Declaration:datamodel:standard:CN:MT9999:1``).
+
+    Args:
+        message_id: the receipt's MessageID.
+        receiver_id: the ``SenderID`` of the manifest answered.
+        original_type: the answered message type (``MT2101`` …), echoed in the response.
+        journey_id / transport_id: ``BorderTransportMeans`` of the answered manifest.
+        bills: transport contract document (提运单) numbers answered.
+        statement_code: ``01`` accepted, ``02`` pending manual review, ``03`` rejected, ``11`` B/L released …
+        statement: the StatementDescription.
+        at: send time.
+    """
+    ns = f"{MANIFEST_NS_PREFIX}MT9999:1"
+    local = at.astimezone(CHINA)
+
+    def sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
+        element = etree.SubElement(parent, f"{{{ns}}}{tag}")
+        if text is not None:
+            element.text = text
+        return element
+
+    nsmap: Any = {None: ns}
+    root = etree.Element(f"{{{ns}}}Manifest", nsmap=nsmap)
+    head = sub(root, "Head")
+    sub(head, "MessageID", message_id)
+    sub(head, "FunctionCode", "3" if statement_code == "03" else "2")
+    sub(head, "MessageType", "MT9999")
+    sub(head, "SenderID", "EPORT")
+    sub(head, "ReceiverID", receiver_id)
+    sub(head, "SendTime", local.strftime("%Y%m%d%H%M%S") + f"{local.microsecond // 1000:03d}")
+    sub(head, "Version", "1.0")
+    response = sub(root, "Response")
+    sub(response, "ID", original_type)
+    info = sub(response, "AdditionalInformation")
+    sub(info, "StatementCode", statement_code)
+    sub(info, "StatementDescription", statement)
+    means = sub(response, "BorderTransportMeans")
+    sub(means, "JourneyID", journey_id)
+    sub(means, "ID", transport_id)
+    for bill in bills:
+        consignment = sub(response, "Consignment")
+        sub(sub(consignment, "TransportContractDocument"), "ID", bill)
+        bill_info = sub(consignment, "AdditionalInformation")
+        sub(bill_info, "StatementCode", statement_code)
+        sub(bill_info, "StatementDescription", statement)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+__all__ = [
+    "CEB_RECEIPT_FOR",
+    "CEB_RETURN_FIELDS",
+    "ceb_receipt",
+    "dec_import_response",
+    "dec_result",
+    "manifest_response",
+    "return_time",
+]
