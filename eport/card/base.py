@@ -93,6 +93,14 @@ class OperatorCardBackend(Protocol):
         ...
 
 
+class WireLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """A logger for the websockets library that never enables DEBUG, where websockets logs whole frames (PINs)."""
+
+    def isEnabledFor(self, level: int) -> bool:  # noqa: N802 - logging's name
+        """Only INFO and above, so frame contents are never formatted."""
+        return level >= logging.INFO and self.logger.isEnabledFor(level)
+
+
 def check_tries_before_pin(tries_left: int | None, *, allow_last_try: bool) -> None:
     """Refuse to spend the last PIN try unless the caller consented; refuse outright on a blocked PIN.
 
@@ -187,6 +195,7 @@ __all__ = [
     "CardInfo",
     "DefaultPinWarning",
     "OperatorCardBackend",
+    "WireLogger",
     "certificate_serial_hex",
     "certificate_spki",
     "certificate_validity",

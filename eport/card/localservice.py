@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import inspect
 import itertools
 import json
 import logging
@@ -41,6 +42,7 @@ from websockets.sync.client import connect as ws_connect
 from eport.card.apdu import error_for_sw
 from eport.card.base import (
     CardInfo,
+    WireLogger,
     certificate_validity,
     key_algorithm_of_certificate,
     warn_if_default_pin,
@@ -67,6 +69,8 @@ DEFAULT_URL = "ws://127.0.0.1:61232"
 FACTORY_DEFAULT_PIN = "88888888"
 
 _CONNECT_FAILED = "Err:Base60408"
+# websockets >= 17 warns unless a connection outside a ``with`` block is requested explicitly.
+_LEGACY: dict[str, Any] = {"legacy": True} if "legacy" in inspect.signature(ws_connect).parameters else {}
 _SW_CODE = re.compile(r"^Err:Card([0-9A-Fa-f]{4})$")
 
 
@@ -134,12 +138,14 @@ class LocalServiceClient:
             if self._ws is not None:
                 return self._ws
             try:
-                ws = ws_connect(
+                ws: ClientConnection = ws_connect(
                     self.url,
                     open_timeout=self.connect_timeout,
                     close_timeout=1.0,
                     max_size=4 * self.max_block_bytes + 65536,
                     compression=None,
+                    logger=WireLogger(logging.getLogger(__name__ + ".wire"), {}),
+                    **_LEGACY,
                 )
             except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
                 raise LocalServiceError(

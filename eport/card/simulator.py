@@ -31,7 +31,7 @@ from typing import Any
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
-from eport.card.base import certificate_spki
+from eport.card.base import WireLogger, certificate_spki
 from eport.card.emulator import EmulatedCard, InProcessTransport
 from eport.card.frames import crc16_ccitt, is_frame, join_frames, parse_frame
 from eport.card.operator import OperatorCard
@@ -100,7 +100,14 @@ class LocalServiceSimulator:
     def start(self) -> LocalServiceSimulator:
         """Start serving in a background thread."""
         if self._server is None:
-            self._server = serve(self._session, "127.0.0.1", self._port, max_size=2**23, compression=None)
+            self._server = serve(
+                self._session,
+                "127.0.0.1",
+                self._port,
+                max_size=2**23,
+                compression=None,
+                logger=WireLogger(logging.getLogger(__name__ + ".wire"), {}),
+            )
             self._thread = threading.Thread(target=self._server.serve_forever, name="eport-sim", daemon=True)
             self._thread.start()
         return self
