@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Sequence
 from importlib import resources
 from typing import Literal
 
 from lxml import etree
 
 from eport.errors import ConfigurationError
+from eport.pki.certs import Certificate
 from eport.pki.signer import Signer
 from eport.pki.xmldsig import DS_NS, Dialect, sign_enveloped
 from eport.pki.xmlsafe import MAX_XML_SIZE, parse_xml
@@ -81,6 +83,7 @@ def sign_ceb(
     dialect: Dialect | None = None,
     sm2_value: Literal["raw", "der"] = "raw",
     key_name: str | None = None,
+    extra_certificates: Sequence[Certificate] = (),
     max_size: int = MAX_XML_SIZE,
 ) -> bytes:
     """Sign a CEB message, placing ``ds:Signature`` where the 202205 XSD wants it.
@@ -89,7 +92,7 @@ def sign_ceb(
         xml: the unsigned message bytes (root in namespace ``http://www.chinaport.gov.cn/ceb``).
         signer: the signing key and certificate.
         dialect: default RSA_SHA1 for RSA keys, SM2_SM3 for SM2 keys.
-        sm2_value, key_name, max_size: as in :func:`eport.pki.xmldsig.sign_enveloped`.
+        sm2_value, key_name, extra_certificates, max_size: as in :func:`eport.pki.xmldsig.sign_enveloped`.
 
     Raises:
         ConfigurationError: not a CEB message with a signature slot, malformed XML, or already signed.
@@ -106,6 +109,7 @@ def sign_ceb(
         insert_before=followers,
         sm2_value=sm2_value,
         key_name=key_name,
+        extra_certificates=extra_certificates,
         max_size=max_size,
     )
 

@@ -130,6 +130,7 @@ def sign_enveloped(
     insert_before: Iterable[str] = (),
     sm2_value: Literal["raw", "der"] = "raw",
     key_name: str | None = None,
+    extra_certificates: Sequence[Certificate] = (),
     max_size: int = MAX_XML_SIZE,
 ) -> bytes:
     """Sign ``xml`` with an enveloped signature and return the signed document (UTF-8, never reformatted later).
@@ -142,6 +143,8 @@ def sign_enveloped(
             as the last root child when none of them is present.
         sm2_value: SM2 ``SignatureValue`` as 64-byte ``r || s`` (``"raw"``, what cards return) or DER.
         key_name: the ``KeyName`` text; default the certificate number (serial in lower-case hex).
+        extra_certificates: intermediates to add after the signing certificate in ``X509Data`` (customs only
+            needs the signing certificate; verifiers use the others for path building).
         max_size: refuse larger documents.
 
     Returns:
@@ -175,7 +178,9 @@ def sign_enveloped(
     value_el = _sub(signature, "SignatureValue")
     key_info = _sub(signature, "KeyInfo")
     _sub(key_info, "KeyName", key_name if key_name is not None else cert.cert_no)
-    _sub(_sub(key_info, "X509Data"), "X509Certificate", cert.to_base64())
+    x509_data = _sub(key_info, "X509Data")
+    for item in (cert, *extra_certificates):
+        _sub(x509_data, "X509Certificate", item.to_base64())
 
     before = set(insert_before)
     anchor = next((child for child in root if isinstance(child.tag, str) and child.tag in before), None)
