@@ -35,6 +35,7 @@ RULE_MODULES: Mapping[str, str] = {
     "ceb-import": "eport.edi.rules.ceb",
     "ceb-export": "eport.edi.rules.ceb",
     "ceb": "eport.edi.rules.ceb",
+    "dec": "eport.edi.rules.dec",
 }
 
 

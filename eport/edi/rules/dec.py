@@ -1,0 +1,377 @@
+"""Rules for declarations (报关单 ``DecMessage``) that no schema expresses.
+
+No official DecMessage XSD was found (FORMATS.md §7), so these rules also carry the field table's lengths and
+digits, and its two levels of required fields:
+
+* required to save (暂存必填, ``DecSign/OperType`` G, also A/B uploads) and required to declare (申报必填, C/D);
+  OperType E (电子手册报关单上载) gets no required-field checks, as customs does none;
+* lengths and decimal digits from the field table;
+* gross weight ≥ net weight; item total = quantity × price within a tolerance; item numbers 1, 2, 3 …;
+* currency and country codes valid in the message's code generation (numeric ``502`` or ISO ``USD``/``USA``),
+  one generation per message; other codes (trade mode, transport, units …) against the shipped tables (warnings:
+  the tables are third-party copies, see ``docs/codes.md``);
+* positional flags (``Type``, ``PromiseItmes``, ``SpecDeclFlag``) well formed; EdocID naming rule.
+
+Each rule is a pure function ``rule(message, context) -> Iterable[Problem]``; :data:`RULES` lists them for
+:mod:`eport.edi.rules`, and :func:`validate_declaration` runs them with explicit options.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from eport.edi.codes import CodeBook, Generation
+from eport.edi.dec.filedrop import EdocId
+from eport.edi.dec.flags import DecType, Level, PromiseItems, SpecDeclFlag
+from eport.edi.dec.models import REQUIRED_TO_DECLARE, REQUIRED_TO_SAVE, DecMessage
+from eport.edi.report import Problem, Severity, ValidationReport
+from eport.edi.rules.walk import Node, walk
+from eport.edi.spec import ValueKind
+from eport.errors import CodeTableError, ConfigurationError
+
+logger = logging.getLogger(__name__)
+
+#: Default tolerance between DeclTotal and GQty × DeclPrice (the field table gives 4 decimals for both).
+DEFAULT_TOTAL_TOLERANCE = Decimal("0.01")
+
+_CURRENCY_FIELDS = {
+    ("DecHead", "fee_curr"),
+    ("DecHead", "insur_curr"),
+    ("DecHead", "other_curr"),
+    ("DecList", "trade_curr"),
+}
+_COUNTRY_FIELDS = {
+    ("DecHead", "trade_country"),
+    ("DecHead", "trade_area_code"),
+    ("DecList", "origin_country"),
+    ("DecList", "destination_country"),
+}
+# (model, field) -> (numeric table alias, severity); checked only when the value is present
+_TABLE_FIELDS: dict[tuple[str, str], tuple[str, Severity]] = {
+    ("DecHead", "ie_flag"): ("cit_ie_flag", Severity.ERROR),
+    ("DecHead", "fee_mark"): ("fee_mark", Severity.ERROR),
+    ("DecHead", "insur_mark"): ("fee_mark", Severity.ERROR),
+    ("DecHead", "other_mark"): ("fee_mark", Severity.ERROR),
+    ("DecHead", "entry_type"): ("entry_type", Severity.ERROR),
+    ("DecHead", "edi_id"): ("edi_id", Severity.ERROR),
+    ("DecHead", "decl_trn_rel"): ("cit_decl_trn_rel", Severity.ERROR),
+    ("DecSign", "oper_type"): ("oper_type", Severity.ERROR),
+    ("DecSign", "domain_id"): ("cit_domain_id", Severity.ERROR),
+    ("DecHead", "traf_mode"): ("transport_mode", Severity.WARNING),
+    ("DecHead", "trans_mode"): ("trans_mode", Severity.WARNING),
+    ("DecHead", "trade_mode"): ("trade_mode", Severity.WARNING),
+    ("DecHead", "cut_mode"): ("cut_mode", Severity.WARNING),
+    ("DecHead", "wrap_type"): ("wrap_type", Severity.WARNING),
+    ("DecList", "duty_mode"): ("duty_mode", Severity.WARNING),
+    ("DecList", "g_unit"): ("unit", Severity.WARNING),
+    ("DecList", "first_unit"): ("unit", Severity.WARNING),
+    ("DecList", "second_unit"): ("unit", Severity.WARNING),
+    ("DecList", "use_to"): ("use_to", Severity.WARNING),
+    ("EdocRealation", "edoc_code"): ("edoc_code", Severity.WARNING),
+    ("LicenseDocu", "docu_code"): ("license_doc", Severity.WARNING),
+}
+
+
+@attrs.frozen
+class DecRuleOptions:
+    """Options of the declaration rules.
+
+    Attributes:
+        level: which required fields apply; ``None`` takes it from ``DecSign/OperType``.
+        generation: code generation of currencies and countries; ``None`` infers it from the message.
+        codebook: code tables; ``None`` uses the shipped ones.
+        total_tolerance: allowed difference between DeclTotal and GQty × DeclPrice.
+    """
+
+    level: Level | None = None
+    generation: Generation | None = None
+    codebook: CodeBook | None = None
+    total_tolerance: Decimal = DEFAULT_TOTAL_TOLERANCE
+
+
+_DEFAULT = DecRuleOptions()
+
+# Required fields whose blank value is meaningful: a blank Type is an ordinary declaration (一般报关单填空值).
+_BLANK_ALLOWED = {("DecHead", "type_")}
+# Required fields that apply only when another field is filled: (model, field) -> field that triggers them.
+_REQUIRED_IF = {("DecList", "second_qty"): "second_unit"}
+
+
+def _nodes(message: Any) -> Iterator[Node]:
+    return walk(message)
+
+
+def _cls(node: Node) -> str:
+    return type(node.model).__name__
+
+
+def _doc(node: Node, name: str) -> str:
+    f = node.spec.field(name)
+    return f"{f.tag} {f.doc}".strip()
+
+
+# ------------------------------------------------------------------------------------------------ rules
+def required_fields(message: DecMessage, options: DecRuleOptions = _DEFAULT) -> Iterator[Problem]:
+    """Fields required at the message's level (暂存 save or 申报 declare) are present and not blank."""
+    level = options.level or message.level
+    if level is Level.NONE:
+        return
+    required = REQUIRED_TO_DECLARE if level is Level.DECLARE else REQUIRED_TO_SAVE
+    what = "申报 declare" if level is Level.DECLARE else "暂存 save"
+    for node in _nodes(message):
+        cls = _cls(node)
+        for f in node.spec.fields:
+            if (cls, f.name) not in required or (cls, f.name) in _BLANK_ALLOWED:
+                continue
+            trigger = _REQUIRED_IF.get((cls, f.name))
+            if trigger is not None and not node.value(trigger):
+                continue
+            value = node.value(f.name)
+            if value is None or (isinstance(value, str) and not value.strip()):
+                yield Problem(node.field_path(f.name), "required", f"{_doc(node, f.name)} is required to {what}")
+
+
+def field_formats(message: DecMessage, options: DecRuleOptions = _DEFAULT) -> Iterator[Problem]:
+    """Lengths and decimal digits of the field table."""
+    for node in _nodes(message):
+        for f in node.spec.fields:
+            value = node.value(f.name)
+            if value is None or f.repeated:
+                continue
+            facets = f.facets
+            if f.kind is ValueKind.STRING and facets.max_length is not None and len(value) > facets.max_length:
+                yield Problem(
+                    node.field_path(f.name),
+                    "length",
+                    f"{_doc(node, f.name)} has {len(value)} characters; at most {facets.max_length} allowed",
+                )
+            if f.kind is ValueKind.DECIMAL and isinstance(value, Decimal) and value.is_finite():
+                sign, digits, exponent = value.as_tuple()
+                assert isinstance(exponent, int)  # noqa: S101 - finite decimals have an int exponent
+                fraction = max(0, -exponent)
+                integer = max(0, len(digits) + exponent)
+                if facets.fraction_digits is not None and fraction > facets.fraction_digits:
+                    yield Problem(
+                        node.field_path(f.name),
+                        "fraction-digits",
+                        f"{_doc(node, f.name)} {value} has more than {facets.fraction_digits} decimals",
+                    )
+                if (
+                    facets.total_digits is not None
+                    and facets.fraction_digits is not None
+                    and integer > facets.total_digits - facets.fraction_digits
+                ):
+                    yield Problem(
+                        node.field_path(f.name),
+                        "total-digits",
+                        f"{_doc(node, f.name)} {value} is too large "
+                        f"({facets.total_digits},{facets.fraction_digits} digits)",
+                    )
+                if sign and f.name not in {"fee_rate", "insur_rate", "other_rate"}:
+                    yield Problem(node.field_path(f.name), "negative", f"{_doc(node, f.name)} {value} is negative")
+
+
+def weights(message: DecMessage, options: DecRuleOptions = _DEFAULT) -> Iterator[Problem]:
+    """Gross weight 毛重 is not less than net weight 净重."""
+    head = message.dec_head
+    if head.gross_wet is not None and head.net_wt is not None and head.gross_wet < head.net_wt:
+        yield Problem(
+            "/DecMessage/DecHead/GrossWet",
+            "gross-below-net",
+            f"GrossWet 毛重 {head.gross_wet} is less than NetWt 净重 {head.net_wt}",
+        )
+
+
+def item_totals(message: DecMessage, options: DecRuleOptions = _DEFAULT) -> Iterator[Problem]:
+    """DeclTotal 申报总价 equals GQty 成交数量 × DeclPrice 申报单价 within the tolerance."""
+    items = message.items
+    for i, item in enumerate(items, 1):
+        if item.g_qty is None or item.decl_price is None or item.decl_total is None:
+            continue
+        expected = item.g_qty * item.decl_price
+        if abs(expected - item.decl_total) > options.total_tolerance:
+            index = f"[{i}]" if len(items) > 1 else ""
+            yield Problem(
+                f"/DecMessage/DecLists/DecList{index}/DeclTotal",
+                "item-total",
+                f"DeclTotal 申报总价 {item.decl_total} differs from GQty × DeclPrice = {item.g_qty} × "
+                f"{item.decl_price} = {expected.normalize():f} (tolerance {options.total_tolerance})",
+            )
+
+
+def item_numbers(message: DecMessage, options: DecRuleOptions = _DEFAULT) -> Iterator[Problem]:
+    """Item numbers GNo 商品序号 run 1, 2, 3 … in document order."""
+    items = message.items
+    for i, item in enumerate(items, 1):
+        index = f"[{i}]" if len(items) > 1 else ""
+        if (item.g_no or "").strip() != str(i):
+            yield Problem(
+                f"/DecMessage/DecLists/DecList{index}/GNo",
+                "gno-sequence",
+                f"GNo 商品序号 is {item.g_no!r}; item {i} must be numbered {i}",
+            )
+
+
+def _generation_of(message: DecMessage) -> Generation | None:
+    kinds = set()
+    for node in _nodes(message):
+        cls = _cls(node)
+        for f in node.spec.fields:
+            if (cls, f.name) in _CURRENCY_FIELDS or (cls, f.name) in _COUNTRY_FIELDS:
+                value = node.value(f.name)
+                if value:
+                    kinds.add(Generation.NUMERIC if value.isdigit() else Generation.ISO)
+    if len(kinds) == 1:
+        return kinds.pop()
+    return None if not kinds else Generation.ISO
+
+
+def code_tables(message: DecMessage, options: DecRuleOptions = _DEFAULT) -> Iterator[Problem]:
+    """Currencies and countries valid in one code generation; other codes in the shipped tables."""
+    book = options.codebook or CodeBook.default()
+    generation = options.generation or _generation_of(message)
+    mixed = options.generation is None and generation is Generation.ISO
+    for node in _nodes(message):
+        cls = _cls(node)
+        for f in node.spec.fields:
+            value = node.value(f.name)
+            if not value or not isinstance(value, str):
+                continue
+            key = (cls, f.name)
+            if key in _CURRENCY_FIELDS or key in _COUNTRY_FIELDS:
+                lookup = book.currency if key in _CURRENCY_FIELDS else book.country
+                assert generation is not None  # noqa: S101 - a value exists, so a generation was inferred
+                if lookup.is_valid(value, generation):
+                    continue
+                other = Generation.NUMERIC if generation is Generation.ISO else Generation.ISO
+                if lookup.is_valid(value, other):
+                    hint = " (the message mixes numeric and ISO codes)" if mixed else ""
+                    try:
+                        code = lookup(value).code_for(generation)
+                        suggestion = f"; use {code}"
+                    except CodeTableError:
+                        suggestion = ""
+                    yield Problem(
+                        node.field_path(f.name),
+                        "code-generation",
+                        f"{_doc(node, f.name)} {value!r} is a {other.value} code, the message uses "
+                        f"{generation.value} codes{hint}{suggestion}",
+                    )
+                else:
+                    yield Problem(
+                        node.field_path(f.name),
+                        "code-table",
+                        f"{_doc(node, f.name)} {value!r} is not a known {lookup.kind} code",
+                    )
+            elif key in _TABLE_FIELDS:
+                table_name, severity = _TABLE_FIELDS[key]
+                try:
+                    table = book.numeric(table_name)
+                except CodeTableError:
+                    continue
+                if value not in table:
+                    yield Problem(
+                        node.field_path(f.name),
+                        "code-table",
+                        f"{_doc(node, f.name)} {value!r} is not in table {table.name} ({table.title})",
+                        severity,
+                    )
+
+
+def flags(message: DecMessage, options: DecRuleOptions = _DEFAULT) -> Iterator[Problem]:
+    """Positional flags are well formed; EdocIDs follow the naming rule."""
+    head = message.dec_head
+    checks: list[tuple[str, str | None, Callable[[str | None], object]]] = [
+        ("Type", head.type_, DecType.parse),
+        ("PromiseItmes", head.promise_itmes, PromiseItems.parse),
+        ("SpecDeclFlag", head.spec_decl_flag, SpecDeclFlag.parse),
+    ]
+    for tag, value, parse in checks:
+        if value is None:
+            continue
+        try:
+            parse(value)
+        except ConfigurationError as exc:
+            yield Problem(f"/DecMessage/DecHead/{tag}", "flag", str(exc))
+    edocs = message.edoc_realation
+    for i, edoc in enumerate(edocs, 1):
+        if edoc.edoc_id is None or (edoc.edoc_fomat_type or "US") != "US":
+            continue
+        try:
+            EdocId.parse(edoc.edoc_id)
+        except ConfigurationError as exc:
+            index = f"[{i}]" if len(edocs) > 1 else ""
+            yield Problem(f"/DecMessage/EdocRealation{index}/EdocID", "edoc-id", str(exc), Severity.WARNING)
+
+
+_ALL: tuple[Callable[[DecMessage, DecRuleOptions], Iterable[Problem]], ...] = (
+    required_fields,
+    field_formats,
+    weights,
+    item_totals,
+    item_numbers,
+    code_tables,
+    flags,
+)
+
+
+def _adapt(rule: Callable[[DecMessage, DecRuleOptions], Iterable[Problem]]) -> Callable[[Any, Any], Iterable[Problem]]:
+    def run(message: Any, context: Any = None) -> Iterable[Problem]:
+        if not isinstance(message, DecMessage):
+            return ()
+        return rule(message, _DEFAULT)
+
+    run.__name__ = rule.__name__
+    run.__doc__ = rule.__doc__
+    return run
+
+
+#: The rules in the ``rule(message, context)`` form of :mod:`eport.edi.rules`.
+RULES = tuple(_adapt(r) for r in _ALL)
+
+
+def validate_declaration(
+    message: DecMessage,
+    *,
+    level: Level | None = None,
+    generation: Generation | None = None,
+    codebook: CodeBook | None = None,
+    total_tolerance: Decimal = DEFAULT_TOTAL_TOLERANCE,
+) -> ValidationReport:
+    """Check a declaration with every rule and return all problems at once.
+
+    Args:
+        message: the declaration.
+        level: required-field level; by default from ``DecSign/OperType`` (G → save, C/D → declare).
+        generation: currency/country code generation; by default inferred from the message.
+        codebook: code tables (e.g. newer ones from :meth:`eport.edi.codes.CodeBook.from_csv`).
+        total_tolerance: allowed difference between DeclTotal and GQty × DeclPrice.
+
+    Returns:
+        The report; ``report.ok`` is True when no problem is an error.
+    """
+    options = DecRuleOptions(level=level, generation=generation, codebook=codebook, total_tolerance=total_tolerance)
+    problems: list[Problem] = []
+    for rule in _ALL:
+        problems.extend(rule(message, options))
+    return ValidationReport.of(problems)
+
+
+__all__ = [
+    "DEFAULT_TOTAL_TOLERANCE",
+    "RULES",
+    "DecRuleOptions",
+    "code_tables",
+    "field_formats",
+    "flags",
+    "item_numbers",
+    "item_totals",
+    "required_fields",
+    "validate_declaration",
+    "weights",
+]
