@@ -27,6 +27,7 @@ import attrs
 from lxml import etree
 
 from eport.edi import registry
+from eport.edi._fastread import Bail, node_count, raw_element, reader_for
 from eport.edi._xml import DEFAULT_MAX_SIZE, parse
 from eport.edi.report import Problem, Severity
 from eport.edi.spec import ANY_ELEMENT, AttributeSpec, FieldSpec, ValueKind, spec_of
@@ -39,6 +40,7 @@ M = TypeVar("M")
 _DECIMAL = re.compile(r"[ \t\r\n]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[ \t\r\n]*")
 _INTEGER = re.compile(r"[ \t\r\n]*[+-]?[0-9]+[ \t\r\n]*")
 _XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
+_WS = " \t\r\n"
 
 
 @attrs.frozen
@@ -122,8 +124,7 @@ def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
-def _raw(el: etree._Element) -> bytes:
-    return etree.tostring(el, encoding="utf-8", xml_declaration=False, with_tail=False)
+_raw = raw_element
 
 
 class _State:
@@ -173,8 +174,8 @@ def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
             name = key.decode() if isinstance(key, bytes) else key
             if name not in plan.attribute_tags and not name.startswith(_XSI):
                 st.problem(f"{path}/@{_local(name)}", "unknown-attribute", f"unknown attribute {name}", el)
-    if el.text is not None and el.text.strip():
-        st.problem(path, "unexpected-text", f"text {el.text.strip()[:40]!r} is not allowed here", el)
+    if el.text is not None and el.text.strip(_WS):
+        st.problem(path, "unexpected-text", f"text {el.text.strip(_WS)[:40]!r} is not allowed here", el)
     values: dict[str, Any] = {}
     counts: dict[str, int] = {}
     last = -1
@@ -182,8 +183,8 @@ def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
         tag = child.tag
         if not isinstance(tag, str):
             continue  # comments and processing instructions carry no data
-        if child.tail is not None and child.tail.strip():
-            st.problem(path, "unexpected-text", f"text {child.tail.strip()[:40]!r} is not allowed here", child)
+        if child.tail is not None and child.tail.strip(_WS):
+            st.problem(path, "unexpected-text", f"text {child.tail.strip(_WS)[:40]!r} is not allowed here", child)
         entry = plan.by_tag.get(tag)
         if entry is None:
             entry = plan.wildcard
@@ -227,6 +228,21 @@ def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
         raise DecodeError(f"cannot build {cls.__name__}: {exc}", path=path, line=_line(el)) from None
 
 
+def _read_fast(root: etree._Element, cls: type[Any]) -> Any | None:
+    """Decode with the compiled reader; ``None`` when the document needs the careful walker."""
+    counter = [0]
+    try:
+        message = reader_for(cls)(root, counter)
+    except (Bail, TypeError, ValueError):
+        return None
+    return message if counter[0] == node_count(root) else None
+
+
+def _read_root(root: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
+    message = _read_fast(root, cls)
+    return message if message is not None else _read(root, cls, path, st)
+
+
 def _missing(f: FieldSpec, path: str, el: etree._Element, st: _State) -> None:
     doc = f" ({f.doc[:30]})" if f.doc else ""
     st.problem(f"{path}/{f.tag}", "missing-element", f"required element {f.tag}{doc} is missing", el)
@@ -247,7 +263,7 @@ def _value(child: etree._Element, f: FieldSpec, path: str, st: _State) -> Any:
             return Decimal(text.strip())
         st.problem(path, "bad-value", f"{f.tag} {text[:40]!r} is not a decimal", child)
     else:
-        if _INTEGER.fullmatch(text):
+        if _INTEGER.fullmatch(text) and len(text) <= 1000:
             return int(text)
         st.problem(path, "bad-value", f"{f.tag} {text[:40]!r} is not an integer", child)
     st.keep(path, child)
@@ -293,7 +309,7 @@ def decode_element(element: etree._Element, model: type[M], *, strict: bool = Tr
     """
     st = _State(strict)
     cls, path = _root_class(element, model, None, st)
-    message = _read(element, cls, path, st)
+    message = _read_root(element, cls, path, st)
     return Decoded(message, tuple(st.problems), tuple(st.unparsed))
 
 
@@ -323,7 +339,7 @@ def decode(
     root = parse(data, max_size=max_size)
     st = _State(strict=True)
     cls, path = _root_class(root, model, edition, st)
-    return _read(root, cls, path, st)
+    return _read_root(root, cls, path, st)
 
 
 @overload
@@ -355,7 +371,7 @@ def decode_lenient(
     root = parse(data, max_size=max_size)
     st = _State(strict=False)
     cls, path = _root_class(root, model, edition, st)
-    message = _read(root, cls, path, st)
+    message = _read_root(root, cls, path, st)
     return Decoded(message, tuple(st.problems), tuple(st.unparsed))
 
 

@@ -1,0 +1,160 @@
+"""Compiled fast readers: the decoder's path for documents that follow their schema's structure.
+
+For each model class a reader function is generated once from its spec: straight-line code that walks the
+children in schema order, converts values and builds the model. It never reports problems: at the first
+departure from the expected structure (unknown or misplaced element, comment, bad number, text where none is
+allowed) it raises :class:`Bail`, and :mod:`eport.edi.decoding` re-reads the document with its careful walker,
+which names the problem. To notice what the straight-line code does not look at (children of simple elements,
+unknown attributes, comments) the reader counts the nodes it consumed and the decoder compares the count with the
+document's, computed by libxml2.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import re
+from collections.abc import Callable, Hashable
+from decimal import Decimal
+from typing import Any, cast
+
+from lxml import etree
+
+from eport.edi.spec import ANY_ELEMENT, ValueKind, spec_of
+
+Reader = Callable[[etree._Element, list[int]], Any]
+
+_DECIMAL = re.compile(r"[ \t\r\n]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[ \t\r\n]*").fullmatch
+_INTEGER = re.compile(r"[ \t\r\n]*[+-]?[0-9]+[ \t\r\n]*").fullmatch
+
+#: Elements, comments and processing instructions (not text) in the subtree, plus every attribute.
+_COUNT_NODES = etree.XPath(
+    "count(descendant-or-self::*) + count(descendant::comment()) + count(descendant::processing-instruction())"
+    " + count(descendant-or-self::*/@*)"
+)
+
+
+class Bail(Exception):  # noqa: N818 - a control-flow signal, never escapes eport.edi
+    """The document departs from the fast path's expectations; use the careful walker."""
+
+
+def node_count(root: etree._Element) -> int:
+    """Return how many nodes (elements, comments, PIs, attributes) the subtree of ``root`` holds."""
+    return int(cast(float, _COUNT_NODES(root)))
+
+
+def raw_element(el: etree._Element) -> bytes:
+    """Serialise one element with the namespace declarations it had in the source, not those it inherited."""
+    parent = el.getparent()
+    if parent is None:
+        return etree.tostring(el, encoding="utf-8", xml_declaration=False, with_tail=False)
+    inherited = parent.nsmap
+    own = [p for p, uri in el.nsmap.items() if inherited.get(p) != uri]
+    copied = copy.deepcopy(el)
+    copied.tail = None
+    etree.cleanup_namespaces(copied, keep_ns_prefixes=[p for p in own if p is not None])
+    return etree.tostring(copied, encoding="utf-8", xml_declaration=False, with_tail=False)
+
+
+def _count_subtree(el: etree._Element) -> int:
+    return node_count(el)
+
+
+def reader_for(cls: type[Any]) -> Reader:
+    """Return the compiled fast reader of a model class (cached)."""
+    return _compile(cast(Hashable, cls))
+
+
+def _clark(namespace: str | None, tag: str) -> str:
+    return f"{{{namespace}}}{tag}" if namespace else tag
+
+
+@functools.lru_cache(maxsize=1024)
+def _compile(cls: type[Any]) -> Reader:
+    spec = spec_of(cls)
+    env: dict[str, Any] = {
+        "_Bail": Bail,
+        "_Decimal": Decimal,
+        "_dec": _DECIMAL,
+        "_int": _INTEGER,
+        "_raw": raw_element,
+        "_sub": _count_subtree,
+        "_next": next,
+        "_K": cls,
+    }
+    src = [
+        "def read(el, cnt):",
+        "    t = el.text",
+        "    if t is not None and t.strip(' \\t\\r\\n'): raise _Bail",
+        "    it = iter(el)",
+        "    c = _next(it, None)",
+        f"    k = {1 + sum(1 for a in spec.attributes if a.required)}",
+    ]
+    kwargs = []
+    for a in spec.attributes:
+        src.append(f"    a_{a.name} = el.get({a.tag!r})")
+        if a.required:
+            src.append(f"    if a_{a.name} is None: raise _Bail")
+        else:
+            src.append(f"    if a_{a.name} is not None: k += 1")
+        kwargs.append(f"{a.name}=a_{a.name}")
+    for i, f in enumerate(spec.fields):
+        name = f"v{i}"
+        kwargs.append(f"{f.name}={name}")
+        if f.tag == ANY_ELEMENT:
+            match = "c is not None and c.tag.__class__ is str"
+        else:
+            if f.kind is ValueKind.MODEL and f.model is not None:
+                ns = f.namespace if f.namespace is not None else spec_of(f.model).namespace
+            else:
+                ns = f.namespace if f.namespace is not None else spec.namespace
+            env[f"_t{i}"] = _clark(ns, f.tag)
+            match = f"c is not None and c.tag == _t{i}"
+        conv = _convert(f.kind, i, env, f.model)
+        tail = "    t = c.tail\n    if t is not None and t.strip(' \\t\\r\\n'): raise _Bail"
+        if f.repeated:
+            src.append(f"    {name} = []")
+            src.append(f"    while {match}:")
+            src += [f"    {line}" for line in conv]
+            src.append(f"        {name}.append(x)")
+            src.append("    " + tail.replace("\n", "\n    "))
+            src.append("        c = _next(it, None)")
+            src.append(f"    {name} = tuple({name})")
+            if f.max_occurs is not None:
+                src.append(f"    if len({name}) > {f.max_occurs}: raise _Bail")
+            if f.min_occurs > 0:
+                src.append(f"    if not {name}: raise _Bail")
+        else:
+            src.append(f"    if {match}:")
+            src += [f"    {line}" for line in conv]
+            src.append(f"        {name} = x")
+            src.append("    " + tail.replace("\n", "\n    "))
+            src.append("        c = _next(it, None)")
+            src.append("    else:")
+            src.append("        raise _Bail" if f.min_occurs > 0 else f"        {name} = None")
+    src.append("    if c is not None: raise _Bail")
+    src.append("    cnt[0] += k")
+    src.append(f"    return _K({', '.join(kwargs)})")
+    code = "\n".join(src)
+    exec(compile(code, f"<eport reader {cls.__qualname__}>", "exec"), env)  # noqa: S102 - source built from specs
+    reader: Reader = env["read"]
+    return reader
+
+
+def _convert(kind: ValueKind, i: int, env: dict[str, Any], model: type[Any] | None) -> list[str]:
+    """Lines (indented for the body of an ``if``/``while``) that set ``x`` from child ``c`` and count it."""
+    if kind is ValueKind.STRING:
+        return ["    x = c.text", "    if x is None: x = ''", "    k += 1"]
+    if kind is ValueKind.DECIMAL:
+        return ["    x = c.text", "    if x is None or not _dec(x): raise _Bail", "    x = _Decimal(x)", "    k += 1"]
+    if kind is ValueKind.INTEGER:
+        return ["    x = c.text", "    if x is None or not _int(x): raise _Bail", "    x = int(x)", "    k += 1"]
+    if kind is ValueKind.XML:
+        return ["    x = _raw(c)", "    k += _sub(c)"]
+    if model is None:
+        raise Bail
+    env[f"_r{i}"] = _compile(cast(Hashable, model))
+    return [f"    x = _r{i}(c, cnt)"]
+
+
+__all__ = ["Bail", "node_count", "raw_element", "reader_for"]
