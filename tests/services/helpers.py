@@ -114,7 +114,8 @@ class Gateway:
         stored: CopMsgId -> envelope bytes.
         drop_after_store: number of next POSTs whose connection is closed without a reply *after* storing.
         fail_next: list of HTTP statuses answered (without storing) to the next POSTs.
-        delay: seconds to sleep before answering.
+        delay: seconds to sleep before storing and answering.
+        delay_after_store: seconds to sleep after storing, before answering.
         on_store: called with (cop_msg_id, envelope) to produce receipt business XML (or None).
     """
 
@@ -124,6 +125,7 @@ class Gateway:
         self.drop_after_store = 0
         self.fail_next: list[int] = []
         self.delay = 0.0
+        self.delay_after_store = 0.0
         self.on_store: Callable[[str, bytes], list[bytes] | None] | None = None
         self.receipts: list[dict[str, Any]] = []
         self.lock = threading.Lock()
@@ -174,6 +176,8 @@ class Gateway:
                     drop = gateway.drop_after_store > 0
                     if drop:
                         gateway.drop_after_store -= 1
+                if gateway.delay_after_store:
+                    threading.Event().wait(gateway.delay_after_store)
                 if drop:
                     self.close_connection = True
                     self.connection.shutdown(socket.SHUT_RDWR)
@@ -211,7 +215,7 @@ class Gateway:
             self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
             scheme = "https"
         self.url = f"{scheme}://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self.thread.start()
 
     def add_receipt(self, business: bytes, source: str | None, msg_type: str = "CEB622Message") -> None:
