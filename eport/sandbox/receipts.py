@@ -15,8 +15,9 @@ from lxml import etree
 
 from eport import edi
 from eport.edi.ceb import imports as ceb_import
+from eport.edi.dec.receipts import DecImportResponse, DecResult
 from eport.errors import EncodeError
-from eport.sandbox.envelope import DEC_NS, MANIFEST_NS_PREFIX
+from eport.sandbox.envelope import MANIFEST_NS_PREFIX
 
 CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
 
@@ -91,22 +92,18 @@ def ceb_receipt(root_name: str, entity: str, guid: str, fields: dict[str, Any], 
 
 
 def dec_import_response(*, response_code: str, message: str, client_seq_no: str, seq_no: str) -> bytes:
-    """Write a ``DecImportResponse`` (namespace ``http://www.chinaport.gov.cn/dec``, prefix ``ns2`` as in samples)."""
-    root = etree.Element(f"{{{DEC_NS}}}DecImportResponse", nsmap={"ns2": DEC_NS})
-    for tag, value in (
-        ("ResponseCode", response_code),
-        ("ErrorMessage", message),
-        ("ClientSeqNo", client_seq_no),
-        ("SeqNo", seq_no),
-    ):
-        etree.SubElement(root, f"{{{DEC_NS}}}{tag}").text = value
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    """Write a ``DecImportResponse`` (namespace ``http://www.chinaport.gov.cn/dec``) with eport's model."""
+    return edi.encode(
+        DecImportResponse(
+            response_code=response_code, error_message=message, client_seq_no=client_seq_no, seq_no=seq_no or None
+        )
+    )
 
 
 def dec_result(
     *, seq_no: str, entry_id: str, channel: str, note: str, customs_master: str, at: dt.datetime, dated: bool
 ) -> bytes:
-    """Write a ``DEC_RESULT`` business receipt (no namespace; Single Window style).
+    """Write a ``DEC_RESULT`` business receipt (no namespace; Single Window style) with eport's model.
 
     Args:
         seq_no: 统一编号 (``CUS_CIQ_NO``).
@@ -118,19 +115,19 @@ def dec_result(
         dated: fill ``I_E_DATE`` and ``D_DATE`` (from review concluded, channel J, on).
     """
     local = at.astimezone(CHINA)
-    root = etree.Element("DEC_RESULT")
-    for tag, value in (
-        ("CUS_CIQ_NO", seq_no),
-        ("ENTRY_ID", entry_id),
-        ("NOTICE_DATE", local.strftime("%Y-%m-%dT%H:%M:%S")),
-        ("CHANNEL", channel),
-        ("NOTE", note),
-        ("CUSTOM_MASTER", customs_master),
-        ("I_E_DATE", local.strftime("%Y-%m-%d") if dated else ""),
-        ("D_DATE", local.strftime("%Y-%m-%d") if dated else ""),
-    ):
-        etree.SubElement(root, tag).text = value
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    day = local.strftime("%Y-%m-%d") if dated else ""
+    return edi.encode(
+        DecResult(
+            cus_ciq_no=seq_no,
+            entry_id=entry_id,
+            notice_date=local.strftime("%Y-%m-%dT%H:%M:%S"),
+            channel=channel,
+            note=note,
+            custom_master=customs_master,
+            i_e_date=day,
+            d_date=day,
+        )
+    )
 
 
 def manifest_response(

@@ -132,3 +132,64 @@ def inventory_model(deal: Deal, *, buyer_id: str | None = None) -> ceb.CEB621Mes
         base_transfer=_transfer(),
         signature=None,
     )
+
+
+def client_seq_no() -> str:
+    """A fresh 18-digit ClientSeqNo (客户端编号)."""
+    return f"{uuid.uuid4().int % 10**18:018d}"
+
+
+def declaration(seq: str, *, with_goods: bool = True) -> bytes:
+    """A small import DecMessage (报关单) saved for declaration (OperType G) with ``seq`` as ClientSeqNo."""
+    from eport.edi.dec import models as dec
+
+    goods = dec.DecList(
+        g_no="1", code_ts="3304990099", g_name="保湿霜 moisturiser", g_model="50ml", g_qty=Decimal("100"),
+        g_unit="007", decl_price=Decimal("20"), decl_total=Decimal("2000"), trade_curr="CNY", origin_country="JPN",
+    )  # fmt: skip
+    message = dec.DecMessage(
+        dec_head=dec.DecHead(
+            ie_flag="I",
+            custom_master="5300",
+            ie_port="5301",
+            agent_code=EBP,
+            agent_name=EBP_NAME,
+            owner_code=EBP,
+            owner_name=EBP_NAME,
+            trade_mode="0110",
+        ),
+        dec_lists=dec.DecLists(dec_list=(goods,) if with_goods else ()),
+        dec_sign=dec.DecSign(oper_type="G", cop_code=EBP, oper_name="demo", client_seq_no=seq),
+    )
+    return edi.encode(message)
+
+
+def manifest(message_id: str, bills: tuple[str, ...] = ("BL0001",), message_type: str = "MT2101") -> bytes:
+    """A small sea pre-loading manifest (预配舱单) with the given MessageID and bills of lading."""
+    from lxml import etree
+
+    ns = f"urn:Declaration:datamodel:standard:CN:{message_type}:1"
+    nsmap: dict[str | None, str] = {None: ns}
+    root = etree.Element(f"{{{ns}}}Manifest", nsmap=nsmap)  # type: ignore[arg-type]
+
+    def sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
+        element = etree.SubElement(parent, f"{{{ns}}}{tag}")
+        element.text = text
+        return element
+
+    head = sub(root, "Head")
+    for tag, text in (
+        ("MessageID", message_id), ("FunctionCode", "9"), ("MessageType", message_type),
+        ("SenderID", "4403960001"), ("ReceiverID", "EPORT"), ("SendTime", "20260101120000000"), ("Version", "1.0"),
+    ):  # fmt: skip
+        sub(head, tag, text)
+    declaration_ = sub(root, "Declaration")
+    means = sub(declaration_, "BorderTransportMeans")
+    sub(means, "JourneyID", "V001E")
+    sub(means, "TypeCode", "1")
+    sub(means, "ID", "UN9876543")
+    sub(means, "Name", "EPORT DEMO")
+    for bill in bills:
+        consignment = sub(declaration_, "Consignment")
+        sub(sub(consignment, "TransportContractDocument"), "ID", bill)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
