@@ -41,8 +41,10 @@ def test_reads_card_and_holder_data(backend: Backend) -> None:
     assert info.enterprise_name == holder.enterprise_name
     assert info.certificate_number == holder.certificate_number == backend.card.certificate_number()
     assert info.key_algorithm is KeyAlgorithm.RSA
-    assert info.valid_from is not None and info.valid_until is not None
-    assert info.valid_from.year == 2026 and info.valid_until.year == 2036
+    assert info.valid_from is not None
+    assert info.valid_until is not None
+    assert info.valid_from.year == 2026
+    assert info.valid_until.year == 2036
     assert backend.card.signing_certificate() == demo.signing_certificate_der()
 
 
@@ -75,7 +77,8 @@ def test_sign_and_verify_with_the_card_certificate(backend: Backend, tmp_path: P
         text=True,
         check=False,
     )
-    assert result.returncode == 0 and "Verified OK" in result.stdout
+    assert result.returncode == 0
+    assert "Verified OK" in result.stdout
     (tmp_path / "data").write_bytes(data + b" ")
     tampered = subprocess.run(
         ["openssl", "dgst", "-sha1", "-verify", "pub.pem", "-signature", "sig", "data"],
