@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import importlib
 import logging
 import re
 import uuid
@@ -255,6 +256,16 @@ class DxpRep:
 
 
 Envelope = DxpMsg | DxpMsgSv | DxpRep
+
+
+def _repr_html(self: object) -> str:
+    """Jupyter rendering (:func:`eport.edi.notebook.render_html`)."""
+    return str(importlib.import_module("eport.edi.notebook").render_html(self))
+
+
+DxpMsg._repr_html_ = _repr_html  # type: ignore[attr-defined]
+DxpMsgSv._repr_html_ = _repr_html  # type: ignore[attr-defined]
+DxpRep._repr_html_ = _repr_html  # type: ignore[attr-defined]
 
 _SIGNATURE = FieldSpec(
     name="signature", tag="Signature", kind=ValueKind.XML, min_occurs=0, namespace=DS_NS, doc="数字签名"

@@ -12,6 +12,7 @@ This module is pure: no I/O.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -138,6 +139,10 @@ class Receipt:
     def key(self, tag: str) -> str | None:
         """A business key by XML tag (``"orderNo"``), ``None`` when absent."""
         return self.keys.get(tag)
+
+    def _repr_html_(self) -> str:
+        """Jupyter rendering (:func:`eport.edi.notebook.render_html`)."""
+        return str(importlib.import_module("eport.edi.notebook").render_html(self))
 
     def __str__(self) -> str:
         keys = " ".join(f"{k}={v}" for k, v in self.keys.items())

@@ -1,0 +1,82 @@
+"""Heads and item lists to and from pandas DataFrames, including an Excel round trip."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from eport import edi, examples
+from eport.edi import frames
+from eport.edi.ceb import imports as ceb
+from eport.errors import ConfigurationError
+from tests.edi.samples import load
+
+
+def test_items_round_trip_through_a_frame() -> None:
+    order = examples.order()
+    frame = frames.to_frame(order, part="items")
+    assert list(frame["gnum"]) == [1, 2]
+    assert frame["document"].tolist() == [1, 1]
+    assert isinstance(frame["price"][0], Decimal)  # never floats
+    assert frames.from_frame(frame, ceb.OrderList) == order.order[0].order_list
+
+
+def test_heads_of_a_multi_document_sample() -> None:
+    message = edi.decode(load("import/CEB621Message.xml").data)
+    heads = frames.to_frame(message)
+    assert len(heads) == len(message.inventory) == 10
+    assert heads["document"].tolist() == list(range(1, 11))
+    assert heads["cop_no"][0] == message.inventory[0].inventory_head.cop_no
+    items = frames.to_frame(message, part="items")
+    assert len(items) == sum(len(i.inventory_list) for i in message.inventory)
+    rebuilt = frames.from_frame(heads, ceb.InventoryHead)
+    assert rebuilt == tuple(i.inventory_head for i in message.inventory)
+
+
+def test_tag_columns_and_labels() -> None:
+    frame = frames.to_frame(examples.order(), columns="tag")
+    assert "orderNo" in frame.columns
+    assert frames.from_frame(frame, ceb.OrderHead) == (examples.order().order[0].order_head,)
+    assert frames.labels(ceb.OrderHead)["order_no"] == "orderNo 订单编号"
+
+
+def test_receipts_as_rows() -> None:
+    message = edi.decode(load("import/CEB622Message.xml").data)
+    frame = frames.to_frame(message)
+    assert len(frame) == 10
+    assert set(frame["return_status"]) == {"1"}
+
+
+def test_excel_round_trip_keeps_decimals(tmp_path: Path) -> None:
+    order = examples.order()
+    path = tmp_path / "lines.xlsx"
+    frames.to_frame(order.order[0].order_list).astype(str).to_excel(path, index=False)
+    read = pd.read_excel(path, dtype=str)
+    assert frames.from_frame(read, ceb.OrderList) == order.order[0].order_list
+
+
+def test_floats_from_spreadsheets_are_read_exactly() -> None:
+    frame = pd.DataFrame([{"gnum": 1.0, "item_name": "x", "gmodel": "m", "unit": "007", "qty": 0.1, "price": 2.675,
+                           "total_price": 0.2675, "currency": "142", "country": "502"}])  # fmt: skip
+    (line,) = frames.from_frame(frame, ceb.OrderList)
+    assert line.qty == Decimal("0.1")
+    assert line.price == Decimal("2.675")
+    assert line.gnum == 1
+    assert line.note is None
+
+
+def test_bad_frames_are_refused() -> None:
+    with pytest.raises(ConfigurationError, match="required column item_name"):
+        frames.from_frame(pd.DataFrame([{"gnum": 1}]), ceb.OrderList)
+    with pytest.raises(ConfigurationError, match="not a valid decimal"):
+        frames.models_from_rows(
+            [{"gnum": 1, "item_name": "x", "gmodel": "m", "unit": "007", "qty": "lots", "price": 1,
+              "total_price": 1, "currency": "142", "country": "502"}], ceb.OrderList
+        )  # fmt: skip
+    with pytest.raises(ConfigurationError, match="nested required"):
+        frames.models_from_rows([{}], ceb.Order)
+    with pytest.raises(ConfigurationError, match="one class"):
+        frames.to_frame([examples.order().order[0].order_head, examples.order().order[0].order_list[0]])
