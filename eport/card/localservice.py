@@ -88,6 +88,13 @@ DEFAULT_ERROR_CODES: Mapping[str, Callable[[str, str], CardError]] = {
 }
 
 
+class _NotSentError(Exception):
+    """The connection was closed before the request left."""
+
+
+_LOST = "the connection to the local signing service was lost (与客户端控件的连接已断开); the call may not have run"
+
+
 class LocalServiceClient:
     """A thread-safe WebSocket client of the local signing service.
 
@@ -174,9 +181,7 @@ class LocalServiceClient:
                 self._blocks.clear()
             for future in pending:
                 if not future.done():
-                    future.set_exception(
-                        LocalServiceError("the connection to the local signing service was lost", code=_CONNECT_FAILED)
-                    )
+                    future.set_exception(LocalServiceError(_LOST, code=_CONNECT_FAILED))
 
     def _dispatch(self, text: str) -> None:
         try:
@@ -228,24 +233,33 @@ class LocalServiceClient:
             eport.errors.CardTimeoutError: no reply in time (the call may still run in the service).
         """
         wait = self.timeout if timeout is None else timeout
-        ws = self._connection()
-        call_id = next(self._ids)
-        future: Future[dict[str, Any]] = Future()
-        with self._lock:
-            self._pending[call_id] = future
-        text = json.dumps({"_method": method, "_id": call_id, "args": dict(args or {})}, ensure_ascii=False)
-        logger.debug("call %s (_id=%d, %d bytes)", method, call_id, len(text))
-        try:
-            self._send(ws, text, wait)
-            reply = future.result(timeout=wait)
-        except FutureTimeout:
-            raise CardTimeoutError(f"the local signing service did not answer {method} within {wait:g} s") from None
-        finally:
+        for attempt in (1, 2):
+            ws = self._connection()
+            call_id = next(self._ids)
+            future: Future[dict[str, Any]] = Future()
             with self._lock:
-                self._pending.pop(call_id, None)
-        return self._result(method, reply)
+                self._pending[call_id] = future
+            text = json.dumps({"_method": method, "_id": call_id, "args": dict(args or {})}, ensure_ascii=False)
+            logger.debug("call %s (_id=%d, %d bytes)", method, call_id, len(text))
+            try:
+                self._send(ws, text, wait)
+                reply = future.result(timeout=wait)
+            except _NotSentError:
+                # The connection had dropped before anything was sent: reconnect once and send it then.
+                if attempt == 2:
+                    raise LocalServiceError(_LOST, code=_CONNECT_FAILED) from None
+                logger.info("reconnecting to %s", self.url)
+                continue
+            except FutureTimeout:
+                raise CardTimeoutError(f"the local signing service did not answer {method} within {wait:g} s") from None
+            finally:
+                with self._lock:
+                    self._pending.pop(call_id, None)
+            return self._result(method, reply)
+        raise LocalServiceError(_LOST, code=_CONNECT_FAILED)  # pragma: no cover - the loop always returns or raises
 
     def _send(self, ws: ClientConnection, text: str, wait: float) -> None:
+        sent_any = False
         try:
             if len(text.encode("utf-8")) <= self.max_block_bytes:
                 with self._send_lock:
@@ -260,6 +274,7 @@ class LocalServiceClient:
                         self._blocks[frame.guid] = ack
                 with self._send_lock:
                     ws.send(frame.to_text())
+                sent_any = True
                 if not last:
                     try:
                         args = ack.result(timeout=wait)
@@ -271,9 +286,9 @@ class LocalServiceClient:
             with self._lock:
                 if self._ws is ws:
                     self._ws = None
-            raise LocalServiceError(
-                "the connection to the local signing service was lost", code=_CONNECT_FAILED
-            ) from None
+            if not sent_any:
+                raise _NotSentError from None
+            raise LocalServiceError(_LOST, code=_CONNECT_FAILED) from None
 
     def _result(self, method: str, reply: dict[str, Any]) -> list[str]:
         args = reply.get("_args")
