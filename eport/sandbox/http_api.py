@@ -130,6 +130,12 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {"200": reply("the submission"), "404": reply("unknown", error)},
                 }
             },
+            "/api/v1/stats": {
+                "get": {
+                    "summary": "Counts of stored submissions, receipts and pending events (sandbox only)",
+                    "responses": {"200": reply("counts")},
+                }
+            },
             "/api/v1/certificates": {
                 "get": {"summary": "Registered signing certificates (sandbox only)", "responses": {"200": reply("")}},
                 "post": {
@@ -196,6 +202,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._receipts(query)
         elif url.path.startswith("/api/v1/submissions/"):
             self._submission(urllib.parse.unquote(url.path.removeprefix("/api/v1/submissions/")))
+        elif url.path == "/api/v1/stats":
+            self._json(HTTPStatus.OK, self.server.engine.store.stats())
         elif url.path == "/api/v1/certificates":
             store = self.server.engine.store
             self._json(

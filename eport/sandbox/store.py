@@ -284,10 +284,14 @@ class Store:
             ).fetchall()
         return [{"msgType": r[0], "status": r[1], "info": r[2], "at": r[3]} for r in rows]
 
-    def count_submissions(self) -> int:
-        """How many submissions are stored."""
+    def stats(self) -> dict[str, int]:
+        """Counts for ``GET /api/v1/stats``: submissions, receipts, pending events."""
         with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0])
+            return {
+                "submissions": int(self._db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]),
+                "receipts": int(self._db.execute("SELECT COUNT(*) FROM receipts").fetchone()[0]),
+                "pendingEvents": int(self._db.execute("SELECT COUNT(*) FROM events WHERE done = 0").fetchone()[0]),
+            }
 
     # ----------------------------------------------------------------------------------------- events
     def due_events(self, now: float, limit: int = 100) -> list[Event]:
@@ -301,11 +305,6 @@ class Store:
         return [
             Event(id=r[0], due=r[1], kind=r[2], cop_msg_id=r[3], payload=json.loads(r[4]), attempts=r[5]) for r in rows
         ]
-
-    def pending_events(self) -> int:
-        """How many events are not done yet."""
-        with self._lock:
-            return int(self._db.execute("SELECT COUNT(*) FROM events WHERE done = 0").fetchone()[0])
 
     def retry_later(self, event_id: int, due: float) -> None:
         """Move an event to a later due time and count the attempt."""

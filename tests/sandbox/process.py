@@ -38,6 +38,7 @@ class SandboxProcess:
         self.port = free_port()
         self.options = {**FAST, **options}
         self.process: subprocess.Popen[bytes] | None = None
+        root.mkdir(parents=True, exist_ok=True)
         self.log = root / "sandbox.log"
 
     @property
