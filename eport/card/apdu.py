@@ -164,6 +164,8 @@ class CommandApdu:
     @property
     def is_extended(self) -> bool:
         """Whether :meth:`to_bytes` uses the extended-length encoding."""
+        if not self.data and self.le is None:
+            return False  # case 1 has no length fields
         return self.extended or len(self.data) > SHORT_MAX_DATA or (self.le is not None and self.le > SHORT_MAX_LE)
 
     def to_bytes(self) -> bytes:
