@@ -23,12 +23,37 @@ from eport.errors import CertificateError, ConfigurationError, UnsupportedAlgori
 from eport.pki.certs import Certificate, load_certificate
 from eport.pki.keys import hash_algorithm, scheme_of
 from eport.pki.signer import KeyAlgorithm, SignatureAlgorithm
-from eport.pki.sm2 import SM2_CURVE_OID, SM2PrivateKey
-from eport.pki.testing import spki_of
+from eport.pki.sm2 import SM2_CURVE_OID, SM2PrivateKey, SM2PublicKey
 
 logger = logging.getLogger(__name__)
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | SM2PrivateKey
+
+
+def spki_of(key: object) -> bytes:
+    """Return the DER ``SubjectPublicKeyInfo`` of a private or public key (cryptography RSA/EC or SM2).
+
+    Raises:
+        ConfigurationError: for other key types.
+    """
+    if isinstance(key, SM2PrivateKey):
+        return key.public_key().to_spki_der()
+    if isinstance(key, SM2PublicKey):
+        return key.to_spki_der()
+    if isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        key = key.public_key()
+    if isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+        return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    raise ConfigurationError(f"unsupported key type {type(key).__name__}")
+
+
+def sign_with(key: PrivateKey, data: bytes, hash_name: str) -> bytes:
+    """Sign ``data`` with a private key: PKCS#1 v1.5 for RSA, DER ECDSA, DER SM2 (SM3, default ID)."""
+    if isinstance(key, SM2PrivateKey):
+        return key.sign(data)
+    if isinstance(key, rsa.RSAPrivateKey):
+        return key.sign(data, padding.PKCS1v15(), hash_algorithm(hash_name))
+    return key.sign(data, ec.ECDSA(hash_algorithm(hash_name)))
 
 
 def load_private_key(data: bytes, password: bytes | None = None) -> PrivateKey:
@@ -142,4 +167,4 @@ class InMemorySigner:
         return f"InMemorySigner({self.key_algorithm.value}, cert_no={self._cert.cert_no!r})"
 
 
-__all__ = ["InMemorySigner", "load_private_key"]
+__all__ = ["InMemorySigner", "PrivateKey", "load_private_key", "sign_with", "spki_of"]

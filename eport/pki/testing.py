@@ -25,14 +25,13 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import keys as asn1_keys
 from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from eport.errors import ConfigurationError
 from eport.pki.certs import EPORT_ARC, Certificate
-from eport.pki.keys import hash_algorithm
 from eport.pki.signer import KeyAlgorithm
-from eport.pki.sm2 import SM2_SM3_SIGNATURE_OID, SM2PrivateKey, SM2PublicKey
+from eport.pki.signers import InMemorySigner, PrivateKey, sign_with, spki_of
+from eport.pki.sm2 import SM2_SM3_SIGNATURE_OID, SM2PrivateKey
 
 #: Subject of the real E-Port issuing CA (used as the issuer name of test certificates).
 EPORT_CA_NAME: Mapping[str, str] = {
@@ -46,8 +45,6 @@ EPORT_CA_NAME: Mapping[str, str] = {
 
 #: Private EKU seen in E-Port certificates is not public; tests use clientAuth, emailProtection, smartcard logon.
 EPORT_EKUS = ("1.3.6.1.5.5.7.3.2", "1.3.6.1.5.5.7.3.4", "1.3.6.1.4.1.311.20.2.2")
-
-PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | SM2PrivateKey
 
 _SIG_OIDS = {
     ("rsa", "sha1"): "1.2.840.113549.1.1.5",
@@ -96,32 +93,6 @@ def _der_len(length: int) -> bytes:
         return bytes([length])
     body = length.to_bytes((length.bit_length() + 7) // 8, "big")
     return bytes([0x80 | len(body)]) + body
-
-
-def spki_of(key: object) -> bytes:
-    """Return the DER ``SubjectPublicKeyInfo`` of a private or public key (cryptography RSA/EC or SM2).
-
-    Raises:
-        ConfigurationError: for other key types.
-    """
-    if isinstance(key, SM2PrivateKey):
-        return key.public_key().to_spki_der()
-    if isinstance(key, SM2PublicKey):
-        return key.to_spki_der()
-    if isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
-        key = key.public_key()
-    if isinstance(key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
-        return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    raise ConfigurationError(f"unsupported key type {type(key).__name__}")
-
-
-def sign_with(key: PrivateKey, data: bytes, hash_name: str) -> bytes:
-    """Sign ``data`` with a private key: PKCS#1 v1.5 for RSA, DER ECDSA, DER SM2 (SM3, default ID)."""
-    if isinstance(key, SM2PrivateKey):
-        return key.sign(data)
-    if isinstance(key, rsa.RSAPrivateKey):
-        return key.sign(data, padding.PKCS1v15(), hash_algorithm(hash_name))
-    return key.sign(data, ec.ECDSA(hash_algorithm(hash_name)))
 
 
 def _key_id(spki: bytes) -> bytes:
@@ -272,10 +243,8 @@ class TestChain:
     intermediate_key: PrivateKey = attrs.field(repr=False)
     leaf_key: PrivateKey = attrs.field(repr=False)
 
-    def signer(self) -> object:
+    def signer(self) -> InMemorySigner:
         """Return an :class:`eport.pki.signers.InMemorySigner` for the leaf."""
-        from eport.pki.signers import InMemorySigner
-
         return InMemorySigner(self.leaf_key, self.leaf)
 
 

@@ -53,7 +53,7 @@ def _xmlsec_verify(tmp_path: Path, signed: bytes, chain: TestChain) -> subproces
 @pytest.mark.parametrize("dialect", [Dialect.RSA_SHA1, Dialect.RSA_SHA256])
 @pytest.mark.parametrize("key", ["import/CEB311Message.xml", "import/CEB621Message.xml", "export/CEB303Message.xml"])
 def test_rsa_signatures_verify_with_xmlsec1(tmp_path: Path, rsa_chain: TestChain, dialect: Dialect, key: str) -> None:
-    signed = sign_ceb(_unsigned(key), rsa_chain.signer(), dialect=dialect)  # type: ignore[arg-type]
+    signed = sign_ceb(_unsigned(key), rsa_chain.signer(), dialect=dialect)
     result = _xmlsec_verify(tmp_path, signed, rsa_chain)
     assert result.returncode == 0, result.stderr
     assert "OK" in result.stdout + result.stderr
@@ -67,7 +67,7 @@ def test_rsa_signatures_verify_with_xmlsec1(tmp_path: Path, rsa_chain: TestChain
 
 @pytest.mark.xmlsec1
 def test_xmlsec1_rejects_a_tampered_document(tmp_path: Path, rsa_chain: TestChain) -> None:
-    signed = sign_ceb(_unsigned("import/CEB621Message.xml"), rsa_chain.signer())  # type: ignore[arg-type]
+    signed = sign_ceb(_unsigned("import/CEB621Message.xml"), rsa_chain.signer())
     tampered = signed.replace("李小宝".encode(), "王小宝".encode())
     assert _xmlsec_verify(tmp_path, tampered, rsa_chain).returncode != 0
     with pytest.raises(InvalidSignature, match="digest"):
@@ -78,7 +78,7 @@ def test_signed_ceb621_validates_against_the_official_xsd(rsa_chain: TestChain, 
     unsigned = _unsigned("import/CEB621Message.xml")
     assert samples.xsd_errors(unsigned, "ceb-import"), "CEB621 without a signature must fail: ds:Signature is 1..1"
     for chain in (rsa_chain, sm2_chain):
-        signed = sign_ceb(unsigned, chain.signer())  # type: ignore[arg-type]
+        signed = sign_ceb(unsigned, chain.signer())
         assert samples.xsd_errors(signed, "ceb-import") == []
 
 
@@ -89,7 +89,7 @@ def test_export_placement_is_before_extend_message(rsa_chain: TestChain) -> None
     doc = etree.fromstring(_unsigned("export/CEB303Message.xml"))
     extend = etree.SubElement(doc, "{http://www.chinaport.gov.cn/ceb}ExtendMessage")
     etree.SubElement(extend, "{http://www.chinaport.gov.cn/ceb}note").text = "x"
-    signed = sign_ceb(etree.tostring(doc, encoding="UTF-8"), rsa_chain.signer())  # type: ignore[arg-type]
+    signed = sign_ceb(etree.tostring(doc, encoding="UTF-8"), rsa_chain.signer())
     names = [etree.QName(c).localname for c in etree.fromstring(signed) if isinstance(c.tag, str)]
     assert names[-2:] == ["Signature", "ExtendMessage"]
     verify_enveloped(signed, trust=PinnedCertificate(rsa_chain.leaf))
@@ -97,14 +97,14 @@ def test_export_placement_is_before_extend_message(rsa_chain: TestChain) -> None
 
 def test_non_ceb_roots_are_refused(rsa_chain: TestChain) -> None:
     with pytest.raises(ConfigurationError):
-        sign_ceb(b"<a xmlns='urn:x'/>", rsa_chain.signer())  # type: ignore[arg-type]
+        sign_ceb(b"<a xmlns='urn:x'/>", rsa_chain.signer())
     with pytest.raises(ConfigurationError):
-        sign_ceb(b"<ceb:CEB999Message xmlns:ceb='http://www.chinaport.gov.cn/ceb'/>", rsa_chain.signer())  # type: ignore[arg-type]
+        sign_ceb(b"<ceb:CEB999Message xmlns:ceb='http://www.chinaport.gov.cn/ceb'/>", rsa_chain.signer())
 
 
 @pytest.mark.parametrize("dialect", [Dialect.SM2_SM3, Dialect.SM2_W3C_SHA1])
 def test_sm2_dialects(tmp_path: Path, sm2_chain: TestChain, dialect: Dialect) -> None:
-    signed = sign_ceb(_unsigned("import/CEB311Message.xml"), sm2_chain.signer(), dialect=dialect)  # type: ignore[arg-type]
+    signed = sign_ceb(_unsigned("import/CEB311Message.xml"), sm2_chain.signer(), dialect=dialect)
     doc = etree.fromstring(signed)
     spec = dialect.spec
     assert doc.find(".//ds:SignatureMethod", DS).get("Algorithm") == spec.signature_uri  # type: ignore[union-attr]
@@ -153,13 +153,13 @@ def test_sm2_dialects(tmp_path: Path, sm2_chain: TestChain, dialect: Dialect) ->
 
 
 def test_w3c_sm2_dialect_is_an_explicit_opt_in(sm2_chain: TestChain) -> None:
-    signed = sign_ceb(_unsigned("import/CEB311Message.xml"), sm2_chain.signer(), dialect=Dialect.SM2_W3C_SHA1)  # type: ignore[arg-type]
+    signed = sign_ceb(_unsigned("import/CEB311Message.xml"), sm2_chain.signer(), dialect=Dialect.SM2_W3C_SHA1)
     with pytest.raises(UnsupportedAlgorithm, match="not allowed"):
         verify_enveloped(signed, trust=PinnedCertificate(sm2_chain.leaf))
 
 
 def test_der_sm2_value_is_accepted(sm2_chain: TestChain) -> None:
-    signed = sign_ceb(_unsigned("import/CEB311Message.xml"), sm2_chain.signer(), sm2_value="der")  # type: ignore[arg-type]
+    signed = sign_ceb(_unsigned("import/CEB311Message.xml"), sm2_chain.signer(), sm2_value="der")
     value = base64.b64decode(etree.fromstring(signed).find(".//ds:SignatureValue", DS).text)  # type: ignore[union-attr, arg-type]
     assert value[0] == 0x30
     verify_enveloped(signed, trust=PinnedCertificate(sm2_chain.leaf))
@@ -167,19 +167,19 @@ def test_der_sm2_value_is_accepted(sm2_chain: TestChain) -> None:
 
 def test_dialect_must_fit_key(rsa_chain: TestChain) -> None:
     with pytest.raises(UnsupportedAlgorithm):
-        sign_ceb(_unsigned("import/CEB311Message.xml"), rsa_chain.signer(), dialect=Dialect.SM2_SM3)  # type: ignore[arg-type]
+        sign_ceb(_unsigned("import/CEB311Message.xml"), rsa_chain.signer(), dialect=Dialect.SM2_SM3)
 
 
 def test_already_signed_is_refused(rsa_chain: TestChain) -> None:
-    signed = sign_ceb(_unsigned("import/CEB311Message.xml"), rsa_chain.signer())  # type: ignore[arg-type]
+    signed = sign_ceb(_unsigned("import/CEB311Message.xml"), rsa_chain.signer())
     with pytest.raises(ConfigurationError, match="already"):
-        sign_ceb(signed, rsa_chain.signer())  # type: ignore[arg-type]
+        sign_ceb(signed, rsa_chain.signer())
     assert remove_signature(signed) == remove_signature(_unsigned("import/CEB311Message.xml"))
 
 
 def test_signing_preserves_content_exactly(rsa_chain: TestChain) -> None:
     unsigned = _unsigned("import/CEB621Message.xml")
-    signed = sign_ceb(unsigned, rsa_chain.signer())  # type: ignore[arg-type]
+    signed = sign_ceb(unsigned, rsa_chain.signer())
     result = verify_enveloped(signed, trust=PinnedCertificate(rsa_chain.leaf))
     assert result.signed_xml == etree.tostring(etree.ElementTree(etree.fromstring(unsigned)), method="c14n")
     assert etree.QName(result.root).localname == "CEB621Message"
@@ -188,7 +188,7 @@ def test_signing_preserves_content_exactly(rsa_chain: TestChain) -> None:
 # ------------------------------------------------------------------------------------------- strict verification
 @pytest.fixture
 def signed311(rsa_chain: TestChain) -> bytes:
-    return sign_ceb(_unsigned("import/CEB311Message.xml"), rsa_chain.signer())  # type: ignore[arg-type]
+    return sign_ceb(_unsigned("import/CEB311Message.xml"), rsa_chain.signer())
 
 
 def _mutate(signed: bytes, change) -> bytes:  # type: ignore[no-untyped-def]
@@ -281,7 +281,7 @@ def test_doctype_and_entities_are_refused(rsa_chain: TestChain) -> None:
     with pytest.raises(InvalidSignature, match="DTD"):
         verify_enveloped(evil, trust=PinnedCertificate(rsa_chain.leaf))
     with pytest.raises(ConfigurationError):
-        sign_enveloped(evil, rsa_chain.signer())  # type: ignore[arg-type]
+        sign_enveloped(evil, rsa_chain.signer())
     with pytest.raises(InvalidSignature, match="larger"):
         verify_enveloped(b"<a/>" * 10, trust=PinnedCertificate(rsa_chain.leaf), config=VerifyConfig(max_size=8))
     with pytest.raises(InvalidSignature, match="well-formed"):
@@ -290,7 +290,7 @@ def test_doctype_and_entities_are_refused(rsa_chain: TestChain) -> None:
 
 def test_generic_sign_enveloped_on_any_document(tmp_path: Path, rsa_chain: TestChain) -> None:
     xml = b'<?xml version="1.0" encoding="UTF-8"?>\n<r:doc xmlns:r="urn:x" a="1"><r:b>text &amp; more</r:b></r:doc>'
-    signed = sign_enveloped(xml, rsa_chain.signer(), insert_before=["{urn:x}b"])  # type: ignore[arg-type]
+    signed = sign_enveloped(xml, rsa_chain.signer(), insert_before=["{urn:x}b"])
     assert etree.QName(etree.fromstring(signed)[0]).localname == "Signature"
     result = _xmlsec_verify(tmp_path, signed, rsa_chain)
     assert result.returncode == 0, result.stderr
@@ -299,7 +299,7 @@ def test_generic_sign_enveloped_on_any_document(tmp_path: Path, rsa_chain: TestC
 def test_intermediates_in_x509data_allow_path_building(rsa_chain: TestChain) -> None:
     signed = sign_ceb(
         _unsigned("import/CEB311Message.xml"),
-        rsa_chain.signer(),  # type: ignore[arg-type]
+        rsa_chain.signer(),
         extra_certificates=[rsa_chain.intermediate],
     )
     assert len(etree.fromstring(signed).findall(".//ds:X509Certificate", DS)) == 2
