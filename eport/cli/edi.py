@@ -1,10 +1,258 @@
-"""``eport edi``: command line for :mod:`eport.edi`."""
+"""``eport edi``: validate, show, wrap and unwrap customs messages (:mod:`eport.edi`).
+
+Data goes to stdout, progress and notes to stderr. ``validate`` exits with 1 when a file has errors.
+"""
 
 from __future__ import annotations
 
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
 import click
+
+from eport import edi
+from eport.cli._util import EXIT_FAIL, CliFail, err
+from eport.edi import dxp, frames
+from eport.edi.receipts import Receipt, receipts
+from eport.edi.report import Problem, ValidationReport
+from eport.edi.rules.schema import EDITIONS, field_names
+from eport.edi.spec import spec_of
+from eport.edi.validation import summary
+from eport.errors import DecodeError
+
+logger = logging.getLogger(__name__)
+
+_EDITION = click.option(
+    "--edition",
+    type=click.Choice(sorted(EDITIONS)),
+    default="202205",
+    show_default=True,
+    help="Schema edition of the CEB specification.",
+)
+_JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise CliFail(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _write(data: bytes, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.flush()
+        stream = sys.stdout.buffer
+        stream.write(data)
+        stream.flush()
+        return
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise CliFail(f"cannot write {output}: {exc.strerror or exc}") from None
+    err(f"wrote {output} ({len(data)} bytes)")
+
+
+def _problem_dict(problem: Problem) -> dict[str, str]:
+    return {"severity": problem.severity.value, "path": problem.path, "code": problem.code, "message": problem.message}
 
 
 @click.group(name="edi")
 def group() -> None:
-    """Commands for eport.edi."""
+    """Customs messages: validate, show, wrap in / unwrap from the DXP envelope."""
+
+
+@group.command(name="validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@_EDITION
+@_JSON
+@click.option("-q", "--quiet", is_flag=True, help="Print errors only (no warnings, no per-file summary).")
+def validate_command(files: tuple[Path, ...], edition: str, as_json: bool, quiet: bool) -> None:
+    """Validate FILES with the official schema and the customs rules: one line per problem.
+
+    Exit status: 0 when no file has errors (warnings allowed), 1 when at least one has.
+    """
+    results: list[dict[str, Any]] = []
+    failed = 0
+    for path in files:
+        report: ValidationReport = edi.validate_bytes(_read(path), edition=edition)
+        if not report.ok:
+            failed += 1
+        shown = report.errors if quiet else report.problems
+        results.append({"file": str(path), "ok": report.ok, "problems": [_problem_dict(p) for p in shown]})
+        if not as_json:
+            for problem in shown:
+                click.echo(f"{path}: {problem}")
+            if not quiet:
+                err(f"{path}: {summary(report)}")
+    if as_json:
+        click.echo(json.dumps({"edition": edition, "files": results}, ensure_ascii=False, indent=2))
+    if failed:
+        raise CliFail(f"{failed} of {len(files)} file(s) have errors", EXIT_FAIL)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    if isinstance(value, tuple):
+        return [_json_value(v) for v in value]
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    return str(value)
+
+
+def _receipt_dict(receipt: Receipt) -> dict[str, Any]:
+    return {
+        "message": receipt.message_type,
+        "returnStatus": receipt.return_status,
+        "status": receipt.status.name,
+        "meaning": receipt.meaning,
+        "final": receipt.is_final,
+        "time": receipt.time.isoformat() if receipt.time else receipt.return_time,
+        "info": receipt.info,
+        "keys": dict(receipt.keys),
+    }
+
+
+def _print_rows(title: str, rows: list[dict[str, Any]]) -> None:
+    click.echo(title)
+    if not rows:
+        return
+    names = field_names()
+    keys = [k for k in rows[0] if any(r.get(k) not in (None, "") for r in rows)]
+    if len(rows) == 1:  # one record: a key/value listing
+        width = max(len(k) for k in keys)
+        for key in keys:
+            label = names.get(key, "")
+            click.echo(f"  {key.ljust(width)}  {_json_value(rows[0][key])}  {label}".rstrip())
+        return
+    cells = [[str(_json_value(r.get(k, ""))) if r.get(k) is not None else "" for k in keys] for r in rows]
+    widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
+    click.echo("  " + "  ".join(k.ljust(w) for k, w in zip(keys, widths, strict=True)))
+    for line in cells:
+        click.echo("  " + "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
+
+
+def _show_envelope(envelope: dxp.Envelope, as_json: bool) -> None:
+    if isinstance(envelope, dxp.DxpRep):
+        rows = [
+            {"ResponseCode": r.response_code, "meaning": r.error.description if r.error else "ok",
+             "ResponseInfo": r.response_info, "CopMsgId": r.ori_head.cop_msg_id, "NoticeTime": r.notice_time}
+            for r in envelope.responses
+        ]  # fmt: skip
+        if as_json:
+            click.echo(json.dumps({"type": "DxpRep", "responses": rows}, ensure_ascii=False, default=str, indent=2))
+        else:
+            _print_rows(f"DxpRep for {envelope.recevier_id}", rows)
+        return
+    msg = envelope.msg if isinstance(envelope, dxp.DxpMsgSv) else envelope
+    info = msg.trans_info
+    head = {
+        "CopMsgId": info.cop_msg_id,
+        "SenderId": info.sender_id,
+        "ReceiverIds": ",".join(info.receiver_ids),
+        "CreatTime": info.creat_time.isoformat(),
+        "MsgType": info.msg_type,
+        "Data": f"{len(msg.data)} bytes",
+        "FileName": msg.add_info.file_name if msg.add_info else None,
+        "Signed": "yes" if msg.signature else "no",
+    }
+    if as_json:
+        click.echo(json.dumps({"type": spec_of(envelope).tag, "transInfo": head}, ensure_ascii=False, indent=2))
+    else:
+        _print_rows(spec_of(envelope).tag, [head])
+    err("payload: run `eport edi unwrap` to extract it")
+
+
+@group.command(name="show")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_EDITION
+@_JSON
+def show_command(file: Path, edition: str, as_json: bool) -> None:
+    """Show a message: document heads and item lists, receipts with their meaning, or a DXP envelope."""
+    data = _read(file)
+    try:
+        envelope = dxp.decode_envelope(data)
+    except DecodeError:
+        envelope = None
+    if envelope is not None:
+        _show_envelope(envelope, as_json)
+        return
+    try:
+        decoded = edi.decode_lenient(data, edition=edition)
+    except DecodeError as exc:
+        raise CliFail(f"{file}: {exc}") from None
+    message = decoded.message
+    if decoded.problems:
+        err(f"note: {file} decoded leniently with {len(decoded.problems)} problem(s); see `eport edi validate`")
+    tag = spec_of(message).tag
+    found = receipts(message)
+    if found:
+        rows = [_receipt_dict(r) for r in found]
+        if as_json:
+            click.echo(json.dumps({"type": tag, "receipts": rows}, ensure_ascii=False, indent=2))
+            return
+        click.echo(f"{tag} ({len(found)} receipt(s))")
+        for receipt in found:
+            click.echo(f"  {receipt}")
+        return
+    heads = frames.heads(message, columns="tag")
+    items = frames.items(message, columns="tag")
+    if as_json:
+        document = {
+            "type": tag,
+            "guid": getattr(message, "guid", None),
+            "heads": [{k: _json_value(v) for k, v in h.items()} for h in heads],
+            "items": [{k: _json_value(v) for k, v in i.items()} for i in items],
+        }
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{tag} guid={getattr(message, 'guid', '')} documents={len(heads)}")
+    _print_rows("heads:", heads)
+    _print_rows("items:", items)
+
+
+@group.command(name="wrap")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--sender-id", required=True, help="Your DXP id (DXPENT…).")
+@click.option("--receiver-id", "receiver_ids", multiple=True, required=True, help="Receiver DXP id (1 to 5).")
+@click.option("--msg-type", default=None, help="MsgType; default: the payload's root element name.")
+@click.option("--file-name", default=None, help="AddInfo/FileName; default: the input file's name.")
+@click.option("--ic-card", default=None, help="AddInfo/IcCard.")
+@click.option("--line-length", type=click.IntRange(0, 10_000), default=0, help="Break base64 Data lines (0: one line).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write here.")
+def wrap_command(
+    file: Path,
+    sender_id: str,
+    receiver_ids: tuple[str, ...],
+    msg_type: str | None,
+    file_name: str | None,
+    ic_card: str | None,
+    line_length: int,
+    output: Path | None,
+) -> None:
+    """Wrap FILE in a DXP envelope (DxpMsg 终端节点报文) and print it."""
+    payload = _read(file)
+    envelope = dxp.wrap(
+        payload,
+        sender_id=sender_id,
+        receiver_ids=receiver_ids,
+        msg_type=msg_type,
+        file_name=file_name or file.name,
+        ic_card=ic_card,
+    )
+    _write(envelope.to_bytes(line_length=line_length or None), output)
+
+
+@group.command(name="unwrap")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write here.")
+def unwrap_command(file: Path, output: Path | None) -> None:
+    """Extract the payload of a DxpMsg or DxpMsgSv envelope."""
+    _write(dxp.unwrap(_read(file)), output)
+
+
+__all__ = ["group"]

@@ -138,9 +138,9 @@ class DxpMsg:
         except (LookupError, UnicodeDecodeError) as exc:
             raise DecodeError(f"payload is not text in {encoding}: {exc}") from None
 
-    def to_bytes(self, *, line_length: int | None = None) -> bytes:
+    def to_bytes(self, *, line_length: int | None = None, pretty: bool = False) -> bytes:
         """Write the envelope as UTF-8 XML; see :func:`encode_envelope`."""
-        return encode_envelope(self, line_length=line_length)
+        return encode_envelope(self, line_length=line_length, pretty=pretty)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> DxpMsg:
@@ -190,9 +190,9 @@ class DxpMsgSv:
     id: str | None = None
     ver: str = "1.0"
 
-    def to_bytes(self, *, line_length: int | None = None) -> bytes:
+    def to_bytes(self, *, line_length: int | None = None, pretty: bool = False) -> bytes:
         """Write the envelope as UTF-8 XML; see :func:`encode_envelope`."""
-        return encode_envelope(self, line_length=line_length)
+        return encode_envelope(self, line_length=line_length, pretty=pretty)
 
 
 @attrs.frozen(kw_only=True)
@@ -531,12 +531,13 @@ def _msg_element(msg: DxpMsg, line_length: int | None) -> etree._Element:
     return root
 
 
-def encode_envelope(envelope: Envelope, *, line_length: int | None = None) -> bytes:
+def encode_envelope(envelope: Envelope, *, line_length: int | None = None, pretty: bool = False) -> bytes:
     """Write a DXP envelope as UTF-8 XML with the DXP namespace as default namespace.
 
     Args:
         envelope: a :class:`DxpMsg`, :class:`DxpMsgSv` or :class:`DxpRep`.
         line_length: break the base64 ``Data`` into lines of this length (76 like MIME); one line by default.
+        pretty: indent the elements (whitespace between elements only; the content is unchanged).
 
     Returns:
         The document bytes, with an XML declaration.
@@ -580,7 +581,7 @@ def encode_envelope(envelope: Envelope, *, line_length: int | None = None) -> by
             _opt(node, "Note", response.note)
             _trans_info(node, "OriHead", response.ori_head)
         _signature(root, envelope.signature)
-    return _DECLARATION + etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+    return _DECLARATION + etree.tostring(root, encoding="UTF-8", xml_declaration=False, pretty_print=pretty)
 
 
 # ----------------------------------------------------------------------------------------------- decoding

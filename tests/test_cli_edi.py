@@ -1,0 +1,161 @@
+"""``eport edi``: validate, show, wrap, unwrap through click's runner and the installed console script."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from eport import edi, examples
+from eport.cli.main import cli
+from tests.edi.samples import SAMPLES_DIR, load
+
+EPORT = Path(sys.executable).with_name("eport")
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> dict[str, Path]:
+    out = {}
+    for key in ("import/CEB311Message.xml", "import/CEB622Message.xml", "export/CEB303Message.xml",
+                "export/CEB792Message.xml", "export/CEB214Message.xml"):  # fmt: skip
+        path = tmp_path / key.replace("/", "-")
+        path.write_bytes(load(key).data)
+        out[key.split("/")[1][:6]] = path
+    return out
+
+
+def test_validate_valid_file_exits_zero(runner: CliRunner, files: dict[str, Path]) -> None:
+    result = runner.invoke(cli, ["edi", "validate", str(files["CEB622"])])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert "valid" in result.stderr
+
+
+def test_validate_reports_one_line_per_problem_and_exits_one(runner: CliRunner, files: dict[str, Path]) -> None:
+    result = runner.invoke(cli, ["edi", "validate", str(files["CEB622"]), str(files["CEB303"]), str(files["CEB214"])])
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    expected = edi.validate_bytes(files["CEB303"].read_bytes()).problems
+    expected += edi.validate_bytes(files["CEB214"].read_bytes()).problems
+    assert len(lines) == len(expected)
+    assert any(
+        line.startswith(f"{files['CEB303']}: error: /ceb:CEB303Message/ceb:BaseTransfer[2]: [xsd-duplicate-element]")
+        for line in lines
+    )
+    assert any(f"{files['CEB214']}: error: /ceb:CEB214: [root-misnamed]" in line for line in lines)
+    assert "2 of 3 file(s) have errors" in result.stderr
+
+
+def test_validate_json_and_quiet(runner: CliRunner, files: dict[str, Path]) -> None:
+    result = runner.invoke(cli, ["edi", "validate", "--json", "-q", str(files["CEB792"]), str(files["CEB311"])])
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    by_file = {Path(f["file"]).name: f for f in document["files"]}
+    bad = by_file[files["CEB792"].name]
+    assert not bad["ok"]
+    assert {p["code"] for p in bad["problems"]} >= {"xsd-unexpected-element"}
+    assert all(p["severity"] == "error" for p in bad["problems"])
+    good = by_file[files["CEB311"].name]
+    assert good["ok"]
+    assert good["problems"] == []  # -q hides the sample's line-total warnings
+
+
+def test_validate_edition_and_missing_file(runner: CliRunner, files: dict[str, Path], tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["edi", "validate", "--edition", "2018", str(files["CEB622"])])
+    assert result.exit_code == 0
+    missing = runner.invoke(cli, ["edi", "validate", str(tmp_path / "nope.xml")])
+    assert missing.exit_code == 1
+    assert "cannot read" in missing.stderr
+    usage = runner.invoke(cli, ["edi", "validate", "--edition", "1999", str(files["CEB622"])])
+    assert usage.exit_code == 2
+
+
+def test_show_data_message_and_receipts(runner: CliRunner, files: dict[str, Path]) -> None:
+    result = runner.invoke(cli, ["edi", "show", str(files["CEB311"])])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("CEB311Message guid=4CDE1CFD-EDED-46B1-946C-B8022E42FC94 documents=6")
+    assert "order20160321116421002" in result.stdout
+    receipts = runner.invoke(cli, ["edi", "show", "--json", str(files["CEB622"])])
+    document = json.loads(receipts.stdout)
+    assert document["type"] == "CEB622Message"
+    assert document["receipts"][0]["meaning"] == "saved at E-Port 电子口岸已暂存"
+    assert document["receipts"][0]["keys"]["copNo"] == "cop2016032211000"
+
+
+def test_show_lenient_notes_problems(runner: CliRunner, files: dict[str, Path]) -> None:
+    result = runner.invoke(cli, ["edi", "show", "--json", str(files["CEB214"])])
+    assert result.exit_code == 0
+    assert "decoded leniently" in result.stderr
+    assert json.loads(result.stdout)["type"] == "CEB214Message"
+
+
+def test_show_unknown_file_fails_cleanly(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "x.xml"
+    path.write_bytes(b"<nope/>")
+    result = runner.invoke(cli, ["edi", "show", str(path)])
+    assert result.exit_code == 1
+    assert "unknown message root" in result.stderr
+
+
+def test_wrap_show_unwrap_round_trip(runner: CliRunner, tmp_path: Path) -> None:
+    payload = edi.encode(examples.order())
+    source = tmp_path / "order.xml"
+    source.write_bytes(payload)
+    envelope = tmp_path / "env.xml"
+    result = runner.invoke(
+        cli,
+        ["edi", "wrap", str(source), "--sender-id", "DXPENT0000458763", "--receiver-id", "DXPEDCCEB0000002",
+         "--line-length", "76", "-o", str(envelope)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    msg = edi.DxpMsg.from_bytes(envelope.read_bytes())
+    assert msg.trans_info.msg_type == "CEB311Message"
+    assert msg.add_info is not None
+    assert msg.add_info.file_name == "order.xml"
+    shown = runner.invoke(cli, ["edi", "show", str(envelope)])
+    assert "MsgType" in shown.stdout
+    assert "CEB311Message" in shown.stdout
+    unwrapped = runner.invoke(cli, ["edi", "unwrap", str(envelope)])
+    assert unwrapped.exit_code == 0
+    assert unwrapped.stdout_bytes == payload
+    valid = runner.invoke(cli, ["edi", "validate", str(envelope)])
+    assert valid.exit_code == 0, valid.output
+
+
+def test_wrap_refuses_bad_receivers(runner: CliRunner, files: dict[str, Path]) -> None:
+    args = ["edi", "wrap", str(files["CEB311"]), "--sender-id", "S"]
+    args += [x for i in range(6) for x in ("--receiver-id", f"R{i}")]
+    result = runner.invoke(cli, args)
+    assert result.exit_code != 0
+    assert isinstance(result.exception, Exception)
+
+
+def test_unwrap_non_envelope_is_a_decode_error(runner: CliRunner, files: dict[str, Path]) -> None:
+    result = runner.invoke(cli, ["edi", "unwrap", str(files["CEB311"])])
+    assert result.exit_code != 0
+
+
+@pytest.mark.skipif(not EPORT.exists(), reason="console script not installed")
+def test_console_script_validates_and_maps_errors(tmp_path: Path) -> None:
+    bad = SAMPLES_DIR / "export" / "CEB303Message.xml"
+    proc = subprocess.run([str(EPORT), "edi", "validate", "-q", str(bad)], capture_output=True, text=True,
+                          check=False, timeout=120, env={**os.environ, "NO_COLOR": "1"})  # fmt: skip
+    assert proc.returncode == 1
+    assert "[xsd-duplicate-element]" in proc.stdout
+    assert proc.stderr.strip().endswith("1 of 1 file(s) have errors")
+    envelope = tmp_path / "e.xml"
+    envelope.write_bytes(b"<DxpMsg xmlns='http://www.chinaport.gov.cn/dxp'/>")
+    unwrap = subprocess.run([str(EPORT), "edi", "unwrap", str(envelope)], capture_output=True, text=True,
+                            check=False, timeout=120)  # fmt: skip
+    assert unwrap.returncode == 1
+    assert unwrap.stderr.startswith("error: DecodeError: missing element TransInfo")
