@@ -228,7 +228,19 @@ class Journal:
         return f"Journal({self.path!r})"
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction. ``durable=False`` skips the fsync at commit (survives a process crash, not a
+        power cut): only for facts that recovery re-derives safely, such as "sent"."""
+        with self._lock:
+            if not durable:
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            try:
+                yield from self._transaction()
+            finally:
+                if not durable:
+                    self._db.execute("PRAGMA synchronous=FULL")
+
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -328,7 +340,7 @@ class Journal:
             eport.errors.JournalError: the journal cannot be written.
         """
         stamp = _iso(now or _now())
-        with self._write() as db:
+        with self._write(durable=False) as db:  # lost on a power cut, recovery re-sends: idempotent
             db.execute(
                 "UPDATE submissions SET attempts = attempts + 1, sent_at = COALESCE(sent_at, ?), updated_at = ?,"
                 " state = CASE WHEN state = ? THEN ? ELSE state END WHERE cop_msg_id = ?",

@@ -33,8 +33,11 @@ client.submit(inventory("CRASH1"), signer=object())
 def _states(journal: Path) -> list[str]:
     if not journal.exists():
         return []
-    with sqlite3.connect(journal) as db:
-        return [row[0] for row in db.execute("SELECT state FROM submissions")]
+    try:
+        with sqlite3.connect(journal) as db:
+            return [row[0] for row in db.execute("SELECT state FROM submissions")]
+    except sqlite3.OperationalError:  # the child is still creating the journal
+        return []
 
 
 def _run_and_kill(gateway: Gateway, journal: Path, until: object) -> None:

@@ -1,0 +1,82 @@
+"""Submissions per second through each transport into the sandbox (a separate process), with baselines.
+
+* ``client_*``: ``ClearanceClient.submit`` of a pre-signed CEB621 inventory: parse keys, wrap in DXP, record in
+  the SQLite journal (fsync'ed), send, mark sent.
+* ``baseline_*``: the bare transport move of a pre-built envelope: one ``requests.post`` with the idempotency key,
+  or one plain ``write_bytes`` into the OutBox (no temporary name, no fsync, no journal).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from eport.services import ClearanceClient, FileExchangeTransport, HttpTransport, wrap
+from tests.sandbox.process import SandboxProcess
+from tests.services.helpers import inventory
+
+SENDER = "DXPENT0000000001"
+ROUNDS = 200
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxProcess]:
+    process = SandboxProcess(tmp_path_factory.mktemp("bench-sandbox"))
+    process.start()
+    yield process
+    process.stop()
+
+
+def _message() -> bytes:
+    return inventory(f"BENCH{next(_counter):08}", signed=True)
+
+
+def _envelope() -> tuple[str, bytes]:
+    cop = str(uuid.uuid4())
+    return cop, wrap(_message(), cop_msg_id=cop, sender_id=SENDER, receiver_ids=("DXPEDCCEB0000002",),
+                     msg_type="CEB621Message", created=dt.datetime.now(dt.timezone.utc))  # fmt: skip
+
+
+def test_bench_services_client_http(benchmark: object, sandbox: SandboxProcess, tmp_path: Path) -> None:
+    client = ClearanceClient(HttpTransport(sandbox.url, dxp_id=SENDER), tmp_path / "j.db", sender_id=SENDER)
+    benchmark.pedantic(lambda: client.submit(_message()), rounds=ROUNDS, iterations=1)  # type: ignore[attr-defined]
+    assert client.journal.count() >= 1
+    client.close()
+
+
+def test_bench_services_baseline_http(benchmark: object, sandbox: SandboxProcess) -> None:
+    session = requests.Session()
+
+    def post() -> None:
+        cop, envelope = _envelope()
+        reply = session.post(f"{sandbox.url}/api/v1/dxp", data=envelope, timeout=(5, 30),
+                             headers={"Content-Type": "application/xml", "Idempotency-Key": cop})  # fmt: skip
+        assert reply.status_code == 202
+
+    benchmark.pedantic(post, rounds=ROUNDS, iterations=1)  # type: ignore[attr-defined]
+    session.close()
+
+
+def test_bench_services_client_file(benchmark: object, sandbox: SandboxProcess, tmp_path: Path) -> None:
+    client = ClearanceClient(FileExchangeTransport(sandbox.imp_path), tmp_path / "j.db", sender_id=SENDER)
+    benchmark.pedantic(lambda: client.submit(_message()), rounds=ROUNDS, iterations=1)  # type: ignore[attr-defined]
+    assert client.journal.count() >= 1
+    client.close()
+
+
+def test_bench_services_baseline_file(benchmark: object, sandbox: SandboxProcess) -> None:
+    outbox = sandbox.imp_path / "CEB" / "OutBox"
+    outbox.mkdir(parents=True, exist_ok=True)
+
+    def drop() -> None:
+        cop, envelope = _envelope()
+        (outbox / f"{cop}.xml").write_bytes(envelope)
+
+    benchmark.pedantic(drop, rounds=ROUNDS, iterations=1)  # type: ignore[attr-defined]
