@@ -18,10 +18,11 @@ Each rule is a pure function ``rule(message, context) -> Iterable[Problem]``; :d
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import attrs
 
@@ -31,7 +32,7 @@ from eport.edi.dec.flags import DecType, Level, PromiseItems, SpecDeclFlag
 from eport.edi.dec.models import REQUIRED_TO_DECLARE, REQUIRED_TO_SAVE, DecMessage
 from eport.edi.report import Problem, Severity, ValidationReport
 from eport.edi.rules.walk import Node, walk
-from eport.edi.spec import ValueKind
+from eport.edi.spec import FieldSpec, ValueKind, spec_of
 from eport.errors import CodeTableError, ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -102,8 +103,41 @@ _BLANK_ALLOWED = {("DecHead", "type_")}
 _REQUIRED_IF = {("DecList", "second_qty"): "second_unit"}
 
 
-def _nodes(message: Any) -> Iterator[Node]:
-    return walk(message)
+@attrs.frozen
+class _ClassPlan:
+    """Which fields of one model class each rule looks at (computed once per class)."""
+
+    required_save: tuple[FieldSpec, ...]
+    required_declare: tuple[FieldSpec, ...]
+    strings: tuple[FieldSpec, ...]
+    decimals: tuple[FieldSpec, ...]
+    currencies: tuple[FieldSpec, ...]
+    countries: tuple[FieldSpec, ...]
+    tables: tuple[tuple[FieldSpec, str, Severity], ...]
+
+
+def _plan(cls: type[Any]) -> _ClassPlan:
+    return _plan_cached(cast(Hashable, cls))
+
+
+@functools.cache
+def _plan_cached(key: Hashable) -> _ClassPlan:
+    cls = cast(type[Any], key)
+    name = cls.__name__
+    fields = spec_of(cls).fields
+    return _ClassPlan(
+        required_save=tuple(f for f in fields if (name, f.name) in REQUIRED_TO_SAVE),
+        required_declare=tuple(f for f in fields if (name, f.name) in REQUIRED_TO_DECLARE),
+        strings=tuple(f for f in fields if f.kind is ValueKind.STRING and f.facets.max_length is not None),
+        decimals=tuple(f for f in fields if f.kind is ValueKind.DECIMAL),
+        currencies=tuple(f for f in fields if (name, f.name) in _CURRENCY_FIELDS),
+        countries=tuple(f for f in fields if (name, f.name) in _COUNTRY_FIELDS),
+        tables=tuple((f, *_TABLE_FIELDS[(name, f.name)]) for f in fields if (name, f.name) in _TABLE_FIELDS),
+    )
+
+
+def _nodes(message: Any, nodes: Sequence[Node] | None = None) -> Sequence[Node]:
+    return nodes if nodes is not None else tuple(walk(message))
 
 
 def _cls(node: Node) -> str:
@@ -116,67 +150,76 @@ def _doc(node: Node, name: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ rules
-def required_fields(message: DecMessage, options: DecRuleOptions = _DEFAULT) -> Iterator[Problem]:
+def required_fields(
+    message: DecMessage, options: DecRuleOptions = _DEFAULT, nodes: Sequence[Node] | None = None
+) -> Iterator[Problem]:
     """Fields required at the message's level (暂存 save or 申报 declare) are present and not blank."""
     level = options.level or message.level
     if level is Level.NONE:
         return
-    required = REQUIRED_TO_DECLARE if level is Level.DECLARE else REQUIRED_TO_SAVE
     what = "申报 declare" if level is Level.DECLARE else "暂存 save"
-    for node in _nodes(message):
+    for node in _nodes(message, nodes):
+        plan = _plan(type(node.model))
         cls = _cls(node)
-        for f in node.spec.fields:
-            if (cls, f.name) not in required or (cls, f.name) in _BLANK_ALLOWED:
+        for f in plan.required_declare if level is Level.DECLARE else plan.required_save:
+            if (cls, f.name) in _BLANK_ALLOWED:
                 continue
             trigger = _REQUIRED_IF.get((cls, f.name))
-            if trigger is not None and not node.value(trigger):
+            if trigger is not None and not getattr(node.model, trigger):
                 continue
-            value = node.value(f.name)
+            value = getattr(node.model, f.name)
             if value is None or (isinstance(value, str) and not value.strip()):
                 yield Problem(node.field_path(f.name), "required", f"{_doc(node, f.name)} is required to {what}")
 
 
-def field_formats(message: DecMessage, options: DecRuleOptions = _DEFAULT) -> Iterator[Problem]:
+def field_formats(
+    message: DecMessage, options: DecRuleOptions = _DEFAULT, nodes: Sequence[Node] | None = None
+) -> Iterator[Problem]:
     """Lengths and decimal digits of the field table."""
-    for node in _nodes(message):
-        for f in node.spec.fields:
-            value = node.value(f.name)
-            if value is None or f.repeated:
-                continue
-            facets = f.facets
-            if f.kind is ValueKind.STRING and facets.max_length is not None and len(value) > facets.max_length:
+    for node in _nodes(message, nodes):
+        plan = _plan(type(node.model))
+        for f in plan.strings:
+            value = getattr(node.model, f.name)
+            limit = f.facets.max_length
+            if value is not None and limit is not None and len(value) > limit:
                 yield Problem(
                     node.field_path(f.name),
                     "length",
-                    f"{_doc(node, f.name)} has {len(value)} characters; at most {facets.max_length} allowed",
+                    f"{_doc(node, f.name)} has {len(value)} characters; at most {limit} allowed",
                 )
-            if f.kind is ValueKind.DECIMAL and isinstance(value, Decimal) and value.is_finite():
-                sign, digits, exponent = value.as_tuple()
-                assert isinstance(exponent, int)  # noqa: S101 - finite decimals have an int exponent
-                fraction = max(0, -exponent)
-                integer = max(0, len(digits) + exponent)
-                if facets.fraction_digits is not None and fraction > facets.fraction_digits:
-                    yield Problem(
-                        node.field_path(f.name),
-                        "fraction-digits",
-                        f"{_doc(node, f.name)} {value} has more than {facets.fraction_digits} decimals",
-                    )
-                if (
-                    facets.total_digits is not None
-                    and facets.fraction_digits is not None
-                    and integer > facets.total_digits - facets.fraction_digits
-                ):
-                    yield Problem(
-                        node.field_path(f.name),
-                        "total-digits",
-                        f"{_doc(node, f.name)} {value} is too large "
-                        f"({facets.total_digits},{facets.fraction_digits} digits)",
-                    )
-                if sign and f.name not in {"fee_rate", "insur_rate", "other_rate"}:
-                    yield Problem(node.field_path(f.name), "negative", f"{_doc(node, f.name)} {value} is negative")
+        for f in plan.decimals:
+            value = getattr(node.model, f.name)
+            if not isinstance(value, Decimal) or not value.is_finite():
+                continue
+            facets = f.facets
+            sign, digits, exponent = value.as_tuple()
+            assert isinstance(exponent, int)  # noqa: S101 - finite decimals have an int exponent
+            fraction = max(0, -exponent)
+            integer = max(0, len(digits) + exponent)
+            if facets.fraction_digits is not None and fraction > facets.fraction_digits:
+                yield Problem(
+                    node.field_path(f.name),
+                    "fraction-digits",
+                    f"{_doc(node, f.name)} {value} has more than {facets.fraction_digits} decimals",
+                )
+            if (
+                facets.total_digits is not None
+                and facets.fraction_digits is not None
+                and integer > facets.total_digits - facets.fraction_digits
+            ):
+                yield Problem(
+                    node.field_path(f.name),
+                    "total-digits",
+                    f"{_doc(node, f.name)} {value} is too large "
+                    f"({facets.total_digits},{facets.fraction_digits} digits)",
+                )
+            if sign and f.name not in {"fee_rate", "insur_rate", "other_rate"}:
+                yield Problem(node.field_path(f.name), "negative", f"{_doc(node, f.name)} {value} is negative")
 
 
-def weights(message: DecMessage, options: DecRuleOptions = _DEFAULT) -> Iterator[Problem]:
+def weights(
+    message: DecMessage, options: DecRuleOptions = _DEFAULT, nodes: Sequence[Node] | None = None
+) -> Iterator[Problem]:
     """Gross weight 毛重 is not less than net weight 净重."""
     head = message.dec_head
     if head.gross_wet is not None and head.net_wt is not None and head.gross_wet < head.net_wt:
@@ -187,7 +230,9 @@ def weights(message: DecMessage, options: DecRuleOptions = _DEFAULT) -> Iterator
         )
 
 
-def item_totals(message: DecMessage, options: DecRuleOptions = _DEFAULT) -> Iterator[Problem]:
+def item_totals(
+    message: DecMessage, options: DecRuleOptions = _DEFAULT, nodes: Sequence[Node] | None = None
+) -> Iterator[Problem]:
     """DeclTotal 申报总价 equals GQty 成交数量 × DeclPrice 申报单价 within the tolerance."""
     items = message.items
     for i, item in enumerate(items, 1):
@@ -204,7 +249,9 @@ def item_totals(message: DecMessage, options: DecRuleOptions = _DEFAULT) -> Iter
             )
 
 
-def item_numbers(message: DecMessage, options: DecRuleOptions = _DEFAULT) -> Iterator[Problem]:
+def item_numbers(
+    message: DecMessage, options: DecRuleOptions = _DEFAULT, nodes: Sequence[Node] | None = None
+) -> Iterator[Problem]:
     """Item numbers GNo 商品序号 run 1, 2, 3 … in document order."""
     items = message.items
     for i, item in enumerate(items, 1):
@@ -217,34 +264,34 @@ def item_numbers(message: DecMessage, options: DecRuleOptions = _DEFAULT) -> Ite
             )
 
 
-def _generation_of(message: DecMessage) -> Generation | None:
+def _generation_of(nodes: Sequence[Node]) -> Generation | None:
     kinds = set()
-    for node in _nodes(message):
-        cls = _cls(node)
-        for f in node.spec.fields:
-            if (cls, f.name) in _CURRENCY_FIELDS or (cls, f.name) in _COUNTRY_FIELDS:
-                value = node.value(f.name)
-                if value:
-                    kinds.add(Generation.NUMERIC if value.isdigit() else Generation.ISO)
+    for node in nodes:
+        plan = _plan(type(node.model))
+        for f in (*plan.currencies, *plan.countries):
+            value = getattr(node.model, f.name)
+            if value:
+                kinds.add(Generation.NUMERIC if value.isdigit() else Generation.ISO)
     if len(kinds) == 1:
         return kinds.pop()
     return None if not kinds else Generation.ISO
 
 
-def code_tables(message: DecMessage, options: DecRuleOptions = _DEFAULT) -> Iterator[Problem]:
+def code_tables(
+    message: DecMessage, options: DecRuleOptions = _DEFAULT, nodes: Sequence[Node] | None = None
+) -> Iterator[Problem]:
     """Currencies and countries valid in one code generation; other codes in the shipped tables."""
     book = options.codebook or CodeBook.default()
-    generation = options.generation or _generation_of(message)
+    all_nodes = _nodes(message, nodes)
+    generation = options.generation or _generation_of(all_nodes)
     mixed = options.generation is None and generation is Generation.ISO
-    for node in _nodes(message):
-        cls = _cls(node)
-        for f in node.spec.fields:
-            value = node.value(f.name)
-            if not value or not isinstance(value, str):
-                continue
-            key = (cls, f.name)
-            if key in _CURRENCY_FIELDS or key in _COUNTRY_FIELDS:
-                lookup = book.currency if key in _CURRENCY_FIELDS else book.country
+    for node in all_nodes:
+        plan = _plan(type(node.model))
+        for lookup, fields in ((book.currency, plan.currencies), (book.country, plan.countries)):
+            for f in fields:
+                value = getattr(node.model, f.name)
+                if not value:
+                    continue
                 assert generation is not None  # noqa: S101 - a value exists, so a generation was inferred
                 if lookup.is_valid(value, generation):
                     continue
@@ -252,8 +299,7 @@ def code_tables(message: DecMessage, options: DecRuleOptions = _DEFAULT) -> Iter
                 if lookup.is_valid(value, other):
                     hint = " (the message mixes numeric and ISO codes)" if mixed else ""
                     try:
-                        code = lookup(value).code_for(generation)
-                        suggestion = f"; use {code}"
+                        suggestion = f"; use {lookup(value).code_for(generation)}"
                     except CodeTableError:
                         suggestion = ""
                     yield Problem(
@@ -268,22 +314,26 @@ def code_tables(message: DecMessage, options: DecRuleOptions = _DEFAULT) -> Iter
                         "code-table",
                         f"{_doc(node, f.name)} {value!r} is not a known {lookup.kind} code",
                     )
-            elif key in _TABLE_FIELDS:
-                table_name, severity = _TABLE_FIELDS[key]
-                try:
-                    table = book.numeric(table_name)
-                except CodeTableError:
-                    continue
-                if value not in table:
-                    yield Problem(
-                        node.field_path(f.name),
-                        "code-table",
-                        f"{_doc(node, f.name)} {value!r} is not in table {table.name} ({table.title})",
-                        severity,
-                    )
+        for f, table_name, severity in plan.tables:
+            value = getattr(node.model, f.name)
+            if not value:
+                continue
+            try:
+                table = book.numeric(table_name)
+            except CodeTableError:
+                continue
+            if value not in table:
+                yield Problem(
+                    node.field_path(f.name),
+                    "code-table",
+                    f"{_doc(node, f.name)} {value!r} is not in table {table.name} ({table.title})",
+                    severity,
+                )
 
 
-def flags(message: DecMessage, options: DecRuleOptions = _DEFAULT) -> Iterator[Problem]:
+def flags(
+    message: DecMessage, options: DecRuleOptions = _DEFAULT, nodes: Sequence[Node] | None = None
+) -> Iterator[Problem]:
     """Positional flags are well formed; EdocIDs follow the naming rule."""
     head = message.dec_head
     checks: list[tuple[str, str | None, Callable[[str | None], object]]] = [
@@ -309,7 +359,8 @@ def flags(message: DecMessage, options: DecRuleOptions = _DEFAULT) -> Iterator[P
             yield Problem(f"/DecMessage/EdocRealation{index}/EdocID", "edoc-id", str(exc), Severity.WARNING)
 
 
-_ALL: tuple[Callable[[DecMessage, DecRuleOptions], Iterable[Problem]], ...] = (
+_RuleFn = Callable[[DecMessage, DecRuleOptions, Sequence[Node] | None], Iterable[Problem]]
+_ALL: tuple[_RuleFn, ...] = (
     required_fields,
     field_formats,
     weights,
@@ -320,11 +371,11 @@ _ALL: tuple[Callable[[DecMessage, DecRuleOptions], Iterable[Problem]], ...] = (
 )
 
 
-def _adapt(rule: Callable[[DecMessage, DecRuleOptions], Iterable[Problem]]) -> Callable[[Any, Any], Iterable[Problem]]:
+def _adapt(rule: _RuleFn) -> Callable[[Any, Any], Iterable[Problem]]:
     def run(message: Any, context: Any = None) -> Iterable[Problem]:
         if not isinstance(message, DecMessage):
             return ()
-        return rule(message, _DEFAULT)
+        return rule(message, _DEFAULT, None)
 
     run.__name__ = rule.__name__
     run.__doc__ = rule.__doc__
@@ -357,8 +408,9 @@ def validate_declaration(
     """
     options = DecRuleOptions(level=level, generation=generation, codebook=codebook, total_tolerance=total_tolerance)
     problems: list[Problem] = []
+    nodes = tuple(walk(message))
     for rule in _ALL:
-        problems.extend(rule(message, options))
+        problems.extend(rule(message, options, nodes))
     return ValidationReport.of(problems)
 
 
