@@ -1,0 +1,157 @@
+"""The engine is generic: default namespaces, no namespace, attributes on inner elements, nested repeated blocks."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar
+
+import attrs
+import pytest
+from lxml import etree
+
+from eport.edi import decode, decode_lenient, encode
+from eport.edi.decoding import decode_element
+from eport.edi.spec import ANY_ELEMENT, AttributeSpec, FieldSpec, ModelSpec, ValueKind
+from eport.errors import DecodeError
+
+DEC = "http://www.chinaport.gov.cn/dec"
+OTHER = "urn:example:other"
+
+
+@attrs.frozen(kw_only=True)
+class Item:
+    __eport_spec__: ClassVar[ModelSpec]
+    seq: str = attrs.field()
+    g_no: int = attrs.field()
+    qty: Decimal | None = attrs.field(default=None)
+    codes: tuple[str, ...] = attrs.field(default=())
+
+
+@attrs.frozen(kw_only=True)
+class Block:
+    __eport_spec__: ClassVar[ModelSpec]
+    kind: str | None = attrs.field(default=None)
+    items: tuple[Item, ...] = attrs.field()
+    extra: bytes | None = attrs.field(default=None)
+
+
+@attrs.frozen(kw_only=True)
+class Doc:
+    __eport_spec__: ClassVar[ModelSpec]
+    version: str = attrs.field()
+    head: str = attrs.field()
+    blocks: tuple[Block, ...] = attrs.field(default=())
+    foreign: str | None = attrs.field(default=None)
+
+
+Item.__eport_spec__ = ModelSpec(
+    tag="Item",
+    namespace=DEC,
+    attributes=(AttributeSpec(name="seq", tag="seq", required=True),),
+    fields=(
+        FieldSpec(name="g_no", tag="GNo", kind=ValueKind.INTEGER),
+        FieldSpec(name="qty", tag="Qty", kind=ValueKind.DECIMAL, min_occurs=0),
+        FieldSpec(name="codes", tag="Code", kind=ValueKind.STRING, min_occurs=0, max_occurs=None),
+    ),
+)
+Block.__eport_spec__ = ModelSpec(
+    tag="Block",
+    namespace=DEC,
+    attributes=(AttributeSpec(name="kind", tag="kind"),),
+    fields=(
+        FieldSpec(name="items", tag="Item", kind=ValueKind.MODEL, model=Item, max_occurs=None),
+        FieldSpec(name="extra", tag=ANY_ELEMENT, kind=ValueKind.XML, min_occurs=0),
+    ),
+)
+Doc.__eport_spec__ = ModelSpec(
+    tag="Doc",
+    namespace=DEC,
+    prefix=None,
+    attributes=(AttributeSpec(name="version", tag="version", required=True),),
+    fields=(
+        FieldSpec(name="head", tag="Head", kind=ValueKind.STRING),
+        FieldSpec(name="blocks", tag="Block", kind=ValueKind.MODEL, model=Block, min_occurs=0, max_occurs=None),
+        FieldSpec(name="foreign", tag="Foreign", kind=ValueKind.STRING, min_occurs=0, namespace=OTHER),
+    ),
+)
+
+
+@attrs.frozen(kw_only=True)
+class Plain:
+    """A no-namespace document like DEC_RESULT."""
+
+    __eport_spec__: ClassVar[ModelSpec]
+    code: str = attrs.field()
+    inner: Item | None = attrs.field(default=None)
+
+
+Plain.__eport_spec__ = ModelSpec(
+    tag="DEC_RESULT",
+    namespace=None,
+    fields=(
+        FieldSpec(name="code", tag="CODE", kind=ValueKind.STRING),
+        FieldSpec(name="inner", tag="Item", kind=ValueKind.MODEL, model=Item, min_occurs=0),
+    ),
+)
+
+DOC = Doc(
+    version="1.0",
+    head="h & <h>",
+    blocks=(
+        Block(
+            kind='a"b',
+            items=(
+                Item(seq="1", g_no=1, qty=Decimal("1E+3"), codes=("x", "y")),
+                Item(seq="2", g_no=-2),
+            ),
+            extra=b'<z:any xmlns:z="urn:z">1</z:any>',
+        ),
+        Block(items=(Item(seq="3", g_no=3, codes=("",)),)),
+    ),
+    foreign="f",
+)
+
+
+def test_default_namespace_round_trip() -> None:
+    out = encode(DOC)
+    assert out.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n<Doc xmlns="' + DEC.encode() + b'" version="1.0">')
+    assert b'<Block kind="a&quot;b"><Item seq="1"><GNo>1</GNo><Qty>1000</Qty><Code>x</Code><Code>y</Code></Item>' in out
+    assert b'<Foreign xmlns="urn:example:other">f</Foreign>' in out
+    assert decode(out, model=Doc) == DOC
+    root = etree.fromstring(out)
+    assert root.find(f"{{{OTHER}}}Foreign").text == "f"
+    assert [e.get("seq") for e in root.iter(f"{{{DEC}}}Item")] == ["1", "2", "3"]
+
+
+def test_no_namespace_inside_a_default_namespace() -> None:
+    plain = Plain(code="0", inner=Item(seq="9", g_no=9))
+    out = encode(plain)
+    assert out.endswith(
+        b'<DEC_RESULT><CODE>0</CODE><Item xmlns="' + DEC.encode() + b'" seq="9"><GNo>9</GNo></Item></DEC_RESULT>'
+    )
+    assert decode(out, model=Plain) == plain
+
+
+def test_nested_errors_and_problems_have_indexed_paths() -> None:
+    out = encode(DOC).replace(b"<GNo>-2</GNo>", b"<GNo>two</GNo>")
+    with pytest.raises(DecodeError) as info:
+        decode(out, model=Doc)
+    assert info.value.path == "/Doc/Block[1]/Item[2]/GNo"
+    result = decode_lenient(out, model=Doc)
+    assert [(p.path, p.code) for p in result.problems] == [("/Doc/Block[1]/Item[2]/GNo", "bad-value")]
+    assert result.message.blocks[0].items[1].g_no is None
+
+
+def test_missing_inner_attribute() -> None:
+    out = encode(DOC).replace(b' seq="2"', b"")
+    result = decode_lenient(out, model=Doc)
+    assert [(p.path, p.code) for p in result.problems] == [("/Doc/Block[1]/Item[2]/@seq", "missing-attribute")]
+
+
+def test_decode_element_inside_an_envelope() -> None:
+    envelope = b'<env xmlns:e="urn:env"><e:payload>' + encode(DOC).split(b"\n", 1)[1] + b"</e:payload></env>"
+    root = etree.fromstring(envelope)
+    inner = root[0][0]
+    result = decode_element(inner, Doc)
+    assert result.message == DOC
+    assert result.ok
