@@ -124,7 +124,8 @@ class ChainValidator:
                 certificate.subject,
             )
         if self.revocation is not None:
-            for child, issuer in itertools.pairwise(path):
+            links = list(itertools.pairwise(path))
+            for child, issuer in links[:1] if self.revocation.leaf_only else links:
                 check_revocation(child, issuer, self.revocation, at)
         logger.debug("validated %s via %d certificates", certificate.cert_no, len(path))
         return tuple(path)

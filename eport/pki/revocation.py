@@ -67,6 +67,8 @@ class RevocationPolicy:
         online: fetch OCSP responses and CRLs from the URLs in the certificates.
         timeout: seconds per network request.
         fetcher: replaces the HTTP client (``requests``) in online mode.
+        leaf_only: check only the signing certificate, not the intermediate CAs (whose certificates often carry
+            no OCSP or CRL pointer).
     """
 
     mode: RevocationMode = RevocationMode.OFF
@@ -75,6 +77,7 @@ class RevocationPolicy:
     online: bool = False
     timeout: float = 10.0
     fetcher: Fetcher | None = attrs.field(default=None, repr=False)
+    leaf_only: bool = False
 
     def __attrs_post_init__(self) -> None:
         if not 0 < self.timeout <= 300:

@@ -180,7 +180,12 @@ def issue_certificate(
             {
                 "extn_id": "authority_information_access",
                 "critical": False,
-                "extn_value": [{"access_method": "ocsp", "access_location": {"uniform_resource_identifier": ocsp_url}}],
+                "extn_value": [
+                    {
+                        "access_method": "ocsp",
+                        "access_location": asn1_x509.GeneralName(name="uniform_resource_identifier", value=ocsp_url),
+                    }
+                ],
             }
         )
     if crl_url:
@@ -188,7 +193,13 @@ def issue_certificate(
             {
                 "extn_id": "crl_distribution_points",
                 "critical": False,
-                "extn_value": [{"distribution_point": {"full_name": [{"uniform_resource_identifier": crl_url}]}}],
+                "extn_value": [
+                    {
+                        "distribution_point": {
+                            "full_name": [asn1_x509.GeneralName(name="uniform_resource_identifier", value=crl_url)]
+                        }
+                    }
+                ],
             }
         )
     built = [asn1_x509.Extension(e) for e in extensions]
