@@ -5,5 +5,6 @@ from __future__ import annotations
 import click
 
 from eport.cli.demo import demo
+from eport.cli.sandbox import sandbox
 
-commands: list[click.Command] = [demo]
+commands: list[click.Command] = [demo, sandbox]

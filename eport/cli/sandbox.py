@@ -1,0 +1,92 @@
+"""``eport sandbox``: run the local E-Port exchange and customs simulator in the foreground."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+import click
+
+from eport.cli._util import err
+from eport.sandbox import DEFAULT_PORT, DEMO_DXP_ID, Sandbox, SandboxConfig, load_certificate
+
+
+@click.command(name="sandbox")
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".eport-sandbox"),
+    show_default=True,
+    help="Folder of the SQLite state (kept across restarts).",
+)
+@click.option(
+    "--imp-path",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="File-exchange root (ImpPath) to watch; default <state-dir>/ImpPath.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True, help="0 = any free.")
+@click.option("--step-delay", type=float, default=2.0, show_default=True, help="Seconds between two receipts.")
+@click.option("--first-delay", type=float, default=0.5, show_default=True, help="Seconds before the first receipt.")
+@click.option("--inspection-share", type=float, default=0.1, show_default=True, help="Share inspected (查验 500).")
+@click.option(
+    "--manual-review-share", type=float, default=0.1, show_default=True, help="Share reviewed by hand (人工审核 300)."
+)
+@click.option(
+    "--match-wait", type=float, default=30.0, show_default=True, help="Seconds an inventory waits for its 三单."
+)
+@click.option(
+    "--certificate",
+    "certificates",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    multiple=True,
+    help="Register a signing certificate (PEM or DER); repeatable. The demo card's certificates always are.",
+)
+def sandbox(
+    state_dir: Path,
+    imp_path: Path | None,
+    host: str,
+    port: int,
+    step_delay: float,
+    first_delay: float,
+    inspection_share: float,
+    manual_review_share: float,
+    match_wait: float,
+    certificates: tuple[Path, ...],
+) -> None:
+    """Run a local simulator of the E-Port exchange and customs (HTTP gateway plus file exchange).
+
+    Submit DxpMsg envelopes to POST /api/v1/dxp or drop files into <ImpPath>/<Box>/OutBox; receipts come back on
+    GET /api/v1/receipts and in <ImpPath>/<Box>/InBox. Stop with Ctrl-C.
+    """
+    config = SandboxConfig(
+        state_dir=state_dir,
+        imp_path=imp_path or state_dir / "ImpPath",
+        host=host,
+        port=port,
+        step_delay=step_delay,
+        first_delay=first_delay,
+        inspection_share=inspection_share,
+        manual_review_share=manual_review_share,
+        match_wait=match_wait,
+    )
+    server = Sandbox(config, [load_certificate(path) for path in certificates])
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    server.start()
+    err(f"eport sandbox listening on {server.url} (OpenAPI: {server.url}/openapi.json)")
+    err(f"file exchange: {config.imp_path}/{{CEB,DecCus001,Rmft}}/OutBox; demo enterprise DXP id {DEMO_DXP_ID}")
+    err(f"state: {config.database}; stop with Ctrl-C")
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+        err("eport sandbox stopped")
+
+
+__all__ = ["sandbox"]
