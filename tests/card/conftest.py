@@ -3,13 +3,8 @@ three backends (in-process emulator, PC/SC through pcscd, local-service simulato
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -17,57 +12,18 @@ from eport.card import pcsc
 from eport.card.base import OperatorCardBackend
 from eport.card.emulator import EmulatedCard, InProcessTransport, VpcdCard, demo_card
 from eport.card.operator import OperatorCard
-from eport.errors import PcscUnavailableError
 from eport.pki.signer import KeyAlgorithm
-
-READER = "Virtual PCD 00 00"
-VPCD_PORT = 35963
-
-
-def _pcscd_answers() -> bool:
-    try:
-        pcsc.list_readers()
-    except PcscUnavailableError:
-        return False
-    return True
+from tests.card.pcscd import READER, VPCD_PORT, PcscdUnavailable, running_pcscd
 
 
 @pytest.fixture(scope="session")
 def pcscd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """A running pcscd with the vpcd readers: reuses one that runs, else starts ``pcscd --foreground`` (root)."""
-    if _pcscd_answers():
-        if READER not in pcsc.list_readers():
-            pytest.skip(f"a pcscd is running but has no {READER!r} reader (install vsmartcard-vpcd)")
-        yield
-        return
-    binary = shutil.which("pcscd") or ("/usr/sbin/pcscd" if Path("/usr/sbin/pcscd").exists() else None)
-    if binary is None:
-        pytest.skip("pcscd is not installed (Debian: apt-get install pcscd vsmartcard-vpcd)")
-    if os.geteuid() != 0:
-        pytest.skip("pcscd is not running and starting it needs root (or run the user-namespace recipe)")
-    log = tmp_path_factory.mktemp("pcscd") / "pcscd.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen([binary, "--foreground"], stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 10
-        while not _pcscd_answers():
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"pcscd did not start: {log.read_text(errors='replace')[-2000:]}")
-            time.sleep(0.02)
-        deadline = time.monotonic() + 5
-        while READER not in pcsc.list_readers():
-            if time.monotonic() > deadline:
-                pytest.skip(f"pcscd has no {READER!r} reader (install vsmartcard-vpcd)")
-            time.sleep(0.05)
-        yield
-    finally:
-        process.terminate()
-        deadline = time.monotonic() + 10
-        while process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        with running_pcscd(tmp_path_factory.mktemp("pcscd")):
+            yield
+    except PcscdUnavailable as exc:
+        pytest.skip(str(exc))
 
 
 @pytest.fixture
