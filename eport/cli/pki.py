@@ -1,10 +1,371 @@
-"""``eport pki``: command line for :mod:`eport.pki`."""
+"""``eport pki``: certificates, the trust store (root CA install), chains and signatures from the command line.
+
+The trust store is eport's own per-user directory (``--store`` or ``EPORT_TRUST_DIR`` overrides it); installing into
+the operating system's store is the separate ``install-system-root`` command. Keys come from files (``--key``) or a
+PKCS#11 token (``--pkcs11``); token PINs are prompted without echo or read from ``EPORT_PIN``, never arguments.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import click
+
+from eport.cli._util import CliFail, err
+
+if TYPE_CHECKING:
+    from eport.pki.certs import Certificate
+    from eport.pki.chain import ChainValidator
+    from eport.pki.signer import Signer
+    from eport.pki.truststore import TrustStore
+
+_STORE = click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Trust store directory (default: EPORT_TRUST_DIR or the per-user eport folder).",
+)
+_DIALECTS = ["rsa-sha1", "rsa-sha256", "sm2-sm3", "sm2-w3c-sha1"]
+
+
+def _store(path: Path | None) -> TrustStore:
+    from eport.pki.truststore import TrustStore
+
+    return TrustStore(path)
+
+
+def _load_cert(path: Path) -> Certificate:
+    from eport.pki.certs import load_certificate
+
+    return load_certificate(path.read_bytes())
+
+
+def _dialect(name: str) -> Any:
+    from eport.pki.xmldsig import Dialect
+
+    return {
+        "rsa-sha1": Dialect.RSA_SHA1,
+        "rsa-sha256": Dialect.RSA_SHA256,
+        "sm2-sm3": Dialect.SM2_SM3,
+        "sm2-w3c-sha1": Dialect.SM2_W3C_SHA1,
+    }[name]
+
+
+def _cert_summary(cert: Certificate) -> dict[str, Any]:
+    return {
+        "cert_no": cert.cert_no,
+        "subject": cert.subject,
+        "issuer": cert.issuer,
+        "not_before": cert.not_before.isoformat(),
+        "not_after": cert.not_after.isoformat(),
+        "key_algorithm": cert.key_algorithm.value,
+        "key_size": cert.key_size,
+        "signature_hash": cert.signature_hash,
+        "is_ca": cert.is_ca,
+        "enterprise_name": cert.enterprise_name,
+        "operator_code": cert.operator_code,
+        "id_number": cert.id_number,
+        "organization_code": cert.organization_code,
+        "eport_extensions": dict(cert.eport_extensions),
+        "sha256": cert.fingerprint(),
+    }
 
 
 @click.group(name="pki")
 def group() -> None:
-    """Commands for eport.pki."""
+    """Certificates, trust store (root CA install), chain validation and signatures (RSA, SM2)."""
+
+
+@group.command("install-root")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--intermediate", is_flag=True, help="Install as an intermediate CA (path building only).")
+@_STORE
+def install_root(file: Path, intermediate: bool, store: Path | None) -> None:
+    """Install the E-Port root (ROOTCA.cer) or CA certificates from FILE into eport's trust store.
+
+    Compare the SHA-256 fingerprint shown with the one published by China E-Port before relying on it.
+    """
+    from eport.pki.certs import load_certificates
+    from eport.pki.truststore import Role
+
+    trust = _store(store)
+    for cert in load_certificates(file.read_bytes()):
+        entry = trust.install(cert, role=Role.INTERMEDIATE if intermediate else None)
+        click.echo(f"installed {entry.role.value}: {cert.subject}")
+        click.echo(f"  cert_no  {cert.cert_no}   valid until {cert.not_after:%Y-%m-%d}")
+        click.echo(f"  SHA-256  {entry.fingerprint}")
+        click.echo(f"  SHA-1    {cert.fingerprint('sha1')}")
+    err(f"trust store: {trust.path}")
+
+
+@group.command("roots")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_STORE
+def roots(as_json: bool, store: Path | None) -> None:
+    """List the certificates in eport's trust store."""
+    entries = list(_store(store).entries())
+    if as_json:
+        click.echo(
+            json.dumps(
+                [{"role": e.role.value, **_cert_summary(e.certificate)} for e in entries], ensure_ascii=False, indent=2
+            )
+        )
+        return
+    if not entries:
+        err("the trust store is empty: install the E-Port root with `eport pki install-root ROOTCA.cer`")
+        return
+    for e in entries:
+        click.echo(f"{e.role.value:<12} {e.certificate.subject}")
+        click.echo(
+            f"{'':<12} cert_no {e.certificate.cert_no}, until {e.certificate.not_after:%Y-%m-%d}, "
+            f"SHA-256 {e.fingerprint}"
+        )
+
+
+@group.command("remove-root")
+@click.argument("selector")
+@_STORE
+def remove_root(selector: str, store: Path | None) -> None:
+    """Remove the certificate whose SHA-256 fingerprint starts with SELECTOR (or whose cert_no is SELECTOR)."""
+    entry = _store(store).remove(selector)
+    click.echo(f"removed {entry.role.value}: {entry.certificate.subject}")
+
+
+@group.command("export-roots")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--with-intermediates", is_flag=True, help="Also write the intermediate CA certificates.")
+@_STORE
+def export_roots(output: Path, with_intermediates: bool, store: Path | None) -> None:
+    """Write the trusted roots as one PEM bundle (for HTTPS clients: requests' verify=, curl --cacert)."""
+    _store(store).export(output, include_intermediates=with_intermediates)
+    err(f"wrote {output}")
+
+
+@group.command("install-system-root")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only show what would be done.")
+@click.option("--user", "user_store", is_flag=True, help="Windows: the current user's store.")
+def install_system_root(file: Path, dry_run: bool, user_store: bool) -> None:
+    """Install a CA certificate into the OPERATING SYSTEM's trust store (needs administrator rights).
+
+    eport does not need this; other software (browsers, the E-Port client, Java) may.
+    """
+    from eport.pki.system_store import install_into_system, plan_system_install
+
+    cert = _load_cert(file)
+    plan = plan_system_install(cert, user_store=user_store)
+    click.echo(plan.describe())
+    if not dry_run:
+        install_into_system(cert, user_store=user_store)
+        click.echo("done")
+
+
+@group.command("show")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def show(file: Path, as_json: bool) -> None:
+    """Show a certificate, including the E-Port fields (enterprise, operator code, 证书编号 cert_no)."""
+    summary = _cert_summary(_load_cert(file))
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    for key, value in summary.items():
+        if key == "eport_extensions":
+            for oid, text in value.items():
+                click.echo(f"{'  ' + oid:<20} {text}")
+        elif value is not None:
+            click.echo(f"{key:<18} {value}")
+
+
+def _validator(store: Path | None, allow_sha1: bool, online: bool, intermediates: tuple[Path, ...]) -> ChainValidator:
+    from eport.pki.certs import load_certificates
+    from eport.pki.chain import ChainValidator, ValidationPolicy
+    from eport.pki.revocation import RevocationMode, RevocationPolicy
+
+    extra = [c for p in intermediates for c in load_certificates(p.read_bytes())]
+    revocation = RevocationPolicy(mode=RevocationMode.SOFT_FAIL, online=True, leaf_only=True) if online else None
+    return ChainValidator(
+        _store(store), intermediates=extra, policy=ValidationPolicy(allow_sha1=allow_sha1), revocation=revocation
+    )
+
+
+_CHAIN_OPTIONS = [
+    click.option("--allow-sha1", is_flag=True, help="Accept SHA-1-signed legacy E-Port certificates."),
+    click.option("--online", is_flag=True, help="Check revocation over the network (OCSP, then CRL)."),
+    click.option(
+        "--intermediate",
+        "intermediates",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Extra CA certificates.",
+    ),
+    _STORE,
+]
+
+
+def _chain_options(function: Any) -> Any:
+    for option in reversed(_CHAIN_OPTIONS):
+        function = option(function)
+    return function
+
+
+@group.command("verify-chain")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_chain_options
+def verify_chain(
+    file: Path, allow_sha1: bool, online: bool, intermediates: tuple[Path, ...], store: Path | None
+) -> None:
+    """Validate the certificate in FILE to the installed roots."""
+    path = _validator(store, allow_sha1, online, intermediates).validate(_load_cert(file))
+    click.echo("chain OK:")
+    for depth, cert in enumerate(path):
+        click.echo(f"  {depth}: {cert.subject} (cert_no {cert.cert_no})")
+
+
+def _signer(
+    key: Path | None, cert: Path | None, pkcs11: str | None, token: str | None, key_label: str | None
+) -> Signer:
+    if pkcs11:
+        from eport.pki.pkcs11 import Pkcs11Signer
+
+        if not token or not key_label:
+            raise CliFail("--pkcs11 needs --token and --key-label")
+        pin = os.environ.get("EPORT_PIN") or click.prompt("token PIN", hide_input=True, err=True)
+        return Pkcs11Signer.open(
+            pkcs11, token_label=token, pin=pin, key_label=key_label, certificate=_load_cert(cert) if cert else None
+        )
+    if key is None or cert is None:
+        raise CliFail("give --key and --cert, or --pkcs11 with --token and --key-label")
+    from eport.pki.signers import InMemorySigner
+
+    return InMemorySigner.from_files(key, cert)
+
+
+_SIGNER_OPTIONS = [
+    click.option("--key", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Private key file."),
+    click.option("--cert", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Certificate file."),
+    click.option("--pkcs11", metavar="MODULE", help="PKCS#11 library, e.g. /usr/lib/softhsm/libsofthsm2.so."),
+    click.option("--token", metavar="LABEL", help="PKCS#11 token label."),
+    click.option("--key-label", metavar="LABEL", help="PKCS#11 key label."),
+]
+
+
+def _signer_options(function: Any) -> Any:
+    for option in reversed(_SIGNER_OPTIONS):
+        function = option(function)
+    return function
+
+
+@group.command("sign-xml")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--dialect",
+    type=click.Choice(_DIALECTS),
+    default=None,
+    help="Default: rsa-sha1 for RSA keys, sm2-sm3 (2022 spec URIs) for SM2 keys.",
+)
+@click.option("--generic", is_flag=True, help="Not a CEB message: append the signature as the last child.")
+@_signer_options
+def sign_xml(
+    source: Path,
+    output: Path,
+    dialect: str | None,
+    generic: bool,
+    key: Path | None,
+    cert: Path | None,
+    pkcs11: str | None,
+    token: str | None,
+    key_label: str | None,
+) -> None:
+    """Sign a CEB message (加签) with an enveloped signature placed where the XSD wants it."""
+    from eport.pki.ceb import sign_ceb
+    from eport.pki.xmldsig import sign_enveloped
+
+    signer = _signer(key, cert, pkcs11, token, key_label)
+    chosen = _dialect(dialect) if dialect else None
+    data = source.read_bytes()
+    signed = sign_enveloped(data, signer, dialect=chosen) if generic else sign_ceb(data, signer, dialect=chosen)
+    output.write_bytes(signed)
+    err(f"signed {output}")
+
+
+@group.command("verify-xml")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--dialect",
+    "dialects",
+    multiple=True,
+    type=click.Choice(_DIALECTS),
+    help="Accepted dialects (default: rsa-sha1 and sm2-sm3, the two the 202205 spec names).",
+)
+@click.option("--any-key-name", is_flag=True, help="Do not require KeyName = certificate number.")
+@click.option(
+    "--pin-cert",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Trust exactly this certificate instead of the trust store.",
+)
+@_chain_options
+def verify_xml(
+    file: Path,
+    dialects: tuple[str, ...],
+    any_key_name: bool,
+    pin_cert: Path | None,
+    allow_sha1: bool,
+    online: bool,
+    intermediates: tuple[Path, ...],
+    store: Path | None,
+) -> None:
+    """Verify the enveloped signature of FILE (exit status 3 when it does not verify)."""
+    from eport.pki.xmldsig import ChainCheck, PinnedCertificate, VerifyConfig, verify_enveloped
+
+    config = VerifyConfig(require_key_name_match=not any_key_name)
+    if dialects:
+        config = VerifyConfig(
+            dialects=frozenset(_dialect(d) for d in dialects), require_key_name_match=not any_key_name
+        )
+    trust: ChainCheck = (
+        PinnedCertificate(_load_cert(pin_cert)) if pin_cert else _validator(store, allow_sha1, online, intermediates)
+    )
+    result = verify_enveloped(file.read_bytes(), trust=trust, config=config)
+    click.echo(f"signature OK ({result.dialect.name}), signed by {result.certificate.subject}")
+    click.echo(f"  cert_no {result.certificate.cert_no}, enterprise {result.certificate.enterprise_name or '-'}")
+
+
+@group.command("sign-file")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@_signer_options
+def sign_file(
+    source: Path,
+    output: Path,
+    key: Path | None,
+    cert: Path | None,
+    pkcs11: str | None,
+    token: str | None,
+    key_label: str | None,
+) -> None:
+    """Write a detached CMS/PKCS#7 signature (DER, .p7s) of SOURCE to OUTPUT."""
+    from eport.pki.cms import sign_detached
+
+    output.write_bytes(sign_detached(source.read_bytes(), _signer(key, cert, pkcs11, token, key_label)))
+    err(f"wrote {output}")
+
+
+@group.command("verify-file")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("signature", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_chain_options
+def verify_file(
+    source: Path, signature: Path, allow_sha1: bool, online: bool, intermediates: tuple[Path, ...], store: Path | None
+) -> None:
+    """Verify a detached CMS signature of SOURCE (exit status 3 when it does not verify)."""
+    from eport.pki.cms import verify_detached
+
+    result = verify_detached(
+        signature.read_bytes(), source.read_bytes(), trust=_validator(store, allow_sha1, online, intermediates)
+    )
+    click.echo(f"signature OK, signed by {result.certificate.subject} (cert_no {result.certificate.cert_no})")

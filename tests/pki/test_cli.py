@@ -1,0 +1,121 @@
+"""``eport pki`` end to end through the real command group (files in a temp dir)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from cryptography.hazmat.primitives import serialization
+
+from eport.cli.main import cli
+from eport.pki.testing import TestChain
+from eport.pki.xmldsig import remove_signature
+from tests.edi import samples
+
+from .conftest import write_pems
+
+
+@pytest.fixture
+def files(tmp_path: Path, rsa_chain: TestChain) -> dict[str, Path]:
+    root, inter, leaf = write_pems(tmp_path, rsa_chain)
+    key = tmp_path / "leaf.key"
+    key.write_bytes(
+        rsa_chain.leaf_key.private_bytes(  # type: ignore[union-attr]
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    xml = tmp_path / "621.xml"
+    xml.write_bytes(remove_signature(samples.load("import/CEB621Message.xml").data))
+    return {"root": root, "inter": inter, "leaf": leaf, "key": key, "xml": xml, "store": tmp_path / "store"}
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+def test_install_list_export_remove(files: dict[str, Path], rsa_chain: TestChain, tmp_path: Path) -> None:
+    store = str(files["store"])
+    code, out = _run("pki", "install-root", str(files["root"]), "--store", store)
+    assert code == 0, out
+    assert rsa_chain.root.fingerprint() in out
+    code, out = _run("pki", "install-root", str(files["leaf"]), "--store", store)
+    assert code != 0
+    code, out = _run("pki", "install-root", str(files["inter"]), "--store", store)
+    assert "intermediate" in out
+    code, out = _run("pki", "roots", "--store", store)
+    assert rsa_chain.root.cert_no in out
+    assert rsa_chain.intermediate.cert_no in out
+    code, out = _run("pki", "export-roots", str(tmp_path / "bundle.pem"), "--store", store)
+    assert code == 0
+    assert (tmp_path / "bundle.pem").read_text() == rsa_chain.root.to_pem()
+    code, out = _run("pki", "verify-chain", str(files["leaf"]), "--store", store)
+    assert code == 0, out
+    assert "chain OK" in out
+    code, out = _run("pki", "remove-root", rsa_chain.intermediate.fingerprint()[:20], "--store", store)
+    assert code == 0, out
+
+
+def test_show(files: dict[str, Path]) -> None:
+    code, out = _run("pki", "show", str(files["leaf"]))
+    assert code == 0
+    assert "测试进出口有限公司" in out
+    assert "03-JJ0G900220752" in out
+
+
+def test_sign_and_verify_xml(files: dict[str, Path], tmp_path: Path) -> None:
+    store = str(files["store"])
+    _run("pki", "install-root", str(files["root"]), "--store", store)
+    signed = tmp_path / "signed.xml"
+    code, out = _run(
+        "pki", "sign-xml", str(files["xml"]), str(signed), "--key", str(files["key"]), "--cert", str(files["leaf"])
+    )
+    assert code == 0, out
+    code, out = _run("pki", "verify-xml", str(signed), "--store", store, "--intermediate", str(files["inter"]))
+    assert code == 0, out
+    assert "signature OK (RSA_SHA1)" in out
+    signed.write_bytes(signed.read_bytes().replace("李小宝".encode(), "张小宝".encode()))
+    # through the console entry point: a bad signature exits with status 3 and one line on stderr
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from eport.cli import main; main()",
+            "pki",
+            "verify-xml",
+            str(signed),
+            "--store",
+            store,
+            "--intermediate",
+            str(files["inter"]),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 3, proc.stderr
+    assert "InvalidSignature" in proc.stderr
+    assert "digest mismatch" in proc.stderr
+
+
+def test_sign_and_verify_file(files: dict[str, Path], tmp_path: Path) -> None:
+    store = str(files["store"])
+    _run("pki", "install-root", str(files["root"]), "--store", store)
+    p7s = tmp_path / "x.p7s"
+    code, out = _run(
+        "pki", "sign-file", str(files["xml"]), str(p7s), "--key", str(files["key"]), "--cert", str(files["leaf"])
+    )
+    assert code == 0, out
+    code, out = _run(
+        "pki", "verify-file", str(files["xml"]), str(p7s), "--store", store, "--intermediate", str(files["inter"])
+    )
+    assert code == 0, out
+
+
+def test_install_system_root_dry_run(files: dict[str, Path]) -> None:
+    code, out = _run("pki", "install-system-root", str(files["root"]), "--dry-run")
+    assert code == 0, out
+    assert "update-ca-certificates" in out
