@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import logging
 from collections.abc import Callable
 
@@ -48,6 +49,12 @@ class SignatureCheck:
     reason: str = ""
 
 
+@functools.lru_cache(maxsize=64)
+def _pinned(der: bytes) -> PinnedCertificate:
+    """Trust for one registered certificate (parsing a certificate costs milliseconds: cached)."""
+    return PinnedCertificate(Certificate.from_der(der))
+
+
 def _embedded_certificate(root: etree._Element) -> bytes | None:
     node = root.find(f"{{{DS_NS}}}Signature/{{{DS_NS}}}KeyInfo/{{{DS_NS}}}X509Data/{{{DS_NS}}}X509Certificate")
     if node is None:
@@ -79,7 +86,7 @@ def check_signature(document: bytes, root: etree._Element, *, is_registered: Cal
             present=True, ok=False, code=INVALID_SIGNATURE, reason="signing certificate not registered in the sandbox"
         )
     try:
-        verify_enveloped(document, trust=PinnedCertificate(Certificate.from_der(der)), config=_VERIFY)
+        verify_enveloped(document, trust=_pinned(der), config=_VERIFY)
     except InvalidSignature as exc:
         text = str(exc)
         mismatch = "digest mismatch" in text or "does not verify" in text or "verification failed" in text
