@@ -83,7 +83,8 @@ def validate(message: Any, *, edition: str | None = None, rules: Iterable[Rule] 
         rules: extra rules (``rule(message, context) -> Iterable[Problem]``) run after the family's rules.
 
     Returns:
-        Every problem found; ``report.ok`` is True when none is an error.
+        Every problem found; ``report.ok`` is True when none is an error. For a ``DxpMsg``/``DxpMsgSv`` the XML
+        payload is validated too (paths under ``/dxp:DxpMsg/dxp:Data``).
 
     Raises:
         ConfigurationError: for an unknown edition.
@@ -101,6 +102,8 @@ def validate(message: Any, *, edition: str | None = None, rules: Iterable[Rule] 
         problems.extend(xsd_problems(parse(data), edition))
     extra = tuple(rules)
     problems.extend(_rule_problems(message, edition, extra))
+    if isinstance(message, dxp.DxpMsg | dxp.DxpMsgSv):
+        problems.extend(_payload_problems(message, edition, extra, MAX_DOCUMENT_BYTES))
     return ValidationReport.of(dedupe(_drop_covered(problems, message)))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from eport import edi
 from eport.edi.receipts import ENDS_AT_ACCEPTED, parse_return_time
@@ -173,3 +175,16 @@ def test_return_time(text: str | None, expected: dt.datetime | None) -> None:
         assert value is not None
         assert value.replace(tzinfo=None) == expected
         assert value.utcoffset() == dt.timedelta(hours=8)
+
+
+@given(st.text(max_size=20))
+def test_return_status_parse_never_raises(text: str) -> None:
+    status = ReturnStatus.parse(text)
+    assert isinstance(status, ReturnStatus)
+    assert status.meaning
+
+
+@given(st.integers(min_value=-999_999, max_value=-1))
+def test_every_negative_code_is_an_error_with_a_lookup(code: int) -> None:
+    assert ReturnStatus.parse(str(code)) is ReturnStatus.ERROR
+    assert error_code(code).code.lstrip("-0") == str(code).lstrip("-0")

@@ -241,3 +241,14 @@ def test_decoding_problem_paths_for_reference() -> None:
     # lenient decoding alone also names the misnamed root; validation adds the schema's view
     decoded = decoding.decode_lenient(load("export/CEB214Message.xml").data)
     assert any(p.code == "root-name" for p in decoded.problems)
+
+
+def test_model_edition_is_inferred_from_its_class() -> None:
+    from eport.edi.ceb import imports2018
+
+    data = load("import/CEB622Message.xml").data
+    old = edi.decode(data, edition="2018")
+    assert isinstance(old, imports2018.CEB622Message)
+    assert edi.validation.edition_of(old) == "2018"
+    assert edi.validation.edition_of(edi.decode(data)) == "202205"
+    assert edi.validate(old).ok
