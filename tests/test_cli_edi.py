@@ -146,6 +146,7 @@ def test_unwrap_non_envelope_is_a_decode_error(runner: CliRunner, files: dict[st
 
 
 @pytest.mark.skipif(not EPORT.exists(), reason="console script not installed")
+@pytest.mark.skipif(not SAMPLES_DIR.is_dir(), reason="official samples not available")
 def test_console_script_validates_and_maps_errors(tmp_path: Path) -> None:
     bad = SAMPLES_DIR / "export" / "CEB303Message.xml"
     proc = subprocess.run([str(EPORT), "edi", "validate", "-q", str(bad)], capture_output=True, text=True,

@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 #: China Standard Time, assumed for ``xs:dateTime`` values written without an offset.
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 
+
 def _field(name: str, tag: str, kind: ValueKind = ValueKind.STRING, **kwargs: object) -> FieldSpec:
     return FieldSpec(name=name, tag=tag, kind=kind, **kwargs)  # type: ignore[arg-type]
 
