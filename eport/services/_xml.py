@@ -1,13 +1,11 @@
-"""Pure XML helpers for the services layer: a safe parser, the DXP envelope, and business keys.
+"""Pure XML helpers for the services layer: a safe parser, the DXP envelope as bytes, and business keys.
 
-Nothing here does I/O. The DXP envelope is built and read with lxml directly so the transports and the journal
-work on bytes; typed message models live in :mod:`eport.edi`.
+Nothing here does I/O. Envelopes are built and read by :mod:`eport.edi.dxp`; business keys are read with a
+light, safe lxml walk so the journal does not need a full model decode of every message.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import enum
 import uuid
@@ -16,6 +14,7 @@ from typing import Any
 import attrs
 from lxml import etree
 
+from eport.edi import dxp
 from eport.errors import ConfigurationError, DecodeError
 
 DXP_NS = "http://www.chinaport.gov.cn/dxp"
@@ -140,7 +139,7 @@ def wrap(
     biz_keys: dict[str, str] | None = None,
     file_name: str | None = None,
 ) -> bytes:
-    """Wrap a business message in a ``DxpMsg`` terminal-node envelope (202205 edition).
+    """Wrap a business message in a ``DxpMsg`` terminal-node envelope (202205 edition) with :mod:`eport.edi.dxp`.
 
     Args:
         payload: the signed business XML, carried base64-encoded in ``Data``.
@@ -153,99 +152,49 @@ def wrap(
         file_name: optional ``AddInfo/FileName``.
 
     Returns:
-        The UTF-8 envelope bytes with an XML declaration.
+        The UTF-8 envelope bytes.
 
     Raises:
         eport.errors.ConfigurationError: a value breaks the envelope's schema limits.
     """
     if not 1 <= len(cop_msg_id) <= 255:
         raise ConfigurationError("CopMsgId must have 1 to 255 characters")
-    if not 1 <= len(sender_id) <= 16:
-        raise ConfigurationError("SenderId must have 1 to 16 characters")
-    if not 1 <= len(receiver_ids) <= 5 or any(not 1 <= len(r) <= 16 for r in receiver_ids):
-        raise ConfigurationError("one to five ReceiverIds of 1 to 16 characters are needed")
     if created.tzinfo is None:
         raise ConfigurationError("CreatTime must be timezone-aware")
-    keys = dict(biz_keys or {})
+    keys = tuple(dxp.BizKey(name=name, value=value) for name, value in (biz_keys or {}).items())
     if len(keys) > 5:
         raise ConfigurationError("at most five AddInfo/BizKey/Key entries are allowed")
-    nsmap = {None: DXP_NS}
-    root = etree.Element(f"{{{DXP_NS}}}DxpMsg", nsmap=nsmap)  # type: ignore[arg-type]
-    root.set("ver", "1.0")
-    trans = etree.SubElement(root, f"{{{DXP_NS}}}TransInfo")
-    etree.SubElement(trans, f"{{{DXP_NS}}}CopMsgId").text = cop_msg_id
-    etree.SubElement(trans, f"{{{DXP_NS}}}SenderId").text = sender_id
-    receivers = etree.SubElement(trans, f"{{{DXP_NS}}}ReceiverIds")
-    for receiver in receiver_ids:
-        etree.SubElement(receivers, f"{{{DXP_NS}}}ReceiverId").text = receiver
-    etree.SubElement(trans, f"{{{DXP_NS}}}CreatTime").text = created.isoformat(timespec="seconds")
-    etree.SubElement(trans, f"{{{DXP_NS}}}MsgType").text = msg_type
-    etree.SubElement(root, f"{{{DXP_NS}}}Data").text = base64.b64encode(payload).decode("ascii")
-    if keys or file_name:
-        add = etree.SubElement(root, f"{{{DXP_NS}}}AddInfo")
-        if file_name:
-            etree.SubElement(add, f"{{{DXP_NS}}}FileName").text = file_name
-        if keys:
-            biz = etree.SubElement(add, f"{{{DXP_NS}}}BizKey")
-            for name, value in keys.items():
-                key = etree.SubElement(biz, f"{{{DXP_NS}}}Key")
-                key.set("name", name)
-                key.text = value
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
-
-
-def is_envelope(data: bytes) -> bool:
-    """Whether ``data`` parses as a ``DxpMsg`` element (any namespace).
-
-    Raises:
-        eport.errors.DecodeError: the bytes are not safe, well-formed XML.
-    """
-    return local_name(parse(data)) == "DxpMsg"
+    message = dxp.wrap(
+        payload,
+        sender_id=sender_id,
+        receiver_ids=receiver_ids,
+        msg_type=msg_type,
+        cop_msg_id=cop_msg_id,
+        created=created,
+        file_name=file_name,
+        biz_keys=keys,
+    )
+    return message.to_bytes()
 
 
 def unwrap(data: bytes) -> Envelope:
-    """Decode a ``DxpMsg`` envelope and its base64 ``Data``.
-
-    Accepts ``AddInfo/BizKey/Key`` (the schema's name) and ``AddInfo/BizKeyList/Key``.
+    """Decode a ``DxpMsg`` envelope (with :mod:`eport.edi.dxp`) and its base64 ``Data``.
 
     Raises:
         eport.errors.DecodeError: not a DxpMsg, a required field is missing, or ``Data`` is not base64.
     """
-    root = parse(data)
-    if local_name(root) != "DxpMsg":
-        raise DecodeError(f"expected a DxpMsg envelope, found {local_name(root)!r}")
-    trans = find_first(root, "TransInfo")
-    data_el = find_first(root, "Data")
-    if trans is None or data_el is None:
-        raise DecodeError("DxpMsg without TransInfo or Data", path="/DxpMsg")
-    cop_msg_id = child_text(trans, "CopMsgId")
-    if not cop_msg_id:
-        raise DecodeError("DxpMsg without CopMsgId", path="/DxpMsg/TransInfo/CopMsgId")
-    receivers_el = find_first(trans, "ReceiverIds")
-    receivers: tuple[str, ...] = ()
-    if receivers_el is not None:
-        receivers = tuple((r.text or "").strip() for r in receivers_el if isinstance(r.tag, str))
-    try:
-        payload = base64.b64decode("".join((data_el.text or "").split()), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise DecodeError("DxpMsg Data is not base64", path="/DxpMsg/Data") from exc
-    keys: dict[str, str] = {}
-    file_name: str | None = None
-    add = find_first(root, "AddInfo")
-    if add is not None:
-        file_name = child_text(add, "FileName")
-        for node in add.iter():
-            if isinstance(node.tag, str) and local_name(node) == "Key" and node.get("name"):
-                keys[str(node.get("name"))] = (node.text or "").strip()
+    message = dxp.DxpMsg.from_bytes(data)
+    info = message.trans_info
+    add = message.add_info
     return Envelope(
-        cop_msg_id=cop_msg_id,
-        sender_id=child_text(trans, "SenderId") or "",
-        receiver_ids=receivers,
-        msg_type=child_text(trans, "MsgType") or "",
-        created=child_text(trans, "CreatTime") or "",
-        data=payload,
-        biz_keys=keys,
-        file_name=file_name,
+        cop_msg_id=info.cop_msg_id,
+        sender_id=info.sender_id,
+        receiver_ids=tuple(info.receiver_ids),
+        msg_type=info.msg_type or "",
+        created=info.creat_time.isoformat(),
+        data=message.data,
+        biz_keys={k.name: k.value for k in (add.biz_keys if add else ()) if k.name},
+        file_name=add.file_name if add else None,
     )
 
 

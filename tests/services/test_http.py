@@ -241,11 +241,12 @@ def test_tls_to_an_unknown_ca_is_refused_without_retry(tls_gateway: Gateway) -> 
 def test_tls_with_the_ca_in_the_trust_bundle_works(
     tls_gateway: Gateway, throwaway_ca: tuple[bytes, ssl.SSLContext], tmp_path: Path
 ) -> None:
+    outgoing = _outgoing(tls_gateway)
     transport = _transport(tls_gateway.url, trust=[throwaway_ca[0]])
-    assert transport.send(_outgoing(tls_gateway)).duplicate is False
+    assert transport.send(outgoing).duplicate is False
     bundle = tmp_path / "roots.pem"
     bundle.write_bytes(throwaway_ca[0])
-    assert _transport(tls_gateway.url, trust=[bundle]).send(_outgoing(tls_gateway)).duplicate is True
+    assert _transport(tls_gateway.url, trust=[bundle]).send(outgoing).duplicate is True
 
 
 def test_there_is_no_way_to_switch_verification_off(tls_gateway: Gateway) -> None:
