@@ -27,10 +27,13 @@ Reader = Callable[[etree._Element, list[int]], Any]
 _DECIMAL = re.compile(r"[ \t\r\n]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[ \t\r\n]*").fullmatch
 _INTEGER = re.compile(r"[ \t\r\n]*[+-]?[0-9]+[ \t\r\n]*").fullmatch
 
-#: Elements, comments and processing instructions (not text) in the subtree, plus every attribute.
+#: Elements, comments and processing instructions in the subtree, every attribute, and every non-whitespace text
+#: node beside an element (mixed content). The readers count what they consume; only elements, attributes and
+#: text of childless elements are consumed, so any comment, PI, unknown attribute or mixed text makes the counts
+#: differ. ``normalize-space`` strips exactly the XML whitespace characters.
 _COUNT_NODES = etree.XPath(
     "count(descendant-or-self::*) + count(descendant::comment()) + count(descendant::processing-instruction())"
-    " + count(descendant-or-self::*/@*)"
+    " + count(descendant-or-self::*/@*) + count(descendant-or-self::*[*]/text()[normalize-space()])"
 )
 
 
@@ -111,13 +114,11 @@ def _compile(cls: type[Any]) -> Reader:
             env[f"_t{i}"] = _clark(ns, f.tag)
             match = f"c is not None and c.tag == _t{i}"
         conv = _convert(f.kind, i, env, f.model)
-        tail = "    t = c.tail\n    if t is not None and t.strip(' \\t\\r\\n'): raise _Bail"
         if f.repeated:
             src.append(f"    {name} = []")
             src.append(f"    while {match}:")
             src += [f"    {line}" for line in conv]
             src.append(f"        {name}.append(x)")
-            src.append("    " + tail.replace("\n", "\n    "))
             src.append("        c = _next(it, None)")
             src.append(f"    {name} = tuple({name})")
             if f.max_occurs is not None:
@@ -128,7 +129,6 @@ def _compile(cls: type[Any]) -> Reader:
             src.append(f"    if {match}:")
             src += [f"    {line}" for line in conv]
             src.append(f"        {name} = x")
-            src.append("    " + tail.replace("\n", "\n    "))
             src.append("        c = _next(it, None)")
             src.append("    else:")
             src.append("        raise _Bail" if f.min_occurs > 0 else f"        {name} = None")

@@ -282,19 +282,27 @@ def encode_str(message: Any) -> str:
     return "".join(parts)
 
 
-def encode(message: Any) -> bytes:
+def encode(message: Any, *, edition: str | None = None) -> bytes:
     """Encode a model as a UTF-8 XML document.
 
     Args:
         message: any eport model instance (a class with ``__eport_spec__``), e.g. ``CEB621Message``.
+        edition: for CEB messages, write the structure of this schema edition (``"202205"`` or ``"2018"``),
+            converting with :func:`eport.edi.ceb.to_edition`; ``None`` writes the model's own edition.
 
     Returns:
         The document, starting with ``<?xml version="1.0" encoding="UTF-8"?>``.
 
     Raises:
-        EncodeError: a value cannot be written (wrong type, XML-illegal character, NaN); ``path`` names it.
+        EncodeError: a value cannot be written (wrong type, XML-illegal character, NaN), or the edition cannot
+            express the message; ``path`` names it.
+        ConfigurationError: ``edition`` given for a message that has no editions, or an unknown edition.
         TypeError: ``message`` is not an eport model.
     """
+    if edition is not None:
+        from eport.edi.ceb.editions import to_edition
+
+        message = to_edition(message, edition)
     return encode_str(message).encode("utf-8")
 
 

@@ -6,8 +6,12 @@ live in separate modules:
 * :mod:`eport.edi.ceb.imports` — import messages (进口) CEB311 … CEB900, 202205 edition (default);
 * :mod:`eport.edi.ceb.exports` — export messages (出口) CEB303 … CEB792 and CEB213 … CEB216, 202205 edition;
 * :mod:`eport.edi.ceb.imports2018`, :mod:`eport.edi.ceb.exports2018` — the 2018 edition (公告2018年第113号).
+
+:func:`to_edition` rebuilds a message with the other edition's classes; :func:`edition_of` tells which one a model
+belongs to.
 """
 
 from eport.edi.ceb import exports, exports2018, imports, imports2018
+from eport.edi.ceb.editions import EDITIONS, edition_of, to_edition
 
-__all__ = ["exports", "exports2018", "imports", "imports2018"]
+__all__ = ["EDITIONS", "edition_of", "exports", "exports2018", "imports", "imports2018", "to_edition"]
