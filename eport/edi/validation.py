@@ -59,7 +59,12 @@ def _rule_problems(message: Any, edition: str, extra: Iterable[Rule]) -> list[Pr
     context = RuleContext(edition=edition, root=root_path(message))
     problems: list[Problem] = []
     for rule in (*rules_for(spec.family), *extra):
-        problems.extend(rule(message, context))
+        try:
+            problems.extend(rule(message, context))
+        except Exception as exc:  # a rule that cannot cope with this (leniently decoded) message
+            name = getattr(rule, "__qualname__", repr(rule))
+            logger.warning("rule %s failed on %s: %r", name, spec.tag, exc)
+            problems.append(Problem(context.root, "rule-failed", f"rule {name} could not run: {exc!r}"))
     return problems
 
 

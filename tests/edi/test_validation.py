@@ -252,3 +252,19 @@ def test_model_edition_is_inferred_from_its_class() -> None:
     assert edi.validation.edition_of(old) == "2018"
     assert edi.validation.edition_of(edi.decode(data)) == "202205"
     assert edi.validate(old).ok
+
+
+def test_families_without_a_packaged_schema_get_an_info_note() -> None:
+    report = edi.validate_bytes(b'<DecMessage xmlns="http://www.chinaport.gov.cn/dec" Version="3.1"/>')
+    assert [(p.code, p.severity) for p in report][:1] == [("no-schema", Severity.INFO)]
+
+
+def test_a_failing_rule_is_reported_not_raised(order: Any) -> None:
+    def broken(message: Any, context: RuleContext) -> list[Problem]:
+        raise KeyError("boom")
+
+    report = edi.validate(order, rules=[broken])
+    failed = errors_at(report, "rule-failed")
+    assert len(failed) == 1
+    assert "broken" in failed[0].message
+    assert "KeyError" in failed[0].message

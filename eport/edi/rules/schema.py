@@ -219,6 +219,9 @@ def root_problems(root: etree._Element, edition: str) -> tuple[list[Problem], st
     path = element_path(root)
     if (namespace, name) in kinds:
         return [], kinds[(namespace, name)], name
+    if namespace not in {ns for ns, _ in kinds}:  # DecMessage, manifests …: no official schema is packaged
+        note = f"no official schema is packaged for {{{namespace}}}{name}: only the rules were checked"
+        return [Problem(path, "no-schema", note, Severity.INFO)], None, name
     problems = []
     intended = name + "Message" if re.fullmatch(r"CEB\d{3}", name) else None
     if intended and (namespace, intended) in kinds:
