@@ -22,7 +22,7 @@ from lxml import etree
 from eport.errors import ConfigurationError
 from eport.pki.certs import Certificate
 from eport.pki.signer import Signer
-from eport.pki.xmldsig import DS_NS, Dialect, sign_enveloped
+from eport.pki.xmldsig import DS_NS, Dialect, sign_tree
 from eport.pki.xmlsafe import MAX_XML_SIZE, parse_xml
 
 logger = logging.getLogger(__name__)
@@ -98,19 +98,19 @@ def sign_ceb(
         ConfigurationError: not a CEB message with a signature slot, malformed XML, or already signed.
         UnsupportedAlgorithm: dialect and key do not fit.
     """
-    root = parse_xml(xml, max_size=max_size).getroot()
+    tree = parse_xml(xml, max_size=max_size)
+    root = tree.getroot()
     if etree.QName(root).namespace != CEB_NS:
         raise ConfigurationError(f"root {root.tag} is not in the CEB namespace {CEB_NS}")
     followers = signature_followers(str(root.tag))
-    return sign_enveloped(
-        xml,
+    return sign_tree(
+        tree,
         signer,
         dialect=dialect,
         insert_before=followers,
         sm2_value=sm2_value,
         key_name=key_name,
         extra_certificates=extra_certificates,
-        max_size=max_size,
     )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import logging
 import re
@@ -369,6 +370,18 @@ def names_match(a: Certificate, b_issuer_of: Certificate) -> bool:
     return bool(_normalized_name(sub) == _normalized_name(iss))
 
 
+@functools.lru_cache(maxsize=64)
+def certificate_from_der(der: bytes) -> Certificate:
+    """Like :meth:`Certificate.from_der` with the default field mapping, memoised (certificates are immutable).
+
+    Signing many messages with one certificate then parses it once.
+
+    Raises:
+        CertificateError: if the bytes are not an X.509 certificate.
+    """
+    return Certificate.from_der(der)
+
+
 def cert_number(serial: int) -> str:
     """Return the E-Port certificate number: the serial in lower-case hex, even length (``0x1691fe9``: ``01691fe9``)."""
     text = f"{serial:x}"
@@ -433,6 +446,7 @@ __all__ = [
     "EPORT_FIELD_OIDS",
     "Certificate",
     "cert_number",
+    "certificate_from_der",
     "decode_text",
     "load_certificate",
     "load_certificates",

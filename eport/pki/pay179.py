@@ -27,7 +27,7 @@ from decimal import Decimal
 import attrs
 
 from eport.errors import ConfigurationError, InvalidSignature
-from eport.pki.certs import Certificate
+from eport.pki.certs import Certificate, certificate_from_der
 from eport.pki.keys import PublicKey
 from eport.pki.signer import KeyAlgorithm, SignatureAlgorithm, Signer
 from eport.pki.sm2 import der_to_raw, raw_to_der
@@ -247,7 +247,7 @@ def sign_pay_ex_info(
     if algorithm is SignatureAlgorithm.SM2_SM3 and len(value) != 64:
         value = der_to_raw(value)
     sign_value = base64.b64encode(value).decode("ascii")
-    number = cert_no or Certificate.from_der(signer.certificate_der).cert_no
+    number = cert_no or certificate_from_der(signer.certificate_der).cert_no
     body = (
         f'{{"sessionID":{_s(info.session_id)},"payExchangeInfoHead":{head},"payExchangeInfoLists":{lists},'
         f'"serviceTime":{info.service_time},"certNo":{_s(number)},"signValue":{_s(sign_value)}}}'

@@ -41,7 +41,7 @@ import attrs
 from lxml import etree
 
 from eport.errors import CertificateError, ConfigurationError, InvalidSignature, UnsupportedAlgorithm
-from eport.pki.certs import Certificate
+from eport.pki.certs import Certificate, certificate_from_der
 from eport.pki.keys import hash_algorithm
 from eport.pki.signer import KeyAlgorithm, SignatureAlgorithm, Signer
 from eport.pki.sm2 import der_to_raw, raw_to_der, sm3
@@ -154,7 +154,33 @@ def sign_enveloped(
         ConfigurationError: malformed or unsafe XML, or a document that is already signed.
         UnsupportedAlgorithm: the dialect does not fit the signer's key.
     """
-    tree = parse_xml(xml, max_size=max_size)
+    return sign_tree(
+        parse_xml(xml, max_size=max_size),
+        signer,
+        dialect=dialect,
+        insert_before=insert_before,
+        sm2_value=sm2_value,
+        key_name=key_name,
+        extra_certificates=extra_certificates,
+    )
+
+
+def sign_tree(
+    tree: etree._ElementTree,
+    signer: Signer,
+    *,
+    dialect: Dialect | None = None,
+    insert_before: Iterable[str] = (),
+    sm2_value: Literal["raw", "der"] = "raw",
+    key_name: str | None = None,
+    extra_certificates: Sequence[Certificate] = (),
+) -> bytes:
+    """Sign an already (safely) parsed document; see :func:`sign_enveloped`. The tree is modified in place.
+
+    Raises:
+        ConfigurationError: if the document is already signed.
+        UnsupportedAlgorithm: the dialect does not fit the signer's key.
+    """
     root = tree.getroot()
     if root.find(_DS + "Signature") is not None:
         raise ConfigurationError("the document already has a ds:Signature; remove it before signing again")
@@ -162,7 +188,7 @@ def sign_enveloped(
     spec = dialect.spec
     if spec.algorithm.key_algorithm is not signer.key_algorithm:
         raise UnsupportedAlgorithm(f"dialect {dialect.name} needs a {spec.algorithm.key_algorithm.value} key")
-    cert = Certificate.from_der(signer.certificate_der)
+    cert = certificate_from_der(signer.certificate_der)
 
     digest_value = _digest(spec.digest, _c14n(tree))
 
@@ -350,7 +376,7 @@ def verify_enveloped(
     if not certs_el:
         raise InvalidSignature("KeyInfo has no X509Data/X509Certificate")
     try:
-        certificates = [Certificate.from_der(_b64(c.text, "X509Certificate")) for c in certs_el]
+        certificates = [certificate_from_der(_b64(c.text, "X509Certificate")) for c in certs_el]
     except CertificateError as exc:
         raise InvalidSignature(f"X509Certificate cannot be parsed: {exc.reason}") from None
     key_name_el = key_info.find(_DS + "KeyName")
@@ -430,5 +456,6 @@ __all__ = [
     "VerifyConfig",
     "remove_signature",
     "sign_enveloped",
+    "sign_tree",
     "verify_enveloped",
 ]
