@@ -36,6 +36,7 @@ RULE_MODULES: Mapping[str, str] = {
     "ceb-export": "eport.edi.rules.ceb",
     "ceb": "eport.edi.rules.ceb",
     "dec": "eport.edi.rules.dec",
+    "manifest": "eport.edi.rules.manifest",
 }
 
 

@@ -1,0 +1,232 @@
+"""Encoder and decoder of manifest messages.
+
+Spec-driven like :mod:`eport.edi.encoding` and :mod:`eport.edi.decoding`, plus the two things manifests need and
+the generic engine lacks: the namespace follows ``Head/MessageType`` (every element is in
+``urn:Declaration:datamodel:standard:CN:<type>:1``), and elements with text and attributes
+(``<GrossMassMeasure unitCode="KGM">233</GrossMassMeasure>``, fields tagged :data:`~eport.edi.manifest.models.TEXT`).
+Decoding is safe (no DTD, no entities, no network, a size limit) and strict by default; lenient decoding collects
+problems and keeps unknown elements aside.
+"""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import attrs
+from lxml import etree
+
+from eport.edi import _xml
+from eport.edi.decoding import Decoded, Unparsed
+from eport.edi.encoding import format_decimal
+from eport.edi.manifest.message import Manifest, is_road, message_type_of_namespace, namespace_for
+from eport.edi.manifest.models import TEXT, Declaration
+from eport.edi.manifest.road import RoadDeclaration
+from eport.edi.report import Problem
+from eport.edi.spec import FieldSpec, ValueKind, spec_of
+from eport.errors import DecodeError, EncodeError
+
+logger = logging.getLogger(__name__)
+
+
+def _format(value: Any, f: FieldSpec, path: str) -> str:
+    if f.kind is ValueKind.DECIMAL:
+        if not isinstance(value, Decimal):
+            raise EncodeError(f"{f.tag} must be a Decimal, got {type(value).__name__}", path=path)
+        if not value.is_finite():
+            raise EncodeError(f"{f.tag} is not a finite number", path=path)
+        return format_decimal(value)
+    if not isinstance(value, str):
+        raise EncodeError(f"{f.tag} must be a str, got {type(value).__name__}", path=path)
+    return value
+
+
+def _set_text(el: etree._Element, text: str, path: str) -> None:
+    try:
+        el.text = text
+    except ValueError:
+        raise EncodeError("text holds characters XML does not allow", path=path) from None
+
+
+def _write(parent: etree._Element, obj: Any, ns: str, path: str) -> None:
+    spec = spec_of(obj)
+    for a in spec.attributes:
+        value = getattr(obj, a.name)
+        if value is not None:
+            try:
+                parent.set(a.tag, str(value))
+            except ValueError:
+                raise EncodeError(f"attribute {a.tag} holds characters XML does not allow", path=path) from None
+    for f in spec.fields:
+        value = getattr(obj, f.name)
+        if value is None:
+            if f.required:
+                raise EncodeError(f"required element {f.tag} is missing", path=path)
+            continue
+        if f.tag == TEXT:
+            _set_text(parent, _format(value, f, path), path)
+            continue
+        items = value if f.repeated else (value,)
+        for i, item in enumerate(items, 1):
+            step = f"{path}/{f.tag}" + (f"[{i}]" if f.repeated and len(items) > 1 else "")
+            child = etree.SubElement(parent, f"{{{ns}}}{f.tag}")
+            if f.kind is ValueKind.MODEL:
+                _write(child, item, ns, step)
+            else:
+                _set_text(child, _format(item, f, step), step)
+
+
+def encode_manifest(manifest: Manifest) -> bytes:
+    """Encode a manifest as UTF-8 XML in the namespace of its message type.
+
+    Raises:
+        EncodeError: no valid ``Head/MessageType``, a missing required element, or a bad value.
+    """
+    message_type = manifest.head.message_type or ""
+    try:
+        ns = namespace_for(message_type)
+    except ValueError as exc:
+        raise EncodeError(str(exc), path="/Manifest/Head/MessageType") from None
+    root = etree.Element(f"{{{ns}}}Manifest", nsmap={None: ns})  # type: ignore[dict-item]
+    _write(root, manifest, ns, "/Manifest")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+@attrs.define
+class _State:
+    strict: bool
+    ns: str
+    problems: list[Problem] = attrs.Factory(list)
+    unparsed: list[Unparsed] = attrs.Factory(list)
+
+    def problem(self, path: str, code: str, message: str, el: etree._Element) -> None:
+        line = _line(el)
+        if self.strict:
+            raise DecodeError(message, path=path, line=line)
+        self.problems.append(Problem(path, code, message + (f" (line {line})" if line else "")))
+
+
+def _line(el: etree._Element) -> int | None:
+    line = el.sourceline
+    return line if isinstance(line, int) else None
+
+
+def _local(el: etree._Element) -> tuple[str | None, str]:
+    q = etree.QName(el)
+    return q.namespace, q.localname
+
+
+def _simple(text: str, f: FieldSpec, path: str, el: etree._Element, st: _State) -> Any:
+    if f.kind is ValueKind.DECIMAL:
+        try:
+            value = Decimal(text.strip())
+        except InvalidOperation:
+            st.problem(path, "bad-value", f"{f.tag} {text[:40]!r} is not a decimal", el)
+            return None
+        if not value.is_finite():
+            st.problem(path, "bad-value", f"{f.tag} {text[:40]!r} is not a finite decimal", el)
+            return None
+        return value
+    return text
+
+
+def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
+    spec = spec_of(cls)
+    kwargs: dict[str, Any] = {}
+    for a in spec.attributes:
+        kwargs[a.name] = el.get(a.tag)
+    text_field = next((f for f in spec.fields if f.tag == TEXT), None)
+    if text_field is not None:
+        raw = (el.text or "").strip()
+        kwargs[text_field.name] = _simple(raw, text_field, path, el, st) if raw else None
+    elif (el.text or "").strip():
+        st.problem(path, "unexpected-text", f"text {(el.text or '').strip()[:40]!r} is not allowed here", el)
+    by_tag = {f.tag: (i, f) for i, f in enumerate(spec.fields) if f.tag != TEXT}
+    values: dict[str, list[Any]] = {}
+    last = -1
+    for child in el:
+        if not isinstance(child.tag, str):
+            continue
+        ns, tag = _local(child)
+        cpath = f"{path}/{tag}"
+        entry = by_tag.get(tag)
+        if ns != st.ns or entry is None:
+            st.problem(cpath, "unknown-element", f"unknown element {{{ns}}}{tag} in {etree.QName(el).localname}", child)
+            st.unparsed.append(Unparsed(cpath, etree.tostring(child)))
+            continue
+        index, f = entry
+        if index < last:
+            st.problem(cpath, "element-order", f"{tag} is out of order in {etree.QName(el).localname}", child)
+        last = max(last, index)
+        if f.kind is ValueKind.MODEL:
+            model = f.model
+            if cls is Manifest and f.name == "declaration":
+                model = st_declaration_class(st)
+            assert model is not None  # noqa: S101 - MODEL fields have a model
+            value = _read(child, model, cpath, st)
+        else:
+            value = _simple(child.text or "", f, cpath, child, st)
+        values.setdefault(f.name, []).append(value)
+    for f in spec.fields:
+        if f.tag == TEXT:
+            continue
+        found = values.get(f.name, [])
+        if f.repeated:
+            kwargs[f.name] = tuple(v for v in found if v is not None)
+        else:
+            if len(found) > 1:
+                st.problem(f"{path}/{f.tag}", "surplus-element", f"{f.tag} may occur at most once", el)
+            kwargs[f.name] = found[0] if found else None
+            if not found and f.required:
+                st.problem(f"{path}/{f.tag}", "missing-element", f"required element {f.tag} is missing", el)
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise DecodeError(f"cannot build {cls.__name__}: {exc}", path=path) from None
+
+
+def st_declaration_class(st: _State) -> type[Any]:
+    """The body class for the message type of the namespace being read."""
+    return RoadDeclaration if is_road(message_type_of_namespace(st.ns)) else Declaration
+
+
+def _decode(data: bytes, strict: bool, max_size: int) -> Decoded[Manifest]:
+    root = _xml.parse(data, max_size=max_size)
+    ns, tag = _local(root)
+    message_type = message_type_of_namespace(ns)
+    if tag != "Manifest" or message_type is None:
+        raise DecodeError(f"not a manifest: root {{{ns}}}{tag}", path=f"/{tag}", line=_line(root))
+    st = _State(strict=strict, ns=ns or "")
+    manifest = _read(root, Manifest, "/Manifest", st)
+    if manifest.head is None:
+        raise DecodeError("manifest without Head", path="/Manifest/Head")
+    if manifest.head.message_type not in (None, message_type):
+        st.problem(
+            "/Manifest/Head/MessageType",
+            "message-type",
+            f"MessageType {manifest.head.message_type} does not match the namespace's {message_type}",
+            root,
+        )
+    return Decoded(manifest, tuple(st.problems), tuple(st.unparsed))
+
+
+def decode_manifest(data: bytes, *, max_size: int = _xml.DEFAULT_MAX_SIZE) -> Manifest:
+    """Decode a manifest strictly: unknown or misplaced elements and bad values raise.
+
+    Raises:
+        DecodeError: not well-formed, unsafe, not a manifest, or not matching the models.
+    """
+    return _decode(data, True, max_size).message
+
+
+def decode_manifest_lenient(data: bytes, *, max_size: int = _xml.DEFAULT_MAX_SIZE) -> Decoded[Manifest]:
+    """Decode a manifest, collecting problems and keeping unknown elements in ``unparsed``.
+
+    Raises:
+        DecodeError: not well-formed, unsafe or not a manifest.
+    """
+    return _decode(data, False, max_size)
+
+
+__all__ = ["decode_manifest", "decode_manifest_lenient", "encode_manifest"]
