@@ -160,3 +160,20 @@ def test_console_script_validates_and_maps_errors(tmp_path: Path) -> None:
                             check=False, timeout=120)  # fmt: skip
     assert unwrap.returncode == 1
     assert unwrap.stderr.startswith("error: DecodeError: missing element TransInfo")
+
+
+def test_show_platform_response(runner: CliRunner, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from eport.edi import dxp
+
+    when = dt.datetime(2026, 11, 28, tzinfo=dxp.CHINA_TZ)
+    head = dxp.TransInfo(cop_msg_id="X1", sender_id="S", receiver_ids=("R",), creat_time=when, msg_type="CEB621")
+    response = dxp.DxpResponse(response_code="2001", notice_time=when.date(), ori_head=head)
+    rep = dxp.DxpRep(recevier_id="S", responses=(response,))
+    path = tmp_path / "rep.xml"
+    path.write_bytes(dxp.encode_envelope(rep))
+    result = runner.invoke(cli, ["edi", "show", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "2001" in result.stdout
+    assert "指定的接收方不存在" in result.stdout

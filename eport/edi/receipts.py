@@ -20,8 +20,9 @@ from typing import Any
 
 import attrs
 
-from eport.edi import decoding
+from eport.edi import decoding, dxp
 from eport.edi.return_codes import ErrorCode, ReturnStatus, error_code
+from eport.edi.rules.schema import DXP_NS
 from eport.edi.rules.walk import walk
 from eport.edi.spec import ValueKind
 
@@ -197,12 +198,14 @@ def parse_receipts(data: bytes, *, edition: str | None = None) -> tuple[Receipt,
     """Decode a receipt message (strictly) and return its receipts.
 
     Args:
-        data: the receipt XML, e.g. a CEB622Message.
+        data: the receipt XML, e.g. a CEB622Message, bare or inside a ``DxpMsg``/``DxpMsgSv`` envelope.
         edition: CEB edition, ``"202205"`` (default) or ``"2018"``.
 
     Raises:
         DecodeError: when the bytes are not a well-formed, known message.
     """
+    if DXP_NS.encode() in data[:1024]:  # the envelope declares its namespace on the root
+        data = dxp.unwrap(data)
     message = decoding.decode(data, edition=edition)
     found = receipts(message)
     if not found:

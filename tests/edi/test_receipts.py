@@ -188,3 +188,9 @@ def test_return_status_parse_never_raises(text: str) -> None:
 def test_every_negative_code_is_an_error_with_a_lookup(code: int) -> None:
     assert ReturnStatus.parse(str(code)) is ReturnStatus.ERROR
     assert error_code(code).code.lstrip("-0") == str(code).lstrip("-0")
+
+
+def test_receipts_inside_an_envelope() -> None:
+    data = load("import/CEB622Message.xml").data
+    envelope = edi.wrap(data, sender_id="DXPEDCCEB0000002", receiver_ids="DXPENT0000458763").to_bytes(line_length=76)
+    assert edi.parse_receipts(envelope) == edi.parse_receipts(data)
