@@ -104,6 +104,8 @@ class LocalServiceClient:
         connect_timeout: seconds to wait for the connection.
         max_block_bytes: requests larger than this (UTF-8) are sent as ``BLOCKTXT`` frames.
         check_code: check-code function of the frames (unverified; see :mod:`eport.card.frames`).
+        error_codes: extra service error codes → exception factories ``(message, code) -> CardError``, merged over
+            :data:`DEFAULT_ERROR_CODES` (for codes captured on real hardware).
     """
 
     def __init__(
@@ -114,6 +116,7 @@ class LocalServiceClient:
         connect_timeout: float = 5.0,
         max_block_bytes: int = MAX_BLOCK_BYTES,
         check_code: Callable[[bytes], str] = crc16_ccitt,
+        error_codes: Mapping[str, Callable[[str, str], CardError]] | None = None,
     ) -> None:
         if timeout <= 0 or connect_timeout <= 0:
             raise ConfigurationError("timeouts must be positive")
@@ -122,6 +125,7 @@ class LocalServiceClient:
         self.connect_timeout = connect_timeout
         self.max_block_bytes = max_block_bytes
         self._check_code = check_code
+        self._error_codes = {**DEFAULT_ERROR_CODES, **(error_codes or {})}
         self._ids = itertools.count(1)  # the greeting uses _id 0
         self._lock = threading.Lock()
         self._send_lock = threading.Lock()
@@ -307,7 +311,7 @@ class LocalServiceClient:
 
     def _error(self, message: str, code: str | None) -> CardError:
         if code is not None:
-            factory = DEFAULT_ERROR_CODES.get(code)
+            factory = self._error_codes.get(code)
             if factory is not None:
                 return factory(message, code)
             match = _SW_CODE.match(code)

@@ -28,6 +28,7 @@ from eport.errors import (
     ConfigurationError,
     LocalServiceError,
     PinError,
+    PinLockedError,
     UnsupportedAlgorithm,
 )
 from eport.pki.signer import SignatureAlgorithm
@@ -121,6 +122,8 @@ def test_known_service_codes_get_a_remedy() -> None:
     other = client._error("something", "Err:Custom99999")
     assert isinstance(other, LocalServiceError)
     assert other.code == "Err:Custom99999"
+    custom = LocalServiceClient(error_codes={"Err:Custom99999": lambda message, code: PinLockedError()})
+    assert isinstance(custom._error("locked", "Err:Custom99999"), PinLockedError)
 
 
 def test_large_payloads_go_in_blocktxt_frames(simulator: LocalServiceSimulator) -> None:

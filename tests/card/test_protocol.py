@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from eport.card.emulator import DEMO_PIN, InProcessTransport, demo_card
 from eport.card.operator import OperatorCard
@@ -124,3 +126,31 @@ def test_long_answers_on_t1_use_61xx_beyond_le(caplog: pytest.LogCaptureFixture)
     operator = OperatorCard(InProcessTransport(demo_card()))
     response = operator.protocol.send_apdu(0x00, 0xCA, 0x01, 0x02, le=4)  # holder data is longer than 4 bytes
     assert len(response) > 4
+
+
+@given(apdu=st.binary(min_size=0, max_size=300))
+def test_emulator_answers_any_bytes_with_a_status_word(apdu: bytes) -> None:
+    card = demo_card()
+    response = card.process(apdu)
+    assert len(response) >= 2
+    assert card.tries_left == 5
+
+
+@given(
+    commands=st.lists(
+        st.tuples(
+            st.sampled_from([0x20, 0x24, 0x2A, 0xB0, 0xCA, 0xA4, 0x22, 0xC0]),
+            st.integers(0, 255),
+            st.integers(0, 255),
+            st.binary(max_size=40),
+        ),
+        max_size=20,
+    )
+)
+def test_random_command_sequences_never_sign_without_the_pin(commands: list[tuple[int, int, int, bytes]]) -> None:
+    card = demo_card()
+    OperatorCard(InProcessTransport(card))
+    for ins, p1, p2, data in commands:
+        response = card.process(bytes((0, ins, p1, p2, len(data))) + data if data else bytes((0, ins, p1, p2)))
+        if ins == 0x2A:
+            assert response[-2:] != b"\x90\x00"  # no PIN was ever verified (random data cannot be the PIN block)
