@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
 from eport.edi.rules.schema import field_names
+from eport.edi.sheets import read_declarations
 from eport.edi.spec import FieldSpec, ModelSpec, ValueKind, spec_of
 from eport.errors import ConfigurationError
 
@@ -218,4 +219,14 @@ def from_frame(frame: pd.DataFrame, model: type[M]) -> tuple[M, ...]:
     return models_from_rows(records, model)
 
 
-__all__ = ["documents", "from_frame", "heads", "items", "labels", "models_from_rows", "row", "to_frame"]
+__all__ = [
+    "documents",
+    "from_frame",
+    "heads",
+    "items",
+    "labels",
+    "models_from_rows",
+    "read_declarations",
+    "row",
+    "to_frame",
+]
