@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from eport.card.signer import CardSigner
 from eport.errors import CertificateError, ConfigurationError, TokenError, UnsupportedAlgorithm
 from eport.pki.ceb import sign_ceb
 from eport.pki.certs import Certificate
+from eport.pki.chain import ChainValidator
 from eport.pki.keys import verify_signature
 from eport.pki.pkcs11 import Pkcs11Signer
 from eport.pki.signer import KeyAlgorithm, SignatureAlgorithm, Signer
@@ -35,7 +37,8 @@ def _card_demo() -> CardSigner:
 
 
 @pytest.mark.softhsm
-def test_byte_identical_rsa_signatures_memory_softhsm_card(softhsm_token: dict[str, str]) -> None:
+@pytest.mark.xmlsec1
+def test_byte_identical_rsa_signatures_memory_softhsm_card(tmp_path: Path, softhsm_token: dict[str, str]) -> None:
     memory = _memory_demo()
     card = _card_demo()
     with Pkcs11Signer.open(
@@ -52,7 +55,19 @@ def test_byte_identical_rsa_signatures_memory_softhsm_card(softhsm_token: dict[s
         unsigned = remove_signature(samples.load("import/CEB621Message.xml").data)
         signed = {name: sign_ceb(unsigned, s) for name, s in (("memory", memory), ("token", token), ("card", card))}
     assert signed["memory"] == signed["token"] == signed["card"]
-    verify_enveloped(signed["token"], trust=PinnedCertificate(memory.certificate))
+    root = Certificate.from_der(demo.root_certificate_der())
+    result = verify_enveloped(signed["token"], trust=ChainValidator([root]))
+    assert result.chain[-1] == root
+    # independent check: xmlsec1 verifies the card/token-signed message against the demo root
+    (tmp_path / "root.pem").write_text(root.to_pem())
+    (tmp_path / "signed.xml").write_bytes(signed["card"])
+    out = subprocess.run(
+        ["xmlsec1", "--verify", "--trusted-pem", str(tmp_path / "root.pem"), str(tmp_path / "signed.xml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
 
 
 @pytest.mark.softhsm
@@ -136,8 +151,6 @@ def test_load_private_key_formats(tmp_path: Path, rsa_chain: TestChain) -> None:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     assert load_private_key(rsa_pem).public_key().public_numbers() == rsa_chain.leaf_key.public_key().public_numbers()  # type: ignore[union-attr]
-    import subprocess
-
     subprocess.run(["openssl", "genpkey", "-algorithm", "SM2", "-out", str(tmp_path / "sm2.pem")], check=True)
     sm2 = load_private_key((tmp_path / "sm2.pem").read_bytes())
     assert isinstance(sm2, SM2PrivateKey)

@@ -7,13 +7,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 
 from eport.errors import ChainError, ConfigurationError, InvalidSignature, UnsupportedAlgorithm
 from eport.pki.ceb import sign_ceb, signature_followers, signature_position
 from eport.pki.chain import ChainValidator
+from eport.pki.signer import KeyAlgorithm
 from eport.pki.sm2 import raw_to_der
-from eport.pki.testing import TestChain
+from eport.pki.testing import TestChain, make_chain
 from eport.pki.xmldsig import (
     C14N_URI,
     DS_NS,
@@ -306,3 +309,23 @@ def test_intermediates_in_x509data_allow_path_building(rsa_chain: TestChain) -> 
     result = verify_enveloped(signed, trust=ChainValidator([rsa_chain.root]))
     assert result.certificate == rsa_chain.leaf
     assert len(result.chain) == 3
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
+_PROPERTY_CHAIN = make_chain(KeyAlgorithm.RSA)
+
+
+@given(text=_TEXT, attribute=_TEXT)
+def test_roundtrip_property_any_content(text: str, attribute: str) -> None:
+    doc = etree.Element("{urn:x}doc", nsmap={"x": "urn:x"})
+    doc.set("note", attribute)
+    etree.SubElement(doc, "{urn:x}item").text = text
+    signed = sign_enveloped(etree.tostring(doc, encoding="UTF-8"), _PROPERTY_CHAIN.signer())
+    result = verify_enveloped(signed, trust=PinnedCertificate(_PROPERTY_CHAIN.leaf))
+    assert result.root.get("note") == attribute
+    assert (result.root[0].text or "") == text
+    # any change to the content breaks the signature
+    tree = etree.fromstring(signed)
+    tree[0].text = (tree[0].text or "") + "!"
+    with pytest.raises(InvalidSignature, match="digest"):
+        verify_enveloped(etree.tostring(tree, encoding="UTF-8"), trust=PinnedCertificate(_PROPERTY_CHAIN.leaf))
