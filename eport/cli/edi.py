@@ -256,3 +256,4 @@ def unwrap_command(file: Path, output: Path | None) -> None:
 
 
 __all__ = ["group"]
+from eport.cli import edi_import  # noqa: E402, F401 - registers "eport edi import"
