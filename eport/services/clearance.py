@@ -125,6 +125,9 @@ class ClearanceClient:
         receivers: receiver DXP ids per family (defaults to :data:`DEFAULT_RECEIVERS`).
         sign: the CEB signing function (defaults to ``eport.pki.ceb.sign_ceb``).
         poll_interval: seconds between receipt polls in :meth:`wait` and :meth:`updates`.
+        keep_unmatched: record (and acknowledge) receipts that match no submission of this journal, as
+            "unmatched" (:meth:`Journal.unmatched_receipts`), so foreign receipts never pile up in an InBox. Set
+            ``False`` when several journals share one ImpPath: foreign receipts are then left for their owner.
         clock: returns the current time (timezone-aware), injected by tests.
     """
 
@@ -137,6 +140,7 @@ class ClearanceClient:
         receivers: Mapping[Family, tuple[str, ...]] | None = None,
         sign: SignFunction | None = None,
         poll_interval: float = 0.2,
+        keep_unmatched: bool = True,
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         if not 1 <= len(sender_id) <= 16:
@@ -150,6 +154,7 @@ class ClearanceClient:
         self.receivers = dict(receivers or DEFAULT_RECEIVERS)
         self._sign = sign or _default_sign
         self.poll_interval = poll_interval
+        self.keep_unmatched = keep_unmatched
         self._clock = clock or (lambda: dt.datetime.now(_CN))
         self._recovered = False
         self._poll_lock = threading.Lock()
@@ -294,8 +299,9 @@ class ClearanceClient:
     def poll(self, *, limit: int = 100) -> list[Update]:
         """Fetch new receipts once, record them in the journal, acknowledge them to the transport.
 
-        Receipts that belong to no submission of this journal are left alone (a file stays in the InBox);
-        unreadable receipts are kept in the journal with their error and acknowledged, so none is lost.
+        Receipts that belong to no submission of this journal are kept as "unmatched" and acknowledged, or left
+        alone when ``keep_unmatched=False`` (a file stays in the InBox); unreadable receipts are kept in the
+        journal with their error and acknowledged, so none is lost.
 
         Returns:
             The new status updates, in receipt order.
@@ -339,11 +345,18 @@ class ClearanceClient:
                       for e in events]  # fmt: skip
         key = f"dxp:{receipt_id}" if receipt_id else f"sha256:{raw.digest}"
         recorded = self.journal.record_receipt(
-            receipt_key=key, transport=transport, receipt_id=raw.receipt_id, data=raw.data, events=events
+            receipt_key=key,
+            transport=transport,
+            receipt_id=raw.receipt_id,
+            data=raw.data,
+            events=events,
+            keep_unmatched=self.keep_unmatched,
         )
-        if recorded.new and recorded.unmatched and not recorded.events:
-            logger.debug("receipt %s belongs to no submission in this journal", raw.receipt_id)
+        if not recorded.kept:
+            logger.debug("receipt %s belongs to no submission in this journal; left in place", raw.receipt_id)
             return None
+        if recorded.new and recorded.unmatched:
+            logger.info("receipt %s matches no submission in this journal; kept as unmatched", raw.receipt_id)
         return [Update(cop_msg_id=owner, event=event) for owner, event in recorded.events]
 
     def updates(self, *, timeout: float, poll_interval: float | None = None) -> Iterator[Update]:

@@ -188,12 +188,15 @@ class Recorded:
     Attributes:
         new: ``False`` when the receipt was recorded before (nothing changed).
         events: the newly recorded events with the CopMsgId of the submission each belongs to.
-        unmatched: events that belong to no submission in this journal (not recorded).
+        unmatched: events that belong to no submission in this journal.
+        kept: whether the receipt bytes are stored in the journal (always, unless it was unmatched and the
+            caller chose not to keep it).
     """
 
     new: bool
     events: tuple[tuple[str, StatusEvent], ...] = ()
     unmatched: tuple[StatusEvent, ...] = ()
+    kept: bool = True
 
 
 class Journal:
@@ -505,13 +508,15 @@ class Journal:
         data: bytes,
         events: Sequence[StatusEvent],
         error: str | None = None,
+        keep_unmatched: bool = True,
         now: dt.datetime | None = None,
     ) -> Recorded:
         """Record one receipt and its events, correlated to their submissions, in one transaction.
 
         Correlation, first hit wins: the SourceCopMsgId, the CEB guid, the ClientSeqNo, the SeqNo (统一编号), the
         EntryId (海关编号). An unreadable receipt (``error`` set, no events) is kept so nothing is lost. A receipt
-        whose events all match no submission is not recorded (it belongs to another journal).
+        whose events all match no submission is kept with the error ``"unmatched"`` when ``keep_unmatched``
+        (see :meth:`unmatched_receipts`), else not recorded at all (it belongs to another journal).
 
         Raises:
             eport.errors.JournalError: the journal cannot be written.
@@ -527,7 +532,13 @@ class Journal:
                     owner = _correlate(db, event)
                     (matched.append((owner, event)) if owner else unmatched.append(event))
                 if events and not matched:
-                    return Recorded(new=True, unmatched=tuple(unmatched))
+                    if keep_unmatched:
+                        db.execute(
+                            "INSERT INTO receipts (receipt_key, transport, receipt_id, data, error, recorded_at)"
+                            " VALUES (?, ?, ?, ?, ?, ?)",
+                            (receipt_key, transport, receipt_id, data, "unmatched", stamp),
+                        )
+                    return Recorded(new=True, unmatched=tuple(unmatched), kept=keep_unmatched)
                 db.execute(
                     "INSERT INTO receipts (receipt_key, transport, receipt_id, data, error, recorded_at)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
@@ -538,6 +549,11 @@ class Journal:
                 return Recorded(new=True, events=tuple(matched), unmatched=tuple(unmatched))
         except sqlite3.Error as exc:
             raise JournalError(f"cannot record receipt {receipt_id}: {exc}") from exc
+
+    def unmatched_receipts(self) -> list[tuple[str, bytes]]:
+        """Receipts kept although they matched no submission, as (transport receipt id, bytes), oldest first."""
+        rows = self._query("SELECT receipt_id, data FROM receipts WHERE error = 'unmatched' ORDER BY recorded_at")
+        return [(str(row["receipt_id"]), bytes(row["data"])) for row in rows]
 
     def cursor(self, transport: str) -> str | None:
         """The receipt cursor stored for a transport."""

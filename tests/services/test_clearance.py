@@ -214,10 +214,20 @@ def test_updates_iterator_yields_new_statuses(client: ClearanceClient, transport
     assert list(client.updates(timeout=0.02)) == []
 
 
-def test_unmatched_receipts_are_left_for_their_owner(client: ClearanceClient, transport: MockTransport) -> None:
+def test_unmatched_receipts_are_kept_and_acknowledged(client: ClearanceClient, transport: MockTransport) -> None:
+    receipt = receipt_envelope(ceb622("OTHER-GUID", "800"), "someone-else")
+    transport.push(receipt)
+    assert client.poll() == []
+    assert transport.acked == ["1"]
+    assert client.journal.unmatched_receipts() == [("1", receipt)]
+
+
+def test_unmatched_receipts_can_be_left_for_their_owner(transport: MockTransport) -> None:
+    client = ClearanceClient(transport, Journal(":memory:"), sender_id=SENDER, sign=fake_sign, keep_unmatched=False)
     transport.push(receipt_envelope(ceb622("OTHER-GUID", "800"), "someone-else"))
     assert client.poll() == []
     assert transport.acked == []
+    assert client.journal.unmatched_receipts() == []
 
 
 def test_unreadable_receipt_is_kept_and_acknowledged(client: ClearanceClient, transport: MockTransport) -> None:

@@ -192,3 +192,17 @@ def test_declaration_file_name_and_bare_receipts(tmp_path: Path) -> None:
 def test_ack_of_an_already_moved_receipt_is_harmless(tmp_path: Path) -> None:
     transport = FileExchangeTransport(tmp_path)
     transport.ack([RawReceipt(receipt_id="CEB/gone.xml", data=b"")])
+
+
+def test_foreign_receipts_do_not_starve_our_own(tmp_path: Path) -> None:
+    transport = FileExchangeTransport(tmp_path)
+    client = ClearanceClient(transport, Journal(tmp_path / "j.db"), sender_id=SENDER, sign=fake_sign,
+                             poll_interval=0.01)  # fmt: skip
+    inbox = tmp_path / "CEB" / "InBox"
+    for n in range(150):  # receipts of some other software's submissions, older than ours
+        atomic_write(inbox, f"foreign{n:03}.xml", envelope_of(ceb622(f"G{n}", "120"), f"foreign-{n}"))
+    handle = client.submit(inventory("COP1"), signer=object())
+    atomic_write(inbox, "zz-ours.xml", envelope_of(ceb622(handle.guids[0], "800"), handle.cop_msg_id))
+    assert client.wait(handle, timeout=10).stage is Stage.RELEASED
+    assert list(inbox.iterdir()) == []
+    assert len(client.journal.unmatched_receipts()) == 150
