@@ -34,7 +34,7 @@ from eport.edi.rules.schema import (
     parse,
     xsd_problems,
 )
-from eport.edi.rules.walk import root_path
+from eport.edi.rules.walk import root_path, walk
 from eport.edi.spec import spec_of
 from eport.errors import DecodeError, EncodeError
 
@@ -56,7 +56,7 @@ def _encode(message: Any) -> bytes:
 
 def _rule_problems(message: Any, edition: str, extra: Iterable[Rule]) -> list[Problem]:
     spec = spec_of(message)
-    context = RuleContext(edition=edition, root=root_path(message))
+    context = RuleContext(edition=edition, root=root_path(message), nodes=tuple(walk(message)))
     problems: list[Problem] = []
     for rule in (*rules_for(spec.family), *extra):
         try:

@@ -21,10 +21,18 @@ from eport.edi.report import Problem
 
 @attrs.frozen
 class RuleContext:
-    """What a rule may need besides the message: the schema ``edition`` and the message's root ``path``."""
+    """What a rule may need besides the message.
+
+    Attributes:
+        edition: the schema edition being validated against.
+        root: the path of the message's root element (``/ceb:CEB621Message``).
+        nodes: every sub-model with its path (:class:`eport.edi.rules.walk.Node`, root first), walked once by
+            :func:`eport.edi.validate` and shared by the rules; empty when a caller builds the context itself.
+    """
 
     edition: str = "202205"
     root: str = ""
+    nodes: tuple[Any, ...] = attrs.field(default=(), repr=False, eq=False)
 
 
 #: A business rule: takes the message model and the context, yields problems.
