@@ -2,11 +2,9 @@
 
 ::
 
-    from eport.card import pcsc
     from eport.card.operator import OperatorCard
 
-    with pcsc.connect() as transport:            # first reader with a card
-        card = OperatorCard(transport)
+    with OperatorCard.connect() as card:         # PC/SC, first reader with a card
         print(card.info().holder_name)
         card.verify_pin(getpass.getpass("PIN: "))    # once; never retried by eport
         signature = card.sign(b"...", SignatureAlgorithm.RSA_SHA1)
@@ -16,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 
 from eport.card.base import (
     CardInfo,
@@ -85,7 +84,40 @@ class OperatorCard:
         self.profile: CardProfile = profile if profile is not None else EportCardProfile()
         self._certificates: dict[str, bytes | None] = {}
         self._key_algorithm = key_algorithm
+        self._lock = threading.RLock()  # one operation (several APDUs) at a time
         self.profile.select(self.protocol)
+
+    @classmethod
+    def connect(
+        cls,
+        reader: str | None = None,
+        *,
+        timeout: float = 0.0,
+        exclusive: bool = False,
+        profile: CardProfile | None = None,
+        key_algorithm: KeyAlgorithm | None = None,
+    ) -> OperatorCard:
+        """Connect through PC/SC and select the application; close the card (or use ``with``) when done.
+
+        Args:
+            reader: reader name; ``None`` takes the first reader holding a card.
+            timeout: seconds to wait for a card; ``0`` fails at once when there is none.
+            exclusive: keep other applications off the card while connected.
+            profile, key_algorithm: as for the constructor.
+
+        Raises:
+            eport.errors.PcscUnavailableError, eport.errors.NoReaderError, eport.errors.NoCardError,
+            eport.errors.CardTimeoutError: see :func:`eport.card.pcsc.connect`.
+            eport.errors.FileNotFound: the card has no E-Port application.
+        """
+        from eport.card import pcsc
+
+        transport = pcsc.connect(reader, timeout=timeout, exclusive=exclusive)
+        try:
+            return cls(transport, profile=profile, key_algorithm=key_algorithm)
+        except BaseException:
+            transport.close()
+            raise
 
     def __repr__(self) -> str:
         return f"OperatorCard(profile={self.profile.name!r})"
@@ -103,7 +135,8 @@ class OperatorCard:
     # ------------------------------------------------------------------ data
     def card_id(self) -> str:
         """The card ID (卡号), as printed on the card."""
-        return self.profile.read_card_id(self.protocol)
+        with self._lock:
+            return self.profile.read_card_id(self.protocol)
 
     def certificate_number(self) -> str:
         """The number (证书编号) of the signing certificate in use: its serial in lower-case hex (``<ds:KeyName>``)."""
@@ -111,9 +144,10 @@ class OperatorCard:
 
     def certificate(self, which: str) -> bytes | None:
         """A certificate by slot name (``"sign-rsa"``, ``"sign-sm2"``, ``"encrypt"``), DER, or None if absent."""
-        if which not in self._certificates:
-            self._certificates[which] = self.profile.read_certificate(self.protocol, which)
-        return self._certificates[which]
+        with self._lock:
+            if which not in self._certificates:
+                self._certificates[which] = self.profile.read_certificate(self.protocol, which)
+            return self._certificates[which]
 
     @property
     def key_algorithm(self) -> KeyAlgorithm:
@@ -154,7 +188,8 @@ class OperatorCard:
 
     def info(self) -> CardInfo:
         """Card ID, holder and enterprise, certificate number and validity (no PIN needed)."""
-        holder = self.profile.read_holder_data(self.protocol)
+        with self._lock:
+            holder = self.profile.read_holder_data(self.protocol)
         cert = self.signing_certificate()
         start, end = certificate_validity(cert)
         return CardInfo(
@@ -171,7 +206,8 @@ class OperatorCard:
     # ------------------------------------------------------------------ PIN
     def pin_tries_left(self) -> int:
         """PIN tries left, read without spending a try."""
-        return self.profile.pin_tries_left(self.protocol)
+        with self._lock:
+            return self.profile.pin_tries_left(self.protocol)
 
     def verify_pin(self, pin: str, *, allow_last_try: bool = False) -> None:
         """Verify the PIN (口令验证), sending it once.
@@ -190,11 +226,12 @@ class OperatorCard:
         Warns:
             DefaultPinWarning: the PIN is the factory default 88888888.
         """
-        self.profile.check_pin_format(pin)
-        check_tries_before_pin(self.pin_tries_left(), allow_last_try=allow_last_try)
-        self.profile.verify_pin(self.protocol, pin)
-        logger.info("PIN verified")
-        warn_if_default_pin(pin, self.profile.factory_default_pin)
+        with self._lock:
+            self.profile.check_pin_format(pin)
+            check_tries_before_pin(self.pin_tries_left(), allow_last_try=allow_last_try)
+            self.profile.verify_pin(self.protocol, pin)
+            logger.info("PIN verified")
+            warn_if_default_pin(pin, self.profile.factory_default_pin)
 
     def change_pin(self, old_pin: str, new_pin: str, *, allow_last_try: bool = False) -> None:
         """Change the PIN (修改口令).
@@ -209,8 +246,9 @@ class OperatorCard:
         self.profile.check_pin_format(new_pin)
         if new_pin == self.profile.factory_default_pin:
             raise PinPolicyError("the new PIN must not be the factory default")
-        check_tries_before_pin(self.pin_tries_left(), allow_last_try=allow_last_try)
-        self.profile.change_pin(self.protocol, old_pin, new_pin)
+        with self._lock:
+            check_tries_before_pin(self.pin_tries_left(), allow_last_try=allow_last_try)
+            self.profile.change_pin(self.protocol, old_pin, new_pin)
         logger.info("PIN changed")
 
     # ------------------------------------------------------------------ signing
@@ -224,11 +262,12 @@ class OperatorCard:
             eport.errors.UnsupportedAlgorithm: the card has no key for ``algorithm``.
             eport.errors.SecurityStatusNotSatisfied: the PIN has not been verified (6982).
         """
-        key = algorithm.key_algorithm
-        if key not in _CERT_SLOT or self.certificate(_CERT_SLOT[key]) is None:
-            raise UnsupportedAlgorithm(f"the card has no key for {algorithm.value}")
-        payload = digest_info(algorithm, data) if key is KeyAlgorithm.RSA else data
-        return self.profile.sign(self.protocol, key, payload)
+        with self._lock:
+            key = algorithm.key_algorithm
+            if key not in _CERT_SLOT or self.certificate(_CERT_SLOT[key]) is None:
+                raise UnsupportedAlgorithm(f"the card has no key for {algorithm.value}")
+            payload = digest_info(algorithm, data) if key is KeyAlgorithm.RSA else data
+            return self.profile.sign(self.protocol, key, payload)
 
 
 __all__ = ["DIGEST_INFO_PREFIX", "OperatorCard", "digest_info"]

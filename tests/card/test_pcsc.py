@@ -19,6 +19,7 @@ from eport.errors import (
     CardRemovedError,
     CardResetError,
     CardTimeoutError,
+    FileNotFound,
     NoCardError,
     NoReaderError,
     PcscUnavailableError,
@@ -204,3 +205,41 @@ def test_connect_without_reader_name_finds_the_card(insert: Insert) -> None:
     insert(demo_card())
     with pcsc.connect() as transport:
         assert transport.reader == READER
+
+
+def test_threads_share_one_card_safely(insert: Insert) -> None:
+    from eport.card.base import certificate_spki
+    from eport.pki.keys import verify_signature
+
+    insert(demo_card(t0=True))  # T=0: every answer is a 61xx + GET RESPONSE pair that must not interleave
+    with OperatorCard.connect(READER) as card:
+        card.verify_pin(DEMO_PIN)
+        spki = certificate_spki(card.signing_certificate())
+        errors: list[BaseException] = []
+
+        def worker(n: int) -> None:
+            try:
+                for i in range(10):
+                    data = f"thread {n} message {i}".encode()
+                    verify_signature(spki, card.sign(data, SignatureAlgorithm.RSA_SHA256), data,
+                                     SignatureAlgorithm.RSA_SHA256)  # fmt: skip
+                    assert card.info().card_id == "JJ0DEMO000001"
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+
+
+def test_operator_card_connect_closes_the_transport_on_failure(insert: Insert) -> None:
+    card = demo_card()
+    card.profile = type(card.profile)(aid=bytes.fromhex("A000000003000000"))
+    insert(card)
+    with pytest.raises(FileNotFound):
+        OperatorCard.connect(READER, exclusive=True)
+    with pcsc.connect(READER, exclusive=True):  # would be a sharing violation if the first handle had leaked
+        pass
