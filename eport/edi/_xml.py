@@ -34,12 +34,13 @@ def _parser() -> etree.XMLParser:
     )
 
 
+_DOCTYPE_MARKERS = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
+
+
 def _has_doctype(data: bytes) -> bool:
-    # A DOCTYPE must come before the root element; look in the prolog only, in the encodings XML allows here.
-    head = data[:4096]
-    if b"<!DOCTYPE" in head or b"<\x00!\x00D\x00O\x00C\x00T\x00Y\x00P\x00E" in head:
-        return True
-    return b"\x00<\x00!\x00D\x00O\x00C\x00T\x00Y\x00P\x00E" in head
+    # A DOCTYPE can only come before the root element, but the prolog may hold long comments: scan everything
+    # (a fast memchr-based search). Legitimate text never contains the raw marker: "<" is escaped in character data.
+    return any(marker in data for marker in _DOCTYPE_MARKERS)
 
 
 def parse(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> etree._Element:

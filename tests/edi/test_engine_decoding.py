@@ -54,7 +54,10 @@ PARAMETER_ENTITY = b"""<?xml version="1.0"?>
 <ceb:CEB312Message xmlns:ceb="http://www.chinaport.gov.cn/ceb"/>"""
 
 
-@pytest.mark.parametrize("data", [BILLION_LAUGHS, EXTERNAL_ENTITY, EXTERNAL_DTD, PARAMETER_ENTITY])
+LATE_DOCTYPE = b'<?xml version="1.0"?><!--' + b"x" * 10000 + b"-->" + EXTERNAL_ENTITY.split(b"?>", 1)[1]
+
+
+@pytest.mark.parametrize("data", [BILLION_LAUGHS, EXTERNAL_ENTITY, EXTERNAL_DTD, PARAMETER_ENTITY, LATE_DOCTYPE])
 def test_dtds_and_entities_are_refused(data: bytes) -> None:
     with pytest.raises(DecodeError) as info:
         decode(data)
