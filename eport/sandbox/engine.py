@@ -152,7 +152,7 @@ class Engine:
             created=now,
             source_cop_msg_id=submission.cop_msg_id,
         )
-        file_name = f"{msg_type}_{now:%Y%m%d%H%M%S%f}_{cop_msg_id}.xml" if submission.box else None
+        file_name = f"{now:%Y%m%d%H%M%S%f}_{msg_type}_{cop_msg_id}.xml" if submission.box else None
         receipt = StoredReceipt(
             seq=0,
             cop_msg_id=cop_msg_id,

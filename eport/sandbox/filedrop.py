@@ -47,6 +47,15 @@ def make_folders(imp_path: Path) -> None:
             (imp_path / box / folder).mkdir(parents=True, exist_ok=True)
 
 
+def bare_cop_msg_id(box: str, file_name: str, data: bytes) -> str:
+    """The CopMsgId the sandbox gives a bare business message dropped as ``<box>/OutBox/<file_name>``.
+
+    Derived from the box, the file name and the (unzipped) content, so the same file picked up twice after a crash
+    is recognised as one submission; receipts name it in ``AddInfo/BizKey/Key[@name="SourceCopMsgId"]``.
+    """
+    return str(uuid.uuid5(_NAMESPACE, f"{box}/{file_name}/{sha256_hex(data)}"))
+
+
 def _unzip(data: bytes, limit: int) -> bytes:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -150,7 +159,7 @@ class FolderWatcher:
         business = root_name(data)
         if business == "Unknown":
             raise DecodeError("neither a DxpMsg nor a readable business message")
-        cop_msg_id = str(uuid.uuid5(_NAMESPACE, f"{box}/{name}/{sha256_hex(data)}"))
+        cop_msg_id = bare_cop_msg_id(box, name, data)
         return wrap(
             data,
             cop_msg_id=cop_msg_id,
@@ -162,4 +171,4 @@ class FolderWatcher:
         )
 
 
-__all__ = ["FolderWatcher", "make_folders"]
+__all__ = ["FolderWatcher", "bare_cop_msg_id", "make_folders"]
