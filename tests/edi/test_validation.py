@@ -268,3 +268,23 @@ def test_a_failing_rule_is_reported_not_raised(order: Any) -> None:
     assert len(failed) == 1
     assert "broken" in failed[0].message
     assert "KeyError" in failed[0].message
+
+
+def test_schemas_compile_without_any_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from eport.edi.rules import schema as schema_module
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("network access attempted")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    schema_module.schema.cache_clear()
+    try:
+        for edition in EDITIONS:
+            for kind in SCHEMA_FILES:
+                schema_module.schema(edition, kind)
+        assert edi.validate_bytes(load("import/CEB621Message.xml").data).ok
+    finally:
+        schema_module.schema.cache_clear()
