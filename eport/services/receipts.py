@@ -15,6 +15,7 @@ import logging
 import attrs
 from lxml import etree
 
+from eport.edi.return_codes import ErrorCode, error_code
 from eport.errors import DecodeError, DuplicateError, RejectedError
 from eport.services._xml import SOURCE_COP_MSG_ID, Family, child_text, find_first, local_name, parse, unwrap
 
@@ -192,6 +193,16 @@ class StatusEvent:
     numbers: dict[str, str] = attrs.field(factory=dict)
 
     @property
+    def error_code(self) -> ErrorCode | None:
+        """The specification's entry (§7) for a CEB error code (negative business codes, four-digit exchange
+        codes such as ``0002`` or ``1001``); ``None`` for ordinary statuses and other families."""
+        if self.family is not Family.CEB:
+            return None
+        if self.code.startswith("-") or (self.code.isdigit() and len(self.code) == 4):
+            return error_code(self.code)
+        return None
+
+    @property
     def duplicate(self) -> bool:
         """Whether customs refused the document as already declared (-301010, -401007, -301014 …)."""
         return self.code in DUPLICATE_CODES
@@ -202,6 +213,9 @@ class StatusEvent:
         if self.stage is not Stage.REJECTED:
             return None
         text = f"{self.receipt_type} {self.code}: {self.info}".strip()
+        spec = self.error_code
+        if spec is not None and spec.known and spec.text not in self.info:
+            text += f" [{spec.description}]"
         if self.duplicate:
             return DuplicateError(f"customs refused a duplicate (重复申报): {text}", code=self.code)
         return RejectedError(f"customs rejected the message (退单): {text}", code=self.code, receipt=self)

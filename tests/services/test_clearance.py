@@ -133,7 +133,10 @@ def test_customs_rejections_are_typed(
     with pytest.raises(error) as info:
         client.wait(handle, timeout=2)
     assert getattr(info.value, "code", None) == code
+    assert {"-301010": "已存在相同编号的订单", "-621005": "超过单笔限额"}[code] in str(info.value)
     sub = client.wait(handle, timeout=2, raise_on_reject=False)
+    assert sub.history[-1].error_code is not None
+    assert sub.history[-1].error_code.known
     assert sub.stage is Stage.REJECTED
 
 
