@@ -233,9 +233,13 @@ def _read_fast(root: etree._Element, cls: type[Any]) -> Any | None:
     counter = [0]
     try:
         message = reader_for(cls)(root, counter)
-    except (Bail, TypeError, ValueError):
+    except (Bail, TypeError, ValueError) as exc:
+        logger.debug("%s: fast reader stopped (%s); using the careful walker", cls.__name__, type(exc).__name__)
         return None
-    return message if counter[0] == node_count(root) else None
+    if counter[0] != node_count(root):
+        logger.debug("%s: document holds nodes the fast reader did not consume", cls.__name__)
+        return None
+    return message
 
 
 def _read_root(root: etree._Element, cls: type[Any], path: str, st: _State) -> Any:

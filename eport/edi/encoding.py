@@ -136,6 +136,7 @@ def _compile(cls: type[Any], tag: str, namespace: str | None, ctx: _Context) -> 
     code = "\n".join(src)
     exec(compile(code, f"<eport writer {cls.__qualname__}>", "exec"), env)  # noqa: S102 - source built from specs
     writer: Writer = env["write"]
+    logger.debug("compiled writer for %s as <%s%s>", cls.__qualname__, pfx, tag)
     return writer
 
 

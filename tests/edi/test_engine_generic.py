@@ -155,3 +155,34 @@ def test_decode_element_inside_an_envelope() -> None:
     result = decode_element(inner, Doc)
     assert result.message == DOC
     assert result.ok
+
+
+@attrs.frozen(kw_only=True)
+class Envelope:
+    """A prefixed envelope holding a model of another namespace and another of the same prefix name."""
+
+    __eport_spec__: ClassVar[ModelSpec]
+    doc: Doc = attrs.field()
+    plain: Plain | None = attrs.field(default=None)
+
+
+Envelope.__eport_spec__ = ModelSpec(
+    tag="Envelope",
+    namespace="urn:example:env",
+    prefix="env",
+    fields=(
+        FieldSpec(name="doc", tag="Doc", kind=ValueKind.MODEL, model=Doc),
+        FieldSpec(name="plain", tag="DEC_RESULT", kind=ValueKind.MODEL, model=Plain, min_occurs=0),
+    ),
+)
+
+
+def test_nested_models_of_other_namespaces() -> None:
+    envelope = Envelope(doc=DOC, plain=Plain(code="1"))
+    out = encode(envelope)
+    assert b'<env:Envelope xmlns:env="urn:example:env"><Doc xmlns="' + DEC.encode() + b'" version="1.0">' in out
+    assert b"<DEC_RESULT><CODE>1</CODE></DEC_RESULT></env:Envelope>" in out
+    root = etree.fromstring(out)
+    assert root[1].tag == "DEC_RESULT"
+    assert root[0].tag == f"{{{DEC}}}Doc"
+    assert decode(out, model=Envelope) == envelope
