@@ -20,6 +20,7 @@ Example::
 
 from __future__ import annotations
 
+import base64
 import ctypes
 import ctypes.util
 import functools
@@ -563,6 +564,12 @@ class SM2PrivateKey:
     def to_bytes(self) -> bytes:
         """Return the 32-byte big-endian private scalar. Handle with care."""
         return _int32(self._secret)
+
+    def to_pem(self) -> bytes:
+        """Return the key as a SEC1 ``EC PRIVATE KEY`` PEM (the form ``openssl`` reads and writes). Handle with care."""
+        body = base64.encodebytes(_sec1_der(self._secret, self._public.to_bytes())).replace(b"\n", b"")
+        lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+        return b"-----BEGIN EC PRIVATE KEY-----\n" + b"\n".join(lines) + b"\n-----END EC PRIVATE KEY-----\n"
 
     def public_key(self) -> SM2PublicKey:
         """Return the matching public key."""

@@ -119,3 +119,35 @@ def test_install_system_root_dry_run(files: dict[str, Path]) -> None:
     code, out = _run("pki", "install-system-root", str(files["root"]), "--dry-run")
     assert code == 0, out
     assert "update-ca-certificates" in out
+
+
+def test_vectors_tool_and_sm2_cli_round_trip(tmp_path: Path) -> None:
+    from tools.make_pki_vectors import main as make_vectors
+
+    out = tmp_path / "vec"
+    assert make_vectors([str(out), "--algorithm", "sm2"]) == 0
+    store = str(tmp_path / "store")
+    for name in ("root.pem", "intermediate.pem"):
+        code, text = _run("pki", "install-root", str(out / name), "--store", store)
+        assert code == 0, text
+    unsigned = tmp_path / "311.xml"
+    unsigned.write_bytes(remove_signature(samples.load("import/CEB311Message.xml").data))
+    signed = tmp_path / "311.signed.xml"
+    code, text = _run(
+        "pki",
+        "sign-xml",
+        str(unsigned),
+        str(signed),
+        "--key",
+        str(out / "leaf.key"),
+        "--cert",
+        str(out / "leaf.pem"),
+        "--dialect",
+        "sm2-w3c-sha1",
+    )
+    assert code == 0, text
+    code, text = _run("pki", "verify-xml", str(signed), "--store", store)
+    assert code != 0  # the W3C SM2 dialect is an explicit opt-in
+    code, text = _run("pki", "verify-xml", str(signed), "--store", store, "--dialect", "sm2-w3c-sha1")
+    assert code == 0, text
+    assert "SM2_W3C_SHA1" in text
