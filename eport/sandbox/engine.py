@@ -22,6 +22,9 @@ from eport.sandbox.store import Event, Store, StoredReceipt, SubmitOutcome
 
 logger = logging.getLogger(__name__)
 
+#: Tries of one scheduled event before the scheduler gives it up (logged as an error).
+MAX_ATTEMPTS = 5
+
 
 def atomic_write(folder: Path, name: str, data: bytes) -> Path:
     """Write ``folder/name`` atomically: a ``.temp`` name in the same folder, fsync, then ``os.replace``."""
@@ -97,7 +100,7 @@ class Engine:
         while not self._stop.is_set():
             try:
                 worked = self.run_due(time.time())
-            except Exception:  # the scheduler must survive one bad event; it is logged and retried
+            except Exception:  # the state itself failed (disk full …): keep the thread alive, try again later
                 logger.exception("scheduler step failed")
                 worked = False
             if not worked:
@@ -110,10 +113,18 @@ class Engine:
         for event in events:
             if self._stop.is_set():
                 break
-            if event.kind == "process":
-                self._process(event, now)
-            elif event.kind == "emit":
-                self._emit(event)
+            try:
+                if event.kind == "process":
+                    self._process(event, now)
+                elif event.kind == "emit":
+                    self._emit(event)
+            except Exception:  # one bad event must not stop the others; retried, then given up
+                logger.exception("%s event %d for %s failed", event.kind, event.id, event.cop_msg_id)
+                if event.attempts + 1 >= MAX_ATTEMPTS:
+                    logger.error("giving up %s event %d after %d attempts", event.kind, event.id, MAX_ATTEMPTS)
+                    self.store.give_up(event.id)
+                else:
+                    self.store.retry_later(event.id, now + 2**event.attempts)
         return bool(events)
 
     def _process(self, event: Event, now: float) -> None:

@@ -162,6 +162,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: SandboxHTTPServer
     protocol_version = "HTTP/1.1"
     server_version = "eport-sandbox"
+    timeout = 30.0  # seconds a client may stay silent on its connection
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s %s", self.address_string(), format % args)

@@ -98,3 +98,31 @@ def test_url_before_start_is_a_configuration_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError):
         _ = sandbox.url
     sandbox.stop()
+
+
+def test_an_event_that_keeps_failing_is_retried_then_given_up(
+    tmp_path: Path, signer: InMemorySigner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eport.edi import dxp
+    from eport.pki.ceb import sign_ceb
+    from eport.sandbox import CEB_DXP_ID, engine
+
+    calls: list[float] = []
+
+    def broken(*args: object, **kwargs: object) -> None:
+        calls.append(float(kwargs["now"]))  # type: ignore[arg-type]
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(engine, "decide", broken)
+    sandbox = Sandbox(fast(tmp_path / "state"))  # not started: the test drives the scheduler
+    envelope = dxp.wrap(sign_ceb(m.order(m.Deal()), signer), sender_id=DEMO_DXP_ID, receiver_ids=(CEB_DXP_ID,))
+    sandbox.engine.accept(envelope.to_bytes())
+    now = 1e10
+    for _ in range(engine.MAX_ATTEMPTS + 2):
+        sandbox.engine.run_due(now)
+        now += 3600
+    stats = sandbox.store.stats()
+    sandbox.stop()
+
+    assert len(calls) == engine.MAX_ATTEMPTS
+    assert stats == {"submissions": 1, "receipts": 0, "pendingEvents": 0}
