@@ -36,6 +36,9 @@ from eport.services.receipts import Stage, StatusEvent
 
 logger = logging.getLogger(__name__)
 
+SCHEMA_VERSION = 1
+"""Format of the journal database (``PRAGMA user_version``); a newer file is refused, not rewritten."""
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS submissions (
     cop_msg_id TEXT PRIMARY KEY,
@@ -221,9 +224,15 @@ class Journal:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA foreign_keys=ON")
             with self._write() as db:
+                version = int(db.execute("PRAGMA user_version").fetchone()[0])
+                if version > SCHEMA_VERSION:
+                    raise JournalError(
+                        f"journal {self.path} has format {version}, newer than this eport ({SCHEMA_VERSION})"
+                    )
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.Error as exc:
             raise JournalError(f"cannot open the journal {self.path}: {exc}") from exc
 
