@@ -177,3 +177,18 @@ def test_show_platform_response(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "2001" in result.stdout
     assert "指定的接收方不存在" in result.stdout
+
+
+def test_validate_folders_and_stdin(runner: CliRunner, files: dict[str, Path], tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["edi", "validate", "-q", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "3 of 5 file(s) have errors" in result.stderr  # 303, 792 and 214 are invalid
+    piped = runner.invoke(cli, ["edi", "validate", "-"], input=files["CEB622"].read_bytes())
+    assert piped.exit_code == 0, piped.output
+    shown = runner.invoke(cli, ["edi", "show", "-"], input=files["CEB622"].read_bytes())
+    assert shown.stdout.startswith("CEB622Message (10 receipt(s))")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = runner.invoke(cli, ["edi", "validate", str(empty)])
+    assert nothing.exit_code == 0
+    assert "no .xml files" in nothing.stderr

@@ -36,10 +36,26 @@ _JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON doc
 
 
 def _read(path: Path) -> bytes:
+    if str(path) == "-":
+        return sys.stdin.buffer.read()
     try:
         return path.read_bytes()
     except OSError as exc:
         raise CliFail(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _expand(paths: tuple[Path, ...]) -> list[Path]:
+    """Files as given; folders become their ``*.xml`` files, recursively, sorted."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".xml")
+            if not found:
+                err(f"{path}: no .xml files")
+            out.extend(found)
+        else:
+            out.append(path)
+    return out
 
 
 def _write(data: bytes, output: Path | None) -> None:
@@ -66,18 +82,21 @@ def group() -> None:
 
 
 @group.command(name="validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_EDITION
 @_JSON
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only (no warnings, no per-file summary).")
 def validate_command(files: tuple[Path, ...], edition: str, as_json: bool, quiet: bool) -> None:
     """Validate FILES with the official schema and the customs rules: one line per problem.
 
+    A folder stands for its .xml files (recursively); ``-`` reads standard input.
+
     Exit status: 0 when no file has errors (warnings allowed), 1 when at least one has.
     """
     results: list[dict[str, Any]] = []
     failed = 0
-    for path in files:
+    paths = _expand(files)
+    for path in paths:
         report: ValidationReport = edi.validate_bytes(_read(path), edition=edition)
         if not report.ok:
             failed += 1
@@ -91,7 +110,7 @@ def validate_command(files: tuple[Path, ...], edition: str, as_json: bool, quiet
     if as_json:
         click.echo(json.dumps({"edition": edition, "files": results}, ensure_ascii=False, indent=2))
     if failed:
-        raise CliFail(f"{failed} of {len(files)} file(s) have errors", EXIT_FAIL)
+        raise CliFail(f"{failed} of {len(paths)} file(s) have errors", EXIT_FAIL)
 
 
 def _json_value(value: Any) -> Any:
@@ -172,7 +191,10 @@ def _show_envelope(envelope: dxp.Envelope, as_json: bool) -> None:
 @_EDITION
 @_JSON
 def show_command(file: Path, edition: str, as_json: bool) -> None:
-    """Show a message: document heads and item lists, receipts with their meaning, or a DXP envelope."""
+    """Show a message: document heads and item lists, receipts with their meaning, or a DXP envelope.
+
+    ``-`` reads standard input.
+    """
     data = _read(file)
     try:
         envelope = dxp.decode_envelope(data)
