@@ -132,7 +132,7 @@ def _name_to_str(name: asn1_x509.Name) -> str:
     return ", ".join(parts)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False)
 class Certificate:
     """An X.509 certificate with the fields E-Port software needs.
 
@@ -296,6 +296,12 @@ class Certificate:
         if not found:
             raise CertificateError("no PEM certificate found")
         return found[0]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Certificate) and other.der == self.der
+
+    def __hash__(self) -> int:
+        return hash(self.der)
 
     # ------------------------------------------------------------------------------------------- views
     @property

@@ -168,3 +168,10 @@ def test_ecdsa_issued_certificate() -> None:
     assert cert.key_algorithm is KeyAlgorithm.EC
     assert cert.key_size == 256
     cert.public_key.verify(cert.signature_value, cert.tbs_der, "sha256")
+
+
+def test_certificates_compare_and_hash_by_der(rsa_chain: TestChain) -> None:
+    again = Certificate.from_der(rsa_chain.leaf.der)
+    assert again == rsa_chain.leaf
+    assert len({again, rsa_chain.leaf, rsa_chain.root}) == 2
+    assert rsa_chain.leaf != rsa_chain.root

@@ -182,3 +182,17 @@ def test_spki_der_is_accepted_by_openssl(tmp_path: Path) -> None:
         check=True,
     ).stdout
     assert "SM2" in out
+
+
+def test_pem_export_is_read_by_openssl_and_eport(tmp_path: Path) -> None:
+    from eport.pki.signers import load_private_key
+
+    key = SM2PrivateKey.generate()
+    (tmp_path / "k.pem").write_bytes(key.to_pem())
+    pub = subprocess.run(
+        ["openssl", "pkey", "-in", str(tmp_path / "k.pem"), "-pubout", "-outform", "DER"],
+        check=True,
+        capture_output=True,
+    ).stdout
+    assert pub == key.public_key().to_spki_der()
+    assert load_private_key(key.to_pem()) == key
