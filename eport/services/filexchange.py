@@ -17,6 +17,7 @@ import contextlib
 import io
 import logging
 import os
+import time
 import uuid
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -203,6 +204,24 @@ class FileExchangeTransport:
                 logger.debug("receipt %s already moved", receipt.receipt_id)
             except OSError as exc:
                 raise TransportError(f"cannot move {source} to Processed: {exc.strerror or exc}") from exc
+
+    def remove_stale_temp(self, *, older_than: float = 3600.0) -> list[Path]:
+        """Delete ``*.temp`` files older than ``older_than`` seconds from the OutBoxes: left by writers that died
+        mid-write (no reader ever picks them up, see :func:`atomic_write`).
+
+        Returns:
+            The files removed.
+        """
+        limit = time.time() - older_than
+        removed = []
+        for box in sorted(set(self.boxes.values())):
+            for path in (self.root / box / "OutBox").glob("*.temp"):
+                with contextlib.suppress(FileNotFoundError):
+                    if path.stat().st_mtime < limit:
+                        path.unlink()
+                        removed.append(path)
+                        logger.info("removed stale temporary file %s", path)
+        return removed
 
     def close(self) -> None:
         """Nothing to release."""

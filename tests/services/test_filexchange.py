@@ -206,3 +206,15 @@ def test_foreign_receipts_do_not_starve_our_own(tmp_path: Path) -> None:
     assert client.wait(handle, timeout=10).stage is Stage.RELEASED
     assert list(inbox.iterdir()) == []
     assert len(client.journal.unmatched_receipts()) == 150
+
+
+def test_stale_temp_files_of_dead_writers_are_removed(tmp_path: Path) -> None:
+    transport = FileExchangeTransport(tmp_path)
+    outbox = tmp_path / "CEB" / "OutBox"
+    stale = outbox / "a.xml.999-dead.temp"
+    fresh = outbox / "b.xml.1000-busy.temp"
+    stale.write_bytes(b"<half")
+    fresh.write_bytes(b"<half")
+    os.utime(stale, (1_000_000, 1_000_000))
+    assert transport.remove_stale_temp(older_than=3600) == [stale]
+    assert fresh.exists()
