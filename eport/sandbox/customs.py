@@ -531,7 +531,6 @@ def _decide_manifest(
         return (element.findtext(steps) or "").strip()
 
     message_id = find(root, "Head/MessageID")
-    message_type = find(root, "Head/MessageType") or ns.rsplit(":", 2)[-2]
     sender = find(root, "Head/SenderID")
     declaration = root.find(f"{{{ns}}}Declaration")
     bills = (
@@ -555,7 +554,6 @@ def _decide_manifest(
                 "statement": statement,
                 "messageId": f"CN_MT9999_1p0_EPORT_{uuid.uuid4().hex[:17]}",
                 "receiverId": sender or envelope.sender_id,
-                "originalType": message_type,
                 "journeyId": journey,
                 "transportId": means,
                 "bills": bills,

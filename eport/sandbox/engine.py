@@ -213,7 +213,7 @@ class Engine:
             data = receipts.manifest_response(
                 message_id=str(payload["messageId"]),
                 receiver_id=str(payload["receiverId"]),
-                original_type=str(payload["originalType"]),
+                original_message_id=str(payload["bizKey"]),
                 journey_id=str(payload["journeyId"]),
                 transport_id=str(payload["transportId"]),
                 bills=[str(b) for b in bills] if isinstance(bills, list) else [],

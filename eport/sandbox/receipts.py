@@ -1,4 +1,4 @@
-"""The receipt messages the simulated customs sends back, written from a planned-receipt description.
+"""The receipt messages the simulated customs sends back, written with eport's models from a planned receipt.
 
 A plan (stored as JSON in the scheduler table so a restart resumes it) says which receipt to write and with which
 values; this module writes the XML in the exact element order of the official schema (CEB receipts and CEB900
@@ -11,13 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from lxml import etree
-
 from eport import edi
+from eport.edi import manifest as mft
 from eport.edi.ceb import imports as ceb_import
 from eport.edi.dec.receipts import DecImportResponse, DecResult
 from eport.errors import EncodeError
-from eport.sandbox.envelope import MANIFEST_NS_PREFIX
 
 CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
 
@@ -134,7 +132,7 @@ def manifest_response(
     *,
     message_id: str,
     receiver_id: str,
-    original_type: str,
+    original_message_id: str,
     journey_id: str,
     transport_id: str,
     bills: list[str],
@@ -142,52 +140,46 @@ def manifest_response(
     statement: str,
     at: dt.datetime,
 ) -> bytes:
-    """Write a manifest receipt ``MT9999`` (namespace ``urn:Declaration:datamodel:standard:CN:MT9999:1``).
+    """Write a manifest receipt ``MT9999`` (namespace ``urn:Declaration:datamodel:standard:CN:MT9999:1``) with
+    eport's manifest models.
 
     Args:
         message_id: the receipt's MessageID.
         receiver_id: the ``SenderID`` of the manifest answered.
-        original_type: the answered message type (``MT2101`` …), echoed in the response.
+        original_message_id: the MessageID of the manifest answered (``Response/ID``).
         journey_id / transport_id: ``BorderTransportMeans`` of the answered manifest.
         bills: transport contract document (提运单) numbers answered.
         statement_code: ``01`` accepted, ``02`` pending manual review, ``03`` rejected, ``11`` B/L released …
         statement: the StatementDescription.
         at: send time.
     """
-    ns = f"{MANIFEST_NS_PREFIX}MT9999:1"
-    local = at.astimezone(CHINA)
 
-    def sub(parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
-        element = etree.SubElement(parent, f"{{{ns}}}{tag}")
-        if text is not None:
-            element.text = text
-        return element
+    def info() -> mft.AdditionalInformation:
+        return mft.AdditionalInformation(statement_code=statement_code, statement_description=statement)
 
-    nsmap: Any = {None: ns}
-    root = etree.Element(f"{{{ns}}}Manifest", nsmap=nsmap)
-    head = sub(root, "Head")
-    sub(head, "MessageID", message_id)
-    sub(head, "FunctionCode", "3" if statement_code == "03" else "2")
-    sub(head, "MessageType", "MT9999")
-    sub(head, "SenderID", "EPORT")
-    sub(head, "ReceiverID", receiver_id)
-    sub(head, "SendTime", local.strftime("%Y%m%d%H%M%S") + f"{local.microsecond // 1000:03d}")
-    sub(head, "Version", "1.0")
-    response = sub(root, "Response")
-    sub(response, "ID", original_type)
-    info = sub(response, "AdditionalInformation")
-    sub(info, "StatementCode", statement_code)
-    sub(info, "StatementDescription", statement)
-    means = sub(response, "BorderTransportMeans")
-    sub(means, "JourneyID", journey_id)
-    sub(means, "ID", transport_id)
-    for bill in bills:
-        consignment = sub(response, "Consignment")
-        sub(sub(consignment, "TransportContractDocument"), "ID", bill)
-        bill_info = sub(consignment, "AdditionalInformation")
-        sub(bill_info, "StatementCode", statement_code)
-        sub(bill_info, "StatementDescription", statement)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    message = mft.Manifest(
+        head=mft.Head(
+            message_id=message_id,
+            function_code="3" if statement_code == "03" else "2",
+            message_type="MT9999",
+            sender_id="EPORT",
+            receiver_id=receiver_id,
+            send_time=mft.send_time(at.astimezone(CHINA)),
+            version="1.0",
+        ),
+        response=mft.Response(
+            id=original_message_id or None,
+            additional_information=info(),
+            border_transport_means=mft.BorderTransportMeans(journey_id=journey_id or None, id=transport_id or None),
+            consignment=tuple(
+                mft.ResponseConsignment(
+                    transport_contract_document=mft.Identification(id=bill), additional_information=info()
+                )
+                for bill in bills
+            ),
+        ),
+    )
+    return mft.encode_manifest(message)
 
 
 __all__ = [

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from eport.edi import manifest
 from eport.edi.dec.receipts import DecImportResponse, DecResult, parse_dec_receipt
 from eport.errors import RejectedError
 from eport.sandbox import DEMO_DXP_ID
@@ -91,6 +92,10 @@ def test_manifest_receipt_is_an_mt9999(http_client: ClearanceClient, sandbox: Sa
     assert root.findtext("m:Response/m:AdditionalInformation/m:StatementCode", namespaces=ns) == "11"
     bills = root.findall("m:Response/m:Consignment/m:TransportContractDocument/m:ID", namespaces=ns)
     assert [b.text for b in bills] == ["BL0001"]
+    decoded = manifest.decode_manifest(unwrap(last).data)
+    assert decoded.response is not None
+    assert decoded.response.statement is manifest.StatementCode.RELEASED
+    assert decoded.response.id == message_id
 
 
 def test_manifest_without_bills_is_rejected_with_03(http_client: ClearanceClient) -> None:
