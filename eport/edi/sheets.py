@@ -16,13 +16,15 @@ field table (``毛重``, ``启运国``) or a few common synonyms (``运单号``,
 ``mapping={"my column": "DecHead.BillNo"}`` for anything else. Rows with the same ``ClientSeqNo`` form one
 declaration; without that column every row is a declaration of its own.
 
-:func:`build_declarations` does the work on plain row mappings and needs no pandas; :func:`read_declarations`
-reads the source with pandas (the ``eport[pandas]`` extra) at the caller's explicit request.
+:func:`build_declarations` does the work on plain row mappings; :func:`read_declarations` reads the source at
+the caller's explicit request (pandas, the ``eport[pandas]`` extra, only for DataFrames, ``.xls`` and the report).
 """
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,6 +34,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
+from eport.edi._xlsx import XlsxUnsupported, read_xlsx
 from eport.edi.codes import CodeBook, Generation
 from eport.edi.dec.flags import Level
 from eport.edi.dec.models import DecFreeTxt, DecHead, DecList, DecLists, DecMessage, DecSign
@@ -417,6 +420,9 @@ def read_declarations(
     """Build declarations from an Excel worksheet, a CSV file or a DataFrame.
 
     Every cell is read as text (so port ``0138`` keeps its leading zero); decimals are parsed from the text.
+    ``.xlsx`` files are read by a small built-in reader (openpyxl through pandas is the fallback, and reads
+    ``.xls``); CSV files (UTF-8, optionally with BOM) by the :mod:`csv` module; pandas is needed only for
+    DataFrames, ``.xls`` and :attr:`SheetImport.report`.
 
     Args:
         source: a DataFrame, a path (``.xlsx``/``.xls``/``.csv``) or an open file.
@@ -431,25 +437,51 @@ def read_declarations(
         :class:`SheetImport` with ``messages`` and ``report`` (a DataFrame: row, column, field, code, problem).
 
     Raises:
-        ConfigurationError: pandas missing, unknown mapping targets, or an unreadable source.
+        ConfigurationError: pandas missing where needed, unknown mapping targets, or an unreadable source.
     """
-    pd = _pandas()
-    if isinstance(source, pd.DataFrame):
-        frame = source
-    else:
-        name = str(getattr(source, "name", source)).lower()
-        try:
-            if name.endswith((".xlsx", ".xlsm", ".xls")):
-                frame = pd.read_excel(source, sheet_name=sheet if sheet is not None else 0, dtype=str)
-            else:
-                frame = pd.read_csv(source, dtype=str, keep_default_na=False)
-        except (OSError, ValueError, ImportError) as exc:
-            raise ConfigurationError(f"cannot read {name}: {exc}") from exc
-    frame = frame.fillna("")
-    records = frame.to_dict(orient="records")
+    records = _records(source, sheet)
     return build_declarations(
         records, mapping=mapping, defaults=defaults, generation=generation, level=level, codebook=codebook
     )
+
+
+def _is_frame(source: object) -> bool:
+    return type(source).__name__ == "DataFrame" and hasattr(source, "to_dict")
+
+
+def _records(source: Any, sheet: str | int | None) -> list[dict[str, Any]]:
+    """Rows of the source as dicts of text; pandas only for DataFrames and legacy ``.xls``."""
+    if _is_frame(source):
+        return list(source.fillna("").to_dict(orient="records"))
+    name = str(getattr(source, "name", source)).lower()
+    if name.endswith((".xlsx", ".xlsm")):
+        try:
+            return read_xlsx(source, sheet)
+        except XlsxUnsupported as exc:
+            logger.info("fast .xlsx reader declined (%s); reading with pandas/openpyxl", exc)
+            if hasattr(source, "seek"):
+                source.seek(0)
+    if name.endswith((".xlsx", ".xlsm", ".xls")):
+        pd = _pandas()
+        try:
+            frame = pd.read_excel(source, sheet_name=sheet if sheet is not None else 0, dtype=str)
+        except (OSError, ValueError, ImportError) as exc:
+            raise ConfigurationError(f"cannot read {name}: {exc}") from exc
+        return list(frame.fillna("").to_dict(orient="records"))
+    return _read_csv(source, name)
+
+
+def _read_csv(source: Any, name: str) -> list[dict[str, Any]]:
+    try:
+        if hasattr(source, "read"):
+            data = source.read()
+            text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
+        else:
+            with open(source, encoding="utf-8-sig", newline="") as fh:
+                text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"cannot read {name}: {exc}") from exc
+    return list(csv.DictReader(io.StringIO(text, newline="")))
 
 
 __all__ = [
