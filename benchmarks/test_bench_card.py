@@ -21,7 +21,7 @@ from eport.card.emulator import DEMO_PIN, InProcessTransport, VpcdCard, demo_car
 from eport.card.operator import OperatorCard
 from eport.pki.signer import KeyAlgorithm, SignatureAlgorithm
 from eport.pki.sm2 import SM2PrivateKey
-from tests.card.pcscd import READER, PcscdUnavailable, running_pcscd
+from tests.card.pcscd import READER, PcscdUnavailable, running_pcscd, vpcd_port
 
 DATA = b"<ds:SignedInfo>" + b"x" * 400 + b"</ds:SignedInfo>"
 GET_PIN_STATUS = bytes.fromhex("00CA010400")
@@ -31,7 +31,7 @@ GET_PIN_STATUS = bytes.fromhex("00CA010400")
 def pcsc_card(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OperatorCard]:
     try:
         with running_pcscd(Path(tmp_path_factory.mktemp("pcscd"))):
-            vpcd = VpcdCard(demo_card())
+            vpcd = VpcdCard(demo_card(), port=vpcd_port())
             vpcd.insert()
             try:
                 pcsc.wait_for_card(READER, timeout=5)

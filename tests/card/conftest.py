@@ -13,7 +13,7 @@ from eport.card.base import OperatorCardBackend
 from eport.card.emulator import EmulatedCard, InProcessTransport, VpcdCard, demo_card
 from eport.card.operator import OperatorCard
 from eport.pki.signer import KeyAlgorithm
-from tests.card.pcscd import READER, VPCD_PORT, PcscdUnavailable, running_pcscd
+from tests.card.pcscd import READER, PcscdUnavailable, running_pcscd, vpcd_port
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +32,7 @@ def insert(pcscd: None) -> Iterator[object]:
     inserted: list[VpcdCard] = []
 
     def _insert(card: EmulatedCard) -> VpcdCard:
-        vpcd = VpcdCard(card, port=VPCD_PORT)
+        vpcd = VpcdCard(card, port=vpcd_port())
         vpcd.insert()
         inserted.append(vpcd)
         pcsc.wait_for_card(READER, timeout=5)

@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from smartcard import scard
@@ -28,6 +29,7 @@ from eport.errors import (
 )
 from eport.pki.signer import SignatureAlgorithm
 from tests.card.conftest import READER
+from tests.card.pcscd import start_private_pcscd, vpcd_port
 
 pytestmark = pytest.mark.pcscd
 
@@ -82,7 +84,7 @@ def test_hresults_map_to_typed_errors() -> None:
 
 
 def test_wait_for_insertion_and_removal(pcscd: None) -> None:
-    vpcd = VpcdCard(demo_card())
+    vpcd = VpcdCard(demo_card(), port=vpcd_port())
     timer = threading.Timer(0.3, vpcd.insert)
     timer.start()
     started = time.monotonic()
@@ -94,7 +96,7 @@ def test_wait_for_insertion_and_removal(pcscd: None) -> None:
 
 
 def test_watch_reports_card_events(pcscd: None) -> None:
-    vpcd = VpcdCard(demo_card())
+    vpcd = VpcdCard(demo_card(), port=vpcd_port())
     events: list[pcsc.CardEvent] = []
     stop = threading.Event()
 
@@ -243,3 +245,30 @@ def test_operator_card_connect_closes_the_transport_on_failure(insert: Insert) -
         OperatorCard.connect(READER, exclusive=True)
     with pcsc.connect(READER, exclusive=True):  # would be a sharing violation if the first handle had leaked
         pass
+
+
+def test_no_reader_connected(tmp_path: Path) -> None:
+    """A real pcscd without any reader (private, in a user namespace): NoReaderError with the manuals' remedy."""
+    from tests.card.pcscd import PcscdUnavailable
+
+    try:
+        process, path = start_private_pcscd(tmp_path, vpcd_port=None)
+    except PcscdUnavailable as exc:
+        pytest.skip(str(exc))
+    try:
+        code = (
+            "from eport.card import pcsc, doctor\n"
+            "from eport.errors import NoReaderError\n"
+            "assert pcsc.list_readers() == []\n"
+            "try:\n    pcsc.connect()\nexcept NoReaderError as e:\n    print('NOREADER', e)\n"
+            "print([r.status for r in doctor.run_checks()][:2])\n"
+        )
+        env = dict(os.environ, PCSCLITE_CSOCK_NAME=path)
+        result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert result.returncode == 0, result.stderr
+    assert "NOREADER" in result.stdout
+    assert "未检测到读卡器" in result.stdout
+    assert "['ok', 'fail']" in result.stdout
