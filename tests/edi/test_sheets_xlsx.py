@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from eport.edi._xlsx import XlsxUnsupported, read_xlsx
+from eport.edi.dec._xlsx import XlsxUnsupported, read_xlsx
 from eport.errors import ConfigurationError
 
 M = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
