@@ -34,8 +34,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 import attrs
 
-from eport.edi.dec._xlsx import XlsxUnsupported, read_xlsx
 from eport.edi.codes import CodeBook, Generation
+from eport.edi.dec._xlsx import XlsxUnsupported, read_xlsx
 from eport.edi.dec.flags import Level
 from eport.edi.dec.models import DecFreeTxt, DecHead, DecList, DecLists, DecMessage, DecSign
 from eport.edi.report import Problem, Severity
