@@ -26,7 +26,8 @@ from typing import Any
 import attrs
 from lxml import etree
 
-from eport.errors import DecodeError
+from eport.edi.dec.codec import decode_declaration
+from eport.errors import DecodeError, EdiError
 from eport.sandbox.config import CEB_DXP_ID, DEC_DXP_ID, MFT_DXP_ID, SandboxConfig
 from eport.sandbox.envelope import CEB_NS, DEC_NS, MANIFEST_NS_PREFIX, Envelope, parse_xml
 from eport.sandbox.receipts import CEB_RECEIPT_FOR, CHINA
@@ -468,6 +469,11 @@ def _decide_dec(
 
     if not client_seq_no:
         import_response("1", "DecSign/ClientSeqNo 缺失 missing ClientSeqNo")
+        return Decision(state="1", planned=tuple(timeline.events))
+    try:
+        decode_declaration(envelope.data)  # the structure the import client accepts (strict element order)
+    except EdiError as exc:
+        import_response("1", f"报文格式错误 format error: {exc}"[:500])
         return Decision(state="1", planned=tuple(timeline.events))
     if store.document("dec", client_seq_no) is not None:
         import_response("1", f"ClientSeqNo [{client_seq_no}] 重复 duplicate (already imported)")

@@ -105,3 +105,18 @@ def test_manifest_without_bills_is_rejected_with_03(http_client: ClearanceClient
         http_client.wait(handle, until=Stage.RELEASED, timeout=30)
 
     assert caught.value.code == "03"
+
+
+def test_declaration_out_of_structure_order_is_refused_at_import(http_client: ClearanceClient) -> None:
+    seq = m.client_seq_no()
+    xml = m.declaration(seq)
+    head_start, head_end = xml.index(b"<DecHead>"), xml.index(b"</DecHead>") + len(b"</DecHead>")
+    lists_end = xml.index(b"</DecLists>") + len(b"</DecLists>")
+    swapped = xml[:head_start] + xml[head_end:lists_end] + xml[head_start:head_end] + xml[lists_end:]
+
+    handle = http_client.submit(swapped)
+    result = http_client.wait(handle, until=Stage.CLOSED, timeout=30, raise_on_reject=False)
+
+    assert result.stage is Stage.REJECTED
+    assert [e.code for e in result.history if e.code] == ["1"]
+    assert "format error" in (result.info or "")
