@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import attrs
 import requests
@@ -73,6 +73,7 @@ class Retry:
 
 
 DEFAULT_RETRY = Retry()
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class _Retryable(Exception):  # noqa: N818 - internal signal, never escapes this module
@@ -291,6 +292,8 @@ class HttpTransport:
         self.retry = retry
         self._sleep = sleep
         self._session = session or requests.Session()
+        if urlsplit(self.base_url).hostname in _LOOPBACK:
+            self._session.trust_env = False  # never route loopback through an environment proxy
         self._session.mount("https://", _TrustAdapter(trust_context(_eport_roots() if trust is None else trust)))
 
     def __repr__(self) -> str:

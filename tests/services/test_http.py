@@ -258,3 +258,10 @@ def test_there_is_no_way_to_switch_verification_off(tls_gateway: Gateway) -> Non
         HttpTransport(tls_gateway.url, dxp_id=SENDER, session=session)
     with pytest.raises(ConfigurationError, match="cannot load"):
         HttpTransport(tls_gateway.url, dxp_id=SENDER, trust=[b"not a certificate"])
+
+
+def test_loopback_never_goes_through_an_environment_proxy(gateway: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("NO_PROXY", "")
+    transport = _transport(gateway.url, retry=Retry(attempts=1))
+    assert transport.receive().receipts == ()
