@@ -20,7 +20,7 @@ from typing import Any, cast
 
 from lxml import etree
 
-from eport.edi.spec import ANY_ELEMENT, ValueKind, spec_of
+from eport.edi.spec import ANY_ELEMENT, TEXT_CONTENT, ValueKind, spec_of
 
 Reader = Callable[[etree._Element, list[int]], Any]
 
@@ -85,10 +85,11 @@ def _compile(cls: type[Any]) -> Reader:
         "_next": next,
         "_K": cls,
     }
+    has_text = any(f.tag == TEXT_CONTENT for f in spec.fields)
     src = [
         "def read(el, cnt):",
         "    t = el.text",
-        "    if t is not None and t.strip(' \\t\\r\\n'): raise _Bail",
+        "    pass" if has_text else "    if t is not None and t.strip(' \\t\\r\\n'): raise _Bail",
         "    it = iter(el)",
         "    c = _next(it, None)",
         f"    k = {1 + sum(1 for a in spec.attributes if a.required)}",
@@ -104,6 +105,9 @@ def _compile(cls: type[Any]) -> Reader:
     for i, f in enumerate(spec.fields):
         name = f"v{i}"
         kwargs.append(f"{f.name}={name}")
+        if f.tag == TEXT_CONTENT:
+            src += [f"    {line}" for line in _text_source(f.kind, name, f.min_occurs == 0)]
+            continue
         if f.tag == ANY_ELEMENT:
             match = "c is not None and c.tag.__class__ is str"
         else:
@@ -139,6 +143,17 @@ def _compile(cls: type[Any]) -> Reader:
     exec(compile(code, f"<eport reader {cls.__qualname__}>", "exec"), env)  # noqa: S102 - source built from specs
     reader: Reader = env["read"]
     return reader
+
+
+def _text_source(kind: ValueKind, name: str, optional: bool) -> list[str]:
+    """Lines setting ``name`` from the element's own text ``t`` (simple content)."""
+    empty = "None" if optional else ("''" if kind is ValueKind.STRING else "_Bail")
+    lines = ["if t is None or t == '':", f"    {name} = {empty}" if empty != "_Bail" else "    raise _Bail"]
+    if kind is ValueKind.STRING:
+        return [*lines, "else:", f"    {name} = t"]
+    check = "_dec" if kind is ValueKind.DECIMAL else "_int"
+    make = "_Decimal" if kind is ValueKind.DECIMAL else "int"
+    return [*lines, f"elif not {check}(t): raise _Bail", "else:", f"    {name} = {make}(t)"]
 
 
 def _convert(kind: ValueKind, i: int, env: dict[str, Any], model: type[Any] | None) -> list[str]:

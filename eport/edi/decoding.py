@@ -30,7 +30,7 @@ from eport.edi import registry
 from eport.edi._fastread import Bail, node_count, raw_element, reader_for
 from eport.edi._xml import DEFAULT_MAX_SIZE, parse
 from eport.edi.report import Problem, Severity
-from eport.edi.spec import ANY_ELEMENT, AttributeSpec, FieldSpec, ValueKind, spec_of
+from eport.edi.spec import ANY_ELEMENT, TEXT_CONTENT, AttributeSpec, FieldSpec, ValueKind, spec_of
 from eport.errors import DecodeError, UnknownMessageError
 
 logger = logging.getLogger(__name__)
@@ -82,6 +82,7 @@ class _Plan:
     cls: type[Any]
     by_tag: dict[str, tuple[int, FieldSpec]]
     wildcard: tuple[int, FieldSpec] | None
+    text: FieldSpec | None
     fields: tuple[FieldSpec, ...]
     attributes: tuple[AttributeSpec, ...]
     attribute_tags: frozenset[str]
@@ -96,9 +97,13 @@ def _plan(cls: type[Any]) -> _Plan:
     spec = spec_of(cls)
     by_tag: dict[str, tuple[int, FieldSpec]] = {}
     wildcard = None
+    text = None
     for i, f in enumerate(spec.fields):
         if f.tag == ANY_ELEMENT:
             wildcard = (i, f)
+            continue
+        if f.tag == TEXT_CONTENT:
+            text = f
             continue
         if f.kind is ValueKind.MODEL and f.model is not None:
             ns = f.namespace if f.namespace is not None else spec_of(f.model).namespace
@@ -109,6 +114,7 @@ def _plan(cls: type[Any]) -> _Plan:
         cls=cls,
         by_tag=by_tag,
         wildcard=wildcard,
+        text=text,
         fields=spec.fields,
         attributes=spec.attributes,
         attribute_tags=frozenset(a.tag for a in spec.attributes),
@@ -174,10 +180,13 @@ def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
             name = key.decode() if isinstance(key, bytes) else key
             if name not in plan.attribute_tags and not name.startswith(_XSI):
                 st.problem(f"{path}/@{_local(name)}", "unknown-attribute", f"unknown attribute {name}", el)
-    if el.text is not None and el.text.strip(_WS):
-        st.problem(path, "unexpected-text", f"text {el.text.strip(_WS)[:40]!r} is not allowed here", el)
     values: dict[str, Any] = {}
     counts: dict[str, int] = {}
+    if plan.text is not None:
+        values[plan.text.name] = _text_content(el, plan.text, path, st)
+        counts[plan.text.name] = 1
+    elif el.text is not None and el.text.strip(_WS):
+        st.problem(path, "unexpected-text", f"text {el.text.strip(_WS)[:40]!r} is not allowed here", el)
     last = -1
     for child in el:
         tag = child.tag
@@ -247,6 +256,15 @@ def _read_root(root: etree._Element, cls: type[Any], path: str, st: _State) -> A
     return message if message is not None else _read(root, cls, path, st)
 
 
+def _text_content(el: etree._Element, f: FieldSpec, path: str, st: _State) -> Any:
+    text = _text(el, path, st)
+    if not text and f.min_occurs == 0:
+        return None
+    if f.kind is ValueKind.STRING:
+        return text
+    return _number(text, f, path, el, st)
+
+
 def _missing(f: FieldSpec, path: str, el: etree._Element, st: _State) -> None:
     doc = f" ({f.doc[:30]})" if f.doc else ""
     st.problem(f"{path}/{f.tag}", "missing-element", f"required element {f.tag}{doc} is missing", el)
@@ -261,16 +279,20 @@ def _value(child: etree._Element, f: FieldSpec, path: str, st: _State) -> Any:
         return _read(child, f.model, path, st)
     if kind is ValueKind.XML:
         return _raw(child)
-    text = _text(child, path, st)
-    if kind is ValueKind.DECIMAL:
+    return _number(_text(child, path, st), f, path, child, st)
+
+
+def _number(text: str, f: FieldSpec, path: str, el: etree._Element, st: _State) -> Any:
+    if f.kind is ValueKind.DECIMAL:
         if _DECIMAL.fullmatch(text):
             return Decimal(text.strip())
-        st.problem(path, "bad-value", f"{f.tag} {text[:40]!r} is not a decimal", child)
+        st.problem(path, "bad-value", f"{f.tag} {text[:40]!r} is not a decimal", el)
     else:
         if _INTEGER.fullmatch(text) and len(text) <= 1000:
             return int(text)
-        st.problem(path, "bad-value", f"{f.tag} {text[:40]!r} is not an integer", child)
-    st.keep(path, child)
+        st.problem(path, "bad-value", f"{f.tag} {text[:40]!r} is not an integer", el)
+    if f.tag != TEXT_CONTENT:
+        st.keep(path, el)
     return None
 
 

@@ -23,7 +23,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from decimal import Decimal
 from typing import IO, Any, cast
 
-from eport.edi.spec import FieldSpec, ModelSpec, ValueKind, spec_of
+from eport.edi.spec import TEXT_CONTENT, FieldSpec, ModelSpec, ValueKind, spec_of
 from eport.errors import EncodeError
 
 logger = logging.getLogger(__name__)
@@ -153,6 +153,8 @@ def _field_source(f: FieldSpec, i: int, owner: ModelSpec, ctx: _Context, env: di
         body = [f"if v.__class__ is not _k{i}: raise _Unwritable", f"_w{i}(v, a)"]
     elif f.kind is ValueKind.XML:
         body = ["a(v.decode('utf-8'))"]
+    elif f.tag == TEXT_CONTENT:
+        body = [*_simple_expr(f.kind), "a(v)"]
     else:
         ns = f.namespace if f.namespace is not None else owner.namespace
         pfx, decls, _ = _qualify(ns, owner.prefix if ns == owner.namespace else None, ctx)
@@ -223,7 +225,7 @@ def _check_model(obj: Any, spec: ModelSpec, path: str) -> None:
             for n, item in enumerate(value, 1):
                 _check_value(item, f, f"{path}/{_path_part(f.tag, n)}")
         else:
-            _check_value(value, f, f"{path}/{f.tag}")
+            _check_value(value, f, path if f.tag == TEXT_CONTENT else f"{path}/{f.tag}")
 
 
 def _check_value(value: Any, f: FieldSpec, path: str) -> None:

@@ -15,6 +15,10 @@ Value conventions for model attributes:
 Wildcards: a field whose ``tag`` is :data:`ANY_ELEMENT` (``"*"``) and whose kind is ``XML`` matches any one element
 (``xs:any``); its value is the raw bytes of that element.
 
+Simple content: a field whose ``tag`` is :data:`TEXT_CONTENT` (``"#text"``) holds the element's own text, for
+elements with attributes and a value (``<GrossMassMeasure unitCode="KGM">233</GrossMassMeasure>``); such a model
+has no other element fields. An optional text field decodes an empty element as ``None``.
+
 Lenient decoding (:func:`eport.edi.decode_lenient`) may leave ``None`` (or an empty tuple) in a *required* field
 when the document lacks it; the returned problems name every such gap. Strict decoding never does.
 """
@@ -58,6 +62,9 @@ NO_FACETS = Facets()
 
 #: ``FieldSpec.tag`` of a wildcard (``xs:any``) field: matches any one element, value kind ``XML``.
 ANY_ELEMENT = "*"
+
+#: ``FieldSpec.tag`` of a field holding the element's own text (simple content with attributes).
+TEXT_CONTENT = "#text"
 
 
 @attrs.frozen
@@ -196,6 +203,7 @@ def spec_of(obj: object) -> ModelSpec:
 __all__ = [
     "ANY_ELEMENT",
     "NO_FACETS",
+    "TEXT_CONTENT",
     "AttributeSpec",
     "Facets",
     "FieldSpec",

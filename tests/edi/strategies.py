@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from eport.edi.spec import ANY_ELEMENT, AttributeSpec, Facets, FieldSpec, ValueKind, spec_of
+from eport.edi.spec import ANY_ELEMENT, TEXT_CONTENT, AttributeSpec, Facets, FieldSpec, ValueKind, spec_of
 
 #: A structurally valid enveloped ds:Signature with dummy values (the schema checks structure, not the maths).
 SIGNATURE = (
@@ -109,6 +109,8 @@ def _single(f: FieldSpec, max_repeat: int) -> st.SearchStrategy[Any]:
 def field_values(f: FieldSpec, *, max_repeat: int = 2) -> st.SearchStrategy[Any]:
     """Values of one field: a tuple for repeated fields, ``None`` allowed for optional ones."""
     single = _single(f, max_repeat)
+    if f.tag == TEXT_CONTENT and f.min_occurs == 0:
+        return st.none() | single.filter(lambda v: v != "")  # an empty optional text decodes as None
     if f.repeated:
         hi = max(f.min_occurs, min(f.max_occurs or max_repeat, max_repeat))
         return st.lists(single, min_size=f.min_occurs, max_size=hi).map(tuple)

@@ -7,12 +7,15 @@ from typing import ClassVar
 
 import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from eport.edi import decode, decode_lenient, encode
 from eport.edi.decoding import decode_element
-from eport.edi.spec import ANY_ELEMENT, AttributeSpec, FieldSpec, ModelSpec, ValueKind
+from eport.edi.spec import ANY_ELEMENT, TEXT_CONTENT, AttributeSpec, FieldSpec, ModelSpec, ValueKind
 from eport.errors import DecodeError
+from tests.edi import strategies
 
 DEC = "http://www.chinaport.gov.cn/dec"
 OTHER = "urn:example:other"
@@ -186,3 +189,86 @@ def test_nested_models_of_other_namespaces() -> None:
     assert root[1].tag == "DEC_RESULT"
     assert root[0].tag == f"{{{DEC}}}Doc"
     assert decode(out, model=Envelope) == envelope
+
+
+@attrs.frozen(kw_only=True)
+class Measure:
+    """Simple content with an attribute: ``<GrossMassMeasure unitCode="KGM">233</GrossMassMeasure>``."""
+
+    __eport_spec__: ClassVar[ModelSpec]
+    unit_code: str | None = attrs.field(default=None)
+    value: Decimal | None = attrs.field(default=None)
+
+
+@attrs.frozen(kw_only=True)
+class Consignment:
+    __eport_spec__: ClassVar[ModelSpec]
+    id: str = attrs.field()
+    gross: Measure | None = attrs.field(default=None)
+    notes: tuple[Note, ...] = attrs.field(default=())
+
+
+@attrs.frozen(kw_only=True)
+class Note:
+    __eport_spec__: ClassVar[ModelSpec]
+    lang: str = attrs.field()
+    text: str = attrs.field()
+
+
+MT = "urn:Declaration:datamodel:standard:CN:MT1401:1"
+Measure.__eport_spec__ = ModelSpec(
+    tag="GrossMassMeasure",
+    namespace=MT,
+    attributes=(AttributeSpec(name="unit_code", tag="unitCode"),),
+    fields=(FieldSpec(name="value", tag=TEXT_CONTENT, kind=ValueKind.DECIMAL, min_occurs=0),),
+)
+Note.__eport_spec__ = ModelSpec(
+    tag="Note",
+    namespace=MT,
+    attributes=(AttributeSpec(name="lang", tag="lang", required=True),),
+    fields=(FieldSpec(name="text", tag=TEXT_CONTENT, kind=ValueKind.STRING),),
+)
+Consignment.__eport_spec__ = ModelSpec(
+    tag="Consignment",
+    namespace=MT,
+    fields=(
+        FieldSpec(name="id", tag="ID", kind=ValueKind.STRING),
+        FieldSpec(name="gross", tag="GrossMassMeasure", kind=ValueKind.MODEL, model=Measure, min_occurs=0),
+        FieldSpec(name="notes", tag="Note", kind=ValueKind.MODEL, model=Note, min_occurs=0, max_occurs=None),
+    ),
+)
+
+
+def test_simple_content_with_attributes() -> None:
+    consignment = Consignment(
+        id="C1",
+        gross=Measure(unit_code="KGM", value=Decimal("233.50")),
+        notes=(Note(lang="zh", text="易碎 & <小心>"), Note(lang="en", text="")),
+    )
+    out = encode(consignment)
+    assert b'<GrossMassMeasure unitCode="KGM">233.50</GrossMassMeasure>' in out
+    assert (
+        b'<Note lang="zh">\xe6\x98\x93\xe7\xa2\x8e &amp; &lt;\xe5\xb0\x8f\xe5\xbf\x83&gt;</Note><Note lang="en"></Note>'
+        in out
+    )
+    assert decode(out, model=Consignment) == consignment
+    empty = Consignment(id="C2", gross=Measure(unit_code="KGM"))
+    assert decode(encode(empty), model=Consignment) == empty
+
+
+def test_simple_content_bad_number_is_named() -> None:
+    out = encode(Consignment(id="C1", gross=Measure(unit_code="KGM", value=Decimal(1)))).replace(b">1<", b">x<")
+    with pytest.raises(DecodeError) as info:
+        decode(out, model=Consignment)
+    assert info.value.path == "/Consignment/GrossMassMeasure"
+    result = decode_lenient(out, model=Consignment)
+    assert [(p.path, p.code) for p in result.problems] == [("/Consignment/GrossMassMeasure", "bad-value")]
+    assert result.message.gross == Measure(unit_code="KGM", value=None)
+
+
+@settings(max_examples=40)
+@given(data=st.data())
+def test_generic_models_round_trip(data: st.DataObject) -> None:
+    for cls in (Envelope, Consignment):
+        message = data.draw(strategies.models(cls))
+        assert decode(encode(message), model=cls) == message
