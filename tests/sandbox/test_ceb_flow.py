@@ -7,11 +7,14 @@ from decimal import Decimal
 import pytest
 
 from eport import edi
+from eport.card import demo
 from eport.errors import DuplicateError, RejectedError
 from eport.pki.ceb import sign_ceb
 from eport.pki.signer import KeyAlgorithm
 from eport.pki.signers import InMemorySigner
+from eport.pki.sm2 import SM2PrivateKey
 from eport.pki.testing import make_chain
+from eport.pki.xmldsig import Dialect
 from eport.services import ClearanceClient, Stage
 from tests.sandbox import messages as m
 
@@ -151,3 +154,17 @@ def test_same_order_from_two_clients_is_a_customs_duplicate(
         file_client.wait(second, until=Stage.CONCLUDED, timeout=30)
 
     assert caught.value.code == "-301010"
+
+
+@pytest.mark.parametrize("dialect", [Dialect.SM2_SM3, Dialect.SM2_W3C_SHA1])
+def test_sm2_signatures_of_the_demo_card_are_accepted(http_client: ClearanceClient, dialect: Dialect) -> None:
+    sm2 = InMemorySigner(SM2PrivateKey.from_bytes(demo.sm2_private_key_bytes()), demo.sm2_signing_certificate_der())
+    deal = m.Deal()
+    handles = [
+        http_client.submit(sign_ceb(build, sm2, dialect=dialect))
+        for build in (m.order(deal), m.payment(deal), m.waybill(deal), edi.encode(m.inventory_model(deal)))
+    ]
+
+    final = http_client.wait(handles[-1], until=Stage.CLOSED, timeout=30)
+
+    assert codes(final) == ["2", "120", "399", "800", "899"]
