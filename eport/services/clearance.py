@@ -423,6 +423,43 @@ class ClearanceClient:
             if not self.poll():
                 time.sleep(min(self.poll_interval, max(remaining, 0.0)))
 
+    def wait_all(
+        self, handles: Iterable[SubmissionHandle | str], *, until: Stage = Stage.RELEASED, timeout: float = 60.0
+    ) -> list[Submission]:
+        """Poll receipts until every submission reaches ``until`` (or a later stage) or a final state.
+
+        Unlike :meth:`wait`, rejections are not raised: inspect ``stage`` (and :meth:`StatusEvent.error`) of the
+        returned submissions.
+
+        Returns:
+            The submissions, in the order of ``handles``.
+
+        Raises:
+            eport.errors.ServiceTimeout: some did not get there in time; the message counts them.
+            eport.errors.JournalError: an unknown submission.
+        """
+        if timeout <= 0:
+            raise ConfigurationError("timeout must be positive")
+        ids = [h if isinstance(h, str) else h.cop_msg_id for h in handles]
+        deadline = time.monotonic() + timeout
+        while True:
+            subs = []
+            for cop_msg_id in ids:
+                sub = self.journal.get(cop_msg_id)
+                if sub is None:
+                    raise JournalError(f"no submission {cop_msg_id} in the journal")
+                subs.append(sub)
+            waiting = [s for s in subs if not s.final and s.stage.rank < until.rank]
+            if not waiting:
+                return subs
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ServiceTimeout(
+                    f"{len(waiting)} of {len(subs)} submissions did not reach {until.value} in {timeout:g} s"
+                )
+            if not self.poll(limit=1000):
+                time.sleep(min(self.poll_interval, max(remaining, 0.0)))
+
     # -------------------------------------------------------------------------------------------------- status
     def status(
         self,

@@ -287,3 +287,17 @@ def test_submissions_frame(client: ClearanceClient, transport: MockTransport) ->
     assert list(frame["stage"]) == ["accepted"]
     assert frame.loc[0, "history"] == "120"
     assert client.submissions_frame(family=Family.DEC).empty
+
+
+def test_wait_all_returns_every_outcome_without_raising(client: ClearanceClient, transport: MockTransport) -> None:
+    ok = client.submit(inventory("COP1"), signer=object())
+    bad = client.submit(inventory("COP2"), signer=object())
+    slow = client.submit(inventory("COP3"), signer=object())
+    transport.push(receipt_envelope(ceb622(ok.guids[0], "800"), ok.cop_msg_id))
+    transport.push(receipt_envelope(ceb622(bad.guids[0], "-621018", "annual limit"), bad.cop_msg_id))
+    with pytest.raises(ServiceTimeout, match="1 of 3"):
+        client.wait_all([ok, bad, slow], timeout=0.1)
+    transport.push(receipt_envelope(ceb622(slow.guids[0], "899"), slow.cop_msg_id))
+    subs = client.wait_all([ok, bad, slow.cop_msg_id], timeout=2)
+    assert [s.stage for s in subs] == [Stage.RELEASED, Stage.REJECTED, Stage.CLOSED]
+    assert isinstance(subs[1].history[-1].error(), RejectedError)
