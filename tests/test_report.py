@@ -22,3 +22,11 @@ def test_report_raises_with_every_error() -> None:
         report.raise_for_errors()
     assert [p.path for p in info.value.problems] == ["/a", "/b"]
     assert "(+1 more)" in str(info.value)
+
+
+def test_report_renders_as_html_table() -> None:
+    report = ValidationReport.of([Problem("/ceb:CEB621Message/ceb:x", "code-table", "bad <currency>")])
+    html = report._repr_html_()
+    assert "<table" in html
+    assert "code-table" in html
+    assert "bad &lt;currency&gt;" in html

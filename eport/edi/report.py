@@ -69,6 +69,12 @@ class ValidationReport:
         """Return a report with the problems of both."""
         return ValidationReport(self.problems + other.problems)
 
+    def _repr_html_(self) -> str:
+        """Render the report as an HTML table in Jupyter."""
+        from eport.edi.notebook import render_html  # imported here: notebook imports this module
+
+        return render_html(self)
+
     def raise_for_errors(self) -> None:
         """Raise :class:`eport.errors.ValidationError` carrying every problem when the report has errors."""
         errors = self.errors
