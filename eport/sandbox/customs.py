@@ -245,8 +245,11 @@ def _decide_simple(name: str, root: etree._Element, timeline: _Timeline, *, stor
             plan(_STALE[kind], f"接收报文为旧报文数据，不做处理 [{business_key}] (appTime {app_time})")
             states.append(_STALE[kind])
             continue
-        if app_type == "3":
+        if app_type == "3" and existing is not None:
             documents.append(DocumentWrite(kind=kind, key=key, app_time=app_time, fields=None))
+            if kind == "payment":
+                paid_for = f"{existing[2].get('ebpCode', '')}|{existing[2].get('orderNo', '')}"
+                documents.append(DocumentWrite(kind="payment_by_order", key=paid_for, app_time=app_time, fields=None))
             plan("2", f"删除申报成功 [{business_key}] deleted")
             states.append("2")
             continue

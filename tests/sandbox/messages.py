@@ -79,10 +79,10 @@ def order(deal: Deal, *, app_type: str = "1", app_time: str | None = None) -> by
     return edi.encode(message)
 
 
-def payment(deal: Deal, *, payer_id: str | None = None, amount: Decimal | None = None) -> bytes:
-    """CEB411Message for ``deal``."""
+def payment(deal: Deal, *, payer_id: str | None = None, amount: Decimal | None = None, app_type: str = "1") -> bytes:
+    """CEB411Message for ``deal`` (``app_type`` 1 new, 2 change, 3 delete)."""
     head = ceb.PaymentHead(
-        guid=guid(), app_type="1", app_time=_now(), app_status="2", pay_code=PAY, pay_name="演示支付 demo pay",
+        guid=guid(), app_type=app_type, app_time=_now(), app_status="2", pay_code=PAY, pay_name="演示支付 demo pay",
         pay_transaction_id=deal.pay_transaction_id, order_no=deal.order_no, ebp_code=EBP, ebp_name=EBP_NAME,
         payer_id_type="1", payer_id_number=payer_id or deal.buyer_id, payer_name="张三",
         amount_paid=deal.paid if amount is None else amount, currency="142", pay_time=_now(),

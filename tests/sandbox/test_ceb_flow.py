@@ -168,3 +168,19 @@ def test_sm2_signatures_of_the_demo_card_are_accepted(http_client: ClearanceClie
     final = http_client.wait(handles[-1], until=Stage.CLOSED, timeout=30)
 
     assert codes(final) == ["2", "120", "399", "800", "899"]
+
+
+def test_change_and_delete_of_a_payment(http_client: ClearanceClient, signer: InMemorySigner) -> None:
+    deal = m.Deal()
+    first = http_client.submit(m.payment(deal), signer=signer)
+    http_client.wait(first, until=Stage.CONCLUDED, timeout=30)
+    deleted = http_client.submit(m.payment(deal, app_type="3"), signer=signer)
+    assert codes(http_client.wait(deleted, until=Stage.DECLARING, timeout=30)) == ["2"]
+    http_client.submit(m.order(deal), signer=signer)
+    http_client.submit(m.waybill(deal), signer=signer)
+    inventory = http_client.submit(edi.encode(m.inventory_model(deal)), signer=signer)
+
+    with pytest.raises(RejectedError) as caught:  # the payment is gone: 三单对碰 cannot find it
+        http_client.wait(inventory, until=Stage.CLOSED, timeout=30)
+
+    assert "missing payment" in str(caught.value.receipt.info)
