@@ -5,6 +5,12 @@ Pure: no I/O. See ``docs/declarations.md``.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from eport.edi.codes import CodeBook, Generation
+from eport.edi.dec.channel import Channel, ChannelGroup, DecStatus
+from eport.edi.dec.codec import decode_declaration, decode_declaration_lenient, encode_declaration
+from eport.edi.dec.filedrop import ReceiptKind, classify_receipt
 from eport.edi.dec.flags import DataSource, DeclarationMode, DecType, Level, OperType, PromiseItems, SpecDeclFlag
 from eport.edi.dec.models import (
     NS,
@@ -53,11 +59,32 @@ from eport.edi.dec.models import (
     TrnHead,
     TrnList,
 )
+from eport.edi.dec.receipts import DecData, DecImportResponse, DecResult, FailInfo, parse_dec_receipt
+from eport.edi.report import ValidationReport
+
+
+def validate_declaration(
+    message: DecMessage,
+    *,
+    level: Level | None = None,
+    generation: Generation | None = None,
+    codebook: CodeBook | None = None,
+    total_tolerance: Decimal = Decimal("0.01"),
+) -> ValidationReport:
+    """Check a declaration with every declaration rule; see :func:`eport.edi.rules.dec.validate_declaration`."""
+    from eport.edi.rules import dec as rules
+
+    return rules.validate_declaration(
+        message, level=level, generation=generation, codebook=codebook, total_tolerance=total_tolerance
+    )
+
 
 __all__ = [
     "NS",
     "REQUIRED_TO_DECLARE",
     "REQUIRED_TO_SAVE",
+    "Channel",
+    "ChannelGroup",
     "DataSource",
     "DecContainer",
     "DecContainers",
@@ -65,11 +92,13 @@ __all__ = [
     "DecCopLimits",
     "DecCopPromise",
     "DecCopPromises",
+    "DecData",
     "DecFreeTxt",
     "DecGoodsLimit",
     "DecGoodsLimitVin",
     "DecGoodsLimits",
     "DecHead",
+    "DecImportResponse",
     "DecLicenseDocus",
     "DecList",
     "DecLists",
@@ -80,8 +109,10 @@ __all__ = [
     "DecOtherPacks",
     "DecRequestCert",
     "DecRequestCerts",
+    "DecResult",
     "DecRisk",
     "DecSign",
+    "DecStatus",
     "DecSupplementList",
     "DecSupplementLists",
     "DecType",
@@ -90,10 +121,12 @@ __all__ = [
     "DeclarationMode",
     "EcoRelation",
     "EdocRealation",
+    "FailInfo",
     "Level",
     "LicenseDocu",
     "OperType",
     "PromiseItems",
+    "ReceiptKind",
     "SddTax",
     "SddTaxDetail",
     "SddTaxDetails",
@@ -107,4 +140,10 @@ __all__ = [
     "TrnContainers",
     "TrnHead",
     "TrnList",
+    "classify_receipt",
+    "decode_declaration",
+    "decode_declaration_lenient",
+    "encode_declaration",
+    "parse_dec_receipt",
+    "validate_declaration",
 ]
