@@ -196,14 +196,14 @@ class EportCardProfile:
             protocol.send_apdu(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes(2, "big"))
         except FileNotFound:
             return None
-        first = protocol.send_apdu(0x00, 0xB0, 0x00, 0x00, le=self.read_chunk)
+        first = _read_binary(protocol, 0, self.read_chunk)
         total = _der_total_length(first)
         buffer = bytearray(first[:total])
         while len(buffer) < total:
             offset = len(buffer)
             if offset > 0x7FFF:
                 raise BadResponseError("certificate file larger than READ BINARY can address")
-            chunk = protocol.send_apdu(0x00, 0xB0, offset >> 8, offset & 0xFF, le=min(self.read_chunk, total - offset))
+            chunk = _read_binary(protocol, offset, min(self.read_chunk, total - offset))
             if not chunk:
                 raise BadResponseError("certificate file ends before its DER length")
             buffer += chunk
@@ -266,6 +266,14 @@ class EportCardProfile:
         reference = self.rsa_key_reference if key is KeyAlgorithm.RSA else self.sm2_key_reference
         protocol.send_apdu(0x00, 0x22, 0x41, 0xB6, bytes((0x84, 0x01, reference)))
         return protocol.send_apdu(0x00, 0x2A, 0x9E, 0x9A, payload, le=256)
+
+
+def _read_binary(protocol: CardProtocol, offset: int, le: int) -> bytes:
+    """READ BINARY; ``6282`` (end of file before Le bytes) is a warning that still carries the data."""
+    response = protocol.transmit(CommandApdu(ins=0xB0, p1=offset >> 8, p2=offset & 0xFF, le=le))
+    if response.sw not in (SW.OK, SW.WARNING_END_OF_FILE):
+        raise error_for_sw(response.sw, response.data)
+    return response.data
 
 
 def _der_total_length(head: bytes) -> int:
