@@ -4,8 +4,8 @@
 (:mod:`eport.edi._xml`: no DTD, no entities, no network, a size limit) and builds the model from its
 :class:`~eport.edi.spec.ModelSpec`. Strict decoding raises :class:`~eport.errors.DecodeError` at the first
 departure from the schema's structure (unknown, misplaced, surplus or missing element, a value that is not a
-decimal or integer, mixed content), naming the element path (``/CEB621Message/Inventory[1]/InventoryHead``) and
-line.
+decimal or integer, mixed content), naming the element path and line. Paths have the form of
+:mod:`eport.edi._paths`, shared with validation: ``/ceb:CEB621Message/ceb:Inventory[2]/ceb:InventoryHead``.
 
 :func:`decode_lenient` never stops at structure: it returns a :class:`Decoded` with the message, the
 :class:`~eport.edi.report.Problem` list, and every element it could not place, kept as raw XML with its path
@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections import Counter
 from collections.abc import Hashable
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, cast, overload
@@ -28,6 +29,7 @@ from lxml import etree
 
 from eport.edi import registry
 from eport.edi._fastread import Bail, node_count, raw_element, reader_for
+from eport.edi._paths import clark_step, step
 from eport.edi._xml import DEFAULT_MAX_SIZE, parse
 from eport.edi.report import Problem, Severity
 from eport.edi.spec import ANY_ELEMENT, TEXT_CONTENT, AttributeSpec, FieldSpec, ValueKind, spec_of
@@ -48,7 +50,7 @@ class Unparsed:
     """An element lenient decoding could not place in the model, kept verbatim.
 
     Attributes:
-        path: where it was, e.g. ``/CEB792Message/.../gnum``.
+        path: where it was, e.g. ``/ceb:CEB214/ceb:RefundReturn[2]/ceb:appSenderId``.
         xml: the element's bytes (UTF-8, with the namespace declarations it needs).
     """
 
@@ -81,6 +83,7 @@ class Decoded(Generic[M]):
 class _Plan:
     cls: type[Any]
     by_tag: dict[str, tuple[int, FieldSpec]]
+    namespace: str | None
     wildcard: tuple[int, FieldSpec] | None
     text: FieldSpec | None
     fields: tuple[FieldSpec, ...]
@@ -113,6 +116,7 @@ def _plan(cls: type[Any]) -> _Plan:
     return _Plan(
         cls=cls,
         by_tag=by_tag,
+        namespace=spec.namespace,
         wildcard=wildcard,
         text=text,
         fields=spec.fields,
@@ -161,7 +165,7 @@ def _text(el: etree._Element, path: str, st: _State) -> str:
     for child in el:
         if isinstance(child.tag, str):
             st.problem(path, "unexpected-content", f"{_local(child.tag)} is not allowed inside a simple value", child)
-            st.keep(f"{path}/{_local(child.tag)}", child)
+            st.keep(f"{path}/{clark_step(child.tag)}", child)
         parts.append(child.tail or "")
     return "".join(parts)
 
@@ -182,6 +186,8 @@ def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
                 st.problem(f"{path}/@{_local(name)}", "unknown-attribute", f"unknown attribute {name}", el)
     values: dict[str, Any] = {}
     counts: dict[str, int] = {}
+    siblings = Counter(child.tag for child in el if isinstance(child.tag, str))
+    seen: dict[str, int] = {}
     if plan.text is not None:
         values[plan.text.name] = _text_content(el, plan.text, path, st)
         counts[plan.text.name] = 1
@@ -194,18 +200,19 @@ def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
             continue  # comments and processing instructions carry no data
         if child.tail is not None and child.tail.strip(_WS):
             st.problem(path, "unexpected-text", f"text {child.tail.strip(_WS)[:40]!r} is not allowed here", child)
+        nth = seen.get(tag, 0) + 1
+        seen[tag] = nth
+        cpath = f"{path}/{clark_step(tag, nth if siblings[tag] > 1 else None)}"
         entry = plan.by_tag.get(tag)
         if entry is None:
             entry = plan.wildcard
             if entry is None:
-                cpath = f"{path}/{_local(tag)}"
                 st.problem(cpath, "unknown-element", f"unknown element {_local(tag)} in {_local(el.tag)}", child)
                 st.keep(cpath, child)
                 continue
         index, f = entry
         n = counts.get(f.name, 0) + 1
         counts[f.name] = n
-        cpath = f"{path}/{f.tag}[{n}]" if f.repeated or n > 1 else f"{path}/{f.tag}"
         if index < last:
             st.problem(cpath, "element-order", f"{f.tag} is out of schema order in {_local(el.tag)}", child)
         else:
@@ -225,11 +232,11 @@ def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
         if f.repeated:
             items = tuple(v for v in value if v is not None) if value is not None else ()
             if len(items) < f.min_occurs and f.name not in counts:
-                _missing(f, path, el, st)
+                _missing(f, plan.namespace, path, el, st)
             kwargs[f.name] = items
         else:
             if f.name not in counts and f.min_occurs > 0:
-                _missing(f, path, el, st)
+                _missing(f, plan.namespace, path, el, st)
             kwargs[f.name] = value
     try:
         return cls(**kwargs)
@@ -265,9 +272,12 @@ def _text_content(el: etree._Element, f: FieldSpec, path: str, st: _State) -> An
     return _number(text, f, path, el, st)
 
 
-def _missing(f: FieldSpec, path: str, el: etree._Element, st: _State) -> None:
+def _missing(f: FieldSpec, owner_ns: str | None, path: str, el: etree._Element, st: _State) -> None:
     doc = f" ({f.doc[:30]})" if f.doc else ""
-    st.problem(f"{path}/{f.tag}", "missing-element", f"required element {f.tag}{doc} is missing", el)
+    ns = f.namespace if f.namespace is not None else owner_ns
+    if f.kind is ValueKind.MODEL and f.model is not None and f.namespace is None:
+        ns = spec_of(f.model).namespace
+    st.problem(f"{path}/{step(ns, f.tag)}", "missing-element", f"required element {f.tag}{doc} is missing", el)
 
 
 def _value(child: etree._Element, f: FieldSpec, path: str, st: _State) -> Any:
@@ -302,21 +312,22 @@ def _root_class(
 ) -> tuple[type[Any], str]:
     qname = etree.QName(root)
     namespace, local = qname.namespace, qname.localname
+    root_path = "/" + step(namespace, local)
     if model is not None:
         spec = spec_of(model)
         if (spec.namespace, spec.tag) != (namespace, local):
-            st.problem(f"/{local}", "root-name", f"root element {local} is not {spec.tag}", root)
-        return model, f"/{local}"
+            st.problem(root_path, "root-name", f"root element {local} is not {spec.tag}", root)
+        return model, root_path
     cls = registry.lookup(namespace, local, edition=edition)
     if cls is not None:
-        return cls, f"/{local}"
+        return cls, root_path
     if not st.strict:
         guess = registry.lookup(namespace, local + "Message", edition=edition)
         if guess is not None:
-            st.problem(f"/{local}", "root-name", f"root element {local} should be {local}Message", root)
-            return guess, f"/{local}"
+            st.problem(root_path, "root-name", f"root element {local} should be {local}Message", root)
+            return guess, root_path
     where = f"{{{namespace}}}{local}" if namespace else local
-    raise UnknownMessageError(f"unknown message root element {where}", path=f"/{local}", line=_line(root))
+    raise UnknownMessageError(f"unknown message root element {where}", path=root_path, line=_line(root))
 
 
 def decode_element(element: etree._Element, model: type[M], *, strict: bool = True) -> Decoded[M]:

@@ -23,6 +23,7 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from decimal import Decimal
 from typing import IO, Any, cast
 
+from eport.edi._paths import step
 from eport.edi.spec import TEXT_CONTENT, FieldSpec, ModelSpec, ValueKind, spec_of
 from eport.errors import EncodeError
 
@@ -184,10 +185,6 @@ def writer_for(cls: type[Any]) -> Writer:
 
 
 # ------------------------------------------------------------------------------------------ checking walker
-def _path_part(tag: str, index: int | None) -> str:
-    return f"{tag}[{index}]" if index is not None else tag
-
-
 def check(message: Any) -> None:
     """Check that every value of ``message`` can be written (types, characters, decimals), without encoding.
 
@@ -196,7 +193,7 @@ def check(message: Any) -> None:
         TypeError: ``message`` is not an eport model.
     """
     spec = spec_of(message)
-    _check_model(message, spec, "/" + spec.tag)
+    _check_model(message, spec, "/" + step(spec.namespace, spec.tag))
 
 
 def _check_model(obj: Any, spec: ModelSpec, path: str) -> None:
@@ -216,16 +213,20 @@ def _check_model(obj: Any, spec: ModelSpec, path: str) -> None:
             raise EncodeError(f"{type(obj).__name__} has no attribute {f.name}", path=path) from None
         if value is None:
             continue
+        if f.kind is ValueKind.MODEL and f.model is not None and f.namespace is None:
+            ns = spec_of(f.model).namespace
+        else:
+            ns = f.namespace if f.namespace is not None else spec.namespace
         if f.repeated:
             if not isinstance(value, (tuple, list)):
                 raise EncodeError(
                     f"{f.name} is a repeated element: expected a tuple, got {type(value).__name__}",
-                    path=f"{path}/{f.tag}",
+                    path=f"{path}/{step(ns, f.tag)}",
                 )
             for n, item in enumerate(value, 1):
-                _check_value(item, f, f"{path}/{_path_part(f.tag, n)}")
+                _check_value(item, f, f"{path}/{step(ns, f.tag, n if len(value) > 1 else None)}")
         else:
-            _check_value(value, f, path if f.tag == TEXT_CONTENT else f"{path}/{f.tag}")
+            _check_value(value, f, path if f.tag == TEXT_CONTENT else f"{path}/{step(ns, f.tag)}")
 
 
 def _check_value(value: Any, f: FieldSpec, path: str) -> None:

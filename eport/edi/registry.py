@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from eport.edi._paths import step
 from eport.errors import ConfigurationError, UnknownMessageError
 
 logger = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ def resolve(namespace: str | None, local: str, *, edition: str | None = None) ->
     cls = lookup(namespace, local, edition=edition)
     if cls is None:
         where = f"{{{namespace}}}{local}" if namespace else local
-        raise UnknownMessageError(f"unknown message root element {where}", path=f"/{local}")
+        raise UnknownMessageError(f"unknown message root element {where}", path="/" + step(namespace, local))
     return cls
 
 

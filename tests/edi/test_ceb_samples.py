@@ -59,7 +59,7 @@ def test_invalid_sample_fails_strict_decoding_with_a_path(key: str) -> None:
     with pytest.raises(DecodeError) as info:
         decode(samples.load(key).data)
     assert info.value.path is not None
-    assert info.value.path.startswith("/CEB")
+    assert info.value.path.startswith("/ceb:CEB")
     assert info.value.line is not None
 
 
@@ -67,9 +67,9 @@ def test_invalid_sample_fails_strict_decoding_with_a_path(key: str) -> None:
 def test_duplicate_base_transfer_is_named_and_kept(key: str) -> None:
     sample = samples.load(key)
     result = decode_lenient(sample.data)
-    root = f"/CEB{sample.code}Message"
-    assert [(p.path, p.code) for p in result.problems] == [(f"{root}/BaseTransfer[2]", "surplus-element")]
-    assert [u.path for u in result.unparsed] == [f"{root}/BaseTransfer[2]"]
+    root = f"/ceb:CEB{sample.code}Message"
+    assert [(p.path, p.code) for p in result.problems] == [(f"{root}/ceb:BaseTransfer[2]", "surplus-element")]
+    assert [u.path for u in result.unparsed] == [f"{root}/ceb:BaseTransfer[2]"]
     assert b"BaseTransfer" in result.unparsed[0].xml
     assert result.message.base_transfer is not None
     # everything but the surplus element survives: re-encoding is valid against the schema
@@ -80,15 +80,15 @@ def test_ceb214_wrong_root_name_is_recognised_leniently() -> None:
     data = samples.load("export/CEB214Message.xml").data
     with pytest.raises(UnknownMessageError) as info:
         decode(data)
-    assert info.value.path == "/CEB214"
+    assert info.value.path == "/ceb:CEB214"
     result = decode_lenient(data)
     assert type(result.message).__name__ == "CEB214Message"
     codes = {p.code for p in result.problems}
     assert codes == {"root-name", "unknown-element"}
-    assert result.problems[0].path == "/CEB214"
+    assert result.problems[0].path == "/ceb:CEB214"
     unknown = [p.path for p in result.problems if p.code == "unknown-element"]
     assert unknown
-    assert all(path.endswith("/appSenderId") for path in unknown)
+    assert all(path.endswith("/ceb:appSenderId") for path in unknown)
     assert len(result.unparsed) == len(unknown)
     assert len(result.message.refund_return) == len(unknown)
 
@@ -98,8 +98,8 @@ def test_ceb792_missing_gseqno_is_named() -> None:
     result = decode_lenient(samples.load("export/CEB792Message.xml").data)
     assert {p.code for p in result.problems} == {"missing-element"}
     paths = [p.path for p in result.problems]
-    assert all(path.endswith("/gseqno") for path in paths)
-    assert "/CEB792Message/SummaryResult[1]/SummaryResultList[1]/gseqno" in paths
+    assert all(path.endswith("/ceb:gseqno") for path in paths)
+    assert "/ceb:CEB792Message/ceb:SummaryResult[1]/ceb:SummaryResultList[1]/ceb:gseqno" in paths
     assert "gseqno" in result.problems[0].message
     assert result.unparsed == ()
     first = result.message.summary_result[0].summary_result_list[0]

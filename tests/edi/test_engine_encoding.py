@@ -72,7 +72,7 @@ def test_attribute_escaping_round_trips() -> None:
 def test_xml_illegal_characters_are_refused_with_path(bad: str) -> None:
     with pytest.raises(EncodeError) as info:
         encode(_ceb312(f"ok{bad}"))
-    assert info.value.path == "/CEB312Message/OrderReturn[1]/returnInfo"
+    assert info.value.path == "/ceb:CEB312Message/ceb:OrderReturn/ceb:returnInfo"
     with pytest.raises(EncodeError) as info:
         escape_text(bad)
 
@@ -168,24 +168,24 @@ def test_bad_decimals_are_refused_with_path(bad: object) -> None:
                 base_transfer=_transfer(),
             )
         )
-    assert info.value.path == "/CEB311Message/Order[1]/OrderHead/freight"
+    assert info.value.path == "/ceb:CEB311Message/ceb:Order/ceb:OrderHead/ceb:freight"
 
 
 def test_wrong_types_name_the_path() -> None:
     with pytest.raises(EncodeError) as info:
         encode(_ceb312(info=42))  # type: ignore[arg-type]
-    assert info.value.path == "/CEB312Message/OrderReturn[1]/returnInfo"
+    assert info.value.path == "/ceb:CEB312Message/ceb:OrderReturn/ceb:returnInfo"
     assert "must be str" in str(info.value)
     with pytest.raises(EncodeError) as info:
         encode(attrs.evolve(_ceb312(), guid=36))
-    assert info.value.path == "/CEB312Message/@guid"
+    assert info.value.path == "/ceb:CEB312Message/@guid"
 
 
 def test_repeated_field_must_be_a_sequence() -> None:
     message = attrs.evolve(_ceb312(), order_return=_ceb312().order_return[0])
     with pytest.raises(EncodeError) as info:
         encode(message)
-    assert info.value.path == "/CEB312Message/OrderReturn"
+    assert info.value.path == "/ceb:CEB312Message/ceb:OrderReturn"
 
 
 def test_model_field_must_hold_the_right_class() -> None:
@@ -197,7 +197,7 @@ def test_model_field_must_hold_the_right_class() -> None:
     )
     with pytest.raises(EncodeError) as info:
         encode(message)
-    assert info.value.path == "/CEB411Message/BaseTransfer"
+    assert info.value.path == "/ceb:CEB411Message/ceb:BaseTransfer"
 
 
 def test_not_a_model_is_a_type_error() -> None:
