@@ -102,9 +102,15 @@ def _simple_expr(kind: ValueKind) -> list[str]:
     if kind is ValueKind.STRING:
         return ["if _tneeds(v): v = _esc(v)"]
     if kind is ValueKind.DECIMAL:
-        return ["if v.__class__ is not _Decimal or not v.is_finite(): raise _Unwritable", "v = format(v, 'f')"]
+        return [
+            "if (v.__class__ is not _Decimal and not isinstance(v, _Decimal)) or not v.is_finite(): raise _Unwritable",
+            "v = format(v, 'f')",
+        ]
     if kind is ValueKind.INTEGER:
-        return ["if v.__class__ is not int: raise _Unwritable", "v = str(v)"]
+        return [
+            "if v.__class__ is not int and (not isinstance(v, int) or isinstance(v, bool)): raise _Unwritable",
+            "v = str(int(v))",
+        ]
     raise AssertionError(kind)
 
 
@@ -241,7 +247,7 @@ def _check_value(value: Any, f: FieldSpec, path: str) -> None:
         if not value.is_finite():
             raise EncodeError(f"{f.name} must be a finite Decimal, not {value}", path=path)
     elif kind is ValueKind.INTEGER:
-        if type(value) is not int:
+        if not isinstance(value, int) or isinstance(value, bool):
             raise EncodeError(f"{f.name} must be int, not {type(value).__name__}", path=path)
     elif kind is ValueKind.XML:
         if not isinstance(value, bytes):

@@ -22,6 +22,35 @@ def _transfer(**changes: object) -> imports.BaseTransfer:
     return attrs.evolve(base, **changes)
 
 
+def _order_head() -> imports.OrderHead:
+    return imports.OrderHead(
+        guid="4CDE1CFD-EDED-46B1-946C-B8022E42FC94",
+        app_type="1",
+        app_time="20220101120000",
+        app_status="2",
+        order_type="I",
+        order_no="order-1",
+        ebp_code="1105910159",
+        ebp_name="平台",
+        ebc_code="1105910159",
+        ebc_name="电商",
+        goods_value=Decimal("10"),
+        freight=Decimal("0"),
+        discount=Decimal("0"),
+        tax_total=Decimal("0"),
+        actural_paid=Decimal("10"),
+        currency="142",
+        buyer_reg_no="u1",
+        buyer_name="张三",
+        buyer_telephone="13800000000",
+        buyer_id_type="1",
+        buyer_id_number="110101199001011234",
+        consignee="张三",
+        consignee_telephone="13800000000",
+        consignee_address="北京",
+    )
+
+
 def _ceb312(info: str = "ok", **changes: object) -> imports.CEB312Message:
     ret = imports.OrderReturn(
         guid="4CDE1CFD-EDED-46B1-946C-B8022E42FC94",
@@ -125,32 +154,7 @@ def test_decimals_are_never_in_exponent_form(value: Decimal, written: str) -> No
 def test_bad_decimals_are_refused_with_path(bad: object) -> None:
     with pytest.raises(EncodeError):
         format_decimal(bad)  # type: ignore[arg-type]
-    order = imports.OrderHead(
-        guid="4CDE1CFD-EDED-46B1-946C-B8022E42FC94",
-        app_type="1",
-        app_time="20220101120000",
-        app_status="2",
-        order_type="I",
-        order_no="order-1",
-        ebp_code="1105910159",
-        ebp_name="平台",
-        ebc_code="1105910159",
-        ebc_name="电商",
-        goods_value=Decimal("10"),
-        freight=Decimal("0"),
-        discount=Decimal("0"),
-        tax_total=Decimal("0"),
-        actural_paid=Decimal("10"),
-        currency="142",
-        buyer_reg_no="u1",
-        buyer_name="张三",
-        buyer_telephone="13800000000",
-        buyer_id_type="1",
-        buyer_id_number="110101199001011234",
-        consignee="张三",
-        consignee_telephone="13800000000",
-        consignee_address="北京",
-    )
+    order = _order_head()
     assert encode(
         imports.CEB311Message(
             guid="g" * 36,
@@ -236,3 +240,37 @@ def test_signature_bytes_are_copied_unchanged() -> None:
     bt = _transfer()
     message = imports.CEB411Message(guid="g" * 36, version="1.0", payment=(), base_transfer=bt, signature=signature)
     assert signature in encode(message)
+
+
+class _MyDecimal(Decimal):
+    pass
+
+
+def test_number_subclasses_are_written_and_bools_refused() -> None:
+    line = imports.OrderList(
+        gnum=1,
+        item_name="盒子",
+        gmodel="44mm",
+        unit="007",
+        qty=_MyDecimal("2.50"),
+        price=Decimal("1E+1"),
+        total_price=Decimal("25"),
+        currency="142",
+        country="116",
+    )
+    message = imports.CEB311Message(
+        guid="g" * 36,
+        version="1.0",
+        order=(imports.Order(order_head=_order_head(), order_list=(line,)),),
+        base_transfer=_transfer(),
+    )
+    out = encode(message)
+    assert b"<ceb:unit>007</ceb:unit><ceb:qty>2.50</ceb:qty><ceb:price>10</ceb:price>" in out
+    assert samples.xsd_errors(out, "ceb-import") == []
+    with pytest.raises(EncodeError) as info:
+        encode(
+            attrs.evolve(
+                message, order=(imports.Order(order_head=_order_head(), order_list=(attrs.evolve(line, gnum=True),)),)
+            )
+        )
+    assert info.value.path == "/ceb:CEB311Message/ceb:Order/ceb:OrderList/ceb:gnum"
