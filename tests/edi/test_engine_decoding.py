@@ -105,7 +105,11 @@ def test_unknown_root() -> None:
 @pytest.mark.parametrize(
     ("body", "path", "words"),
     [
-        (_ok_body().replace("<ceb:ebpCode>1</ceb:ebpCode>", ""), "/ceb:CEB312Message/ceb:OrderReturn/ceb:ebpCode", "missing"),
+        (
+            _ok_body().replace("<ceb:ebpCode>1</ceb:ebpCode>", ""),
+            "/ceb:CEB312Message/ceb:OrderReturn/ceb:ebpCode",
+            "missing",
+        ),
         (
             _ok_body().replace("<ceb:orderNo>o1</ceb:orderNo>", "<ceb:orderNo>o1</ceb:orderNo><ceb:bogus/>"),
             "/ceb:CEB312Message/ceb:OrderReturn/ceb:bogus",
