@@ -19,6 +19,7 @@ from lxml import etree
 from eport import edi
 from eport.edi.dec import (
     NS,
+    DecContainers,
     DecHead,
     DecList,
     DecLists,
@@ -74,7 +75,7 @@ def test_decoded_values_are_typed() -> None:
     assert limits.dec_goods_limit[0].licence_no == "ABC123"
     assert message.client_seq_no == "202401050000000001"
     assert message.edoc_realation[0].edoc_id == "371300000001IM000000000000000001.pdf"
-    assert message.dec_containers is None  # empty wrapper dropped
+    assert message.dec_containers == DecContainers()  # an empty block stays a block
 
 
 def test_generic_decode_reads_declarations_without_empty_elements() -> None:

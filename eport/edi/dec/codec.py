@@ -3,8 +3,9 @@
 :func:`eport.edi.decode` reads well-formed ``DecMessage`` documents. Declarations from other software are looser,
 so :func:`decode_declaration` first normalises what is common in practice and carries no data:
 
-* empty elements (``<SeqNo/>``, ``<FeeRate></FeeRate>``) mean "no value" and are dropped, so they decode as
-  ``None`` (the pre-entry client's templates write every element, empty or not);
+* empty value elements (``<SeqNo/>``, ``<FeeRate></FeeRate>``) mean "no value" and are dropped, so they decode
+  as ``None`` (the pre-entry client's templates write every element, empty or not); empty blocks
+  (``<DecContainers/>``) are kept;
 * a ``DecMessage`` without namespace, or wrapped in the regional ``ImportMessage/SWImpData`` envelope, is taken
   out and put in the ``http://www.chinaport.gov.cn/dec`` namespace.
 
@@ -14,7 +15,9 @@ elements (see ``docs/declarations.md``).
 
 from __future__ import annotations
 
+import functools
 import logging
+from typing import Any
 
 from lxml import etree
 
@@ -22,6 +25,7 @@ from eport.edi import _xml
 from eport.edi.dec.models import NS, DecMessage
 from eport.edi.decoding import Decoded, decode_element
 from eport.edi.encoding import encode
+from eport.edi.spec import ValueKind, spec_of
 from eport.errors import DecodeError
 
 logger = logging.getLogger(__name__)
@@ -33,7 +37,7 @@ def _local(el: etree._Element) -> str:
 
 
 def normalize_declaration(root: etree._Element) -> etree._Element:
-    """Return the ``DecMessage`` element of ``root`` in the dec namespace, with empty elements removed.
+    """Return the ``DecMessage`` element of ``root`` in the dec namespace, with empty value elements removed.
 
     Works on a copy; ``root`` is not changed.
 
@@ -54,17 +58,41 @@ def normalize_declaration(root: etree._Element) -> etree._Element:
             continue
         if not node.tag.startswith("{"):
             node.tag = f"{{{NS}}}{node.tag}"
-    # drop empty leaves, deepest first; a wrapper left empty goes too
+    # drop empty value elements; empty blocks (<DecHead/>, <DecContainers/>) are kept: they are structure
+    blocks = _block_tags()
     for node in reversed(list(el.iter())):
         if node is el or not isinstance(node.tag, str):
             continue
-        if len(node) == 0 and not (node.text or "").strip() and not node.attrib:
+        if (
+            len(node) == 0
+            and not (node.text or "").strip()
+            and not node.attrib
+            and node.tag.rpartition("}")[2] not in blocks
+        ):
             parent = node.getparent()
             if parent is not None:
                 _keep_tail(node)
                 parent.remove(node)
     etree.cleanup_namespaces(el)
     return el
+
+
+@functools.lru_cache(maxsize=1)
+def _block_tags() -> frozenset[str]:
+    """Tags of every element that is a block (a model), not a value."""
+    tags: set[str] = set()
+    todo: list[type[Any]] = [DecMessage]
+    seen: set[type[Any]] = set()
+    while todo:
+        cls = todo.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        for f in spec_of(cls).fields:
+            if f.kind is ValueKind.MODEL and f.model is not None:
+                tags.add(f.tag)
+                todo.append(f.model)
+    return frozenset(tags)
 
 
 def _keep_tail(node: etree._Element) -> None:
