@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import enum
 from decimal import Decimal
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
@@ -157,6 +157,9 @@ class Model(Protocol):
     __eport_spec__: ClassVar[ModelSpec]
 
 
+_M = TypeVar("_M", bound="ModelBase")
+
+
 class ModelBase:
     """Optional base of generated models: conveniences on top of the spec-driven engine.
 
@@ -164,6 +167,17 @@ class ModelBase:
     """
 
     __slots__ = ()
+
+    @classmethod
+    def from_bytes(cls: type[_M], data: bytes) -> _M:
+        """Decode a document whose root is this model, strictly (same as ``eport.edi.decode(data, model=cls)``).
+
+        Raises:
+            eport.errors.DecodeError: the document is unsafe, not well-formed, or not this model's structure.
+        """
+        from eport.edi.decoding import decode
+
+        return decode(data, model=cls)
 
     def to_bytes(self) -> bytes:
         """Encode this model as a UTF-8 XML document (same as :func:`eport.edi.encoding.encode`).

@@ -150,5 +150,6 @@ def test_to_bytes_and_repr_html() -> None:
         b"<ceb:copName>\xe4\xbc\x81\xe4\xb8\x9a</ceb:copName><ceb:dxpMode>DXP</ceb:dxpMode>"
         b"<ceb:dxpId>D1</ceb:dxpId></ceb:BaseTransfer>"
     )
+    assert imports.BaseTransfer.from_bytes(bt.to_bytes()) == bt
     html = bt._repr_html_()
     assert "企业" in html
