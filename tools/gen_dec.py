@@ -10,7 +10,7 @@ Inputs (the reference set, see ``/work/shared/reference/README.md``):
 Usage::
 
     .venv/bin/python tools/gen_dec.py [--reference /work/shared/reference] [--out eport/edi/dec/models.py]
-    .venv/bin/ruff format eport/edi/dec/models.py
+    .venv/bin/ruff check --fix -q eport/edi/dec/models.py; .venv/bin/ruff format eport/edi/dec/models.py
 
 The output is committed; never edit it by hand. Elements that are only in the CSV (their position is unknown) are
 not generated and are listed in the output header.
@@ -233,7 +233,9 @@ def main() -> None:
                 ', attributes=(AttributeSpec(name="version", tag="Version", required=False, '
                 'doc="接口版本号 interface version; omitted by default (schema default 4)"),)'
             )
-        base = {"DecMessage": "(_DecMessageMixin)", "DecHead": "(_DecHeadMixin)"}.get(cls, "")
+        base = {"DecMessage": "(_DecMessageMixin, ModelBase)", "DecHead": "(_DecHeadMixin, ModelBase)"}.get(
+            cls, "(ModelBase)"
+        )
         body = "\n".join(lines)
         specs = ",\n        ".join(spec_fields)
         out.append(
@@ -289,7 +291,7 @@ from typing import ClassVar
 import attrs
 
 from eport.edi.dec._mixins import _DecHeadMixin, _DecMessageMixin
-from eport.edi.spec import NO_FACETS, AttributeSpec, Facets, FieldSpec, ModelSpec, ValueKind
+from eport.edi.spec import NO_FACETS, AttributeSpec, Facets, FieldSpec, ModelBase, ModelSpec, ValueKind
 
 NS = "{NS}"
 '''
@@ -310,7 +312,7 @@ NS = "{NS}"
 def wrapper_code(cls: str, tag: str, item_cls: str, item_tag: str) -> str:
     name = snake(item_tag)
     return (
-        f"@attrs.frozen(kw_only=True)\nclass {cls}:\n"
+        f"@attrs.frozen(kw_only=True)\nclass {cls}(ModelBase):\n"
         f'    """Wrapper element ``{tag}`` holding repeated ``{item_tag}``. Generated."""\n\n'
         f"    __eport_spec__: ClassVar[ModelSpec]\n\n    {name}: tuple[{item_cls}, ...] = ()\n\n\n"
         f'{cls}.__eport_spec__ = ModelSpec(\n    tag="{tag}",\n    namespace=NS,\n    fields=(\n'

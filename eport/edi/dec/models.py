@@ -21,13 +21,13 @@ from typing import ClassVar
 import attrs
 
 from eport.edi.dec._mixins import _DecHeadMixin, _DecMessageMixin
-from eport.edi.spec import NO_FACETS, AttributeSpec, Facets, FieldSpec, ModelSpec, ValueKind
+from eport.edi.spec import NO_FACETS, AttributeSpec, Facets, FieldSpec, ModelBase, ModelSpec, ValueKind
 
 NS = "http://www.chinaport.gov.cn/dec"
 
 
 @attrs.frozen(kw_only=True)
-class DecHead(_DecHeadMixin):
+class DecHead(_DecHeadMixin, ModelBase):
     """DecHead (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -835,7 +835,7 @@ DecHead.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecGoodsLimitVin:
+class DecGoodsLimitVin(ModelBase):
     """DecGoodsLimitVin (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -978,7 +978,7 @@ DecGoodsLimitVin.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecGoodsLimit:
+class DecGoodsLimit(ModelBase):
     """DecGoodsLimit (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -1058,7 +1058,7 @@ DecGoodsLimit.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecGoodsLimits:
+class DecGoodsLimits(ModelBase):
     """Wrapper element ``DecGoodsLimits`` holding repeated ``DecGoodsLimit``. Generated."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -1084,7 +1084,7 @@ DecGoodsLimits.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecList:
+class DecList(ModelBase):
     """DecList (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -1513,7 +1513,7 @@ DecList.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecLists:
+class DecLists(ModelBase):
     """Wrapper element ``DecLists`` holding repeated ``DecList``. Generated."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -1532,7 +1532,7 @@ DecLists.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecContainer:
+class DecContainer(ModelBase):
     """Container (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -1603,7 +1603,7 @@ DecContainer.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecContainers:
+class DecContainers(ModelBase):
     """Wrapper element ``DecContainers`` holding repeated ``Container``. Generated."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -1624,7 +1624,7 @@ DecContainers.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class LicenseDocu:
+class LicenseDocu(ModelBase):
     """LicenseDocu (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -1659,7 +1659,7 @@ LicenseDocu.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecLicenseDocus:
+class DecLicenseDocus(ModelBase):
     """Wrapper element ``DecLicenseDocus`` holding repeated ``LicenseDocu``. Generated."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -1685,7 +1685,7 @@ DecLicenseDocus.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecRequestCert:
+class DecRequestCert(ModelBase):
     """DecRequestCert (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -1729,7 +1729,7 @@ DecRequestCert.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecRequestCerts:
+class DecRequestCerts(ModelBase):
     """Wrapper element ``DecRequestCerts`` holding repeated ``DecRequestCert``. Generated."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -1755,7 +1755,7 @@ DecRequestCerts.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecOtherPack:
+class DecOtherPack(ModelBase):
     """DecOtherPack (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -1790,7 +1790,7 @@ DecOtherPack.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecOtherPacks:
+class DecOtherPacks(ModelBase):
     """Wrapper element ``DecOtherPacks`` holding repeated ``DecOtherPack``. Generated."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -1816,7 +1816,7 @@ DecOtherPacks.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecCopLimit:
+class DecCopLimit(ModelBase):
     """DecCopLimit (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -1851,7 +1851,7 @@ DecCopLimit.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecCopLimits:
+class DecCopLimits(ModelBase):
     """Wrapper element ``DecCopLimits`` holding repeated ``DecCopLimit``. Generated."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -1877,7 +1877,7 @@ DecCopLimits.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecUser:
+class DecUser(ModelBase):
     """DecUser (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -1912,7 +1912,7 @@ DecUser.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecUsers:
+class DecUsers(ModelBase):
     """Wrapper element ``DecUsers`` holding repeated ``DecUser``. Generated."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -1931,7 +1931,7 @@ DecUsers.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecMarkLob:
+class DecMarkLob(ModelBase):
     """DecMarkLob (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -1970,7 +1970,7 @@ DecMarkLob.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecMarkLobs:
+class DecMarkLobs(ModelBase):
     """Wrapper element ``DecMarkLobs`` holding repeated ``DecMarkLob``. Generated."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -1991,7 +1991,7 @@ DecMarkLobs.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecFreeTxt:
+class DecFreeTxt(ModelBase):
     """DecFreeTxt (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -2066,7 +2066,7 @@ DecFreeTxt.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecSign:
+class DecSign(ModelBase):
     """DecSign (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -2186,7 +2186,7 @@ DecSign.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class TrnHead:
+class TrnHead(ModelBase):
     """TrnHead (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -2333,7 +2333,7 @@ TrnHead.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class TrnList:
+class TrnList(ModelBase):
     """TrnList (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -2404,7 +2404,7 @@ TrnList.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class TrnContainer:
+class TrnContainer(ModelBase):
     """TrnContainer (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -2484,7 +2484,7 @@ TrnContainer.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class TrnContainers:
+class TrnContainers(ModelBase):
     """Wrapper element ``TrnContainers`` holding repeated ``TrnContainer``. Generated."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -2510,7 +2510,7 @@ TrnContainers.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class TrnContaGoods:
+class TrnContaGoods(ModelBase):
     """TrnContaGoods (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -2558,7 +2558,7 @@ TrnContaGoods.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class TrnContaGoodsList:
+class TrnContaGoodsList(ModelBase):
     """Wrapper element ``TrnContaGoodsList`` holding repeated ``TrnContaGoods``. Generated."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -2584,7 +2584,7 @@ TrnContaGoodsList.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecSupplementList:
+class DecSupplementList(ModelBase):
     """DecSupplementList (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -3471,7 +3471,7 @@ DecSupplementList.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecSupplementLists:
+class DecSupplementLists(ModelBase):
     """Wrapper element ``DecSupplementLists`` holding repeated ``DecSupplementList``. Generated."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -3497,7 +3497,7 @@ DecSupplementLists.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class EdocRealation:
+class EdocRealation(ModelBase):
     """EdocRealation (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -3604,7 +3604,7 @@ EdocRealation.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class EcoRelation:
+class EcoRelation(ModelBase):
     """EcoRelation (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -3666,7 +3666,7 @@ EcoRelation.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class SddTaxHead:
+class SddTaxHead(ModelBase):
     """SddTaxHead (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -3940,7 +3940,7 @@ SddTaxHead.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class SddTaxList:
+class SddTaxList(ModelBase):
     """SddTaxList (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -4027,7 +4027,7 @@ SddTaxList.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class SddTaxLists:
+class SddTaxLists(ModelBase):
     """Wrapper element ``SddTaxLists`` holding repeated ``SddTaxList``. Generated."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -4048,7 +4048,7 @@ SddTaxLists.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class SddTaxDetail:
+class SddTaxDetail(ModelBase):
     """SddTaxDetail (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -4071,7 +4071,7 @@ SddTaxDetail.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class SddTaxDetails:
+class SddTaxDetails(ModelBase):
     """Wrapper element ``SddTaxDetails`` holding repeated ``SddTaxDetail``. Generated."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -4097,7 +4097,7 @@ SddTaxDetails.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class SddTax:
+class SddTax(ModelBase):
     """SddTax (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -4120,7 +4120,7 @@ SddTax.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecRisk:
+class DecRisk(ModelBase):
     """DecRisk (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -4168,7 +4168,7 @@ DecRisk.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecCopPromise:
+class DecCopPromise(ModelBase):
     """DecCopPromise (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -4194,7 +4194,7 @@ DecCopPromise.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecCopPromises:
+class DecCopPromises(ModelBase):
     """Wrapper element ``DecCopPromises`` holding repeated ``DecCopPromise``. Generated."""
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -4220,7 +4220,7 @@ DecCopPromises.__eport_spec__ = ModelSpec(
 
 
 @attrs.frozen(kw_only=True)
-class DecMessage(_DecMessageMixin):
+class DecMessage(_DecMessageMixin, ModelBase):
     """DecMessage (http://www.chinaport.gov.cn/dec). Generated; see ``docs/declarations.md``."""
 
     __eport_spec__: ClassVar[ModelSpec]

@@ -9,8 +9,7 @@ Namespace: ``urn:Declaration:datamodel:standard:CN:<MessageType>:1``; it changes
 models carry no namespace and :mod:`eport.edi.manifest.codec` writes the one of ``Head/MessageType``.
 
 Elements with a value and an attribute (``<GrossMassMeasure unitCode="KGM">233</GrossMassMeasure>``) are small
-models whose ``value`` field has the tag :data:`TEXT`; the generic engine of :mod:`eport.edi` cannot write those
-yet, which is why manifests have their own codec.
+models whose ``value`` field has the tag :data:`TEXT` (:data:`eport.edi.spec.TEXT_CONTENT`).
 """
 
 from __future__ import annotations
@@ -20,10 +19,11 @@ from typing import Any, ClassVar
 
 import attrs
 
-from eport.edi.spec import NO_FACETS, AttributeSpec, Facets, FieldSpec, ModelSpec, ValueKind
+from eport.edi.spec import NO_FACETS, TEXT_CONTENT, AttributeSpec, Facets, FieldSpec, ModelSpec, ValueKind
 
-#: ``FieldSpec.tag`` of a field that holds the element's own text (simple content with attributes).
-TEXT = "#text"
+#: ``FieldSpec.tag`` of a field that holds the element's own text (simple content with attributes); the same
+#: marker as :data:`eport.edi.spec.TEXT_CONTENT`.
+TEXT = TEXT_CONTENT
 
 FAMILY = "manifest"
 
