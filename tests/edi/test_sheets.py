@@ -123,7 +123,7 @@ def test_column_resolution(header: str, label: str) -> None:
 def test_unreadable_source_is_a_configuration_error(tmp_path: Path) -> None:
     bad = tmp_path / "broken.xlsx"
     bad.write_bytes(b"not a workbook")
-    with pytest.raises(ConfigurationError, match="not an .xlsx workbook"):
+    with pytest.raises(ConfigurationError, match=r"not an \.xlsx workbook"):
         read_declarations(bad)
     with pytest.raises(ConfigurationError, match="cannot read"):
         read_declarations(tmp_path / "missing.csv")
