@@ -175,3 +175,12 @@ def test_every_channel_has_a_meaning_and_group() -> None:
 )
 def test_notice_date_formats(text: str, expected: dt.datetime | None) -> None:
     assert parse_notice_date(text) == expected
+
+
+def test_channel_enum_covers_the_status_table() -> None:
+    from eport.edi import codes
+
+    table = codes.post2018("channel")
+    # 01..06 are an ERP's own draft states, not customs channels
+    customs = {e.code for e in table if not (e.code.isdigit() and len(e.code) == 2)}
+    assert customs <= {c.value for c in Channel}
