@@ -139,8 +139,12 @@ def import_command(
     for i, message in enumerate(result.messages):
         if i in failed:
             continue
-        name = declaration_file_name(message.client_seq_no or "")
-        _write_atomic(box, name, encode_declaration(message))
+        try:
+            name = declaration_file_name(message.client_seq_no or "")
+            data = encode_declaration(message)
+        except EportError as exc:
+            raise CliFail(f"declaration starting on row {min(result.rows[i])}: {exc}") from None
+        _write_atomic(box, name, data)
         written += 1
     err(f"wrote {written} declaration(s) to {box}; {len(failed)} with errors skipped")
     if failed:

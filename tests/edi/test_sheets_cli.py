@@ -83,3 +83,14 @@ def test_bad_default_is_a_usage_error(tmp_path: Path) -> None:
     sheet = _xlsx(tmp_path / "w.xlsx", waybill_rows(2, with_errors=False))
     result = CliRunner().invoke(group, ["import", str(sheet), "--out", str(tmp_path), "--default", "novalue"])
     assert result.exit_code == 2
+
+
+def test_declaration_without_client_number_fails_cleanly(tmp_path: Path) -> None:
+    rows = waybill_rows(2, with_errors=False)
+    for row in rows:
+        row["客户端编号"] = ""
+    sheet = _xlsx(tmp_path / "w.xlsx", rows)
+    result = CliRunner().invoke(group, ["import", str(sheet), "--out", str(tmp_path), "--default", "OperType=E"])
+    assert result.exit_code == 1
+    assert "ClientSeqNo" in result.output
+    assert "Traceback" not in result.output
