@@ -244,3 +244,58 @@ def test_manifest_travels_in_a_dxp_envelope() -> None:
     assert classify_receipt(data) is ReceiptKind.DXP_ENVELOPE
     inner = dxp.unwrap(data)
     assert mf.decode_manifest(inner) == _valid()
+
+
+def test_loading_manifest_mt4101_follows_the_published_structure() -> None:
+    """MT4101 element order as listed on the structure page quoted in FORMATS.md §3.4 (bdocx 621029)."""
+    m = mf.Manifest(
+        head=mf.Head(message_type="MT4101"),
+        declaration=mf.Declaration(
+            carrier=mf.Identification(id="COSCO"),
+            border_transport_means=mf.BorderTransportMeans(journey_id="024E", type_code="1", id="UN1", name="V"),
+            consignment=(
+                mf.Consignment(
+                    transport_contract_document=mf.TransportContractDocument(id="BL1"),
+                    loading_location=mf.Location(id="CNSHA/2201", loading_date="20240106"),
+                    consignment_packaging=mf.Packaging(quantity_quantity=Decimal(10), type_code="CT"),
+                    total_gross_mass_measure=mf.Measure(value=Decimal("100.5")),
+                    transport_split_indicator="0",
+                    transport_equipment=(
+                        mf.TransportEquipment(
+                            equipment_identification=mf.Identification(id="TGHU1234567"),
+                            characteristic_code="45G1",
+                            fullness_code="5",
+                            seal_id=(mf.Seal(value="S1", agency_code="CA"),),
+                        ),
+                    ),
+                    consignment_item=(mf.ConsignmentItem(commodity=mf.Commodity(cargo_description="PARTS")),),
+                ),
+            ),
+            additional_information=mf.AdditionalInformation(content="LOADED"),
+        ),
+    )
+    root = etree.fromstring(mf.encode_manifest(m))
+    body = root[1]
+    assert [etree.QName(c).localname for c in body] == [
+        "Carrier",
+        "BorderTransportMeans",
+        "Consignment",
+        "AdditionalInformation",
+    ]
+    assert [etree.QName(c).localname for c in body[2]] == [
+        "TransportContractDocument",
+        "LoadingLocation",
+        "ConsignmentPackaging",
+        "TotalGrossMassMeasure",
+        "TransportSplitIndicator",
+        "TransportEquipment",
+        "ConsignmentItem",
+    ]
+    assert [etree.QName(c).localname for c in body[2][5]] == [
+        "EquipmentIdentification",
+        "CharacteristicCode",
+        "FullnessCode",
+        "SealID",
+    ]
+    assert body[2][5][3].get("AgencyCode") == "CA"
+    assert mf.decode_manifest(etree.tostring(root)) == m
