@@ -79,6 +79,19 @@ SYNONYMS: Mapping[str, str] = {
     "备注": "DecHead.NoteS",
 }
 
+# Code fields whose cells may hold the code's name instead (运输方式 "航空运输" → "5"), with their numeric table.
+_NAMED_CODES: Mapping[tuple[str, str], str] = {
+    ("DecHead", "traf_mode"): "transport_mode",
+    ("DecHead", "trans_mode"): "trans_mode",
+    ("DecHead", "trade_mode"): "trade_mode",
+    ("DecHead", "cut_mode"): "cut_mode",
+    ("DecHead", "wrap_type"): "wrap_type",
+    ("DecList", "g_unit"): "unit",
+    ("DecList", "first_unit"): "unit",
+    ("DecList", "second_unit"): "unit",
+    ("DecList", "duty_mode"): "duty_mode",
+}
+
 _CURRENCY = {("DecHead", "fee_curr"), ("DecHead", "insur_curr"), ("DecHead", "other_curr"), ("DecList", "trade_curr")}
 _COUNTRY = {
     ("DecHead", "trade_country"),
@@ -315,6 +328,15 @@ def _convert(
             return entry.code_for(generation), None
         except CodeTableError as exc:
             return None, ("code-table", f"{f.tag} {f.doc}: {exc}")
+    table_name = _NAMED_CODES.get(key)
+    if table_name is not None:
+        try:
+            table = book.numeric(table_name)
+            if text not in table:
+                return table.by_name(text).code, None
+        except CodeTableError:
+            pass  # not a name either: validation reports the unknown code
+        return text, None
     if f.kind is ValueKind.DECIMAL:
         try:
             value = Decimal(text.replace(",", ""))

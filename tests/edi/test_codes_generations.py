@@ -77,3 +77,11 @@ def test_user_tables_override_shipped_ones_without_mutating_them() -> None:
 def test_user_table_with_missing_columns_is_refused() -> None:
     with pytest.raises(CodeTableError, match="lacks column"):
         CodeBook.from_csv(post2018="enum,code\nCurrency,USD\n")
+
+
+def test_any_table_looks_up_by_name() -> None:
+    assert codes.numeric("transport_mode").by_name("航空运输").code == "5"
+    assert codes.numeric("currency").by_name("usd").code == "502"  # the ISO code in the description column
+    assert codes.post2018("country").by_name("Japan").code == "JPN"
+    with pytest.raises(CodeTableError, match="no code named"):
+        codes.numeric("unit").by_name("furlong")

@@ -127,3 +127,19 @@ def test_unreadable_source_is_a_configuration_error(tmp_path: Path) -> None:
         read_declarations(bad)
     with pytest.raises(ConfigurationError, match="cannot read"):
         read_declarations(tmp_path / "missing.csv")
+
+
+def test_code_names_become_codes() -> None:
+    rows = waybill_rows(2, with_errors=False)
+    for row in rows:
+        row["运输方式"] = "航空运输"
+        row["单位"] = "台"
+    result = build_declarations(rows, defaults=DEFAULTS)
+    assert result.ok, result.problems
+    assert result.messages[0].dec_head.traf_mode == "5"
+    assert [i.g_unit for i in result.messages[0].items] == ["001", "001"]
+    rows[0]["运输方式"] = "飞毯"
+    rows[1]["运输方式"] = "飞毯"
+    bad = build_declarations(rows, defaults=DEFAULTS)
+    found = {(p.row, p.column, p.code) for p in bad.problems}
+    assert found == {(2, "运输方式", "code-table"), (2, "运输方式", "length")}  # one character, not a code

@@ -71,6 +71,21 @@ class CodeTable:
         """Every code of the table."""
         return frozenset(self._by_code)
 
+    def by_name(self, name: str) -> CodeEntry:
+        """Return the entry whose name (Chinese) or ``extra`` (English name, ISO code) is ``name``.
+
+        Case and spaces are ignored; the first entry wins when names repeat.
+
+        Raises:
+            CodeTableError: if no entry has that name.
+        """
+        wanted = "".join(name.split()).casefold()
+        for entry in self.entries:
+            for candidate in (entry.name, entry.extra):
+                if candidate and "".join(candidate.split()).casefold() == wanted:
+                    return entry
+        raise CodeTableError(f"no code named {name!r} in table {self.name} ({self.title})")
+
 
 def _rows(text: str, required: tuple[str, ...], what: str) -> Iterator[dict[str, str]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
