@@ -7,18 +7,21 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
-from eport.edi import decode, decode_lenient, decoding, encode
+from eport.edi import decode, decode_lenient, decoding, encode, registry
+from eport.edi._paths import clark_step
 from eport.edi._xml import parse
-from eport.edi.registry import message_types
+from eport.edi.ceb import exports, imports
 from eport.edi.spec import spec_of
+from eport.errors import DecodeError
 from tests.edi import samples, strategies
 
 EDITIONS = ["202205", "2018"]
 CASES = [
     (edition, cls)
     for edition in EDITIONS
-    for cls in message_types(edition=edition)
+    for cls in registry.message_types(edition=edition)
     if spec_of(cls).family in ("ceb-import", "ceb-export")
 ]
 
@@ -48,3 +51,49 @@ def test_round_trip_and_xsd_valid(case: tuple[str, type[Any]], data: st.DataObje
     # the careful walker (used when the fast reader bails) reads valid documents exactly like the fast reader
     root = parse(encoded)
     assert decoding._read(root, cls, "/" + spec_of(cls).tag, decoding._State(strict=True)) == message
+
+
+def _expected_path(el: etree._Element) -> str:
+    steps = []
+    node: etree._Element | None = el
+    while node is not None:
+        parent = node.getparent()
+        index = None
+        if parent is not None:
+            same = list(parent.iterchildren(node.tag))
+            index = same.index(node) + 1 if len(same) > 1 else None
+        steps.append(clark_step(node.tag, index))
+        node = parent
+    return "/" + "/".join(reversed(steps))
+
+
+LENIENT_CASES = [imports.CEB311Message, imports.CEB621Message, exports.CEB303Message, exports.CEB792Message]
+
+
+@pytest.mark.parametrize("cls", LENIENT_CASES, ids=lambda c: c.__name__)
+@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_lenient_decoding_keeps_injected_elements(cls: type[Any], data: st.DataObject) -> None:
+    message = data.draw(strategies.models(cls), label="message")
+    root = parse(encode(message))
+    containers = [
+        el
+        for el in root.iter()
+        if len(el) and etree.QName(el).namespace == registry.CEB_NS and etree.QName(el).localname != "Message"
+    ]
+    parent = data.draw(st.sampled_from(containers), label="parent")
+    position = data.draw(st.integers(0, len(parent)), label="position")
+    extra = etree.Element(f"{{{registry.CEB_NS}}}extraField")
+    extra.text = data.draw(st.text(alphabet="abc&<中", max_size=5), label="text")
+    parent.insert(position, extra)
+    damaged = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+
+    with pytest.raises(DecodeError):
+        decode(damaged)
+    result = decode_lenient(damaged)
+    assert result.message == message  # nothing known was lost
+    expected = _expected_path(extra)
+    assert [(p.path, p.code) for p in result.problems] == [(expected, "unknown-element")]
+    assert [u.path for u in result.unparsed] == [expected]
+    kept = etree.fromstring(result.unparsed[0].xml)
+    assert (kept.tag, kept.text or "") == (extra.tag, extra.text)
