@@ -34,7 +34,7 @@ import enum
 import hashlib
 import hmac
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Literal, Protocol
 
 import attrs
@@ -42,7 +42,7 @@ from lxml import etree
 
 from eport.errors import CertificateError, ConfigurationError, InvalidSignature, UnsupportedAlgorithm
 from eport.pki.certs import Certificate, certificate_from_der
-from eport.pki.keys import hash_algorithm
+from eport.pki.keys import hash_algorithm, scheme_of
 from eport.pki.signer import KeyAlgorithm, SignatureAlgorithm, Signer
 from eport.pki.sm2 import der_to_raw, raw_to_der, sm3
 from eport.pki.xmlsafe import MAX_XML_SIZE, parse_xml
@@ -390,13 +390,8 @@ def verify_enveloped(
     value = _b64(_one(signature, "SignatureValue").text, "SignatureValue")
     if spec.algorithm is SignatureAlgorithm.SM2_SM3 and len(value) == 64:
         value = raw_to_der(value)
-    leaf.public_key.verify(
-        value,
-        _c14n(signed_info),
-        "sm3"
-        if spec.algorithm is SignatureAlgorithm.SM2_SM3
-        else ("sha1" if spec.algorithm is SignatureAlgorithm.RSA_SHA1 else "sha256"),
-    )
+    _, signature_hash = scheme_of(spec.algorithm)
+    leaf.public_key.verify(value, _c14n(signed_info), signature_hash)
     chain = tuple(trust.validate(leaf, [c for c in certificates if c is not leaf]))
     return VerifiedXml(
         signed_xml=signed_bytes,
@@ -442,7 +437,6 @@ def remove_signature(xml: bytes, *, max_size: int = MAX_XML_SIZE) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(tree, encoding="UTF-8", xml_declaration=False)
 
 
-Placement = Callable[[etree._Element], etree._Element | None]
 
 __all__ = [
     "C14N_URI",

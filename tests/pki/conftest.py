@@ -12,6 +12,7 @@ import pytest
 
 from eport.pki.signer import KeyAlgorithm
 from eport.pki.testing import TestChain, issue_certificate, make_chain, new_key
+from tests.card.conftest import insert, pcscd  # noqa: F401 - the card area's real pcscd + vpcd fixtures
 
 
 @pytest.fixture(scope="session")

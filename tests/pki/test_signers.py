@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -166,3 +167,21 @@ def test_load_private_key_formats(tmp_path: Path, rsa_chain: TestChain) -> None:
     (tmp_path / "k.pem").write_bytes(rsa_pem)
     (tmp_path / "c.pem").write_text(rsa_chain.leaf.to_pem())
     assert InMemorySigner.from_files(tmp_path / "k.pem", tmp_path / "c.pem").certificate == rsa_chain.leaf
+
+
+@pytest.mark.pcscd
+def test_card_through_real_pcscd_signs_byte_identical(pcscd: None, insert: Any) -> None:
+    """The demo card inserted into pcscd over vpcd, signing through PC/SC: same bytes as the in-memory key."""
+    from eport.card import pcsc
+    from tests.card.pcscd import READER
+
+    insert(demo_card())
+    transport = pcsc.connect(READER)
+    try:
+        card = OperatorCard(transport, key_algorithm=KeyAlgorithm.RSA)
+        card.verify_pin(DEMO_PIN)
+        unsigned = remove_signature(samples.load("import/CEB621Message.xml").data)
+        through_pcscd = sign_ceb(unsigned, CardSigner(card))
+    finally:
+        transport.close()
+    assert through_pcscd == sign_ceb(unsigned, _memory_demo())
