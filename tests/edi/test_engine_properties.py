@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -97,3 +98,58 @@ def test_lenient_decoding_keeps_injected_elements(cls: type[Any], data: st.DataO
     assert [u.path for u in result.unparsed] == [expected]
     kept = etree.fromstring(result.unparsed[0].xml)
     assert (kept.tag, kept.text or "") == (extra.tag, extra.text)
+
+
+@pytest.mark.parametrize("cls", LENIENT_CASES, ids=lambda c: c.__name__)
+@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_lenient_decoding_names_duplicated_and_removed_elements(cls: type[Any], data: st.DataObject) -> None:
+    message = data.draw(strategies.models(cls), label="message")
+    root = parse(encode(message))
+    singles = []  # (element, field) of elements the schema allows once, outside ds:Signature
+    for el in root.iter():
+        if not isinstance(el.tag, str) or etree.QName(el).namespace != registry.CEB_NS or el is root:
+            continue
+        parent = el.getparent()
+        if parent is None or etree.QName(parent).localname == "Message":
+            continue
+        owner = registry.lookup(registry.CEB_NS, etree.QName(parent).localname) or _model_of(parent, root, cls)
+        f = next(f for f in spec_of(owner).fields if f.tag == etree.QName(el).localname)
+        if not f.repeated:
+            singles.append((el, f))
+    el, f = data.draw(st.sampled_from(singles), label="element")
+    parent = el.getparent()
+    assert parent is not None
+    if data.draw(st.booleans(), label="duplicate"):
+        twin = copy.deepcopy(el)
+        el.addnext(twin)
+        damaged = etree.tostring(root, encoding="UTF-8")
+        result = decode_lenient(damaged)
+        assert result.message == message
+        assert [(p.path, p.code) for p in result.problems] == [(_expected_path(twin), "surplus-element")]
+        assert [u.path for u in result.unparsed] == [_expected_path(twin)]
+    else:
+        expected = _expected_path(el)
+        parent.remove(el)
+        result = decode_lenient(etree.tostring(root, encoding="UTF-8"))
+        codes = [(p.path, p.code) for p in result.problems]
+        if f.required:
+            assert codes == [(expected, "missing-element")]
+        else:
+            assert codes == []
+        assert result.unparsed == ()
+
+
+def _model_of(el: etree._Element, root: etree._Element, cls: type[Any]) -> type[Any]:
+    """The model class of a non-root element, found by walking the specs from the root."""
+    chain = []
+    node: etree._Element | None = el
+    while node is not None and node is not root:
+        chain.append(etree.QName(node).localname)
+        node = node.getparent()
+    model = cls
+    for local in reversed(chain):
+        f = next(f for f in spec_of(model).fields if f.tag == local)
+        assert f.model is not None
+        model = f.model
+    return model
