@@ -1,11 +1,12 @@
 """Start (or reuse) a pcscd with the vpcd driver for tests and benchmarks.
 
-- A pcscd that already answers on the default socket is reused (and left running).
-- As root, ``pcscd --foreground`` is started and stopped at the end.
-- Otherwise (or with ``EPORT_TEST_PRIVATE_PCSCD=1``) a private pcscd runs in an unprivileged user + mount namespace
-  (the recipe of CARD_AND_PKI_RECIPES.md §1.2): its own ``/run`` and reader configuration, vpcd on port 36096, and
-  ``PCSCLITE_CSOCK_NAME`` pointing the client library at it. pcsc-lite reads that variable once per process, so the
-  private daemon must start before the process opens its first PC/SC context.
+- By default a private ``pcscd --foreground`` runs in an unprivileged user + mount namespace (the recipe of
+  CARD_AND_PKI_RECIPES.md §1.2): its own ``/run`` and reader configuration, vpcd on a free port pair, and
+  ``PCSCLITE_CSOCK_NAME`` pointing the client library at it. Concurrent test runs on one machine stay apart.
+  pcsc-lite reads that variable once per process, so the private daemon must start before the process opens its
+  first PC/SC context (the session fixture does).
+- Without user namespaces (some containers), or with ``EPORT_TEST_SYSTEM_PCSCD=1``: a pcscd that answers on the
+  default socket is reused (and left running); otherwise, as root, ``pcscd --foreground`` is started and stopped.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from eport.errors import PcscUnavailableError
 
 READER = "Virtual PCD 00 00"
 DEFAULT_VPCD_PORT = 35963
-PRIVATE_VPCD_PORT = 0x8D00  # 36096
 DEFAULT_SOCKET = "/run/pcscd/pcscd.comm"
 VPCD_DRIVER = "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
 
@@ -129,51 +129,82 @@ def start_private_pcscd(base: Path, *, vpcd_port: int | None) -> tuple[subproces
     return process, path
 
 
-@contextmanager
-def running_pcscd(log_dir: Path) -> Iterator[None]:
-    """Reuse a running pcscd, or start one (see the module docstring) and stop it at the end.
+def _free_port_pair() -> int:
+    """A port P with P and P + 1 free on all interfaces (vpcd binds both, on 0.0.0.0)."""
+    for _ in range(50):
+        with socket.socket() as first:
+            first.bind(("0.0.0.0", 0))  # noqa: S104 - probing what vpcd will bind
+            port = int(first.getsockname()[1])
+            if port >= 65535 or DEFAULT_VPCD_PORT - 1 <= port <= DEFAULT_VPCD_PORT + 1:
+                continue  # never the system vpcd's ports
+            with socket.socket() as second:
+                try:
+                    second.bind(("0.0.0.0", port + 1))  # noqa: S104
+                except OSError:
+                    continue
+        return port
+    raise PcscdUnavailable("no free pair of TCP ports for vpcd")
 
-    Raises:
-        PcscdUnavailable: pcscd is missing or cannot be started here, or has no vpcd reader.
-    """
-    private = os.environ.get("EPORT_TEST_PRIVATE_PCSCD") == "1"
+
+@contextmanager
+def _system_pcscd(log_dir: Path) -> Iterator[None]:
     client_socket = os.environ.get("PCSCLITE_CSOCK_NAME", DEFAULT_SOCKET)
-    if not private and _socket_answers(client_socket) and pcscd_answers():
+    if _socket_answers(client_socket) and pcscd_answers():
         _Config.vpcd_port = DEFAULT_VPCD_PORT
         _wait_for_reader(time.monotonic() + 2)
         yield
         return
-    if not private and os.geteuid() == 0:
-        binary = _pcscd_binary()
-        log = log_dir / "pcscd.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen([binary, "--foreground"], stdout=out, stderr=subprocess.STDOUT)
+    if os.geteuid() != 0:
+        raise PcscdUnavailable("pcscd is not running, and starting it needs root or unprivileged user namespaces")
+    binary = _pcscd_binary()
+    log = log_dir / "pcscd.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen([binary, "--foreground"], stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while not pcscd_answers():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise PcscdUnavailable(f"pcscd did not start: {log.read_text(errors='replace')[-2000:]}")
+            time.sleep(0.02)
+        _Config.vpcd_port = DEFAULT_VPCD_PORT
+        _wait_for_reader(time.monotonic() + 5)
+        yield
+    finally:
+        _stop(process)
+
+
+@contextmanager
+def running_pcscd(log_dir: Path) -> Iterator[None]:
+    """A pcscd with vpcd readers for this test session, stopped at the end if started here.
+
+    By default a private pcscd (user + mount namespace, vpcd on a free port pair) so concurrent test runs on one
+    machine do not insert cards into each other's readers. Where namespaces are not available, or with
+    ``EPORT_TEST_SYSTEM_PCSCD=1``, the system pcscd is used: reused when it answers, else started as root.
+
+    Raises:
+        PcscdUnavailable: pcscd is missing or cannot be started here, or has no vpcd reader.
+    """
+    private: tuple[int, subprocess.Popen[bytes], str] | None = None
+    if os.environ.get("EPORT_TEST_SYSTEM_PCSCD") != "1" and "PCSCLITE_CSOCK_NAME" not in os.environ:
         try:
-            deadline = time.monotonic() + 10
-            while not pcscd_answers():
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise PcscdUnavailable(f"pcscd did not start: {log.read_text(errors='replace')[-2000:]}")
-                time.sleep(0.02)
-            _Config.vpcd_port = DEFAULT_VPCD_PORT
-            _wait_for_reader(time.monotonic() + 5)
+            port = _free_port_pair()
+            private = (port, *start_private_pcscd(log_dir, vpcd_port=port))
+        except PcscdUnavailable:
+            private = None  # no user namespaces here: fall back to the system pcscd
+    if private is None:
+        with _system_pcscd(log_dir):
             yield
-        finally:
-            _stop(process)
         return
-    process, path = start_private_pcscd(log_dir, vpcd_port=PRIVATE_VPCD_PORT)
-    previous = os.environ.get("PCSCLITE_CSOCK_NAME")
+    port, process, path = private
     os.environ["PCSCLITE_CSOCK_NAME"] = path
     try:
         if not pcscd_answers():
             raise PcscdUnavailable(
                 "a private pcscd started, but this process had already opened PC/SC with another socket"
             )
-        _Config.vpcd_port = PRIVATE_VPCD_PORT
+        _Config.vpcd_port = port
         _wait_for_reader(time.monotonic() + 5)
         yield
     finally:
         _stop(process)
-        if previous is None:
-            os.environ.pop("PCSCLITE_CSOCK_NAME", None)
-        else:
-            os.environ["PCSCLITE_CSOCK_NAME"] = previous
+        os.environ.pop("PCSCLITE_CSOCK_NAME", None)
