@@ -8,10 +8,36 @@ live in separate modules:
 * :mod:`eport.edi.ceb.imports2018`, :mod:`eport.edi.ceb.exports2018` — the 2018 edition (公告2018年第113号).
 
 :func:`to_edition` rebuilds a message with the other edition's classes; :func:`edition_of` tells which one a model
-belongs to.
+belongs to. Submodules load on first use (each holds about sixty classes), so ``from eport.edi.ceb import imports``
+does not pay for the other three.
 """
 
-from eport.edi.ceb import exports, exports2018, imports, imports2018
-from eport.edi.ceb.editions import EDITIONS, edition_of, to_edition
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from eport.edi.ceb import exports, exports2018, imports, imports2018
+    from eport.edi.ceb.editions import EDITIONS, edition_of, to_edition
+
+_LAZY = {
+    "imports": "eport.edi.ceb.imports",
+    "exports": "eport.edi.ceb.exports",
+    "imports2018": "eport.edi.ceb.imports2018",
+    "exports2018": "eport.edi.ceb.exports2018",
+    "EDITIONS": "eport.edi.ceb.editions",
+    "edition_of": "eport.edi.ceb.editions",
+    "to_edition": "eport.edi.ceb.editions",
+}
+
+
+def __getattr__(name: str) -> Any:
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(target)
+    return module if target.rpartition(".")[2] == name else getattr(module, name)
+
 
 __all__ = ["EDITIONS", "edition_of", "exports", "exports2018", "imports", "imports2018", "to_edition"]
