@@ -3,6 +3,8 @@
 * ``pcscd-*``: through pyscard, pcscd, the vpcd driver and the emulated card's TCP socket (TCP_QUICKACK set).
 * ``inprocess-*``: the same command on the same emulated card through :class:`InProcessTransport` (the card's own
   cost; the difference is the PC/SC stack).
+* ``pcscd-apdu-no-quickack``: the same round trip to a second emulated card (reader ``Virtual PCD 00 01``) that does
+  not set TCP_QUICKACK: the Nagle / delayed-ACK stall of Debian's vpcd, which QUICKACK removes.
 * ``sign-*``: ``OperatorCard.sign`` end to end (hash, MSE:SET, PSO: COMPUTE DIGITAL SIGNATURE); the baseline is the
   same key signing in memory with ``cryptography`` (RSA) or ``eport.pki.sm2`` (SM2).
 """
@@ -27,23 +29,40 @@ DATA = b"<ds:SignedInfo>" + b"x" * 400 + b"</ds:SignedInfo>"
 GET_PIN_STATUS = bytes.fromhex("00CA010400")
 
 
+SECOND_READER = "Virtual PCD 00 01"
+
+
 @pytest.fixture(scope="module")
-def pcsc_card(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OperatorCard]:
+def pcscd_running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     try:
         with running_pcscd(Path(tmp_path_factory.mktemp("pcscd"))):
-            vpcd = VpcdCard(demo_card(), port=vpcd_port())
-            vpcd.insert()
-            try:
-                pcsc.wait_for_card(READER, timeout=5)
-                with pcsc.connect(READER) as transport:
-                    card = OperatorCard(transport)
-                    card.verify_pin(DEMO_PIN)
-                    yield card
-            finally:
-                vpcd.remove()
-                pcsc.wait_for_removal(READER, timeout=5)
+            yield
     except PcscdUnavailable as exc:
         pytest.skip(str(exc))
+
+
+def _inserted(reader: str, port: int, *, quickack: bool) -> Iterator[OperatorCard]:
+    vpcd = VpcdCard(demo_card(), port=port, quickack=quickack)
+    vpcd.insert()
+    try:
+        pcsc.wait_for_card(reader, timeout=5)
+        with pcsc.connect(reader) as transport:
+            card = OperatorCard(transport)
+            card.verify_pin(DEMO_PIN)
+            yield card
+    finally:
+        vpcd.remove()
+        pcsc.wait_for_removal(reader, timeout=5)
+
+
+@pytest.fixture(scope="module")
+def pcsc_card(pcscd_running: None) -> Iterator[OperatorCard]:
+    yield from _inserted(READER, vpcd_port(), quickack=True)
+
+
+@pytest.fixture(scope="module")
+def pcsc_card_without_quickack(pcscd_running: None) -> Iterator[OperatorCard]:
+    yield from _inserted(SECOND_READER, vpcd_port() + 1, quickack=False)
 
 
 @pytest.fixture
@@ -58,6 +77,15 @@ def inprocess_card() -> OperatorCard:
 def test_bench_card_pcscd_apdu(benchmark: object, pcsc_card: OperatorCard) -> None:
     transport = pcsc_card.protocol.transport
     data, sw = benchmark(transport.send_and_receive, GET_PIN_STATUS)  # type: ignore[operator]
+    assert sw == 0x9000
+    assert data == b"\x05\x05"
+
+
+@pytest.mark.pcscd
+@pytest.mark.benchmark(group="apdu-round-trip")
+def test_bench_card_pcscd_apdu_no_quickack(benchmark: object, pcsc_card_without_quickack: OperatorCard) -> None:
+    transport = pcsc_card_without_quickack.protocol.transport
+    data, sw = benchmark.pedantic(transport.send_and_receive, args=(GET_PIN_STATUS,), rounds=20)  # type: ignore[attr-defined]
     assert sw == 0x9000
     assert data == b"\x05\x05"
 

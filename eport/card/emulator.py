@@ -407,12 +407,20 @@ class VpcdCard:
         host: where pcscd listens (loopback).
         port: vpcd port: 35963 for "Virtual PCD 00 00", 35964 for "Virtual PCD 00 01".
         connect_timeout: how long :meth:`insert` keeps trying to reach vpcd.
+        quickack: set ``TCP_QUICKACK`` before every read (only switch it off to measure what it saves).
     """
 
     def __init__(
-        self, card: EmulatedCard, *, host: str = "127.0.0.1", port: int = VPCD_PORT, connect_timeout: float = 5.0
+        self,
+        card: EmulatedCard,
+        *,
+        host: str = "127.0.0.1",
+        port: int = VPCD_PORT,
+        connect_timeout: float = 5.0,
+        quickack: bool = True,
     ) -> None:
         self.card = card
+        self.quickack = quickack
         self.host = host
         self.port = port
         self.connect_timeout = connect_timeout
@@ -476,11 +484,11 @@ class VpcdCard:
     def _serve(self, sock: socket.socket) -> None:
         try:
             while True:
-                header = _recv_exact(sock, 2)
+                header = _recv_exact(sock, 2, quickack=self.quickack)
                 if header is None:
                     return
                 (length,) = struct.unpack(">H", header)
-                payload = _recv_exact(sock, length)
+                payload = _recv_exact(sock, length, quickack=self.quickack)
                 if payload is None:
                     return
                 answer = self._handle(payload)
@@ -506,10 +514,10 @@ class VpcdCard:
         return self.card.process(payload)
 
 
-def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
+def _recv_exact(sock: socket.socket, n: int, *, quickack: bool) -> bytes | None:
     buffer = bytearray()
     while len(buffer) < n:
-        if hasattr(socket, "TCP_QUICKACK"):
+        if quickack and hasattr(socket, "TCP_QUICKACK"):
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
         try:

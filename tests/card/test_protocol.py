@@ -154,3 +154,15 @@ def test_random_command_sequences_never_sign_without_the_pin(commands: list[tupl
         response = card.process(bytes((0, ins, p1, p2, len(data))) + data if data else bytes((0, ins, p1, p2)))
         if ins == 0x2A:
             assert response[-2:] != b"\x90\x00"  # no PIN was ever verified (random data cannot be the PIN block)
+
+
+@given(message=st.binary(min_size=0, max_size=1500), t0=st.booleans())
+def test_sm2_signatures_of_any_length_survive_chaining(message: bytes, t0: bool) -> None:
+    from eport.card import demo
+    from eport.pki.signer import KeyAlgorithm, SignatureAlgorithm
+    from eport.pki.sm2 import SM2PrivateKey
+
+    card = OperatorCard(InProcessTransport(demo_card(t0=t0)), key_algorithm=KeyAlgorithm.SM2)
+    card.verify_pin(DEMO_PIN)
+    signature = card.sign(message, SignatureAlgorithm.SM2_SM3)
+    SM2PrivateKey.from_bytes(demo.sm2_private_key_bytes()).public_key().verify(signature, message)
