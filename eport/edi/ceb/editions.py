@@ -2,7 +2,7 @@
 
 The 202205 edition (default) and the 2018 edition (公告2018年第113号) share the namespace and the root names. What
 differs (see ``docs/edi.md``): the import schema only in two facets (``InventoryList/itemNo`` maxLength 20 vs 30,
-``tradeCountry`` length); the export schema of 2018 lacks the 出口退货 messages CEB213–CEB216 and their entities,
+``tradeCountry`` length); the export schema of 2018 lacks CEB213–CEB216 (退货申请单, 理货明细单) and their entities,
 and some default/fixed values changed. Models of both editions are generated; :func:`to_edition` maps a message to
 the other edition's classes, refusing what that edition cannot express.
 """
