@@ -12,7 +12,6 @@ import pytest
 
 from eport.pki.signer import KeyAlgorithm
 from eport.pki.testing import TestChain, issue_certificate, make_chain, new_key
-from tests.card.conftest import insert, pcscd  # noqa: F401 - the card area's real pcscd + vpcd fixtures
 
 
 @pytest.fixture(scope="session")
@@ -173,3 +172,24 @@ def softhsm_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
         os.environ.pop("SOFTHSM2_CONF", None)
     else:
         os.environ["SOFTHSM2_CONF"] = old
+
+
+@pytest.fixture(scope="session")
+def pcscd_for_pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A pcscd with vpcd readers, from the card area's helper (tests/card/pcscd.py).
+
+    When the card tests already started one in this session (``PCSCLITE_CSOCK_NAME`` is set and answers), it is
+    reused as is: calling the helper a second time would reset its vpcd port.
+    """
+    import os
+
+    from tests.card.pcscd import PcscdUnavailable, pcscd_answers, running_pcscd
+
+    if "PCSCLITE_CSOCK_NAME" in os.environ and pcscd_answers():
+        yield
+        return
+    try:
+        with running_pcscd(tmp_path_factory.mktemp("pcscd")):
+            yield
+    except PcscdUnavailable as exc:
+        pytest.skip(str(exc))

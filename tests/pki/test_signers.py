@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -170,18 +169,25 @@ def test_load_private_key_formats(tmp_path: Path, rsa_chain: TestChain) -> None:
 
 
 @pytest.mark.pcscd
-def test_card_through_real_pcscd_signs_byte_identical(pcscd: None, insert: Any) -> None:
+def test_card_through_real_pcscd_signs_byte_identical(pcscd_for_pki: None) -> None:
     """The demo card inserted into pcscd over vpcd, signing through PC/SC: same bytes as the in-memory key."""
     from eport.card import pcsc
-    from tests.card.pcscd import READER
+    from eport.card.emulator import VpcdCard
+    from tests.card.pcscd import READER, vpcd_port
 
-    insert(demo_card())
-    transport = pcsc.connect(READER)
+    vpcd = VpcdCard(demo_card(), port=vpcd_port())
+    vpcd.insert()
     try:
-        card = OperatorCard(transport, key_algorithm=KeyAlgorithm.RSA)
-        card.verify_pin(DEMO_PIN)
-        unsigned = remove_signature(samples.load("import/CEB621Message.xml").data)
-        through_pcscd = sign_ceb(unsigned, CardSigner(card))
+        pcsc.wait_for_card(READER, timeout=5)
+        transport = pcsc.connect(READER)
+        try:
+            card = OperatorCard(transport, key_algorithm=KeyAlgorithm.RSA)
+            card.verify_pin(DEMO_PIN)
+            unsigned = remove_signature(samples.load("import/CEB621Message.xml").data)
+            through_pcscd = sign_ceb(unsigned, CardSigner(card))
+        finally:
+            transport.close()
     finally:
-        transport.close()
+        vpcd.remove()
+        pcsc.wait_for_removal(READER, timeout=5)  # the next card must not race pcscd's 0.4 s poll
     assert through_pcscd == sign_ceb(unsigned, _memory_demo())
