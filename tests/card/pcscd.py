@@ -35,6 +35,7 @@ class PcscdUnavailable(Exception):  # noqa: N818 - a reason to skip, not an erro
 
 class _Config:
     vpcd_port = DEFAULT_VPCD_PORT
+    private_socket: str | None = None  # the private pcscd this process started, while it runs
 
 
 def vpcd_port() -> int:
@@ -184,6 +185,9 @@ def running_pcscd(log_dir: Path) -> Iterator[None]:
     Raises:
         PcscdUnavailable: pcscd is missing or cannot be started here, or has no vpcd reader.
     """
+    if _Config.private_socket is not None and os.environ.get("PCSCLITE_CSOCK_NAME") == _Config.private_socket:
+        yield  # nested use (tests, then benchmarks, in one run): the private pcscd started here is still up
+        return
     private: tuple[int, subprocess.Popen[bytes], str] | None = None
     if os.environ.get("EPORT_TEST_SYSTEM_PCSCD") != "1" and "PCSCLITE_CSOCK_NAME" not in os.environ:
         try:
@@ -203,8 +207,11 @@ def running_pcscd(log_dir: Path) -> Iterator[None]:
                 "a private pcscd started, but this process had already opened PC/SC with another socket"
             )
         _Config.vpcd_port = port
+        _Config.private_socket = path
         _wait_for_reader(time.monotonic() + 5)
         yield
     finally:
+        _Config.private_socket = None
+        _Config.vpcd_port = DEFAULT_VPCD_PORT
         _stop(process)
         os.environ.pop("PCSCLITE_CSOCK_NAME", None)
