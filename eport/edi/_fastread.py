@@ -92,7 +92,7 @@ def _compile(cls: type[Any]) -> Reader:
         "    pass" if has_text else "    if t is not None and t.strip(' \\t\\r\\n'): raise _Bail",
         "    it = iter(el)",
         "    c = _next(it, None)",
-        f"    k = {1 + sum(1 for a in spec.attributes if a.required)}",
+        f"    k = {_static_count(spec)}",
     ]
     kwargs = []
     for a in spec.attributes:
@@ -117,7 +117,8 @@ def _compile(cls: type[Any]) -> Reader:
                 ns = f.namespace if f.namespace is not None else spec.namespace
             env[f"_t{i}"] = _clark(ns, f.tag)
             match = f"c is not None and c.tag == _t{i}"
-        conv = _convert(f.kind, i, env, f.model)
+        counted = f.repeated or f.min_occurs == 0 or f.kind is ValueKind.XML  # else in the static count
+        conv = _convert(f.kind, i, env, f.model, counted)
         if f.repeated:
             src.append(f"    {name} = []")
             src.append(f"    while {match}:")
@@ -156,14 +157,40 @@ def _text_source(kind: ValueKind, name: str, optional: bool) -> list[str]:
     return [*lines, f"elif not {check}(t): raise _Bail", "else:", f"    {name} = {make}(t)"]
 
 
-def _convert(kind: ValueKind, i: int, env: dict[str, Any], model: type[Any] | None) -> list[str]:
-    """Lines (indented for the body of an ``if``/``while``) that set ``x`` from child ``c`` and count it."""
+def _static_count(spec: Any) -> int:
+    """Nodes every successful read consumes: the element, its required attributes, required single simple fields."""
+    simple = (ValueKind.STRING, ValueKind.DECIMAL, ValueKind.INTEGER)
+    fields = sum(
+        1
+        for f in spec.fields
+        if f.kind in simple and not f.repeated and f.min_occurs > 0 and f.tag not in (TEXT_CONTENT, ANY_ELEMENT)
+    )
+    return 1 + sum(1 for a in spec.attributes if a.required) + fields
+
+
+def _convert(kind: ValueKind, i: int, env: dict[str, Any], model: type[Any] | None, counted: bool) -> list[str]:
+    """Lines (indented for the body of an ``if``/``while``) that set ``x`` from child ``c`` and count it.
+
+    Plain ASCII digit strings skip the lexical regular expression (``str.isdigit`` alone would accept other
+    scripts' digits, which ``Decimal`` and ``int`` take but XML Schema does not).
+    """
+    count = ["    k += 1"] if counted else []
     if kind is ValueKind.STRING:
-        return ["    x = c.text", "    if x is None: x = ''", "    k += 1"]
+        return ["    x = c.text", "    if x is None: x = ''", *count]
     if kind is ValueKind.DECIMAL:
-        return ["    x = c.text", "    if x is None or not _dec(x): raise _Bail", "    x = _Decimal(x)", "    k += 1"]
+        return [
+            "    x = c.text",
+            "    if x is None or not ((x.isdigit() and x.isascii()) or _dec(x)): raise _Bail",
+            "    x = _Decimal(x)",
+            *count,
+        ]
     if kind is ValueKind.INTEGER:
-        return ["    x = c.text", "    if x is None or not _int(x): raise _Bail", "    x = int(x)", "    k += 1"]
+        return [
+            "    x = c.text",
+            "    if x is None or not ((x.isdigit() and x.isascii() and len(x) < 1000) or _int(x)): raise _Bail",
+            "    x = int(x)",
+            *count,
+        ]
     if kind is ValueKind.XML:
         return ["    x = _raw(c)", "    k += _sub(c)"]
     if model is None:
