@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -266,3 +267,39 @@ def test_mutated_documents_raise_only_eport_errors(data: st.DataObject) -> None:
             start = rng.randrange(len(doc))
             doc[pos:pos] = doc[start : start + rng.randrange(1, 200)]
     _call_all(bytes(doc))
+
+
+def _ceb816() -> bytes:
+    head = imports.TaxHeadRd(
+        guid="G" * 36,
+        return_time="20220101120000",
+        invt_no="I1",
+        tax_no="T1",
+        customs_tax=Decimal("0"),
+        value_added_tax=Decimal("1.5"),
+        consumption_tax=Decimal("0"),
+        status="1",
+    )
+    line = imports.TaxListRd(
+        gnum=7,
+        gcode="8541401000",
+        tax_price=Decimal("1234"),
+        customs_tax=Decimal("0"),
+        value_added_tax=Decimal("1.5"),
+        consumption_tax=Decimal("0"),
+    )
+    tax = imports.CEB816Tax(tax_head_rd=head, tax_list_rd=(line,))
+    return encode(imports.CEB816Message(guid="G" * 36, version="1.0", tax=(tax,)))
+
+
+@pytest.mark.parametrize("digits", ["１２", "١٢", "²", "1 2", "+", ".", "", "1e3", "0x1"])
+@pytest.mark.parametrize("tag", [b"gnum", b"taxPrice"])
+def test_only_xml_schema_numbers_are_accepted(digits: str, tag: bytes) -> None:
+    data = _ceb816()
+    assert decode(data).tax[0].tax_list_rd[0].gnum == 7
+    value = b"7" if tag == b"gnum" else b"1234"
+    bad = data.replace(b"<ceb:" + tag + b">" + value, b"<ceb:" + tag + b">" + digits.encode())
+    assert bad != data
+    with pytest.raises(DecodeError) as info:
+        decode(bad)
+    assert info.value.path == f"/ceb:CEB816Message/ceb:Tax/ceb:TaxListRd/ceb:{tag.decode()}"
