@@ -437,7 +437,6 @@ def remove_signature(xml: bytes, *, max_size: int = MAX_XML_SIZE) -> bytes:
     return b'<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(tree, encoding="UTF-8", xml_declaration=False)
 
 
-
 __all__ = [
     "C14N_URI",
     "DS_NS",
