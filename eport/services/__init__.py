@@ -10,7 +10,7 @@ from eport.services.clearance import DEFAULT_RECEIVERS, ClearanceClient, Submiss
 from eport.services.filexchange import DEFAULT_BOXES, FileExchangeTransport, atomic_write
 from eport.services.http import HttpTransport, Retry, trust_context
 from eport.services.journal import Journal, Recorded, Submission
-from eport.services.receipts import DUPLICATE_CODES, Stage, StatusEvent, parse_receipt
+from eport.services.receipts import DUPLICATE_CODES, Stage, StatusEvent, TypedReceipt, parse_receipt
 from eport.services.transport import (
     DEFAULT_TIMEOUT,
     MockTransport,
@@ -48,6 +48,7 @@ __all__ = [
     "SubmissionHandle",
     "Timeout",
     "Transport",
+    "TypedReceipt",
     "Update",
     "atomic_write",
     "business_info",

@@ -30,9 +30,9 @@ from pathlib import Path
 
 import attrs
 
-from eport.errors import DuplicateError, JournalError
+from eport.errors import DuplicateError, EportError, JournalError
 from eport.services._xml import BusinessInfo, Family
-from eport.services.receipts import Stage, StatusEvent
+from eport.services.receipts import Stage, StatusEvent, TypedReceipt, parse_receipt
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +103,8 @@ CREATE TABLE IF NOT EXISTS cursors (transport TEXT PRIMARY KEY, value TEXT NOT N
 """
 
 _RETIRED = (Stage.REJECTED.value, Stage.CANCELLED.value)
+_TYPED_CACHE_SIZE = 4096
+"""Parsed receipts kept per journal (receipt bytes never change, so the cache is never stale)."""
 
 
 def _now() -> dt.datetime:
@@ -216,6 +218,7 @@ class Journal:
     def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
         self.path = str(path)
         self._lock = threading.RLock()
+        self._typed: dict[str, tuple[StatusEvent, ...]] = {}
         try:
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -474,11 +477,13 @@ class Journal:
         ids = list(histories)
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            for ev in self._query(
+            found = self._query(
                 f"SELECT * FROM events WHERE cop_msg_id IN ({', '.join('?' for _ in chunk)}) ORDER BY id",  # noqa: S608
                 chunk,
-            ):
-                histories[ev["cop_msg_id"]].append(_event(ev))
+            )
+            parsed = self._parsed_receipts({ev["receipt_key"] for ev in found})
+            for ev in found:
+                histories[ev["cop_msg_id"]].append(_event(ev, parsed.get(ev["receipt_key"], ())))
         return [
             Submission(
                 cop_msg_id=row["cop_msg_id"],
@@ -502,6 +507,29 @@ class Journal:
             )
             for row in rows
         ]
+
+    def _parsed_receipts(self, keys: set[str]) -> dict[str, tuple[StatusEvent, ...]]:
+        """The events parsed from the stored bytes of these receipts (cached), to give history events back their
+        typed receipt."""
+        with self._lock:
+            result = {k: self._typed[k] for k in keys if k in self._typed}
+            missing = sorted(keys - result.keys())
+            for start in range(0, len(missing), 500):
+                chunk = missing[start : start + 500]
+                for row in self._query(
+                    f"SELECT receipt_key, data FROM receipts WHERE receipt_key IN ({', '.join('?' for _ in chunk)})",  # noqa: S608
+                    chunk,
+                ):
+                    try:
+                        events = tuple(parse_receipt(bytes(row["data"]))[1])
+                    except EportError as exc:  # recorded by an older eport that read it; keep the stored facts
+                        logger.debug("stored receipt %s no longer parses: %s", row["receipt_key"], exc)
+                        events = ()
+                    result[row["receipt_key"]] = events
+                    if len(self._typed) >= _TYPED_CACHE_SIZE:
+                        self._typed.pop(next(iter(self._typed)))
+                    self._typed[row["receipt_key"]] = events
+            return result
 
     # ---------------------------------------------------------------------------------------------- receipts
     def seen(self, receipt_key: str) -> bool:
@@ -632,7 +660,17 @@ def _insert_event(db: sqlite3.Connection, receipt_key: str, owner: str, event: S
     )  # fmt: skip
 
 
-def _event(row: sqlite3.Row) -> StatusEvent:
+def _typed_receipt(row: sqlite3.Row, parsed: Sequence[StatusEvent]) -> TypedReceipt | None:
+    """The typed receipt of the parsed event that this stored event was recorded from."""
+    for candidate in parsed:
+        if (candidate.receipt_type, candidate.code, candidate.guid, candidate.info) == (
+            row["receipt_type"], row["code"], row["guid"], row["info"],
+        ):  # fmt: skip
+            return candidate.receipt
+    return None
+
+
+def _event(row: sqlite3.Row, parsed: Sequence[StatusEvent] = ()) -> StatusEvent:
     return StatusEvent(
         receipt_type=row["receipt_type"],
         family=Family(row["family"]),
@@ -646,4 +684,5 @@ def _event(row: sqlite3.Row) -> StatusEvent:
         seq_no=row["seq_no"],
         entry_id=row["entry_id"],
         numbers=json.loads(row["numbers"]),
+        receipt=_typed_receipt(row, parsed),
     )

@@ -1,9 +1,21 @@
 """Receipts as typed status events: what customs said, in which stage the submission now is.
 
 Pure functions: :func:`parse_receipt` turns the bytes of one receipt (a ``DxpMsg`` envelope or a bare business
-receipt) into :class:`StatusEvent` values. The CEB ``returnStatus`` codes, the declaration ``CHANNEL`` codes and
-the manifest ``StatementCode`` values all map onto one :class:`Stage` scale, so ``wait(until=Stage.RELEASED)``
-works for every family.
+receipt) into :class:`StatusEvent` values. Parsing is delegated to the edi layer, so every event carries the edi
+typed receipt in :attr:`StatusEvent.receipt`:
+
+* CEB receipts (CEB312, CEB622, CEB900 …): :class:`eport.edi.receipts.Receipt` with its
+  :class:`~eport.edi.return_codes.ReturnStatus` (:attr:`StatusEvent.return_status`);
+* declaration receipts: :func:`eport.edi.dec.parse_dec_receipt` objects (``DecImportResponse``, ``DEC_RESULT``,
+  legacy GB2312 ``DEC_DATA``, ``failInfo``), the channel as :class:`~eport.edi.dec.DecStatus`
+  (:attr:`StatusEvent.dec_status`);
+* manifest MT9999: :class:`eport.edi.manifest.Response` with its
+  :class:`~eport.edi.manifest.StatementCode` (:attr:`StatusEvent.statement`).
+
+The receipt kind is told apart by content with :func:`eport.edi.dec.filedrop.classify_receipt`. What stays here is
+the services view: the one :class:`Stage` scale shared by CEB ``returnStatus``, declaration ``CHANNEL`` and manifest
+``StatementCode`` (so ``wait(until=Stage.RELEASED)`` works for every family), the keys used to correlate a receipt
+with its submission, and the typed errors for rejections.
 """
 
 from __future__ import annotations
@@ -11,17 +23,21 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
+from typing import TypeAlias
 
 import attrs
-from lxml import etree
 
-from eport.edi.return_codes import ErrorCode, error_code
+from eport.edi import decoding
+from eport.edi.dec import DecStatus, parse_dec_receipt
+from eport.edi.dec.filedrop import ReceiptKind, classify_receipt
+from eport.edi.dec.receipts import DecData, DecImportResponse, DecReceipt, DecResult, FailInfo
+from eport.edi.manifest import Manifest, Response, StatementCode, decode_manifest_lenient
+from eport.edi.receipts import Receipt, parse_return_time, receipts
+from eport.edi.return_codes import ErrorCode, ReturnStatus, error_code
 from eport.errors import DecodeError, DuplicateError, RejectedError
-from eport.services._xml import SOURCE_COP_MSG_ID, Family, child_text, find_first, local_name, parse, unwrap
+from eport.services._xml import SOURCE_COP_MSG_ID, Family, unwrap
 
 logger = logging.getLogger(__name__)
-
-_CN = dt.timezone(dt.timedelta(hours=8), "CST")
 
 DUPLICATE_CODES = frozenset({"-301010", "-401007", "-301014", "-621004", "-625022", "-625033"})
 """Customs business codes meaning "already declared": -301010 已存在相同编号的订单, -401007 已存在相同编号的支付单,
@@ -130,6 +146,11 @@ _DEC_STAGES = {
     "f0": Stage.REJECTED,
     "A": Stage.CANCELLED,
     "D": Stage.CANCELLED,
+    "SpL": Stage.ACCEPTED,
+    "SpJ": Stage.CONCLUDED,
+    "SpC": Stage.INSPECTION,
+    "SpK": Stage.RELEASED,
+    "SpE": Stage.REJECTED,
 }
 
 _MANIFEST_STAGES = {
@@ -149,13 +170,26 @@ def ceb_stage(return_status: str) -> Stage:
 
 
 def dec_stage(channel: str) -> Stage:
-    """The stage of a declaration ``DEC_RESULT/CHANNEL`` code (7 申报, L 入库, J 审结, P 放行, R 结关, E 退单 …)."""
-    return _DEC_STAGES.get(channel, Stage.OTHER)
+    """The stage of a declaration ``DEC_RESULT/CHANNEL`` code (7 申报, L 入库, J 审结, P 放行, R 结关, E 退单 …).
+
+    Codes off the table that :class:`~eport.edi.dec.DecStatus` counts as failures are rejections; other codes do not
+    move the submission (``OTHER``).
+    """
+    stage = _DEC_STAGES.get(channel)
+    if stage is not None:
+        return stage
+    return Stage.REJECTED if DecStatus.of(channel).is_failure else Stage.OTHER
 
 
 def manifest_stage(statement_code: str) -> Stage:
     """The stage of a manifest ``StatementCode`` (01 accepted, 02 manual review, 03 rejected, 11 released)."""
     return _MANIFEST_STAGES.get(statement_code, Stage.OTHER)
+
+
+TypedReceipt: TypeAlias = Receipt | DecImportResponse | DecResult | DecData | FailInfo | Response
+"""The edi layer's typed receipt behind a :class:`StatusEvent`: a CEB :class:`~eport.edi.receipts.Receipt`, a
+declaration receipt (:data:`eport.edi.dec.receipts.DecReceipt`) or a manifest MT9999
+:class:`~eport.edi.manifest.Response`."""
 
 
 @attrs.frozen(kw_only=True)
@@ -164,7 +198,7 @@ class StatusEvent:
 
     Attributes:
         receipt_type: the receipt's root name (``CEB622Message``, ``CEB900Message``, ``DecImportResponse``,
-            ``DEC_RESULT``, ``MT9999``).
+            ``DEC_RESULT``, ``DEC_DATA``, ``failInfo``, ``MT9999``).
         family: the business family.
         stage: where this status puts the submission.
         code: the raw code: CEB ``returnStatus`` (``"800"``, ``"-621005"``), DEC ``CHANNEL`` (``"P"``) or import
@@ -177,6 +211,8 @@ class StatusEvent:
         seq_no: declaration 统一编号 (``SeqNo`` / ``CUS_CIQ_NO``).
         entry_id: declaration 海关编号 (``ENTRY_ID``).
         numbers: other identifying numbers in the receipt (``copNo``, ``preNo``, ``invtNo``, ``orderNo`` …).
+        receipt: the edi typed receipt this event was read from (:data:`TypedReceipt`); ``None`` only for events
+            built by hand. Not part of equality.
     """
 
     receipt_type: str
@@ -191,6 +227,58 @@ class StatusEvent:
     seq_no: str | None = None
     entry_id: str | None = None
     numbers: dict[str, str] = attrs.field(factory=dict)
+    receipt: TypedReceipt | None = attrs.field(default=None, eq=False, repr=False)
+
+    @property
+    def return_status(self) -> ReturnStatus | None:
+        """The CEB ``returnStatus`` as :class:`~eport.edi.return_codes.ReturnStatus` (``.meaning``, ``.is_final``,
+        ``.is_success``, ``.is_error``); ``None`` for other families."""
+        if isinstance(self.receipt, Receipt):
+            return self.receipt.status
+        if self.family is Family.CEB:
+            return ReturnStatus.parse(self.code)
+        return None
+
+    @property
+    def dec_status(self) -> DecStatus | None:
+        """The declaration ``CHANNEL`` as :class:`~eport.edi.dec.DecStatus` (``.meaning``, ``.is_released`` …);
+        ``None`` for import responses, ``failInfo`` and other families."""
+        if isinstance(self.receipt, DecResult | DecData):
+            return self.receipt.status
+        if self.family is Family.DEC and self.receipt_type in ("DEC_RESULT", "DEC_DATA"):
+            return DecStatus.of(self.code)
+        return None
+
+    @property
+    def statement(self) -> StatementCode | None:
+        """The manifest MT9999 ``StatementCode`` (01 accepted, 03 rejected, 11 released …); ``None`` for other
+        families and unknown codes."""
+        if isinstance(self.receipt, Response):
+            return self.receipt.statement
+        if self.family is Family.MANIFEST:
+            try:
+                return StatementCode(self.code)
+            except ValueError:
+                return None
+        return None
+
+    @property
+    def meaning(self) -> str:
+        """What the code means, in English and Chinese (``"released 放行"``, ``"海关已放行 released"``,
+        ``"提运单放行 B/L released"``); for CEB errors the spec §7 text of the code."""
+        if isinstance(self.receipt, Receipt):
+            return self.receipt.meaning
+        if (dec := self.dec_status) is not None:
+            return dec.meaning
+        if (statement := self.statement) is not None:
+            return statement.meaning
+        if (status := self.return_status) is not None:
+            return status.meaning
+        if isinstance(self.receipt, DecImportResponse):
+            return "导入成功 imported" if self.receipt.ok else "导入失败 import refused"
+        if isinstance(self.receipt, FailInfo):
+            return "客户端拒收 refused by the import client"
+        return self.stage.value
 
     @property
     def error_code(self) -> ErrorCode | None:
@@ -198,6 +286,8 @@ class StatusEvent:
         codes such as ``0002`` or ``1001``); ``None`` for ordinary statuses and other families."""
         if self.family is not Family.CEB:
             return None
+        if isinstance(self.receipt, Receipt) and self.receipt.error is not None:
+            return self.receipt.error
         if self.code.startswith("-") or (self.code.isdigit() and len(self.code) == 4):
             return error_code(self.code)
         return None
@@ -221,161 +311,164 @@ class StatusEvent:
         return RejectedError(f"customs rejected the message (退单): {text}", code=self.code, receipt=self)
 
 
-def _time(text: str | None) -> dt.datetime | None:
-    if not text:
-        return None
-    digits = "".join(ch for ch in text if ch.isdigit())
+def _is_exchange_error(code: str) -> bool:
+    """CEB900 codes: negative numbers, or the four-digit exchange codes (0001 not well-formed, 0002 schema …)."""
+    return code.startswith("-") or (code.isdigit() and len(code) == 4)
+
+
+def _ceb_events(payload: bytes, source: str | None) -> list[StatusEvent]:
     try:
-        if "-" in text[:10] or "T" in text:
-            value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-            return value if value.tzinfo else value.replace(tzinfo=_CN)
-        if len(digits) >= 14:
-            base = dt.datetime.strptime(digits[:14], "%Y%m%d%H%M%S").replace(tzinfo=_CN)
-            millis = int(digits[14:17].ljust(3, "0")) if len(digits) > 14 else 0
-            return base + dt.timedelta(milliseconds=millis)
-    except ValueError:
-        logger.debug("unreadable receipt time %r", text)
-    return None
-
-
-_NUMBER_NAMES = ("copNo", "preNo", "invtNo", "orderNo", "payTransactionId", "logisticsNo", "ebcCode", "ebpCode")
-
-
-def _ceb_events(root: etree._Element, source: str | None) -> list[StatusEvent]:
-    name = local_name(root)
+        message = decoding.decode(payload)
+    except DecodeError as exc:  # receipts are written loosely by other software: read what is there
+        lenient = decoding.decode_lenient(payload)
+        logger.debug("CEB receipt read leniently (%s): %d problems", exc, len(lenient.problems))
+        message = lenient.message
+    found = receipts(message)
     events: list[StatusEvent] = []
-    for node in root:
-        if not isinstance(node.tag, str):
+    for receipt in found:
+        if not receipt.return_status:
             continue
-        status = child_text(node, "returnStatus")
-        if status is None:
-            continue
-        if name == "CEB900Message":
-            stage = (
-                Stage.REJECTED
-                if status.startswith("-") or (status.isdigit() and len(status) == 4)
-                else (ceb_stage(status))
-            )
-            origin = child_text(node, "oriCopMsgId")
+        code = receipt.return_status
+        keys = dict(receipt.keys)
+        origin: str | None = None
+        if receipt.message_type == "CEB900Message":
+            stage = Stage.REJECTED if _is_exchange_error(code) else ceb_stage(code)
+            origin = keys.get("oriCopMsgId")
         else:
-            stage, origin = ceb_stage(status), None
-        numbers = {n: v for n in _NUMBER_NAMES if (v := child_text(node, n))}
-        if name == "CEB900Message" and (ori_type := child_text(node, "oriMessageType")):
-            numbers["oriMessageType"] = ori_type
+            stage = ceb_stage(code)
         events.append(
             StatusEvent(
-                receipt_type=name,
+                receipt_type=receipt.message_type,
                 family=Family.CEB,
                 stage=stage,
-                code=status,
-                info=child_text(node, "returnInfo") or "",
-                at=_time(child_text(node, "returnTime")),
+                code=code,
+                info=receipt.info or "",
+                at=receipt.time,
                 source_cop_msg_id=source or origin,
-                guid=child_text(node, "guid"),
-                numbers=numbers,
+                guid=receipt.guid,
+                numbers=keys,
+                receipt=receipt,
             )
         )
     if not events:
+        name = type(message).__name__
         raise DecodeError(f"{name} carries no returnStatus", path=f"/{name}")
     return events
 
 
-def _dec_events(root: etree._Element, source: str | None) -> list[StatusEvent]:
-    name = local_name(root)
-    if name == "DecImportResponse":
-        code = child_text(root, "ResponseCode") or ""
-        return [
-            StatusEvent(
-                receipt_type=name,
-                family=Family.DEC,
-                stage=Stage.DECLARING if code == "0" else Stage.REJECTED,
-                code=code,
-                info=child_text(root, "ErrorMessage") or "",
-                source_cop_msg_id=source,
-                client_seq_no=child_text(root, "ClientSeqNo"),
-                seq_no=child_text(root, "SeqNo"),
-            )
-        ]
-    result = root if name == "DEC_RESULT" else find_first(root, "DEC_RESULT")
-    if result is None:
-        raise DecodeError(f"{name} holds no DEC_RESULT", path=f"/{name}")
-    channel = child_text(result, "CHANNEL") or ""
-    return [
-        StatusEvent(
+def _dec_event(receipt: DecReceipt, source: str | None) -> StatusEvent:
+    if isinstance(receipt, DecImportResponse):
+        return StatusEvent(
+            receipt_type="DecImportResponse",
+            family=Family.DEC,
+            stage=Stage.DECLARING if receipt.ok else Stage.REJECTED,
+            code=receipt.response_code.strip(),
+            info=receipt.error_message or "",
+            source_cop_msg_id=source,
+            client_seq_no=receipt.client_seq_no,
+            seq_no=receipt.seq_no,
+            receipt=receipt,
+        )
+    if isinstance(receipt, DecResult):
+        return StatusEvent(
             receipt_type="DEC_RESULT",
             family=Family.DEC,
-            stage=dec_stage(channel),
-            code=channel,
-            info=child_text(result, "NOTE") or "",
-            at=_time(child_text(result, "NOTICE_DATE")),
+            stage=dec_stage(receipt.status.code),
+            code=receipt.status.code,
+            info=receipt.note or "",
+            at=receipt.notice_time,
             source_cop_msg_id=source,
-            seq_no=child_text(result, "CUS_CIQ_NO") or child_text(result, "SEQ_NO"),
-            entry_id=child_text(result, "ENTRY_ID"),
+            seq_no=receipt.cus_ciq_no,
+            entry_id=receipt.entry_id,
+            receipt=receipt,
         )
-    ]
+    if isinstance(receipt, DecData):
+        return StatusEvent(
+            receipt_type="DEC_DATA",
+            family=Family.DEC,
+            stage=dec_stage(receipt.status.code),
+            code=receipt.status.code,
+            info=receipt.result_info or receipt.result.note or "",
+            at=receipt.notice_time,
+            source_cop_msg_id=source,
+            seq_no=receipt.seq_no,
+            entry_id=receipt.entry_id,
+            numbers={k: v for k, v in (("billNo", receipt.result.bill_no),) if v},
+            receipt=receipt,
+        )
+    return StatusEvent(
+        receipt_type="failInfo",
+        family=Family.DEC,
+        stage=Stage.REJECTED,
+        code="failInfo",
+        info=receipt.message,
+        source_cop_msg_id=source,
+        receipt=receipt,
+    )
 
 
-def _manifest_events(root: etree._Element, source: str | None) -> list[StatusEvent]:
-    head = find_first(root, "Head")
-    response = find_first(root, "Response")
-    info_el = find_first(response, "AdditionalInformation") if response is not None else None
-    if info_el is None:
+def _manifest_events(payload: bytes, source: str | None) -> list[StatusEvent]:
+    manifest = _decode_manifest(payload)
+    response = manifest.response
+    info = response.additional_information if response is not None else None
+    if response is None or info is None:
         raise DecodeError("manifest receipt without Response/AdditionalInformation", path="/Manifest/Response")
-    code = child_text(info_el, "StatementCode") or ""
-    numbers: dict[str, str] = {}
-    if response is not None and (rid := child_text(response, "ID")):
-        numbers["ID"] = rid
+    code = (info.statement_code or "").strip()
+    numbers = {"ID": response.id} if response.id else {}
+    head = manifest.head
     return [
         StatusEvent(
-            receipt_type=(child_text(head, "MessageType") if head is not None else None) or "MT9999",
+            receipt_type=head.message_type or "MT9999",
             family=Family.MANIFEST,
             stage=manifest_stage(code),
             code=code,
-            info=child_text(info_el, "StatementDescription") or "",
-            at=_time(child_text(head, "SendTime") if head is not None else None),
+            info=info.statement_description or "",
+            at=parse_return_time(head.send_time),  # YYYYMMDDhhmmss[fff], China time
             source_cop_msg_id=source,
             numbers=numbers,
+            receipt=response,
         )
     ]
+
+
+def _decode_manifest(payload: bytes) -> Manifest:
+    decoded = decode_manifest_lenient(payload)
+    if decoded.problems:
+        logger.debug("manifest receipt read leniently: %d problems", len(decoded.problems))
+    return decoded.message
 
 
 def parse_receipt(data: bytes) -> tuple[str | None, list[StatusEvent]]:
     """Parse one receipt: a ``DxpMsg`` envelope holding a business receipt, or a bare business receipt.
 
+    The kind is told by content (:func:`eport.edi.dec.filedrop.classify_receipt`), then the edi parser of that
+    family reads it: :func:`eport.edi.receipts.receipts` for CEB, :func:`eport.edi.dec.parse_dec_receipt` for
+    declarations, :func:`eport.edi.manifest.decode_manifest_lenient` for MT9999.
+
     Args:
         data: the receipt bytes as they came from the transport.
 
     Returns:
-        The receipt envelope's own CopMsgId (``None`` for a bare receipt) and the status events it carries.
+        The receipt envelope's own CopMsgId (``None`` for a bare receipt) and the status events it carries, each
+        with its typed receipt in :attr:`StatusEvent.receipt`.
 
     Raises:
         eport.errors.DecodeError: the bytes are not a receipt eport understands.
     """
-    root = parse(data)
     receipt_id: str | None = None
     source: str | None = None
-    if local_name(root) == "DxpMsg":
+    payload = data
+    kind = classify_receipt(payload)
+    if kind is ReceiptKind.DXP_ENVELOPE:
         envelope = unwrap(data)
         receipt_id = envelope.cop_msg_id
         source = envelope.biz_keys.get(SOURCE_COP_MSG_ID)
-        root = parse(envelope.data)
-    name = local_name(root)
-    if name.startswith("CEB") and name.endswith("Message"):
-        return receipt_id, _ceb_events(root, source)
-    if name in ("DecImportResponse", "DEC_RESULT", "DEC_DATA"):
-        return receipt_id, _dec_events(root, source)
-    if name == "Manifest":
-        return receipt_id, _manifest_events(root, source)
-    if name == "Root" and find_first(root, "failInfo") is not None:
-        fail = find_first(root, "failInfo")
-        text = (fail.text or "").strip() if fail is not None else ""
-        event = StatusEvent(
-            receipt_type="failInfo",
-            family=Family.DEC,
-            stage=Stage.REJECTED,
-            code="failInfo",
-            info=text,
-            source_cop_msg_id=source,
-        )
-        return receipt_id, [event]
-    raise DecodeError(f"{name!r} is not a receipt eport understands", path=f"/{name}")
+        payload = envelope.data
+        kind = classify_receipt(payload)
+    if kind is ReceiptKind.CEB_RECEIPT:
+        return receipt_id, _ceb_events(payload, source)
+    if kind in (ReceiptKind.DEC_IMPORT_RESPONSE, ReceiptKind.DEC_RESULT, ReceiptKind.DEC_DATA, ReceiptKind.FAIL_INFO):
+        return receipt_id, [_dec_event(parse_dec_receipt(payload), source)]
+    if kind is ReceiptKind.MANIFEST_RESPONSE:
+        return receipt_id, _manifest_events(payload, source)
+    raise DecodeError(f"{kind.value} is not a receipt eport understands")
