@@ -281,6 +281,7 @@ class ClearanceClient:
                 family=sub.family,
                 envelope=self.journal.envelope(sub.cop_msg_id),
                 file_name=sub.file_name,
+                resend=True,
             )
             duplicate = self._send(outgoing)
             handles.append(

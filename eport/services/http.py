@@ -4,9 +4,19 @@ Request building and reply parsing are pure functions (:func:`build_submit`, :fu
 :func:`parse_receipts_reply`); :class:`HttpTransport` only moves bytes with ``requests`` and translates its
 exceptions in one place (:func:`_translate`).
 
-Retries: connection failures, timeouts and 5xx answers are retried with exponential backoff; 4xx never. A POST is
-retried too because the ``Idempotency-Key`` header (the CopMsgId) makes the gateway store it at most once: a retry
-after the connection dropped gets ``"duplicate": true`` instead of a second copy.
+Retries: queries (GET) are retried on connection failures, timeouts and 5xx answers with exponential backoff; 4xx
+never. A submission (POST) that certainly never reached the gateway (the connection could not be opened) is retried
+the same way. A POST that *may* have reached it — the read timed out, the connection dropped after the request was
+written, or a 5xx answer — is "unconfirmed", and :class:`HttpTransport` has one switch for it,
+``retry_unconfirmed_posts``:
+
+* ``True`` (default): POST it again. Safe because the gateway protocol (``docs/exchange-protocol.md``) makes the
+  ``Idempotency-Key`` (the CopMsgId, with byte-identical envelopes) store a submission at most once: a retry gets
+  ``"duplicate": true`` (or 409 if the bytes differ) instead of a second copy.
+* ``False``, for gateways that do not honour the key: never POST it again on the spot. The transport asks the gateway
+  instead (``GET /api/v1/submissions/<CopMsgId>``, an idempotent query); if the gateway holds it the send succeeded,
+  otherwise the error is raised, the submission stays ``written``, and a later recovery re-send
+  (:attr:`~eport.services.Outgoing.resend`) again asks before it posts.
 
 TLS: certificates are verified against the system trust store plus the PEM certificates given as ``trust`` (the
 eport trust store of E-Port root CAs, or a private CA). There is no option to switch verification off.
@@ -30,6 +40,7 @@ from urllib.parse import quote, urlsplit
 
 import attrs
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from eport.errors import (
@@ -77,9 +88,28 @@ _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class _Retryable(Exception):  # noqa: N818 - internal signal, never escapes this module
-    def __init__(self, error: TransportError) -> None:
+    def __init__(self, error: TransportError, *, reached: bool = True) -> None:
         self.error = error
+        self.reached = reached  # the request may have reached the server
         super().__init__(str(error))
+
+
+_NOT_CONNECTED = (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError, ConnectionRefusedError)
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """Whether a ``requests`` failure happened before any byte of the request left (no connection was made)."""
+    seen: set[int] = set()
+    pending: list[object] = [exc]
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, _NOT_CONNECTED):
+            return True
+        pending += [*item.args, getattr(item, "reason", None), item.__cause__, item.__context__]
+    return False
 
 
 # ------------------------------------------------------------------------------------------- pure request/reply
@@ -218,6 +248,12 @@ def trust_context(trust: Sequence[str | os.PathLike[str] | bytes] = ()) -> ssl.S
     return context
 
 
+class _Unconfirmed(Exception):  # noqa: N818 - internal signal, never escapes this module
+    def __init__(self, error: TransportError) -> None:
+        self.error = error
+        super().__init__(str(error))
+
+
 def _eport_roots() -> list[bytes]:
     """The root certificates of the default eport trust store as one PEM bundle (empty when there is none)."""
     try:
@@ -248,11 +284,11 @@ def _translate(what: str) -> Iterator[None]:
     except requests.exceptions.SSLError as exc:
         raise ConnectError(f"{what}: TLS certificate verification failed or TLS handshake error") from exc
     except requests.exceptions.ConnectTimeout as exc:
-        raise _Retryable(ServiceTimeout(f"{what}: connection timed out")) from exc
+        raise _Retryable(ServiceTimeout(f"{what}: connection timed out"), reached=False) from exc
     except requests.exceptions.ReadTimeout as exc:
         raise _Retryable(ServiceTimeout(f"{what}: no reply in time")) from exc
     except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-        raise _Retryable(ConnectError(f"{what}: connection failed or dropped")) from exc
+        raise _Retryable(ConnectError(f"{what}: connection failed or dropped"), reached=not _never_sent(exc)) from exc
     except requests.exceptions.RequestException as exc:
         raise TransportError(f"{what}: {type(exc).__name__}") from exc
 
@@ -267,6 +303,11 @@ class HttpTransport:
             ``None`` uses the E-Port roots of the default eport trust store (``eport pki roots``).
         timeout: connect/read timeouts of every request.
         retry: the retry policy for connection failures, timeouts and 5xx.
+        retry_unconfirmed_posts: POST a submission again when the first try may have reached the gateway (read
+            timeout, connection dropped after sending, 5xx). ``True`` (default) relies on the gateway storing one
+            CopMsgId at most once (the ``Idempotency-Key`` rule of the eport gateway protocol, which the sandbox
+            implements). Set ``False`` for a gateway that does not deduplicate: the transport then confirms with
+            ``GET /api/v1/submissions/<CopMsgId>`` instead of posting again (see the module docstring).
         session: a ``requests.Session`` to use (its ``verify`` must be left on).
         sleep: the pause function (tests inject one).
     """
@@ -279,6 +320,7 @@ class HttpTransport:
         trust: Sequence[str | os.PathLike[str] | bytes] | None = None,
         timeout: Timeout = DEFAULT_TIMEOUT,
         retry: Retry = DEFAULT_RETRY,
+        retry_unconfirmed_posts: bool = True,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -290,6 +332,7 @@ class HttpTransport:
         self.dxp_id = dxp_id
         self.timeout = timeout
         self.retry = retry
+        self.retry_unconfirmed_posts = retry_unconfirmed_posts
         self._sleep = sleep
         self._session = session or requests.Session()
         if urlsplit(self.base_url).hostname in _LOOPBACK:
@@ -304,7 +347,9 @@ class HttpTransport:
         """``<base_url>#<dxp_id>``."""
         return f"{self.base_url}#{self.dxp_id}"
 
-    def _call(self, request: Request, parse: Callable[[int, bytes], Any]) -> Any:
+    def _call(self, request: Request, parse: Callable[[int, bytes], Any], *, unconfirmed_retry: bool = True) -> Any:
+        """Make a request with the retry policy. ``unconfirmed_retry=False``: a failure after which the request may
+        have reached the server is raised at once (wrapped in :class:`_Unconfirmed`) instead of being retried."""
         url = self.base_url + request.path
         what = f"{request.method} {url}"
         pauses = self.retry.pauses()
@@ -327,6 +372,8 @@ class HttpTransport:
                         raise _Retryable(exc) from exc
                 return parse(response.status_code, body)
             except _Retryable as signal:
+                if signal.reached and not unconfirmed_retry:
+                    raise _Unconfirmed(signal.error) from signal.__cause__
                 pause = next(pauses, None)
                 if pause is None:
                     raise signal.error from signal.__cause__
@@ -334,7 +381,8 @@ class HttpTransport:
                 self._sleep(pause)
 
     def send(self, outgoing: Outgoing) -> SendResult:
-        """POST the envelope with its ``Idempotency-Key``; retried on connection errors, timeouts and 5xx.
+        """POST the envelope with its ``Idempotency-Key``; retried on connection errors, timeouts and 5xx (for an
+        unconfirmed try only with ``retry_unconfirmed_posts``; otherwise the gateway is asked whether it holds it).
 
         Raises:
             eport.errors.ConnectError: the gateway cannot be reached (after retries), or TLS verification failed.
@@ -342,8 +390,38 @@ class HttpTransport:
             eport.errors.DuplicateError: the CopMsgId is held with different bytes.
             eport.errors.ProtocolError: the gateway refused the envelope (4xx) or answered nonsense.
         """
-        result: SendResult = self._call(build_submit(outgoing), lambda s, b: parse_submit_reply(outgoing, s, b))
+        if self.retry_unconfirmed_posts:
+            result: SendResult = self._call(build_submit(outgoing), lambda s, b: parse_submit_reply(outgoing, s, b))
+            return result
+        if outgoing.resend:  # a recovery: ask first; if the gateway cannot tell, the error keeps it ``written``
+            held = self._held(outgoing, self.submission(outgoing.cop_msg_id))
+            if held is not None:
+                logger.info("%s is already held by the gateway; not posted again", outgoing.cop_msg_id)
+                return held
+        try:
+            result = self._call(
+                build_submit(outgoing), lambda s, b: parse_submit_reply(outgoing, s, b), unconfirmed_retry=False
+            )
+        except _Unconfirmed as unconfirmed:
+            try:
+                held = self._held(outgoing, self.submission(outgoing.cop_msg_id))
+            except (TransportError, ProtocolError) as exc:
+                logger.warning("cannot ask the gateway about %s: %s", outgoing.cop_msg_id, exc)
+                held = None
+            if held is not None:
+                logger.info("%s: %s, but the gateway holds it", outgoing.cop_msg_id, unconfirmed.error)
+                return held
+            logger.warning("%s: %s; not posted again (retry_unconfirmed_posts=False)", outgoing.cop_msg_id,
+                           unconfirmed.error)  # fmt: skip
+            raise unconfirmed.error from unconfirmed.__cause__
         return result
+
+    @staticmethod
+    def _held(outgoing: Outgoing, found: dict[str, Any] | None) -> SendResult | None:
+        """The send result when the gateway's lookup shows it holds the submission, else ``None``."""
+        if found is None or found.get("copMsgId") not in (None, outgoing.cop_msg_id):
+            return None
+        return SendResult(cop_msg_id=outgoing.cop_msg_id, duplicate=outgoing.resend, reference=outgoing.cop_msg_id)
 
     def receive(self, *, after: str | None = None, limit: int = 100) -> ReceiveBatch:
         """Fetch receipts for :attr:`dxp_id` after the cursor.

@@ -51,6 +51,9 @@ class Outgoing:
         family: CEB, declaration or manifest (chooses the file-exchange box).
         envelope: the ``DxpMsg`` bytes.
         file_name: the file name to use in a file exchange; ``None`` lets the transport choose.
+        resend: a recovery re-send of a submission recorded earlier (the same CopMsgId and bytes), which an earlier
+            try may already have delivered. A transport that cannot rely on the exchange deduplicating checks first
+            (``HttpTransport(retry_unconfirmed_posts=False)``).
     """
 
     cop_msg_id: str
@@ -58,6 +61,7 @@ class Outgoing:
     family: Family
     envelope: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
     file_name: str | None = None
+    resend: bool = False
 
 
 @attrs.frozen(kw_only=True)

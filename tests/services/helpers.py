@@ -117,6 +117,8 @@ class Gateway:
         delay: seconds to sleep before storing and answering.
         delay_after_store: seconds to sleep after storing, before answering.
         on_store: called with (cop_msg_id, envelope) to produce receipt business XML (or None).
+        idempotent: honour the Idempotency-Key (the protocol); ``False`` plays a gateway that stores every POST.
+        copies: how many times each CopMsgId was stored (more than 1 only when not idempotent).
     """
 
     def __init__(self, context: Any = None) -> None:
@@ -127,6 +129,8 @@ class Gateway:
         self.delay = 0.0
         self.delay_after_store = 0.0
         self.on_store: Callable[[str, bytes], list[bytes] | None] | None = None
+        self.idempotent = True
+        self.copies: dict[str, int] = {}
         self.receipts: list[dict[str, Any]] = []
         self.lock = threading.Lock()
         gateway = self
@@ -164,13 +168,14 @@ class Gateway:
                     if key != envelope.cop_msg_id:
                         self._reply(400, {"error": "Idempotency-Key mismatch", "code": "bad_key"})
                         return
-                    known = gateway.stored.get(key)
+                    known = gateway.stored.get(key) if gateway.idempotent else None
                     if known is not None and known != body:
                         self._reply(409, {"error": "different bytes", "code": "conflict"})
                         return
                     duplicate = known is not None
                     if not duplicate:
                         gateway.stored[key] = body
+                        gateway.copies[key] = gateway.copies.get(key, 0) + 1
                         for receipt in (gateway.on_store(key, envelope.data) if gateway.on_store else None) or []:
                             gateway.add_receipt(receipt, key)
                     drop = gateway.drop_after_store > 0
