@@ -19,7 +19,7 @@ EPORT = Path(sys.executable).with_name("eport")
 
 
 def test_demo_prints_table_and_a_valid_envelope() -> None:
-    result = CliRunner().invoke(cli, ["demo"])
+    result = CliRunner().invoke(cli, ["demo", "--offline"])
     assert result.exit_code == 0, result.output
     out = result.stdout
     for name in ("CEB311Message", "CEB411Message", "CEB511Message", "CEB621Message"):
@@ -37,7 +37,7 @@ def test_demo_prints_table_and_a_valid_envelope() -> None:
 
 
 def test_demo_json_and_receiver() -> None:
-    result = CliRunner().invoke(cli, ["demo", "--json", "--receiver-id", "DXPTEST00000001"])
+    result = CliRunner().invoke(cli, ["demo", "--offline", "--json", "--receiver-id", "DXPTEST00000001"])
     assert result.exit_code == 0
     document = json.loads(result.stdout)
     assert [m["message"] for m in document["messages"]] == [
@@ -60,7 +60,7 @@ def test_steps_are_pluggable() -> None:
 @pytest.mark.skipif(not EPORT.exists(), reason="console script not installed")
 def test_demo_as_a_subprocess_is_fast() -> None:
     start = time.monotonic()
-    proc = subprocess.run([str(EPORT), "demo"], capture_output=True, text=True, check=False, timeout=60)
+    proc = subprocess.run([str(EPORT), "demo", "--offline"], capture_output=True, text=True, check=False, timeout=60)
     elapsed = time.monotonic() - start
     assert proc.returncode == 0, proc.stderr
     assert "DxpMsg envelope of the inventory" in proc.stdout

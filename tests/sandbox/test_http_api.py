@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,13 @@ from tests.sandbox.process import SandboxProcess
 
 pytestmark = pytest.mark.sandbox
 
-XSD_DIR = Path("/work/shared/reference/ceb/xsd202205")
+
+def official_xsd_dir() -> Path:
+    """The official 202205 schemas from the shared reference folder (an independent copy of the package's)."""
+    reference = os.environ.get("EPORT_REFERENCE")
+    if not reference or not (Path(reference) / "ceb" / "xsd202205").is_dir():
+        pytest.skip("EPORT_REFERENCE (the shared reference folder) is not available")
+    return Path(reference) / "ceb" / "xsd202205"
 
 
 def envelope(signer: InMemorySigner, cop_msg_id: str | None = None, deal: m.Deal | None = None) -> bytes:
@@ -125,8 +132,9 @@ def test_receipts_cursor_and_schema_validity(
     seqs = [r["seq"] for r in seen]
     assert seqs == sorted(set(seqs))
 
-    dxp_schema = etree.XMLSchema(etree.parse(str(XSD_DIR / "dxp-terminal.xsd")))
-    ceb_schema = etree.XMLSchema(etree.parse(str(XSD_DIR / "ceb-import.xsd")))
+    xsd_dir = official_xsd_dir()
+    dxp_schema = etree.XMLSchema(etree.parse(str(xsd_dir / "dxp-terminal.xsd")))
+    ceb_schema = etree.XMLSchema(etree.parse(str(xsd_dir / "ceb-import.xsd")))
     mine = [r for r in seen if r["sourceCopMsgId"] in {handle.cop_msg_id, broken.cop_msg_id}]
     assert [r["msgType"] for r in mine] == ["CEB312Message"] * 3 + ["CEB900Message"]
     for row in mine:
