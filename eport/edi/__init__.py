@@ -2,16 +2,82 @@
 
 This package is pure: it does no I/O beyond reading its own package data and imports no other eport package
 except :mod:`eport.errors`.
+
+The names below are imported on first use (``import eport.edi`` stays cheap; the declaration models, for one,
+take a while to build). ``from eport.edi import decode`` and ``eport.edi.decode`` work as usual.
+
+``decode``, ``decode_lenient`` and ``encode`` also handle manifests (舱单, :mod:`eport.edi.manifest`), which have a
+codec of their own (:mod:`eport.edi._dispatch`).
 """
 
-from eport.edi.dec import DecMessage, classify_receipt, decode_declaration, parse_dec_receipt, validate_declaration
-from eport.edi.decoding import Decoded, Unparsed, decode, decode_element, decode_lenient
-from eport.edi.dxp import DxpMsg, DxpMsgSv, DxpRep, unwrap, wrap
-from eport.edi.encoding import encode, encode_many, iter_encode
-from eport.edi.receipts import Receipt, parse_receipts, receipts
-from eport.edi.report import Problem, Severity, ValidationReport
-from eport.edi.return_codes import ReturnStatus, error_code
-from eport.edi.validation import validate, validate_bytes
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time module __getattr__ imports these on first use
+    from eport.edi._dispatch import decode, decode_lenient, encode
+    from eport.edi.dec import DecMessage, classify_receipt, decode_declaration, parse_dec_receipt, validate_declaration
+    from eport.edi.decoding import Decoded, Unparsed, decode_element
+    from eport.edi.dxp import DxpMsg, DxpMsgSv, DxpRep, unwrap, wrap
+    from eport.edi.encoding import encode_many, iter_encode
+    from eport.edi.receipts import Receipt, parse_receipts, receipts
+    from eport.edi.report import Problem, Severity, ValidationReport
+    from eport.edi.return_codes import ReturnStatus, error_code
+    from eport.edi.validation import validate, validate_bytes
+
+#: Public name → the module that defines it.
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(
+        ("DecMessage", "classify_receipt", "decode_declaration", "parse_dec_receipt", "validate_declaration"),
+        "eport.edi.dec",
+    ),
+    **dict.fromkeys(("decode", "decode_lenient", "encode"), "eport.edi._dispatch"),  # + the manifest family
+    **dict.fromkeys(("Decoded", "Unparsed", "decode_element"), "eport.edi.decoding"),
+    **dict.fromkeys(("DxpMsg", "DxpMsgSv", "DxpRep", "unwrap", "wrap"), "eport.edi.dxp"),
+    **dict.fromkeys(("encode_many", "iter_encode"), "eport.edi.encoding"),
+    **dict.fromkeys(("Receipt", "parse_receipts", "receipts"), "eport.edi.receipts"),
+    **dict.fromkeys(("Problem", "Severity", "ValidationReport"), "eport.edi.report"),
+    **dict.fromkeys(("ReturnStatus", "error_code"), "eport.edi.return_codes"),
+    **dict.fromkeys(("validate", "validate_bytes"), "eport.edi.validation"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use and keep it in the package namespace."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
+
+class _Package(types.ModuleType):
+    """The package's module type: keeps ``eport.edi.receipts`` the function whatever is imported when.
+
+    The function :func:`eport.edi.receipts.receipts` shares its name with its module. When the import system loads
+    the submodule it binds the submodule to the package attribute; this property ignores that binding, so
+    ``eport.edi.receipts(message)`` works as it always did (the module stays reachable through ``sys.modules`` and
+    ``from eport.edi.receipts import ...``).
+    """
+
+    @property
+    def receipts(self) -> Any:
+        return importlib.import_module("eport.edi.receipts").receipts
+
+    @receipts.setter
+    def receipts(self, value: Any) -> None:
+        pass  # the import system binding the submodule: the function keeps the name
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "DecMessage",

@@ -11,6 +11,7 @@ This module is pure: no I/O.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import logging
@@ -25,6 +26,7 @@ from eport.edi.return_codes import ErrorCode, ReturnStatus, error_code
 from eport.edi.rules.schema import DXP_NS
 from eport.edi.rules.walk import walk
 from eport.edi.spec import ValueKind
+from eport.errors import DecodeError, UnknownMessageError
 
 logger = logging.getLogger(__name__)
 
@@ -204,8 +206,13 @@ def parse_receipts(data: bytes, *, edition: str | None = None) -> tuple[Receipt,
     Raises:
         DecodeError: when the bytes are not a well-formed, known message.
     """
-    if DXP_NS.encode() in data[:1024]:  # the envelope declares its namespace on the root
-        data = dxp.unwrap(data)
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise DecodeError(f"expected bytes, got {type(data).__name__}")
+    data = bytes(data)
+    if DXP_NS.encode() in data:  # anywhere: a long comment or prolog may come before the envelope's root
+        # When the namespace is only mentioned in the content, the message itself is decoded.
+        with contextlib.suppress(UnknownMessageError):
+            data = dxp.unwrap(data)
     message = decoding.decode(data, edition=edition)
     found = receipts(message)
     if not found:

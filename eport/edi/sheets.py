@@ -41,7 +41,7 @@ from eport.edi.dec.models import DecFreeTxt, DecHead, DecList, DecLists, DecMess
 from eport.edi.report import Problem, Severity
 from eport.edi.rules.dec import validate_declaration
 from eport.edi.spec import FieldSpec, ValueKind, spec_of
-from eport.errors import CodeTableError, ConfigurationError
+from eport.errors import CodeTableError, ConfigurationError, EportError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -288,15 +288,45 @@ def build_declarations(
         return columns[header]
 
     groups: dict[str, list[tuple[int, dict[Target, tuple[str, str]]]]] = {}
+    ignored: set[str] = set()
     for offset, row in enumerate(rows):
         line = first_row + offset
         cells: dict[Target, tuple[str, str]] = {}
         for header, raw in row.items():
-            target = target_of(str(header))
+            name = "" if header is None else str(header)  # csv.DictReader files surplus cells under None
+            target = target_of(name) if name else None
             text = _text(raw)
-            if target is None or not text:
+            if not text:
                 continue
-            cells[target] = (text, str(header))
+            if target is None:
+                if name in ignored or (name and _norm(name) in explicit):
+                    continue  # reported once per column, or ignored on purpose (mapping={"列": None})
+                ignored.add(name)
+                problems.append(
+                    SheetProblem(
+                        line,
+                        name or "(no header)",
+                        "",
+                        "unknown-column",
+                        f"column {name or '(no header)'!r} matches no declaration field; its values are not "
+                        "imported (map it with mapping={header: field}, or to None to ignore it)",
+                        Severity.WARNING,
+                    )
+                )
+                continue
+            if target in cells and cells[target][0] != text:
+                problems.append(
+                    SheetProblem(
+                        line,
+                        name,
+                        target.label,
+                        "duplicate-column",
+                        f"{target.label} is {text!r} in column {name!r} but {cells[target][0]!r} in column "
+                        f"{cells[target][1]!r}; the first is kept",
+                    )
+                )
+                continue
+            cells.setdefault(target, (text, name))
         if not cells:
             continue  # blank line
         seq = next((v[0] for k, v in cells.items() if k.block == "DecSign" and k.field.name == "client_seq_no"), None)
@@ -487,8 +517,10 @@ def _records(source: Any, sheet: str | int | None) -> list[dict[str, Any]]:
         pd = _pandas()
         try:
             frame = pd.read_excel(source, sheet_name=sheet if sheet is not None else 0, dtype=str)
-        except (OSError, ValueError, ImportError) as exc:
-            raise ConfigurationError(f"cannot read {name}: {exc}") from exc
+        except EportError:
+            raise
+        except Exception as exc:
+            raise ConfigurationError(f"cannot read {name}: {type(exc).__name__}: {exc}") from exc
         return list(frame.fillna("").to_dict(orient="records"))
     return _read_csv(source, name)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from lxml import etree
 
-from eport.edi import decoding, dxp, encoding
+from eport.edi import _dispatch, dxp
 from eport.edi.report import Problem, Severity, ValidationReport
 from eport.edi.rules import Rule, RuleContext, rules_for
 from eport.edi.rules.ceb import SIGNED_ROOTS
@@ -51,7 +51,7 @@ def edition_of(message: Any, default: str = DEFAULT_EDITION) -> str:
 def _encode(message: Any) -> bytes:
     if isinstance(message, dxp.DxpMsg | dxp.DxpMsgSv | dxp.DxpRep):
         return dxp.encode_envelope(message)
-    return encoding.encode(message)
+    return _dispatch.encode(message)  # manifests have their own codec
 
 
 def _rule_problems(message: Any, edition: str, extra: Iterable[Rule]) -> list[Problem]:
@@ -160,11 +160,14 @@ def validate_bytes(
             problems.extend(_payload_problems(envelope, edition, extra, max_size))
         return ValidationReport.of(dedupe(problems))
     try:
-        decoded = decoding.decode_lenient(data, edition=edition, max_size=max_size)
+        decoded = _dispatch.decode_lenient(data, edition=edition, max_size=max_size)
     except DecodeError as exc:
         logger.debug("not decodable for rules: %s", exc)
         return ValidationReport.of(dedupe(problems))
     message = decoded.message
+    if any(p.code == "no-schema" for p in problems):
+        # No official schema checked the structure (manifests): the decoder's findings are the structural check.
+        problems.extend(decoded.problems)
     rule_problems = _rule_problems(message, edition, extra)
     original_root = "/" + _root_step(root)
     model_root = root_path(message)

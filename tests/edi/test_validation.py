@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 from eport import edi
-from eport.edi import decoding
+from eport.edi import decoding, validation
 from eport.edi.report import Problem, Severity
 from eport.edi.rules import RULE_MODULES, RuleContext, rules_for
 from eport.edi.rules import ceb as ceb_rules
@@ -166,7 +166,7 @@ def test_inventory_declared_without_signature() -> None:
 def test_check_raises_with_every_problem(order: Any) -> None:
     broken = _evolve_first_order(order, head={"currency": "999", "app_time": "x"})
     with pytest.raises(ValidationError) as info:
-        edi.validation.check(broken)
+        validation.check(broken)
     assert {p.code for p in info.value.problems} >= {"code-table", "time-format"}
 
 
@@ -232,9 +232,9 @@ def test_decoded_lenient_message_with_missing_values_does_not_break_rules() -> N
 
 def test_report_summary() -> None:
     report = edi.validate_bytes(load("export/CEB303Message.xml").data)
-    text = edi.validation.summary(report)
+    text = validation.summary(report)
     assert "error" in text
-    assert edi.validation.summary(edi.ValidationReport()) == "valid"
+    assert validation.summary(edi.ValidationReport()) == "valid"
 
 
 def test_decoding_problem_paths_for_reference() -> None:
@@ -249,8 +249,8 @@ def test_model_edition_is_inferred_from_its_class() -> None:
     data = load("import/CEB622Message.xml").data
     old = edi.decode(data, edition="2018")
     assert isinstance(old, imports2018.CEB622Message)
-    assert edi.validation.edition_of(old) == "2018"
-    assert edi.validation.edition_of(edi.decode(data)) == "202205"
+    assert validation.edition_of(old) == "2018"
+    assert validation.edition_of(edi.decode(data)) == "202205"
     assert edi.validate(old).ok
 
 

@@ -7,52 +7,44 @@ from __future__ import annotations
 
 from lxml import etree
 
+from eport.edi import _xml
 from eport.errors import DecodeError
 
 #: Largest receipt accepted, in bytes.
 MAX_RECEIPT_SIZE = 5 * 1024 * 1024
 
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
-    )
-
-
 def parse_root(data: bytes, *, max_size: int = MAX_RECEIPT_SIZE) -> etree._Element:
     """Parse ``data`` safely and return the root element.
 
-    Bytes without an encoding declaration that are not UTF-8 are read as GB18030 (a superset of GB2312, which
-    legacy ``DEC_DATA`` receipts use).
+    Parsing goes through :func:`eport.edi._xml.parse` (no DTD anywhere in the document, no entities, no network,
+    bounded size). Bytes without an encoding declaration that are not UTF-8 are read as GB18030 (a superset of
+    GB2312, which legacy ``DEC_DATA`` receipts use).
 
     Raises:
-        DecodeError: not bytes, too large, a DTD, or not well-formed.
+        DecodeError: not bytes, too large, a DTD or entity, or not well-formed.
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise DecodeError(f"expected bytes, got {type(data).__name__}")
     data = bytes(data)
     if len(data) > max_size:
         raise DecodeError(f"document of {len(data)} bytes exceeds the limit of {max_size} bytes")
-    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data[:4096]:
-        raise DecodeError("documents with a DTD or entity declarations are refused")
     try:
-        root = etree.fromstring(data, _parser())
-    except etree.XMLSyntaxError as exc:
-        if b"encoding=" not in data[:200]:
-            try:
-                text = data.decode("gb18030")
-            except UnicodeDecodeError:
-                text = ""
-            if text:
-                try:
-                    return etree.fromstring(text.encode("utf-8"), _parser())
-                except etree.XMLSyntaxError:
-                    pass
-        line, column = exc.position if exc.position else (None, None)
-        raise DecodeError(f"not well-formed XML: {exc.msg}", line=line, column=column) from None
-    if root is None:
-        raise DecodeError("empty document")
-    return root
+        return _xml.parse(data, max_size=max_size)
+    except DecodeError as exc:
+        if b"encoding=" in data[:200] or b"<!DOCTYPE" in data:
+            raise
+        try:
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise exc from None
+        if not text:
+            raise
+        recoded = text.encode("utf-8")
+        try:
+            return _xml.parse(recoded, max_size=max(max_size, len(recoded)))
+        except DecodeError:
+            raise exc from None
 
 
 def local(el: etree._Element) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import IO
 
@@ -31,8 +32,19 @@ class XlsxUnsupported(ConfigurationError):  # noqa: N818 - internal signal, not 
     """The workbook uses something this reader does not handle."""
 
 
+#: Errors the standard library raises on damaged zip archives (bad CRC, truncated headers, bad seeks, …).
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError, ValueError, KeyError)
+
+#: Markers of a document type declaration or entity declaration, in UTF-8 and both UTF-16 byte orders.
+_DTD_MARKERS = tuple(
+    marker.encode(codec) for marker in ("<!DOCTYPE", "<!ENTITY") for codec in ("utf-8", "utf-16-le", "utf-16-be")
+)
+
+
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
+    )
 
 
 def _open(zf: zipfile.ZipFile, name: str) -> IO[bytes]:
@@ -42,10 +54,11 @@ def _open(zf: zipfile.ZipFile, name: str) -> IO[bytes]:
         raise XlsxUnsupported(f"workbook member {name} is missing") from None
     if info.file_size > MAX_MEMBER_SIZE:
         raise ConfigurationError(f"workbook member {name} is larger than {MAX_MEMBER_SIZE} bytes")
-    data = zf.read(info)
+    with zf.open(info) as member:  # never trust the declared size: read at most one byte more than the limit
+        data = member.read(MAX_MEMBER_SIZE + 1)
     if len(data) > MAX_MEMBER_SIZE:
         raise ConfigurationError(f"workbook member {name} is larger than {MAX_MEMBER_SIZE} bytes")
-    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data[:4096]:
+    if any(marker in data for marker in _DTD_MARKERS):  # anywhere: a long comment may come first
         raise ConfigurationError(f"workbook member {name} has a DTD; refused")
     return io.BytesIO(data)
 
@@ -111,7 +124,14 @@ def _rows(zf: zipfile.ZipFile, path: str, shared: list[str]) -> Iterator[list[st
     cache: dict[str, int] = {}
     with _open(zf, path) as fh:
         for _event, row in etree.iterparse(
-            fh, events=("end",), tag=f"{_MAIN}row", resolve_entities=False, no_network=True, load_dtd=False
+            fh,
+            events=("end",),
+            tag=f"{_MAIN}row",
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
         ):
             cells: list[str] = []
             for c in row:
@@ -148,6 +168,29 @@ def _rows(zf: zipfile.ZipFile, path: str, shared: list[str]) -> Iterator[list[st
             row.clear()
 
 
+def _letters(index: int) -> str:
+    """Column letters of a 0-based column index (0 → ``A``, 26 → ``AA``)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _unique_headers(headers: list[str]) -> list[str]:
+    """Headers made unique (a repeated or empty header becomes its column letters), so no cell is lost."""
+    seen: set[str] = set()
+    out = []
+    for index, header in enumerate(headers):
+        name = header
+        if not name.strip() or name in seen:
+            name = _letters(index)
+        seen.add(name)
+        out.append(name)
+    return out
+
+
 def read_xlsx(source: str | IO[bytes] | object, sheet: str | int | None = None) -> list[dict[str, str]]:
     """Read one worksheet as a list of ``{header: text}`` dicts (the first row holds the headers).
 
@@ -157,7 +200,7 @@ def read_xlsx(source: str | IO[bytes] | object, sheet: str | int | None = None) 
     """
     try:
         zf = zipfile.ZipFile(source)  # type: ignore[arg-type]
-    except (zipfile.BadZipFile, OSError) as exc:
+    except _ZIP_ERRORS as exc:
         raise ConfigurationError(f"not an .xlsx workbook: {exc}") from None
     with zf:
         try:
@@ -167,15 +210,24 @@ def read_xlsx(source: str | IO[bytes] | object, sheet: str | int | None = None) 
             headers = next(rows, None)
             if headers is None:
                 return []
+            headers = _unique_headers(headers)
             width = len(headers)
             out = []
             for cells in rows:
                 if len(cells) < width:
                     cells.extend([""] * (width - len(cells)))
-                out.append(dict(zip(headers, cells, strict=False)))
+                record = dict(zip(headers, cells, strict=False))
+                for index in range(width, len(cells)):  # cells right of the last header: keep, never drop
+                    if cells[index]:
+                        record[_letters(index)] = cells[index]
+                out.append(record)
             return out
+        except ConfigurationError:
+            raise  # our own, XlsxUnsupported included (the caller falls back on it)
         except etree.XMLSyntaxError as exc:
             raise ConfigurationError(f"malformed workbook XML: {exc}") from None
+        except _ZIP_ERRORS as exc:  # a damaged archive member (bad CRC, truncated data, …)
+            raise ConfigurationError(f"damaged .xlsx workbook: {type(exc).__name__}: {exc}") from None
 
 
 __all__ = ["XlsxUnsupported", "read_xlsx"]

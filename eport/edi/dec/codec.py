@@ -15,6 +15,7 @@ elements (see ``docs/declarations.md``).
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 from typing import Any
@@ -52,7 +53,7 @@ def normalize_declaration(root: etree._Element) -> etree._Element:
         el = found
     if _local(el) != "DecMessage":
         raise DecodeError(f"expected DecMessage, found {_local(el)}", path=f"/{_local(el)}")
-    el = etree.fromstring(etree.tostring(el))  # a detached copy
+    el = copy.deepcopy(el)  # a detached copy (no re-parse)
     for node in list(el.iter()):
         if not isinstance(node.tag, str):
             continue

@@ -1,0 +1,145 @@
+"""``eport.edi.decode``/``decode_lenient``/``encode``: the generic engine plus the manifest family (舱单).
+
+Manifests have their own codec (:mod:`eport.edi.manifest.codec`: the namespace follows the message type, and some
+elements hold text and attributes). The engine's root table (:mod:`eport.edi.registry`) has no entry for them, so
+these thin wrappers route them:
+
+* decoding tries the engine first (no extra cost for every other message); only when it reports an unknown root
+  and the document carries a manifest namespace (``urn:Declaration:datamodel:standard:CN:MTxxxx:1``) is it read
+  with :func:`eport.edi.manifest.decode_manifest`;
+* encoding writes a :class:`~eport.edi.manifest.Manifest` with :func:`eport.edi.manifest.encode_manifest`, any
+  other model with :func:`eport.edi.encoding.encode`.
+
+The manifest package is imported only when a manifest is met.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any, TypeVar, overload
+
+from lxml import etree
+
+from eport.edi import decoding, encoding
+from eport.edi._xml import DEFAULT_MAX_SIZE, parse
+from eport.errors import ConfigurationError, UnknownMessageError
+
+logger = logging.getLogger(__name__)
+
+M = TypeVar("M")
+
+#: Bytes every manifest document carries (its namespace, ``urn:Declaration:datamodel:standard:CN:MT2101:1``).
+_MANIFEST_MARKER = b"urn:Declaration:datamodel:standard:CN:"
+
+
+def _is_manifest(message: object) -> bool:
+    module = sys.modules.get("eport.edi.manifest.message")  # a Manifest instance implies its module is loaded
+    return module is not None and isinstance(message, module.Manifest)
+
+
+def _is_manifest_document(data: object, max_size: int) -> bool:
+    """True when the root of ``data`` is a ``Manifest`` in a manifest namespace (only asked for unknown roots)."""
+    if not isinstance(data, (bytes, bytearray)) or _MANIFEST_MARKER not in data:
+        return False
+    from eport.edi.manifest.message import message_type_of_namespace
+
+    root = parse(bytes(data), max_size=max_size)  # well-formed and safe: the engine just parsed it
+    qname = etree.QName(root)
+    return qname.localname == "Manifest" and message_type_of_namespace(qname.namespace) is not None
+
+
+@overload
+def decode(data: bytes, *, model: type[M], edition: str | None = ..., max_size: int = ...) -> M: ...
+@overload
+def decode(data: bytes, *, model: None = ..., edition: str | None = ..., max_size: int = ...) -> Any: ...
+def decode(
+    data: bytes, *, model: type[Any] | None = None, edition: str | None = None, max_size: int = DEFAULT_MAX_SIZE
+) -> Any:
+    """Decode a message strictly: CEB, declarations and their receipts, DXP-free documents, and manifests.
+
+    Args:
+        data: the XML document.
+        model: decode as this class instead of looking the root up in :mod:`eport.edi.registry`.
+        edition: CEB edition for the lookup, ``"202205"`` (default) or ``"2018"``.
+        max_size: the largest accepted document in bytes (default 50 MiB).
+
+    Returns:
+        The message model, e.g. a ``CEB621Message``, a ``DecMessage`` or a manifest ``Manifest``.
+
+    Raises:
+        UnknownMessageError: the root element is not a known message.
+        DecodeError: the bytes are unsafe, not well-formed, or do not follow the message's structure; ``path`` and
+            ``line`` say where.
+    """
+    try:
+        return decoding.decode(data, model=model, edition=edition, max_size=max_size)
+    except UnknownMessageError:
+        if model is not None or not _is_manifest_document(data, max_size):
+            raise
+    from eport.edi.manifest.codec import decode_manifest
+
+    return decode_manifest(bytes(data), max_size=max_size)
+
+
+@overload
+def decode_lenient(
+    data: bytes, *, model: type[M], edition: str | None = ..., max_size: int = ...
+) -> decoding.Decoded[M]: ...
+@overload
+def decode_lenient(
+    data: bytes, *, model: None = ..., edition: str | None = ..., max_size: int = ...
+) -> decoding.Decoded[Any]: ...
+def decode_lenient(
+    data: bytes, *, model: type[Any] | None = None, edition: str | None = None, max_size: int = DEFAULT_MAX_SIZE
+) -> decoding.Decoded[Any]:
+    """Decode a message, collecting problems instead of stopping at the first; manifests included.
+
+    Args:
+        data: the XML document.
+        model: decode as this class instead of looking the root up.
+        edition: CEB edition for the lookup, ``"202205"`` (default) or ``"2018"``.
+        max_size: the largest accepted document in bytes (default 50 MiB).
+
+    Returns:
+        A :class:`~eport.edi.decoding.Decoded` with the message, the problems and the elements not placed.
+
+    Raises:
+        UnknownMessageError: the root element is not a known message.
+        DecodeError: the bytes are unsafe or not well-formed XML.
+    """
+    try:
+        return decoding.decode_lenient(data, model=model, edition=edition, max_size=max_size)
+    except UnknownMessageError:
+        if model is not None or not _is_manifest_document(data, max_size):
+            raise
+    from eport.edi.manifest.codec import decode_manifest_lenient
+
+    return decode_manifest_lenient(bytes(data), max_size=max_size)
+
+
+def encode(message: Any, *, edition: str | None = None) -> bytes:
+    """Encode a model as a UTF-8 XML document; manifests with their own codec.
+
+    Args:
+        message: any eport model instance, e.g. ``CEB621Message``, ``DecMessage`` or a manifest ``Manifest``.
+        edition: for CEB messages, the schema edition to write (see :func:`eport.edi.encoding.encode`).
+
+    Returns:
+        The document, starting with an XML declaration.
+
+    Raises:
+        EncodeError: a value cannot be written; ``path`` names it.
+        ConfigurationError: ``edition`` given for a message that has no editions, or an unknown edition.
+        TypeError: ``message`` is not an eport model.
+    """
+    if _is_manifest(message):
+        if edition is not None:
+            raise ConfigurationError("manifests have no CEB edition; call encode without edition=")
+        from eport.edi.manifest.codec import encode_manifest
+
+        return encode_manifest(message)
+    return encoding.encode(message, edition=edition)
+
+
+__all__ = ["decode", "decode_lenient", "encode"]
