@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from eport.edi.dec.filedrop import declaration_file_name
 from eport.errors import (
     ConfigurationError,
     DecodeError,
@@ -234,7 +235,7 @@ class ClearanceClient:
             created=self._clock(),
         )
         if file_name is None and info.family is Family.DEC and info.client_seq_no:
-            file_name = f"Dec{info.client_seq_no}.xml"
+            file_name = declaration_file_name(info.client_seq_no)  # Dec<ClientSeqNo>.xml
         self.journal.record(
             cop_msg_id=cop_msg_id, info=info, envelope=envelope, transport=self.transport.name, file_name=file_name
         )

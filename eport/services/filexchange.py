@@ -8,45 +8,61 @@ Layout, as the Single Window import client uses it (see ``docs/exchange-protocol
     <ImpPath>/<Box>/InBox      receipts from the exchange
     <ImpPath>/<Box>/Processed  receipts the client has recorded (eport convention)
 
-Boxes: ``CEB`` (cross-border e-commerce), ``DecCus001`` (declarations), ``Rmft`` (manifests).
+Boxes: ``CEB`` (cross-border e-commerce), ``DecCus001`` (declarations), ``Rmft`` (manifests). The Single Window
+layout (box and folder names, ``.temp`` names, ``Dec<ClientSeqNo>.xml``, zip packages) comes from
+:mod:`eport.edi.dec.filedrop`; this module adds the I/O.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import logging
 import os
 import time
 import uuid
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from eport.errors import ConfigurationError, DuplicateError, TransportError
+from eport.edi.dec.filedrop import (
+    BOXES,
+    DECLARATION_DIR,
+    IN_BOX,
+    MANIFEST_DIR,
+    OUT_BOX,
+    SENT_BOX,
+    TEMP_SUFFIX,
+    read_package,
+    temporary_name,
+)
+from eport.errors import ConfigurationError, DecodeError, DuplicateError, TransportError
 from eport.services._xml import MAX_MESSAGE_BYTES, Family
 from eport.services.transport import Outgoing, RawReceipt, ReceiveBatch, SendResult
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BOXES: Mapping[Family, str] = {Family.CEB: "CEB", Family.DEC: "DecCus001", Family.MANIFEST: "Rmft"}
+CEB_DIR = "CEB"
+"""Box folder of cross-border e-commerce messages (eport's name; the Single Window client has none)."""
+PROCESSED = "Processed"
+"""Where recorded receipts are moved (eport convention)."""
+DEFAULT_BOXES: Mapping[Family, str] = {Family.CEB: CEB_DIR, Family.DEC: DECLARATION_DIR, Family.MANIFEST: MANIFEST_DIR}
 """Box folder per family."""
-FOLDERS = ("OutBox", "InBox", "SentBox", "FailBox", "Processed")
-"""Sub-folders of each box."""
+FOLDERS = (*BOXES, PROCESSED)
+"""Sub-folders of each box: OutBox, InBox, SentBox, FailBox (:data:`eport.edi.dec.filedrop.BOXES`), Processed."""
 _FINAL_SUFFIXES = (".xml", ".zip")
 
 
 def atomic_write(folder: Path, name: str, data: bytes) -> Path:
     """Write ``data`` to ``folder/name`` so that readers never see a partial file.
 
-    The bytes go to a ``.temp`` name in the same folder, are flushed and fsync'ed, then renamed over the final
+    The bytes go to a ``.temp`` name in the same folder (:func:`eport.edi.dec.filedrop.temporary_name` of a name
+    made unique per writer), are flushed and fsync'ed, then renamed over the final
     name; the folder is fsync'ed too (where the platform allows) so the rename survives a power cut.
 
     Raises:
         eport.errors.TransportError: the folder cannot be written.
     """
     final = folder / name
-    temp = folder / f"{name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.temp"
+    temp = folder / temporary_name(f"{name}.{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
         with open(temp, "wb") as handle:
             handle.write(data)
@@ -82,13 +98,11 @@ def _read_receipt_file(path: Path) -> bytes:
     if path.suffix.lower() != ".zip":
         return data
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = [m for m in archive.infolist() if m.filename.lower().endswith(".xml")]
-            if not members or members[0].file_size > MAX_MESSAGE_BYTES:
-                raise TransportError(f"receipt archive {path.name} holds no readable XML")
-            return archive.read(members[0])
-    except zipfile.BadZipFile as exc:
-        raise TransportError(f"receipt archive {path.name} is not a ZIP file") from exc
+        xml, _others = read_package(data, max_size=MAX_MESSAGE_BYTES)
+    except DecodeError as exc:
+        kind = "is not a ZIP file" if "not a zip" in str(exc) else "holds no readable XML"
+        raise TransportError(f"receipt archive {path.name} {kind}: {exc}") from exc
+    return xml
 
 
 class FileExchangeTransport:
@@ -145,7 +159,7 @@ class FileExchangeTransport:
         if not name.endswith(_FINAL_SUFFIXES) or "/" in name or "\\" in name or name.startswith("."):
             raise ConfigurationError(f"bad exchange file name {name!r}")
         box = self.box(outgoing.family)
-        for folder in ("OutBox", "SentBox"):
+        for folder in (OUT_BOX, SENT_BOX):
             existing = box / folder / name
             try:
                 current = existing.read_bytes()
@@ -155,9 +169,9 @@ class FileExchangeTransport:
                 raise TransportError(f"cannot read {existing}: {exc.strerror or exc}") from exc
             if current == outgoing.envelope:
                 return SendResult(cop_msg_id=outgoing.cop_msg_id, duplicate=True, reference=str(existing))
-            if folder == "OutBox":
+            if folder == OUT_BOX:
                 raise DuplicateError(f"{existing} holds a different message not yet taken", code="conflict")
-        path = atomic_write(box / "OutBox", name, outgoing.envelope)
+        path = atomic_write(box / OUT_BOX, name, outgoing.envelope)
         logger.debug("wrote %s", path)
         return SendResult(cop_msg_id=outgoing.cop_msg_id, reference=str(path))
 
@@ -169,7 +183,7 @@ class FileExchangeTransport:
         """
         found: list[tuple[float, str, Path]] = []
         for box in sorted(set(self.boxes.values())):
-            inbox = self.root / box / "InBox"
+            inbox = self.root / box / IN_BOX
             try:
                 entries = list(os.scandir(inbox))
             except OSError as exc:
@@ -197,9 +211,9 @@ class FileExchangeTransport:
         """
         for receipt in receipts:
             box, _, name = receipt.receipt_id.partition("/")
-            source = self.root / box / "InBox" / name
+            source = self.root / box / IN_BOX / name
             try:
-                os.replace(source, self.root / box / "Processed" / name)
+                os.replace(source, self.root / box / PROCESSED / name)
             except FileNotFoundError:
                 logger.debug("receipt %s already moved", receipt.receipt_id)
             except OSError as exc:
@@ -215,7 +229,7 @@ class FileExchangeTransport:
         limit = time.time() - older_than
         removed = []
         for box in sorted(set(self.boxes.values())):
-            for path in (self.root / box / "OutBox").glob("*.temp"):
+            for path in (self.root / box / OUT_BOX).glob(f"*{TEMP_SUFFIX}"):
                 with contextlib.suppress(FileNotFoundError):
                     if path.stat().st_mtime < limit:
                         path.unlink()

@@ -526,10 +526,14 @@ class Journal:
                         logger.debug("stored receipt %s no longer parses: %s", row["receipt_key"], exc)
                         events = ()
                     result[row["receipt_key"]] = events
-                    if len(self._typed) >= _TYPED_CACHE_SIZE:
-                        self._typed.pop(next(iter(self._typed)))
-                    self._typed[row["receipt_key"]] = events
+                    self._remember(row["receipt_key"], events)
             return result
+
+    def _remember(self, receipt_key: str, events: tuple[StatusEvent, ...]) -> None:
+        with self._lock:
+            if len(self._typed) >= _TYPED_CACHE_SIZE:
+                self._typed.pop(next(iter(self._typed)))
+            self._typed[receipt_key] = events
 
     # ---------------------------------------------------------------------------------------------- receipts
     def seen(self, receipt_key: str) -> bool:
@@ -583,6 +587,7 @@ class Journal:
                 )
                 for owner, event in matched:
                     _insert_event(db, receipt_key, owner, event, stamp)
+                self._remember(receipt_key, tuple(events))
                 return Recorded(new=True, events=tuple(matched), unmatched=tuple(unmatched))
         except sqlite3.Error as exc:
             raise JournalError(f"cannot record receipt {receipt_id}: {exc}") from exc
