@@ -80,3 +80,39 @@ def test_bench_services_baseline_file(benchmark: object, sandbox: SandboxProcess
         (outbox / f"{cop}.xml").write_bytes(envelope)
 
     benchmark.pedantic(drop, rounds=ROUNDS, iterations=1)  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------------------------------- receipt parsing
+def _ceb622_receipt() -> bytes:
+    from tests.edi import samples
+    from tests.services.helpers import receipt_envelope
+
+    return receipt_envelope(samples.load("import/CEB622Message.xml").data, str(uuid.uuid4()))
+
+
+def test_bench_services_parse_receipt_ceb622(benchmark: object) -> None:
+    """``parse_receipt`` of the official CEB622 sample (10 InventoryReturn) in a DxpMsg: typed events."""
+    from eport.services import parse_receipt
+
+    data = _ceb622_receipt()
+    _, events = benchmark(parse_receipt, data)  # type: ignore[operator]
+    assert len(events) == 10
+    assert all(e.receipt is not None for e in events)
+
+
+def test_bench_services_baseline_parse_receipt_lxml(benchmark: object) -> None:
+    """Baseline: only parse the same envelope and its base64 payload with lxml (no typing, no events)."""
+    import base64
+
+    from lxml import etree
+
+    data = _ceb622_receipt()
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+
+    def parse() -> int:
+        root = etree.fromstring(data, parser)
+        payload = root.find("{http://www.chinaport.gov.cn/dxp}Data")
+        assert payload is not None
+        return len(etree.fromstring(base64.b64decode(payload.text or ""), parser))
+
+    assert benchmark(parse) == 10  # type: ignore[operator]
