@@ -166,23 +166,47 @@ def _convert(field: FieldSpec, value: Any, where: str) -> Any:
             return int(value)
     except (InvalidOperation, ValueError, TypeError):
         raise ConfigurationError(f"{where}: {value!r} is not a valid {field.kind.value}") from None
+    if isinstance(value, float) and value.is_integer():  # a code in a float column (pandas, NaN elsewhere): 502.0
+        return str(int(value))
     return value if isinstance(value, str) else str(value)
 
 
+def _convert_blank(value: Any) -> Any:
+    """``None`` for an empty cell (None, NaN, blank text), else the value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
 def models_from_rows(rows: Iterable[Mapping[str, Any]], model: type[M]) -> tuple[M, ...]:
-    """Build models of class ``model`` from mappings keyed by Python name or XML tag (extra keys are ignored).
+    """Build models of class ``model`` from mappings keyed by Python name or XML tag.
+
+    A ``document`` key (from :func:`heads`/:func:`items`) is ignored; any other key that names no field of
+    ``model`` is refused when it holds a value, so a misspelt column never loses its data silently.
 
     Raises:
-        ConfigurationError: when a required field is missing or a value cannot be converted, or ``model`` has
-            required nested fields (build those with the model's constructor).
+        ConfigurationError: when a required field is missing, a value cannot be converted, a non-empty column
+            names no field, or ``model`` has required nested fields (build those with the model's constructor).
     """
     spec = spec_of(model)
     nested = [f.name for f in spec.fields if f.kind in (ValueKind.MODEL, ValueKind.XML) and f.required]
     if nested:
         raise ConfigurationError(f"{model.__name__} has nested required fields {nested}: build it directly")
     simple = _scalar_fields(spec)
+    known = (
+        {"document"}
+        | {k for a in spec.attributes for k in (a.name, a.tag)}
+        | {k for f in simple for k in (f.name, f.tag)}
+    )
     out = []
     for n, mapping in enumerate(rows, 1):
+        unknown = sorted(str(k) for k, v in mapping.items() if k not in known and _convert_blank(v) is not None)
+        if unknown:
+            raise ConfigurationError(
+                f"row {n}: column(s) {', '.join(unknown)} name no field of {model.__name__}; rename or drop them"
+            )
         kwargs: dict[str, Any] = {}
         for attribute in spec.attributes:
             value = mapping.get(attribute.name, mapping.get(attribute.tag))

@@ -19,12 +19,15 @@ import enum
 import functools
 import io
 import logging
+import re
 from collections.abc import Mapping
 from importlib import resources
 
 import attrs
 
 logger = logging.getLogger(__name__)
+
+_ASCII_INTEGER = re.compile(r"-?[0-9]+")
 
 
 class ReturnStatus(enum.Enum):
@@ -72,11 +75,10 @@ class ReturnStatus(enum.Enum):
             return cls(value)
         except ValueError:
             pass
-        try:
-            number = int(value)
-        except ValueError:
+        if not _ASCII_INTEGER.fullmatch(value):  # int() would also take "٨٠٠", "5_50" and "+800"
             logger.debug("unrecognised returnStatus %r", value)
             return cls.UNKNOWN
+        number = int(value)
         if number < 0:
             return cls.ERROR
         if 501 <= number <= 599:

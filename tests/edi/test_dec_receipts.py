@@ -136,7 +136,15 @@ def test_decode_error_is_an_eport_error() -> None:
     ("code", "group", "released"),
     [
         ("L", ChannelGroup.ENTERED, False),
-        ("J", ChannelGroup.RELEASED, True),
+        ("J", ChannelGroup.RELEASED, False),  # 审结: concluded, the release (P) comes after
+        ("G", ChannelGroup.RELEASED, False),
+        ("C", ChannelGroup.RELEASED, False),  # 查验通知: an inspection notice is not a release
+        ("#", ChannelGroup.RELEASED, False),
+        ("B", ChannelGroup.ENTERED, True),  # 担保放行: released on guarantee
+        ("K", ChannelGroup.RELEASED, True),
+        ("I", ChannelGroup.RELEASED, True),
+        ("W", ChannelGroup.RELEASED, True),
+        ("F", ChannelGroup.RELEASED, True),
         ("P", ChannelGroup.RELEASED, True),
         ("R", ChannelGroup.RELEASED, True),
         ("E", ChannelGroup.NOT_RELEASED, False),

@@ -80,3 +80,19 @@ def test_bad_frames_are_refused() -> None:
         frames.models_from_rows([{}], ceb.Order)
     with pytest.raises(ConfigurationError, match="one class"):
         frames.to_frame([examples.order().order[0].order_head, examples.order().order[0].order_list[0]])
+
+
+def test_misspelt_columns_are_refused_not_dropped() -> None:
+    line = examples.order().order[0].order_list[0]
+    frame = frames.to_frame([line])
+    frames.from_frame(frame.assign(document=1, spare=""), ceb.OrderList)  # empty or known extras are fine
+    with pytest.raises(ConfigurationError, match=r"row 1: column\(s\) notes name no field of OrderList"):
+        frames.from_frame(frame.assign(notes="keep me"), ceb.OrderList)
+
+
+def test_codes_in_float_columns_keep_their_text() -> None:
+    # pandas stores a numeric column as float64 (e.g. when read from Excel with a gap): 502 → 502.0
+    rows = frames.to_frame([examples.order().order[0].order_list[0]] * 2)
+    rows["currency"] = [142.0, 502.0]
+    first, second = frames.from_frame(rows, ceb.OrderList)
+    assert (first.currency, second.currency) == ("142", "502")

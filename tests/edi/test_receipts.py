@@ -46,6 +46,9 @@ RECEIPT_SAMPLES = [k for k in RECEIPT_SAMPLES if "CEB214" not in k and "CEB792" 
         ("18", ReturnStatus.UNKNOWN, "未知状态"),
         ("abc", ReturnStatus.UNKNOWN, "未知状态"),
         ("", ReturnStatus.UNKNOWN, "未知状态"),
+        ("+800", ReturnStatus.UNKNOWN, "未知状态"),  # only ASCII digits and a minus sign are a number
+        ("٨٠٠", ReturnStatus.UNKNOWN, "未知状态"),  # Arabic-Indic digits: int() reads them as 800
+        ("5_50", ReturnStatus.UNKNOWN, "未知状态"),
     ],
 )
 def test_return_status_meanings(code: str, member: ReturnStatus, chinese: str) -> None:

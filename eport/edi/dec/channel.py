@@ -150,6 +150,20 @@ _FAILURES = {
     Channel.TWO_STEP_REJECTED,
 }
 
+#: Channels whose meaning is a release (放行) of the goods; see :attr:`DecStatus.is_released`.
+_RELEASES = frozenset(
+    {
+        Channel.RELEASED,
+        Channel.RELEASE_HANDOVER,
+        Channel.PAPERLESS_RELEASE,
+        Channel.PAPERLESS_CHECK_RELEASE,
+        Channel.PAPERLESS_GUARANTEE_RELEASE,
+        Channel.RELEASED_ON_GUARANTEE,
+        Channel.CLOSED,
+        Channel.TWO_STEP_RELEASED,
+    }
+)
+
 
 @attrs.frozen
 class DecStatus:
@@ -184,8 +198,14 @@ class DecStatus:
 
     @property
     def is_released(self) -> bool:
-        """True when customs released the goods (group 已放行, or 两步申报 提货放行 SpK)."""
-        return self.group is ChannelGroup.RELEASED or self.channel is Channel.TWO_STEP_RELEASED
+        """True when the code itself says customs released the goods (放行): P, F, I, W, K, B, R (结关, after
+        release) and 两步申报 SpK.
+
+        Stricter than :attr:`group`: the client's 已放行 group also holds G/J 审结 (review concluded, release still
+        to come: the normal life is J → P), C 查验通知 (an inspection notice) and # 准予进卡; the group's 入库未审批
+        holds B 担保放行 (released on guarantee). Goods must never move on an inspection notice.
+        """
+        return self.channel in _RELEASES
 
     @property
     def is_entered(self) -> bool:
