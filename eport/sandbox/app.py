@@ -88,6 +88,8 @@ class Sandbox:
         Raises:
             ConnectError: if the address cannot be bound.
         """
+        if self.config.host not in ("127.0.0.1", "::1", "localhost"):
+            logger.warning("sandbox listening on %s, beyond loopback, without authentication", self.config.host)
         try:
             self._server = SandboxHTTPServer((self.config.host, self.config.port), self.engine)
         except OSError as exc:
