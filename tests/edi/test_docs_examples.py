@@ -6,6 +6,7 @@ our fixtures, a generated workbook); nothing else is prepared, so a guide that u
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import sys
@@ -65,14 +66,11 @@ def user_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     )
     _workbook(tmp_path / "waybills.xlsx")
     monkeypatch.chdir(tmp_path)
-    if "IPython" not in sys.modules:
-        try:
-            import IPython.display  # noqa: F401
-        except ImportError:  # the notebook guide runs in Jupyter; stand in for its HTML wrapper
-            display = types.ModuleType("IPython.display")
-            display.HTML = lambda text: text  # type: ignore[attr-defined]
-            monkeypatch.setitem(sys.modules, "IPython", types.ModuleType("IPython"))
-            monkeypatch.setitem(sys.modules, "IPython.display", display)
+    if importlib.util.find_spec("IPython") is None:  # the notebook guide runs in Jupyter: stand in for its HTML
+        display = types.ModuleType("IPython.display")
+        display.HTML = lambda text: text  # type: ignore[attr-defined]
+        monkeypatch.setitem(sys.modules, "IPython", types.ModuleType("IPython"))
+        monkeypatch.setitem(sys.modules, "IPython.display", display)
     return tmp_path
 
 
