@@ -2,7 +2,8 @@
 
 Manifests have their own codec (:mod:`eport.edi.manifest.codec`: the namespace follows the message type, and some
 elements hold text and attributes). The engine's root table (:mod:`eport.edi.registry`) has no entry for them, so
-these thin wrappers route them:
+these thin wrappers route them (and declarations as other software writes them, which the declaration codec
+reads: an ``ImportMessage`` wrapper, empty elements, children without namespace):
 
 * decoding tries the engine first (no extra cost for every other message); only when it reports an unknown root
   and the document carries a manifest namespace (``urn:Declaration:datamodel:standard:CN:MTxxxx:1``) is it read
@@ -23,7 +24,7 @@ from lxml import etree
 
 from eport.edi import decoding, encoding
 from eport.edi._xml import DEFAULT_MAX_SIZE, parse
-from eport.errors import ConfigurationError, UnknownMessageError
+from eport.errors import ConfigurationError, DecodeError, UnknownMessageError
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,31 @@ def _is_manifest_document(data: object, max_size: int) -> bool:
     root = parse(bytes(data), max_size=max_size)  # well-formed and safe: the engine just parsed it
     qname = etree.QName(root)
     return qname.localname == "Manifest" and message_type_of_namespace(qname.namespace) is not None
+
+
+def _mentions_declaration(data: object) -> bool:
+    return isinstance(data, (bytes, bytearray)) and b"DecMessage" in data
+
+
+def _is_declaration(message: object) -> bool:
+    module = sys.modules.get("eport.edi.dec.models")
+    return module is not None and isinstance(message, module.DecMessage)
+
+
+@overload
+def _declaration_lenient(data: bytes, max_size: int, original: DecodeError) -> decoding.Decoded[Any]: ...
+@overload
+def _declaration_lenient(data: bytes, max_size: int, original: None) -> decoding.Decoded[Any] | None: ...
+def _declaration_lenient(data: bytes, max_size: int, original: DecodeError | None) -> decoding.Decoded[Any] | None:
+    """The declaration codec's lenient result; on failure re-raise ``original`` (or give ``None``)."""
+    from eport.edi.dec.codec import decode_declaration_lenient
+
+    try:
+        return decode_declaration_lenient(bytes(data), max_size=max_size)
+    except DecodeError:
+        if original is not None:
+            raise original from None
+        return None
 
 
 @overload
@@ -74,12 +100,26 @@ def decode(
     """
     try:
         return decoding.decode(data, model=model, edition=edition, max_size=max_size)
-    except UnknownMessageError:
-        if model is not None or not _is_manifest_document(data, max_size):
+    except DecodeError as exc:
+        if model is not None:
             raise
-    from eport.edi.manifest.codec import decode_manifest
+        if isinstance(exc, UnknownMessageError) and _is_manifest_document(data, max_size):
+            from eport.edi.manifest.codec import decode_manifest
 
-    return decode_manifest(bytes(data), max_size=max_size)
+            return decode_manifest(bytes(data), max_size=max_size)
+        if not _mentions_declaration(data):
+            raise
+        original = exc
+    # Declarations as other software writes them: an ImportMessage wrapper, empty elements, no namespace.
+    from eport.edi.dec.codec import decode_declaration
+
+    try:
+        return decode_declaration(bytes(data), max_size=max_size)
+    except DecodeError as exc:
+        wrapped = isinstance(original, UnknownMessageError) and (exc.path or "").startswith("/DecMessage")
+        if wrapped:  # an ImportMessage wrapper around a declaration: the declaration codec knows more
+            raise exc from None
+        raise original from None
 
 
 @overload
@@ -109,13 +149,23 @@ def decode_lenient(
         DecodeError: the bytes are unsafe or not well-formed XML.
     """
     try:
-        return decoding.decode_lenient(data, model=model, edition=edition, max_size=max_size)
-    except UnknownMessageError:
-        if model is not None or not _is_manifest_document(data, max_size):
+        decoded = decoding.decode_lenient(data, model=model, edition=edition, max_size=max_size)
+    except UnknownMessageError as exc:
+        if model is not None:
             raise
-    from eport.edi.manifest.codec import decode_manifest_lenient
+        if _is_manifest_document(data, max_size):
+            from eport.edi.manifest.codec import decode_manifest_lenient
 
-    return decode_manifest_lenient(bytes(data), max_size=max_size)
+            return decode_manifest_lenient(bytes(data), max_size=max_size)
+        if not _mentions_declaration(data):
+            raise
+        return _declaration_lenient(data, max_size, exc)
+    if decoded.problems and model is None and _is_declaration(decoded.message):
+        # The declaration codec reads empty elements as absent, as the Single Window client writes them.
+        alternative = _declaration_lenient(data, max_size, None)
+        if alternative is not None and len(alternative.problems) < len(decoded.problems):
+            return alternative
+    return decoded
 
 
 def encode(message: Any, *, edition: str | None = None) -> bytes:

@@ -60,6 +60,8 @@ def documents(message: Any) -> list[Any]:
     """The business documents of a message: the items of its first repeated model field (``Order``,
     ``Inventory``, ``OrderReturn`` …); the message itself when it has none."""
     spec = spec_of(message)
+    if any(f.kind is ValueKind.MODEL and not f.repeated and f.tag.endswith("Head") for f in spec.fields):
+        return [message]  # one document with its head right under the root (DecMessage: DecHead, DecLists …)
     for field in spec.fields:
         if field.kind is ValueKind.MODEL and field.repeated:
             value = getattr(message, field.name, None) or ()
@@ -79,6 +81,12 @@ def _head_and_lists(document: Any) -> tuple[Any, list[tuple[FieldSpec, tuple[Any
             lists.append((field, tuple(value or ())))
         elif value is not None and field.tag.endswith("Head"):
             head = value
+        elif value is not None and not lists:
+            inner = spec_of(value).fields  # a container of one list (DecLists → DecList)
+            if len(inner) == 1 and inner[0].kind is ValueKind.MODEL and inner[0].repeated:
+                lists.append((inner[0], tuple(getattr(value, inner[0].name, None) or ())))
+    if len(lists) > 1 and head is not document:  # items are the first list: DecList, not EdocRealation too
+        lists = lists[:1]
     return head, lists
 
 

@@ -96,3 +96,18 @@ def test_codes_in_float_columns_keep_their_text() -> None:
     rows["currency"] = [142.0, 502.0]
     first, second = frames.from_frame(rows, ceb.OrderList)
     assert (first.currency, second.currency) == ("142", "502")
+
+
+def test_declarations_flatten_to_their_head_and_goods_items() -> None:
+    # Before the review, a DecMessage's "documents" were its EdocRealation attachments: no head, no item.
+    from pathlib import Path
+
+    from eport.edi.dec import decode_declaration
+
+    message = decode_declaration((Path(__file__).parent / "data" / "dec" / "dec_import_air_full.xml").read_bytes())
+    (head,) = frames.heads(message, columns="tag")
+    assert head["document"] == 1
+    assert head["IEFlag"] == message.dec_head.ie_flag
+    rows = frames.items(message, columns="tag")
+    assert [r["CodeTS"] for r in rows] == [item.code_ts for item in message.dec_lists.dec_list]
+    assert all("EdocID" not in r for r in rows)
