@@ -141,6 +141,13 @@ def test_time_format(order: Any) -> None:
     assert "YYYYMMDDhhmmss" in problems[0].message
 
 
+def test_time_format_wants_ascii_digits(order: Any) -> None:
+    full_width = "２０１６１２３１１２００００"  # full-width digits: str.isdigit() and strptime accept them
+    report = edi.validate(_evolve_first_order(order, head={"app_time": full_width}))
+    problems = errors_at(report, "time-format")
+    assert [p.path for p in problems] == ["/ceb:CEB311Message/ceb:Order[1]/ceb:OrderHead/ceb:appTime"]
+
+
 def test_xsd_facet_problem_carries_chinese_field_name(order: Any) -> None:
     report = edi.validate(_evolve_first_order(order, head={"order_no": "X" * 61}))
     facet = errors_at(report, "xsd-max-length")

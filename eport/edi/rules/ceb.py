@@ -124,7 +124,7 @@ def time_formats(message: Any, context: RuleContext) -> Iterator[Problem]:
             if width is None or not isinstance(value, str):
                 continue
             shape = {14: "YYYYMMDDhhmmss", 17: "YYYYMMDDhhmmssSSS", 8: "YYYYMMDD"}[width]
-            ok = len(value) == width and value.isdigit()
+            ok = len(value) == width and value.isascii() and value.isdigit()  # not full-width ２０２２
             if ok:
                 try:
                     dt.datetime.strptime(value[:14] if width == 17 else value, _STRPTIME[min(width, 14)])
