@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import socket
@@ -34,12 +35,21 @@ class PcscdUnavailable(Exception):  # noqa: N818 - a reason to skip, not an erro
 
 
 class _Config:
-    vpcd_port = DEFAULT_VPCD_PORT
-    private_socket: str | None = None  # the private pcscd this process started, while it runs
+    """The pcscd of this test process (see :func:`running_pcscd`): set once, by the first call."""
+
+    vpcd_port: int | None = None  # first vpcd port of the pcscd in use
+    process: subprocess.Popen[bytes] | None = None  # the daemon if started here (stopped at interpreter exit)
+    failure: str | None = None  # why it could not be started, for every later caller
 
 
 def vpcd_port() -> int:
-    """The vpcd port of the first reader of the pcscd in use."""
+    """The vpcd port of the first reader of the pcscd in use.
+
+    Raises:
+        RuntimeError: no :func:`running_pcscd` was entered in this process.
+    """
+    if _Config.vpcd_port is None:
+        raise RuntimeError("no pcscd yet: use the pcscd fixture (running_pcscd) first")
     return _Config.vpcd_port
 
 
@@ -147,14 +157,12 @@ def _free_port_pair() -> int:
     raise PcscdUnavailable("no free pair of TCP ports for vpcd")
 
 
-@contextmanager
-def _system_pcscd(log_dir: Path) -> Iterator[None]:
+def _start_system_pcscd(log_dir: Path) -> subprocess.Popen[bytes] | None:
+    """Reuse the pcscd on the default socket, or start one as root; return the process if started here."""
     client_socket = os.environ.get("PCSCLITE_CSOCK_NAME", DEFAULT_SOCKET)
     if _socket_answers(client_socket) and pcscd_answers():
-        _Config.vpcd_port = DEFAULT_VPCD_PORT
         _wait_for_reader(time.monotonic() + 2)
-        yield
-        return
+        return None
     if os.geteuid() != 0:
         raise PcscdUnavailable("pcscd is not running, and starting it needs root or unprivileged user namespaces")
     binary = _pcscd_binary()
@@ -167,51 +175,68 @@ def _system_pcscd(log_dir: Path) -> Iterator[None]:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise PcscdUnavailable(f"pcscd did not start: {log.read_text(errors='replace')[-2000:]}")
             time.sleep(0.02)
-        _Config.vpcd_port = DEFAULT_VPCD_PORT
         _wait_for_reader(time.monotonic() + 5)
-        yield
-    finally:
+    except BaseException:
         _stop(process)
+        raise
+    return process
+
+
+def _start(log_dir: Path) -> tuple[int, subprocess.Popen[bytes] | None]:
+    """Start (or find) the pcscd of this process; return its first vpcd port and the process if started here."""
+    if os.environ.get("EPORT_TEST_SYSTEM_PCSCD") != "1" and "PCSCLITE_CSOCK_NAME" not in os.environ:
+        try:
+            port = _free_port_pair()
+            process, path = start_private_pcscd(log_dir, vpcd_port=port)
+        except PcscdUnavailable:
+            pass  # no user namespaces here: fall back to the system pcscd
+        else:
+            os.environ["PCSCLITE_CSOCK_NAME"] = path
+            try:
+                if not pcscd_answers():
+                    raise RuntimeError(
+                        "a private pcscd started, but this process had already opened PC/SC with another socket: "
+                        "call running_pcscd before anything in the process touches PC/SC"
+                    )
+                _wait_for_reader(time.monotonic() + 5)
+            except BaseException:
+                _stop(process)
+                os.environ.pop("PCSCLITE_CSOCK_NAME", None)
+                raise
+            return port, process
+    return DEFAULT_VPCD_PORT, _start_system_pcscd(log_dir)
 
 
 @contextmanager
 def running_pcscd(log_dir: Path) -> Iterator[None]:
-    """A pcscd with vpcd readers for this test session, stopped at the end if started here.
+    """A pcscd with vpcd readers for this test process, started by the first call and reused by every later one.
 
     By default a private pcscd (user + mount namespace, vpcd on a free port pair) so concurrent test runs on one
     machine do not insert cards into each other's readers. Where namespaces are not available, or with
     ``EPORT_TEST_SYSTEM_PCSCD=1``, the system pcscd is used: reused when it answers, else started as root.
 
+    pcsc-lite reads ``PCSCLITE_CSOCK_NAME`` once per process, so a daemon stopped and replaced mid-run would be
+    unreachable (and a replacement would get new vpcd ports). Hence the daemon is started at most once per process,
+    whatever the order and scope of the fixtures that ask for it (card tests, pki tests, benchmarks), and stopped at
+    interpreter exit; a failure to start is remembered and reported again to every later caller.
+
+    Args:
+        log_dir: where the first call puts pcscd's configuration, socket and log.
+
     Raises:
         PcscdUnavailable: pcscd is missing or cannot be started here, or has no vpcd reader.
     """
-    if _Config.private_socket is not None and os.environ.get("PCSCLITE_CSOCK_NAME") == _Config.private_socket:
-        yield  # nested use (tests, then benchmarks, in one run): the private pcscd started here is still up
-        return
-    private: tuple[int, subprocess.Popen[bytes], str] | None = None
-    if os.environ.get("EPORT_TEST_SYSTEM_PCSCD") != "1" and "PCSCLITE_CSOCK_NAME" not in os.environ:
+    if _Config.failure is not None:
+        raise PcscdUnavailable(_Config.failure)
+    if _Config.vpcd_port is None:
         try:
-            port = _free_port_pair()
-            private = (port, *start_private_pcscd(log_dir, vpcd_port=port))
-        except PcscdUnavailable:
-            private = None  # no user namespaces here: fall back to the system pcscd
-    if private is None:
-        with _system_pcscd(log_dir):
-            yield
-        return
-    port, process, path = private
-    os.environ["PCSCLITE_CSOCK_NAME"] = path
-    try:
-        if not pcscd_answers():
-            raise PcscdUnavailable(
-                "a private pcscd started, but this process had already opened PC/SC with another socket"
-            )
-        _Config.vpcd_port = port
-        _Config.private_socket = path
-        _wait_for_reader(time.monotonic() + 5)
-        yield
-    finally:
-        _Config.private_socket = None
-        _Config.vpcd_port = DEFAULT_VPCD_PORT
-        _stop(process)
-        os.environ.pop("PCSCLITE_CSOCK_NAME", None)
+            port, process = _start(log_dir)
+        except PcscdUnavailable as exc:
+            _Config.failure = str(exc)
+            raise
+        if process is not None:
+            atexit.register(_stop, process)
+        _Config.vpcd_port, _Config.process = port, process
+    elif _Config.process is not None and _Config.process.poll() is not None:
+        raise RuntimeError(f"the pcscd started for this run exited with status {_Config.process.returncode}")
+    yield

@@ -176,18 +176,10 @@ def softhsm_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
 
 @pytest.fixture(scope="session")
 def pcscd_for_pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """A pcscd with vpcd readers, from the card area's helper (tests/card/pcscd.py).
+    """A pcscd with vpcd readers, from the card area's helper (tests/card/pcscd.py): one daemon per process,
+    shared with the card tests and benchmarks whatever order they run in."""
+    from tests.card.pcscd import PcscdUnavailable, running_pcscd
 
-    When the card tests already started one in this session (``PCSCLITE_CSOCK_NAME`` is set and answers), it is
-    reused as is: calling the helper a second time would reset its vpcd port.
-    """
-    import os
-
-    from tests.card.pcscd import PcscdUnavailable, pcscd_answers, running_pcscd
-
-    if "PCSCLITE_CSOCK_NAME" in os.environ and pcscd_answers():
-        yield
-        return
     try:
         with running_pcscd(tmp_path_factory.mktemp("pcscd")):
             yield
