@@ -105,17 +105,18 @@ _RANK = {
 }
 
 _CEB_STAGES = {
-    "1": Stage.STORED,
-    "2": Stage.DECLARING,
-    "3": Stage.DECLARING,
-    "4": Stage.REJECTED,
-    "100": Stage.REJECTED,
-    "120": Stage.ACCEPTED,
-    "300": Stage.MANUAL_REVIEW,
-    "399": Stage.CONCLUDED,
-    "500": Stage.INSPECTION,
-    "800": Stage.RELEASED,
-    "899": Stage.CLOSED,
+    ReturnStatus.SAVED: Stage.STORED,
+    ReturnStatus.DECLARING: Stage.DECLARING,
+    ReturnStatus.SENT_TO_CUSTOMS: Stage.DECLARING,
+    ReturnStatus.SEND_FAILED: Stage.REJECTED,
+    ReturnStatus.REJECTED: Stage.REJECTED,
+    ReturnStatus.ERROR: Stage.REJECTED,
+    ReturnStatus.ACCEPTED: Stage.ACCEPTED,
+    ReturnStatus.MANUAL_REVIEW: Stage.MANUAL_REVIEW,
+    ReturnStatus.CONCLUDED: Stage.CONCLUDED,
+    ReturnStatus.INSPECTION: Stage.INSPECTION,
+    ReturnStatus.RELEASED: Stage.RELEASED,
+    ReturnStatus.CLOSED: Stage.CLOSED,
 }
 
 _DEC_STAGES = {
@@ -162,11 +163,11 @@ _MANIFEST_STAGES = {
 }
 
 
-def ceb_stage(return_status: str) -> Stage:
-    """The stage of a CEB ``returnStatus`` (negative numbers are customs error codes: rejected)."""
-    if return_status.startswith("-"):
-        return Stage.REJECTED
-    return _CEB_STAGES.get(return_status, Stage.OTHER)
+def ceb_stage(return_status: str | ReturnStatus) -> Stage:
+    """The stage of a CEB ``returnStatus``, as written or as :class:`~eport.edi.return_codes.ReturnStatus`
+    (negative numbers are customs error codes: rejected; detention, 600, 700 and unknown codes: ``OTHER``)."""
+    status = return_status if isinstance(return_status, ReturnStatus) else ReturnStatus.parse(return_status)
+    return _CEB_STAGES.get(status, Stage.OTHER)
 
 
 def dec_stage(channel: str) -> Stage:
@@ -230,9 +231,17 @@ class StatusEvent:
     receipt: TypedReceipt | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
+    def _exchange_error(self) -> bool:
+        """A CEB900 carrying an exchange code (``0002`` schema, ``1001`` signature …) rather than a status."""
+        return self.receipt_type == "CEB900Message" and _is_exchange_error(self.code)
+
+    @property
     def return_status(self) -> ReturnStatus | None:
         """The CEB ``returnStatus`` as :class:`~eport.edi.return_codes.ReturnStatus` (``.meaning``, ``.is_final``,
-        ``.is_success``, ``.is_error``); ``None`` for other families."""
+        ``.is_success``, ``.is_error``); ``None`` for other families. A CEB900 exchange code (``0002``) is
+        ``ReturnStatus.ERROR``."""
+        if self._exchange_error:
+            return ReturnStatus.ERROR
         if isinstance(self.receipt, Receipt):
             return self.receipt.status
         if self.family is Family.CEB:
@@ -266,6 +275,9 @@ class StatusEvent:
     def meaning(self) -> str:
         """What the code means, in English and Chinese (``"released 放行"``, ``"海关已放行 released"``,
         ``"提运单放行 B/L released"``); for CEB errors the spec §7 text of the code."""
+        if self._exchange_error:
+            spec = self.error_code
+            return f"{ReturnStatus.ERROR.meaning} {self.code}: {spec.description if spec else self.info}"
         if isinstance(self.receipt, Receipt):
             return self.receipt.meaning
         if (dec := self.dec_status) is not None:
@@ -286,6 +298,10 @@ class StatusEvent:
         codes such as ``0002`` or ``1001``); ``None`` for ordinary statuses and other families."""
         if self.family is not Family.CEB:
             return None
+        digits = self.code.removeprefix("-")
+        if self._exchange_error and digits.isdigit() and len(digits) <= 4:
+            # CEB900: the four-digit exchange code, also when written negative (-2 = 0002, the sandbox convention)
+            return error_code(digits.zfill(4))
         if isinstance(self.receipt, Receipt) and self.receipt.error is not None:
             return self.receipt.error
         if self.code.startswith("-") or (self.code.isdigit() and len(self.code) == 4):

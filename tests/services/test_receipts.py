@@ -324,3 +324,25 @@ def test_journal_survives_a_receipt_it_can_no_longer_parse(journal_path: Path) -
     assert event.return_status is ReturnStatus.ACCEPTED  # still derived from the recorded code
     fresh.close()
     client.close()
+
+
+@pytest.mark.parametrize(("code", "exchange"), [("0002", "0002"), ("-2", "0002"), ("1001", "1001"), ("-1004", "1004")])
+def test_ceb900_exchange_codes_read_as_errors_with_their_spec_entry(code: str, exchange: str) -> None:
+    _, (event,) = parse_receipt(ceb900("s", code, "details"))
+    assert event.stage is Stage.REJECTED
+    assert event.return_status is ReturnStatus.ERROR  # not the "2 申报中" a bare ReturnStatus.parse("0002") gives
+    assert event.error_code is not None
+    assert event.error_code.code == exchange
+    assert event.error_code.known
+    assert event.error_code.description in event.meaning
+    assert isinstance(event.error(), RejectedError)
+
+
+def test_ceb_stage_reads_wire_values_and_return_statuses() -> None:
+    assert ceb_stage("800") is ceb_stage(ReturnStatus.RELEASED) is Stage.RELEASED
+    assert ceb_stage("0800") is Stage.RELEASED
+    assert ceb_stage("-301010") is Stage.REJECTED
+    assert ceb_stage("4") is Stage.REJECTED
+    assert ceb_stage("501") is Stage.OTHER
+    assert ceb_stage("700") is Stage.OTHER
+    assert ceb_stage("abc") is Stage.OTHER
