@@ -159,3 +159,21 @@ def test_rules_plug_into_the_family_registry(saved: DecMessage) -> None:
     problems = [p for rule in RULES for p in rule(bad, None)]
     assert [p.code for p in problems] == ["gross-below-net"]
     assert [p for rule in RULES for p in rule(object(), None)] == []
+
+
+@pytest.mark.parametrize("value", [Decimal("NaN"), Decimal("sNaN"), Decimal("Infinity"), Decimal("-Infinity")])
+def test_not_a_number_is_a_problem_not_a_crash(saved: DecMessage, value: Decimal) -> None:
+    # Before the review, NaN made validate_declaration raise decimal.InvalidOperation (not an EportError).
+    item = attrs.evolve(saved.items[0], g_qty=value, decl_total=value)
+    report = validate_declaration(_with_items(_with_head(saved, gross_wet=value), item))
+    assert set(_codes(report)) == {
+        ("not-finite", "/DecMessage/DecHead/GrossWet"),
+        ("not-finite", "/DecMessage/DecLists/DecList/GQty"),
+        ("not-finite", "/DecMessage/DecLists/DecList/DeclTotal"),
+    }
+
+
+def test_huge_amounts_do_not_overflow(saved: DecMessage) -> None:
+    item = attrs.evolve(saved.items[0], g_qty=Decimal("1E+999999"), decl_price=Decimal("1E+10"))
+    report = validate_declaration(_with_items(saved, item))
+    assert ("total-digits", "/DecMessage/DecLists/DecList/GQty") in _codes(report)

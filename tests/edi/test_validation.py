@@ -300,3 +300,13 @@ def test_schemas_compile_without_any_network(monkeypatch: pytest.MonkeyPatch, ca
         assert not [r for r in caplog.records if "refused to resolve" in r.getMessage()]
     finally:
         schema_module.schema.cache_clear()
+
+
+@pytest.mark.parametrize("value", [Decimal("NaN"), Decimal("Infinity"), Decimal("1E+999999")])
+def test_non_finite_and_huge_amounts_are_problems_not_rule_failures(order: Any, value: Decimal) -> None:
+    # Before the review header_totals raised InvalidOperation/Overflow and the report only said "rule-failed".
+    broken = _evolve_first_order(order, head={"goods_value": value, "actural_paid": value})
+    report = edi.validate(broken)
+    codes = {p.code for p in report.problems}
+    assert "rule-failed" not in codes
+    assert codes & {"encode", "xsd-total-digits"}

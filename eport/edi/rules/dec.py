@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from decimal import Decimal
+from decimal import Decimal, Overflow, localcontext
 from typing import Any, cast
 
 import attrs
@@ -189,7 +189,10 @@ def field_formats(
                 )
         for f in plan.decimals:
             value = getattr(node.model, f.name)
-            if not isinstance(value, Decimal) or not value.is_finite():
+            if not isinstance(value, Decimal):
+                continue
+            if not value.is_finite():
+                yield Problem(node.field_path(f.name), "not-finite", f"{_doc(node, f.name)} {value} is not a number")
                 continue
             facets = f.facets
             sign, digits, exponent = value.as_tuple()
@@ -217,12 +220,18 @@ def field_formats(
                 yield Problem(node.field_path(f.name), "negative", f"{_doc(node, f.name)} {value} is negative")
 
 
+def _finite(*values: Decimal | None) -> bool:
+    """All values present and finite Decimals (no NaN, no Infinity)."""
+    return all(isinstance(v, Decimal) and v.is_finite() for v in values)
+
+
 def weights(
     message: DecMessage, options: DecRuleOptions = _DEFAULT, nodes: Sequence[Node] | None = None
 ) -> Iterator[Problem]:
     """Gross weight 毛重 is not less than net weight 净重."""
     head = message.dec_head
-    if head.gross_wet is not None and head.net_wt is not None and head.gross_wet < head.net_wt:
+    gross, net = head.gross_wet, head.net_wt
+    if gross is not None and net is not None and _finite(gross, net) and gross < net:
         yield Problem(
             "/DecMessage/DecHead/GrossWet",
             "gross-below-net",
@@ -236,10 +245,16 @@ def item_totals(
     """DeclTotal 申报总价 equals GQty 成交数量 × DeclPrice 申报单价 within the tolerance."""
     items = message.items
     for i, item in enumerate(items, 1):
-        if item.g_qty is None or item.decl_price is None or item.decl_total is None:
-            continue
-        expected = item.g_qty * item.decl_price
-        if abs(expected - item.decl_total) > options.total_tolerance:
+        qty, price, total = item.g_qty, item.decl_price, item.decl_total
+        if qty is None or price is None or total is None or not _finite(qty, price, total):
+            continue  # missing, or NaN/Infinity (reported as not-finite)
+        with localcontext() as context:
+            context.traps[Overflow] = False  # 1E+999999 × 10: reported by total-digits, not raised here
+            expected = qty * price
+            if not expected.is_finite():
+                continue
+            difference = abs(expected - total)
+        if difference > options.total_tolerance:
             index = f"[{i}]" if len(items) > 1 else ""
             yield Problem(
                 f"/DecMessage/DecLists/DecList{index}/DeclTotal",
