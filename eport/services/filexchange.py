@@ -26,6 +26,7 @@ from pathlib import Path
 from eport.edi.dec.filedrop import (
     BOXES,
     DECLARATION_DIR,
+    FAIL_BOX,
     IN_BOX,
     MANIFEST_DIR,
     OUT_BOX,
@@ -90,6 +91,10 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+class _UnreadableError(TransportError):
+    """A receipt file that no retry will ever read (internal; raised to callers as TransportError)."""
+
+
 def _read_receipt_file(path: Path) -> bytes:
     size = path.stat().st_size
     if size > MAX_MESSAGE_BYTES:
@@ -101,7 +106,7 @@ def _read_receipt_file(path: Path) -> bytes:
         xml, _others = read_package(data, max_size=MAX_MESSAGE_BYTES)
     except DecodeError as exc:
         kind = "is not a ZIP file" if "not a zip" in str(exc) else "holds no readable XML"
-        raise TransportError(f"receipt archive {path.name} {kind}: {exc}") from exc
+        raise _UnreadableError(f"receipt archive {path.name} {kind}: {exc}") from exc
     return xml
 
 
@@ -179,7 +184,9 @@ class FileExchangeTransport:
         """Receipts waiting in the InBoxes, oldest first. ``after`` is ignored: recorded receipts are moved away.
 
         Raises:
-            eport.errors.TransportError: an InBox cannot be listed.
+            eport.errors.TransportError: an InBox cannot be listed, or a receipt file cannot be read. A file that
+                can never be read (a ``.zip`` that is no archive, or holds no safe XML entry) is moved to
+                ``<Box>/FailBox`` before the error is raised, so it is kept but does not block later receipts.
         """
         found: list[tuple[float, str, Path]] = []
         for box in sorted(set(self.boxes.values())):
@@ -199,6 +206,12 @@ class FileExchangeTransport:
                 data = _read_receipt_file(path)
             except FileNotFoundError:  # taken by another reader meanwhile
                 continue
+            except _UnreadableError as exc:
+                target = path.parent.parent / FAIL_BOX / path.name
+                with contextlib.suppress(OSError):
+                    os.replace(path, target)
+                    logger.error("unreadable receipt %s moved to %s", path, target)
+                raise TransportError(f"{exc} (moved to {target})") from exc.__cause__
             receipt_id = f"{path.parent.parent.name}/{path.name}"
             receipts.append(RawReceipt(receipt_id=receipt_id, data=data))
         return ReceiveBatch(receipts=tuple(receipts))

@@ -76,3 +76,17 @@ def test_zip_receipts_are_unpacked_with_read_package(tmp_path: Path) -> None:
     (in_box / "Receipt43.zip").write_bytes(buffer.getvalue())
     with pytest.raises(TransportError, match="no readable XML"):
         transport.receive()
+
+
+def test_an_unreadable_zip_receipt_is_moved_to_failbox_and_does_not_block_the_inbox(tmp_path: Path) -> None:
+    transport = FileExchangeTransport(tmp_path)
+    layout = filedrop.declaration_layout(tmp_path)
+    receipt = dec_import_response("202611280000000042", "I20261128000000042")
+    (Path(layout.in_box) / "bad.zip").write_bytes(b"PK no zip")
+    os.utime(Path(layout.in_box) / "bad.zip", (time.time() - 60, time.time() - 60))  # oldest: read first
+    (Path(layout.in_box) / "Receipt42.xml").write_bytes(receipt)
+    with pytest.raises(TransportError, match=r"not a ZIP.*FailBox"):
+        transport.receive()
+    assert (Path(layout.fail_box) / "bad.zip").read_bytes() == b"PK no zip"  # kept, not lost
+    [raw] = transport.receive().receipts
+    assert raw.data == receipt
