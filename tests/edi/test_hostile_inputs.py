@@ -196,3 +196,59 @@ def test_bad_crc_is_a_configuration_error() -> None:
     data[start + 5] ^= 0xFF  # inside the compressed sheet: the CRC no longer matches
     with pytest.raises(ConfigurationError, match="workbook"):
         read_xlsx(io.BytesIO(bytes(data)))
+
+
+# --------------------------------------------------------------------------------------- declaration packages
+def _package() -> bytes:
+    from eport.edi.dec import filedrop
+
+    edoc = filedrop.edoc_id("3713", "00000001", 1)
+    return filedrop.package_declaration("202401050000000001", b"<DecMessage/>", {edoc: b"%PDF"}, edoc_ids=[edoc])[1]
+
+
+PACKAGE = _package()
+
+
+@given(st.lists(st.tuples(st.integers(0, len(PACKAGE) - 1), st.integers(0, 255)), min_size=1, max_size=4))
+def test_damaged_packages_raise_decode_errors(edits: list[tuple[int, int]]) -> None:
+    from eport.edi.dec.filedrop import read_package
+
+    data = bytearray(PACKAGE)
+    for at, byte in edits:
+        data[at] = byte
+    try:
+        read_package(bytes(data))
+    except EportError:
+        pass
+    except Exception as exc:  # the point of the test
+        pytest.fail(f"{type(exc).__name__} escaped: {exc!r}")
+
+
+def test_a_package_with_a_repeated_entry_is_refused() -> None:
+    from eport.edi.dec.filedrop import read_package
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("Dec1.xml", b"<DecMessage/>")
+        zf.writestr("a.pdf", b"first")
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            zf.writestr("a.pdf", b"second")  # zipfile warns but writes both
+    with pytest.raises(DecodeError, match="occurs twice"):
+        read_package(buf.getvalue())
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ('dict_code,dict_name,code,text,description\ncit_currency,币制,"' + "9" * 200_000 + '",x,\n', "malformed"),
+        # before the review csv.Error escaped here ("new-line character seen in unquoted field")
+        ("dict_code,dict_name,code,text,description\ncit_currency,币制,502,美\r元,\n", "malformed"),
+        (b"dict_code,dict_name,code,text,description\n\xff\xfe", "not UTF-8"),
+    ],
+)
+def test_malformed_code_table_csv_is_a_code_table_error(text: str | bytes, match: str) -> None:
+    from eport.edi.codes import CodeBook
+    from eport.errors import CodeTableError
+
+    with pytest.raises(CodeTableError, match=match):
+        CodeBook.from_csv(numeric=text)

@@ -89,11 +89,14 @@ class CodeTable:
 
 def _rows(text: str, required: tuple[str, ...], what: str) -> Iterator[dict[str, str]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = [c for c in required if c not in (reader.fieldnames or ())]
-    if missing:
-        raise CodeTableError(f"{what} code table CSV lacks column(s) {', '.join(missing)}; expected {required}")
-    for row in reader:
-        yield {k: (v or "").strip() for k, v in row.items() if k is not None}
+    try:
+        missing = [c for c in required if c not in (reader.fieldnames or ())]
+        if missing:
+            raise CodeTableError(f"{what} code table CSV lacks column(s) {', '.join(missing)}; expected {required}")
+        for row in reader:
+            yield {k: (v or "").strip() for k, v in row.items() if k is not None}
+    except csv.Error as exc:
+        raise CodeTableError(f"{what} code table CSV is malformed on line {reader.line_num}: {exc}") from None
 
 
 def parse_numeric_csv(text: str) -> dict[str, CodeTable]:

@@ -244,6 +244,15 @@ def _countries(numeric: CodeTable | None, iso: CodeTable | None) -> CodeLookup:
     return CodeLookup("country", tuple(codes))
 
 
+def _text(data: str | bytes, what: str) -> str:
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CodeTableError(f"{what} code table CSV is not UTF-8: {exc}") from None
+
+
 @attrs.frozen
 class CodeBook:
     """Both generations of code tables plus the currency/country mapping. Immutable.
@@ -298,15 +307,15 @@ class CodeBook:
             A new code book.
 
         Raises:
-            CodeTableError: if a CSV lacks a required column.
+            CodeTableError: if a CSV lacks a required column, is malformed, or its bytes are not UTF-8.
         """
         base = base or cls.default()
         num = dict(base.numeric_tables)
         post = dict(base.post2018_tables)
         if numeric is not None:
-            num.update(parse_numeric_csv(numeric.decode("utf-8") if isinstance(numeric, bytes) else numeric))
+            num.update(parse_numeric_csv(_text(numeric, "numeric")))
         if post2018 is not None:
-            post.update(parse_post2018_csv(post2018.decode("utf-8") if isinstance(post2018, bytes) else post2018))
+            post.update(parse_post2018_csv(_text(post2018, "post-2018")))
         return cls(numeric_tables=num, post2018_tables=post, source=source)
 
     def numeric(self, table: str) -> CodeTable:

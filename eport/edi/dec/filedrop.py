@@ -21,6 +21,7 @@ import io
 import logging
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from pathlib import PurePath
 
@@ -261,19 +262,34 @@ def read_package(data: bytes, *, max_size: int = MAX_PACKAGE_SIZE) -> tuple[byte
     """
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile as exc:
+    except _ZIP_ERRORS as exc:
         raise DecodeError(f"not a zip package: {exc}") from None
+    try:
+        return _unpack(zf, max_size)
+    except _ZIP_ERRORS as exc:  # a damaged member: bad CRC, truncated data, unsupported method …
+        raise DecodeError(f"damaged zip package: {type(exc).__name__}: {exc}") from None
+
+
+#: What the standard library raises on damaged archives besides BadZipFile.
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError, ValueError)
+
+
+def _unpack(zf: zipfile.ZipFile, max_size: int) -> tuple[bytes, dict[str, bytes]]:
     with zf:
         infos = zf.infolist()
         if sum(i.file_size for i in infos) > max_size:
             raise DecodeError(f"package unpacks to more than {max_size} bytes")
         xml: bytes | None = None
+        xml_name = ""
         others: dict[str, bytes] = {}
         for info in infos:
             if "/" in info.filename or "\\" in info.filename or info.filename.startswith("."):
                 raise DecodeError(f"unsafe entry name {info.filename!r} in package")
+            if info.filename in others or (xml is not None and info.filename == xml_name):
+                raise DecodeError(f"entry {info.filename!r} occurs twice in the package")
             content = zf.read(info)
             if xml is None and info.filename.lower().endswith(".xml"):
+                xml_name = info.filename
                 xml = content
             else:
                 others[info.filename] = content
