@@ -46,9 +46,15 @@ _EXPORTS: dict[str, str] = {
 
 
 def __getattr__(name: str) -> Any:
-    """Import a public name on first use and keep it in the package namespace."""
+    """Import a public name (or a subpackage, ``eport.edi.dxp``) on first use and keep it in the namespace."""
     module = _EXPORTS.get(name)
     if module is None:
+        if not name.startswith("_"):
+            try:  # ``import eport.edi; eport.edi.dxp.wrap(...)`` worked while the package imported eagerly
+                return importlib.import_module(f"{__name__}.{name}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{__name__}.{name}":
+                    raise
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value

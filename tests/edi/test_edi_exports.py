@@ -70,3 +70,17 @@ def test_receipts_stays_the_function_whichever_import_comes_first() -> None:
         """
     )
     assert out == "ok"
+
+
+def test_subpackages_resolve_as_attributes_in_a_fresh_interpreter() -> None:
+    out = _fresh(
+        """
+        import eport.edi
+        assert eport.edi.dxp.wrap is eport.edi.wrap
+        assert eport.edi.dec.DecMessage is eport.edi.DecMessage
+        assert eport.edi.codes.currency("502").alpha == "USD"
+        assert not hasattr(eport.edi, "no_such_module")
+        print("ok")
+        """
+    )
+    assert out == "ok"
