@@ -48,3 +48,13 @@ def test_unknown_roots_that_only_mention_declarations_stay_unknown() -> None:
         edi.decode(b"<Note>DecMessage</Note>")
     with pytest.raises(UnknownMessageError):
         edi.decode_lenient(b"<Note>DecMessage</Note>")
+
+
+def test_validate_bytes_reports_what_the_declaration_decoder_found() -> None:
+    # Before the review an ImportMessage-wrapped declaration was "valid": no schema, no decodable root, no rule.
+    report = edi.validate_bytes((DATA / "dec_pre2018_import_message.xml").read_bytes())
+    assert not report.ok
+    unknown = [p.path for p in report.problems if p.code == "unknown-element"]
+    assert unknown == ["/DecMessage/DecHead/PayWay", "/DecMessage/DecHead/InRatio", "/DecMessage/DecHead/AgentLinkMan"]
+    clean = edi.validate_bytes((DATA / "dec_import_air_full.xml").read_bytes())
+    assert [p.code for p in clean.problems] == ["no-schema"]
