@@ -192,3 +192,29 @@ def test_validate_folders_and_stdin(runner: CliRunner, files: dict[str, Path], t
     nothing = runner.invoke(cli, ["edi", "validate", str(empty)])
     assert nothing.exit_code == 0
     assert "no .xml files" in nothing.stderr
+
+
+EDI_DATA = Path(__file__).parent / "edi" / "data"
+
+
+def test_validate_a_manifest_with_a_broken_head_exits_one(runner: CliRunner, tmp_path: Path) -> None:
+    # Before the review manifests were not decoded by validate_bytes: no rule ran and this file was "valid".
+    data = (EDI_DATA / "manifest" / "mt2101_sea_preloading.xml").read_text(encoding="utf-8")
+    start = data.index("<SendTime>") + len("<SendTime>")
+    broken = tmp_path / "mt2101.xml"
+    broken.write_text(data[:start] + "2024" + data[data.index("</SendTime>") :], encoding="utf-8")
+    result = runner.invoke(cli, ["edi", "validate", str(broken)])
+    assert result.exit_code == 1, result.output
+    assert f"{broken}: error: /Manifest/Head/SendTime: [send-time]" in result.stdout
+
+
+def test_show_a_declaration_prints_its_head_and_goods(runner: CliRunner) -> None:
+    path = EDI_DATA / "dec" / "dec_import_air_full.xml"
+    result = runner.invoke(cli, ["edi", "show", "--json", str(path)])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    message = edi.decode(path.read_bytes())
+    assert document["type"] == "DecMessage"
+    assert [h["IEFlag"] for h in document["heads"]] == [message.dec_head.ie_flag]
+    assert [i["CodeTS"] for i in document["items"]] == [i.code_ts for i in message.dec_lists.dec_list]
+    assert "decoded leniently" not in result.stderr  # empty elements are read as the declaration codec reads them
