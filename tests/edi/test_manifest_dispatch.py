@@ -82,3 +82,33 @@ def test_manifest_inside_an_envelope_is_validated() -> None:
     envelope = dxp.wrap(bad, sender_id="DXPENT0000012345", receiver_ids="EPORT", msg_type="MT2101")
     report = edi.validate_bytes(dxp.encode_envelope(envelope))
     assert "/dxp:DxpMsg/dxp:Data/Manifest/Head/SendTime" in {p.path for p in report.problems}
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code", "path"),
+    [
+        (b"<SendTime>", b'<SendTime foo="bar">', "unknown-attribute", "/Manifest/Head/SendTime/@foo"),
+        (b"<SendTime>", b"<SendTime><b>t</b>", "unknown-element", "/Manifest/Head/SendTime/b"),
+        (b"</Head>", b"stray text</Head>", "unexpected-text", "/Manifest/Head"),
+    ],
+    ids=["attribute", "element-in-value", "text-between-elements"],
+)
+def test_manifest_content_without_a_place_is_reported(old: bytes, new: bytes, code: str, path: str) -> None:
+    # Before the review the manifest codec dropped these silently, even in strict mode.
+    data = (DATA / "mt2101_sea_preloading.xml").read_bytes().replace(old, new, 1)
+    with pytest.raises(DecodeError) as caught:
+        mf.decode_manifest(data)
+    assert caught.value.path == path
+    lenient = mf.decode_manifest_lenient(data)
+    assert (path, code) in {(p.path, p.code) for p in lenient.problems}
+    if code != "unexpected-text":
+        assert path in {u.path for u in lenient.unparsed}
+
+
+def test_comments_inside_values_do_not_cut_them() -> None:
+    data = (DATA / "mt2101_sea_preloading.xml").read_bytes()
+    message = mf.decode_manifest(data)
+    send_time = message.head.send_time
+    assert send_time is not None
+    split = data.replace(send_time.encode(), f"{send_time[:8]}<!-- date|time -->{send_time[8:]}".encode(), 1)
+    assert mf.decode_manifest(split) == message

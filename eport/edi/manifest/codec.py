@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from xml.sax.saxutils import quoteattr
 
 import attrs
 from lxml import etree
@@ -131,14 +132,40 @@ def _simple(text: str, f: FieldSpec, path: str, el: etree._Element, st: _State) 
     return text
 
 
+_XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
+
+
+def _text_of(el: etree._Element) -> str:
+    """The element's own text, comments and processing instructions skipped (``1<!-- x -->2`` → ``12``)."""
+    return (el.text or "") + "".join(c.tail or "" for c in el if not isinstance(c.tag, str))
+
+
+def _keep_surplus(el: etree._Element, path: str, known: set[str], st: _State) -> None:
+    """Report unknown attributes and text between child elements; keep the attributes verbatim in ``unparsed``."""
+    where = etree.QName(el).localname
+    for key, raw in el.attrib.items():
+        name = key.decode() if isinstance(key, bytes) else key
+        value = raw.decode() if isinstance(raw, bytes) else raw
+        if name in known or name.startswith(_XSI):
+            continue
+        local = etree.QName(name).localname
+        st.problem(f"{path}/@{local}", "unknown-attribute", f"unknown attribute {name} on {where}", el)
+        st.unparsed.append(Unparsed(f"{path}/@{local}", f"{local}={quoteattr(value)}".encode()))
+    for child in el:
+        tail = (child.tail or "").strip()
+        if isinstance(child.tag, str) and tail:
+            st.problem(path, "unexpected-text", f"text {tail[:40]!r} is not allowed here", child)
+
+
 def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
     spec = spec_of(cls)
     kwargs: dict[str, Any] = {}
     for a in spec.attributes:
         kwargs[a.name] = el.get(a.tag)
+    _keep_surplus(el, path, {a.tag for a in spec.attributes}, st)
     text_field = next((f for f in spec.fields if f.tag == TEXT), None)
     if text_field is not None:
-        raw = (el.text or "").strip()
+        raw = _text_of(el).strip()
         kwargs[text_field.name] = _simple(raw, text_field, path, el, st) if raw else None
     elif (el.text or "").strip():
         st.problem(path, "unexpected-text", f"text {(el.text or '').strip()[:40]!r} is not allowed here", el)
@@ -166,7 +193,13 @@ def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
             assert model is not None  # noqa: S101 - MODEL fields have a model
             value = _read(child, model, cpath, st)
         else:
-            value = _simple(child.text or "", f, cpath, child, st)
+            for inner in child:
+                if isinstance(inner.tag, str):  # an element inside a value: never drop it silently
+                    ipath = f"{cpath}/{etree.QName(inner).localname}"
+                    st.problem(ipath, "unknown-element", f"element {inner.tag} inside the value of {tag}", inner)
+                    st.unparsed.append(Unparsed(ipath, etree.tostring(inner, with_tail=False)))
+            _keep_surplus(child, cpath, set(), st)
+            value = _simple(_text_of(child), f, cpath, child, st)
         values.setdefault(f.name, []).append(value)
     for f in spec.fields:
         if f.tag == TEXT:
