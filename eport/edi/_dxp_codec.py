@@ -161,6 +161,14 @@ class _Reader:
         self.element = element
         self.children = [c for c in element if isinstance(c.tag, str)]
         self.index = 0
+        stray = [(element, element.text), *((c, c.tail) for c in element)]
+        for node, text in stray:  # text between the elements of a container would be lost: refuse it
+            if (text or "").strip():
+                raise DecodeError(
+                    f"unexpected text {(text or '').strip()[:40]!r} in {local_name(element)}",
+                    path=element_path(element),
+                    line=_line(node),
+                )
 
     def _peek(self, tag: str, namespace: str = DXP_NS) -> etree._Element | None:
         if self.index < len(self.children) and self.children[self.index].tag == f"{{{namespace}}}{tag}":
@@ -186,11 +194,11 @@ class _Reader:
         return found
 
     def text(self, tag: str) -> str:
-        return self.required(tag).text or ""
+        return _leaf_text(self.required(tag))
 
     def optional_text(self, tag: str) -> str | None:
         found = self.optional(tag)
-        return None if found is None else (found.text or "")
+        return None if found is None else _leaf_text(found)
 
     def signature(self) -> bytes | None:
         found = self.optional("Signature", DS_NS)
@@ -202,13 +210,51 @@ class _Reader:
             raise DecodeError(f"unexpected element {local_name(extra)}", path=element_path(extra), line=_line(extra))
 
 
+#: Attributes each DXP element may carry (all others are refused rather than dropped).
+_ATTRIBUTES: dict[str, frozenset[str]] = {
+    "DxpMsg": frozenset({"ver", "Id"}),
+    "DxpMsgSv": frozenset({"ver", "Id"}),
+    "DxpRep": frozenset({"ver"}),
+    "SvNo": frozenset({"Ver"}),
+    "Key": frozenset({"name"}),
+    "IsText": frozenset({"Encode"}),
+}
+_XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
+
+
+def _leaf_text(element: etree._Element) -> str:
+    """Text of a simple element; comments inside are skipped, an element inside is refused (it would be lost)."""
+    for child in element:
+        if isinstance(child.tag, str):
+            raise DecodeError(
+                f"unexpected element {local_name(child)} inside {local_name(element)}",
+                path=element_path(child),
+                line=_line(child),
+            )
+    return (element.text or "") + "".join(c.tail or "" for c in element)
+
+
+def _check_attributes(root: etree._Element) -> None:
+    """Refuse attributes the envelope does not define on DXP elements (the signature keeps its own)."""
+    for element in root.iter(f"{{{DXP_NS}}}*"):
+        allowed = _ATTRIBUTES.get(local_name(element), frozenset())
+        for key in element.attrib:
+            name = key.decode() if isinstance(key, bytes) else key
+            if name not in allowed and not name.startswith(_XSI):
+                raise DecodeError(
+                    f"unexpected attribute {name} on {local_name(element)}",
+                    path=f"{element_path(element)}/@{name}",
+                    line=_line(element),
+                )
+
+
 def _line(element: etree._Element) -> int | None:
     line = element.sourceline
     return line if isinstance(line, int) else None
 
 
 def _parse_datetime(element: etree._Element) -> dt.datetime:
-    text = (element.text or "").strip()
+    text = _leaf_text(element).strip()
     try:
         value = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
     except ValueError:
@@ -217,7 +263,7 @@ def _parse_datetime(element: etree._Element) -> dt.datetime:
 
 
 def _parse_date(element: etree._Element) -> dt.date:
-    text = (element.text or "").strip()
+    text = _leaf_text(element).strip()
     try:
         return dt.date.fromisoformat(text[:10])
     except ValueError:
@@ -230,7 +276,7 @@ def _read_trans_info(element: etree._Element) -> TransInfo:
     sender_id = reader.text("SenderId")
     receivers_element = reader.required("ReceiverIds")
     receivers = _Reader(receivers_element)
-    receiver_ids = tuple(r.text or "" for r in receivers.many("ReceiverId"))
+    receiver_ids = tuple(_leaf_text(r) for r in receivers.many("ReceiverId"))
     receivers.done()
     creat_time = _parse_datetime(reader.required("CreatTime"))
     msg_type = reader.text("MsgType")
@@ -249,7 +295,7 @@ def _read_msg(element: etree._Element) -> DxpMsg:
     trans_info = _read_trans_info(reader.required("TransInfo"))
     data_element = reader.required("Data")
     try:
-        data = base64.b64decode("".join((data_element.text or "").split()), validate=True)
+        data = base64.b64decode("".join(_leaf_text(data_element).split()), validate=True)
     except (binascii.Error, ValueError):
         raise DecodeError(
             "Data is not valid base64", path=element_path(data_element), line=_line(data_element)
@@ -264,7 +310,7 @@ def _read_msg(element: etree._Element) -> DxpMsg:
         biz = add.optional("BizKey")
         if biz is not None:
             key_reader = _Reader(biz)
-            keys = [BizKey(value=k.text or "", name=k.get("name")) for k in key_reader.many("Key")]
+            keys = [BizKey(value=_leaf_text(k), name=k.get("name")) for k in key_reader.many("Key")]
             key_reader.done()
         is_text_element = add.optional("IsText")
         rec_map_id = add.optional_text("RecMapId")
@@ -374,6 +420,7 @@ def decode_envelope(data: bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> Enve
     reader = readers.get(qname.localname)
     if reader is None:
         raise UnknownMessageError(f"root dxp:{qname.localname} is not a DXP envelope (DxpMsg, DxpMsgSv, DxpRep)")
+    _check_attributes(root)
     return reader(root)
 
 
