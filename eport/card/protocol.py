@@ -106,6 +106,8 @@ class CommandChainingProcessor:
 class ResponseChainingProcessor:
     """Reads long answers: ``61xx`` → GET RESPONSE (Le = xx), ``6Cxx`` → resend with Le = xx.
 
+    Sensitive commands (PIN verification and change) are never resent: their ``6Cxx`` is returned as is.
+
     Args:
         delegate: the next processor.
         ins_get_response: INS of GET RESPONSE (``C0`` per ISO 7816-4).
@@ -122,7 +124,8 @@ class ResponseChainingProcessor:
     def send_apdu(self, apdu: CommandApdu) -> ResponseApdu:
         """Send ``apdu`` and follow 61xx/6Cxx until the final answer."""
         response = self._delegate.send_apdu(apdu)
-        if response.sw1 == 0x6C:
+        if response.sw1 == 0x6C and not apdu.sensitive:
+            # Never for sensitive commands: resending a VERIFY would be a second PIN try the caller did not make.
             response = self._delegate.send_apdu(_evolve(apdu, le=response.sw2 or 256))
         buffer = bytearray(response.data)
         rounds = 0
