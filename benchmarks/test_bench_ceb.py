@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.conftest import ceb621, lxml_decode, lxml_encode
+from benchmarks.conftest import ceb621, lxml_decode, lxml_encode, measure
 from eport.edi import decode, encode, encode_many
 from eport.edi.ceb import imports as ceb
 
@@ -20,34 +20,26 @@ SIZES = [1, 20, 99]
 
 @pytest.mark.parametrize("items", SIZES)
 def test_encode_eport(benchmark: Any, items: int) -> None:
-    benchmark.group = f"encode-{items}"
-    message = ceb621(items)
-    out = benchmark(encode, message)
+    out = measure(benchmark, f"encode-{items}", encode, ceb621(items))
     assert out.count(b"<ceb:InventoryList>") == items
 
 
 @pytest.mark.parametrize("items", SIZES)
 def test_encode_lxml_baseline(benchmark: Any, items: int) -> None:
-    benchmark.group = f"encode-{items}"
-    message = ceb621(items)
-    out = benchmark(lxml_encode, message)
+    out = measure(benchmark, f"encode-{items}", lxml_encode, ceb621(items))
     assert out.count(b"<ceb:InventoryList>") == items
 
 
 @pytest.mark.parametrize("items", SIZES)
 def test_decode_eport(benchmark: Any, items: int) -> None:
-    benchmark.group = f"decode-{items}"
     message = ceb621(items)
-    data = encode(message)
-    assert benchmark(decode, data) == message
+    assert measure(benchmark, f"decode-{items}", decode, encode(message)) == message
 
 
 @pytest.mark.parametrize("items", SIZES)
 def test_decode_lxml_baseline(benchmark: Any, items: int) -> None:
-    benchmark.group = f"decode-{items}"
     message = ceb621(items)
-    data = encode(message)
-    decoded = benchmark(lxml_decode, data, ceb.CEB621Message)
+    decoded = measure(benchmark, f"decode-{items}", lxml_decode, encode(message), ceb.CEB621Message)
     assert decoded.inventory == message.inventory
 
 

@@ -18,7 +18,7 @@ import openpyxl
 import pytest
 from lxml import etree
 
-from benchmarks.conftest import lxml_decode, lxml_encode
+from benchmarks.conftest import lxml_decode, lxml_encode, measure
 from eport.edi import decode, encode
 from eport.edi.dec import DecLists, DecMessage
 from eport.edi.dec.codec import decode_declaration
@@ -41,34 +41,26 @@ def declaration(items: int) -> DecMessage:
 
 @pytest.mark.parametrize("items", SIZES)
 def test_dec_encode_eport(benchmark: Any, items: int) -> None:
-    benchmark.group = f"dec-encode-{items}"
-    message = declaration(items)
-    out = benchmark(encode, message)
+    out = measure(benchmark, f"dec-encode-{items}", encode, declaration(items))
     assert out.count(b"<DecList>") == items
 
 
 @pytest.mark.parametrize("items", SIZES)
 def test_dec_encode_lxml_baseline(benchmark: Any, items: int) -> None:
-    benchmark.group = f"dec-encode-{items}"
-    message = declaration(items)
-    out = benchmark(lxml_encode, message)
+    out = measure(benchmark, f"dec-encode-{items}", lxml_encode, declaration(items))
     assert out.count(b"<DecList>") == items
 
 
 @pytest.mark.parametrize("items", SIZES)
 def test_dec_decode_eport(benchmark: Any, items: int) -> None:
-    benchmark.group = f"dec-decode-{items}"
     message = declaration(items)
-    data = encode(message)
-    assert benchmark(decode, data) == message
+    assert measure(benchmark, f"dec-decode-{items}", decode, encode(message)) == message
 
 
 @pytest.mark.parametrize("items", SIZES)
 def test_dec_decode_lxml_baseline(benchmark: Any, items: int) -> None:
-    benchmark.group = f"dec-decode-{items}"
     message = declaration(items)
-    data = encode(message)
-    assert benchmark(lxml_decode, data, DecMessage) == message
+    assert measure(benchmark, f"dec-decode-{items}", lxml_decode, encode(message), DecMessage) == message
 
 
 def test_dec_validate_200(benchmark: Any) -> None:

@@ -2,10 +2,12 @@
 
 For every model class (and the namespace context it is written in) the encoder builds one writer function the
 first time it is needed: Python source generated from the class's :class:`~eport.edi.spec.ModelSpec`, compiled
-once and cached. A writer appends string pieces to a list; tags are constants, values are escaped only when a
-quick scan finds a character that needs it. When a writer meets a value it cannot write (a wrong type, an
-XML-illegal character, a non-finite decimal) the encoder re-walks the model with a checking walker that raises
-:class:`~eport.errors.EncodeError` naming the exact path.
+once and cached. A writer reads each field once, appends string pieces to a list and inlines the tags as
+constants. Wide, sparse models (a DecHead has 92 optional fields, most of them empty) are the common case, so one
+scan over all of a model's strings decides whether any needs escaping, and only the ones that do are escaped;
+decimals are written with ``Decimal.__str__`` unless that would use an exponent. When a writer meets a value it
+cannot write (a wrong type, an XML-illegal character, a non-finite decimal) the encoder re-walks the model with a
+checking walker that raises :class:`~eport.errors.EncodeError` naming the exact path.
 
 Conventions: ``<?xml version="1.0" encoding="UTF-8"?>``; the spec's prefix (``ceb:``) or a default namespace when the
 prefix is ``None``; ``Decimal`` written with ``format(d, "f")`` (never exponent form); ``XML`` values (``ds:Signature``)
@@ -97,25 +99,25 @@ def _qualify(namespace: str | None, prefix: str | None, ctx: _Context) -> tuple[
     return "", f' xmlns="{escape_attribute(namespace)}"', (namespace, bound)
 
 
-def _simple_expr(kind: ValueKind) -> list[str]:
-    """Source lines turning ``v`` into the text to write (validated), for a simple kind."""
-    if kind is ValueKind.STRING:
-        return ["if _tneeds(v): v = _esc(v)"]
-    if kind is ValueKind.DECIMAL:
-        return [
-            "if (v.__class__ is not _Decimal and not isinstance(v, _Decimal)) or not v.is_finite(): raise _Unwritable",
-            "v = format(v, 'f')",
-        ]
-    if kind is ValueKind.INTEGER:
-        return [
-            "if v.__class__ is not int and (not isinstance(v, int) or isinstance(v, bool)): raise _Unwritable",
-            "v = str(int(v))",
-        ]
-    raise AssertionError(kind)
+_JOINED_SCAN_MIN = 6  # from this many string fields on, one joined scan beats one scan per field
+
+
+def _plain_decimal(value: Decimal) -> str:
+    """Plain notation of a finite decimal for the writers; a non-finite one is unwritable."""
+    if not value.is_finite():
+        raise _Unwritable
+    return format(value, "f")
 
 
 @functools.lru_cache(maxsize=1024)
 def _compile(cls: type[Any], tag: str, namespace: str | None, ctx: _Context) -> Writer:
+    """Build the writer of ``cls`` written as ``<tag>`` in ``namespace`` under the context ``ctx``.
+
+    The generated function reads every field once into a local, checks all string values for characters that need
+    escaping with a single scan (most documents have none, and most fields of a wide model are ``None``), escapes
+    only the values that need it, and concatenates the element. Children are rendered by their own compiled
+    functions; a value of the wrong type raises inside and the caller re-walks with the checking walker.
+    """
     spec = spec_of(cls)
     pfx, decls, inner = _qualify(namespace, spec.prefix if namespace == spec.namespace else None, ctx)
     env: dict[str, Any] = {
@@ -126,19 +128,41 @@ def _compile(cls: type[Any], tag: str, namespace: str | None, ctx: _Context) -> 
         "_Decimal": Decimal,
         "_Unwritable": _Unwritable,
         "_seq": (tuple, list),
+        "_K": cls,
+        "_join": "".join,
+        "_filter": filter,
+        "_dstr": Decimal.__str__,
+        "_dplain": _plain_decimal,
     }
-    src = ["def write(o, a):"]
-    src.append(f"    a({'<' + pfx + tag + decls!r})")
-    for attr in spec.attributes:
-        src += [
-            f"    v = o.{attr.name}",
-            "    if v is not None:",
-            "        if _aneeds(v): v = _esca(v)",
-            f"        a(f' {attr.tag}=\"{{v}}\"')",
-        ]
-    src.append("    a('>')")
+    src = ["def write(o, a):", "    if o.__class__ is not _K: raise _Unwritable"]
+    texts: list[str] = []  # locals holding escaped-on-demand character data
+    for j, attr in enumerate(spec.attributes):
+        src.append(f"    t{j} = o.{attr.name}")
     for i, f in enumerate(spec.fields):
-        src += [f"    {line}" for line in _field_source(f, i, spec, inner, env)]
+        src.append(f"    v{i} = o.{f.name}")
+        if not f.repeated and f.kind is ValueKind.STRING:
+            texts.append(f"v{i}")
+    if spec.attributes:
+        scan = ", ".join(f"t{j}" for j in range(len(spec.attributes)))
+        src.append(f"    if _aneeds(_join(_filter(None, ({scan},)))):")
+        for j in range(len(spec.attributes)):
+            src.append(f"        if t{j} is not None and _aneeds(t{j}): t{j} = _esca(t{j})")
+    if len(texts) < _JOINED_SCAN_MIN:  # few strings: scan each where it is written
+        texts = []
+    if texts:
+        scan = ", ".join(texts)
+        src.append(f"    if _tneeds(_join(_filter(None, ({scan},)))):")
+        for name in texts:
+            src.append(f"        if {name} is not None and _tneeds({name}): {name} = _esc({name})")
+    if spec.attributes:
+        src.append(f"    a({'<' + pfx + tag + decls!r})")
+        for j, attr in enumerate(spec.attributes):
+            src.append(f"    if t{j} is not None: a({' ' + attr.tag + '=' + chr(34)!r} + t{j} + '\"')")
+        src.append("    a('>')")
+    else:
+        src.append(f"    a({'<' + pfx + tag + decls + '>'!r})")
+    for i, f in enumerate(spec.fields):
+        src += [f"    {line}" for line in _field_source(f, i, spec, inner, env, frozenset(texts))]
     src.append(f"    a({'</' + pfx + tag + '>'!r})")
     code = "\n".join(src)
     exec(compile(code, f"<eport writer {cls.__qualname__}>", "exec"), env)  # noqa: S102 - source built from specs
@@ -147,41 +171,71 @@ def _compile(cls: type[Any], tag: str, namespace: str | None, ctx: _Context) -> 
     return writer
 
 
-def _field_source(f: FieldSpec, i: int, owner: ModelSpec, ctx: _Context, env: dict[str, Any]) -> list[str]:
-    repeated = f.repeated
-    body: list[str]
+def _simple_source(kind: ValueKind, v: str, open_tag: str, close_tag: str, *, escaped: bool) -> list[str]:
+    """Source lines appending the simple value held in local ``v`` between the given tags."""
+    if kind is ValueKind.STRING:
+        lines = [] if escaped else [f"if _tneeds({v}): {v} = _esc({v})"]
+        return [*lines, f"a({open_tag!r} + {v} + {close_tag!r})"]
+    if kind is ValueKind.DECIMAL:
+        # Decimal.__str__ is plain notation unless it has an exponent ('E') or is NaN/Infinity (last char > '9').
+        return [
+            f"if {v}.__class__ is not _Decimal and not isinstance({v}, _Decimal): raise _Unwritable",
+            f"d = _dstr({v})",
+            f"if 'E' in d or d[-1] > '9': d = _dplain({v})",
+            f"a({open_tag!r} + d + {close_tag!r})",
+        ]
+    if kind is ValueKind.INTEGER:
+        return [
+            f"if {v}.__class__ is not int and (not isinstance({v}, int) or isinstance({v}, bool)): raise _Unwritable",
+            f"a({open_tag!r} + str(int({v})) + {close_tag!r})",
+        ]
+    raise AssertionError(kind)
+
+
+def _field_source(
+    f: FieldSpec, i: int, owner: ModelSpec, ctx: _Context, env: dict[str, Any], scanned: frozenset[str]
+) -> list[str]:
+    """Source lines writing field ``f`` (held in local ``v<i>``); locals in ``scanned`` are already escaped."""
+    v = f"v{i}"
+    target = "x" if f.repeated else v  # the local holding one value
     if f.kind is ValueKind.MODEL:
         if f.model is None:
             raise EncodeError(f"field {f.name} of kind MODEL has no model class")
         child = spec_of(f.model)
         ns = f.namespace if f.namespace is not None else child.namespace
-        env[f"_w{i}"] = _compile(cast(Hashable, f.model), f.tag, ns, ctx)
-        env[f"_k{i}"] = f.model
-        body = [f"if v.__class__ is not _k{i}: raise _Unwritable", f"_w{i}(v, a)"]
-    elif f.kind is ValueKind.XML:
-        body = ["a(v.decode('utf-8'))"]
+        env[f"_r{i}"] = _compile(cast(Hashable, f.model), f.tag, ns, ctx)
+        if f.repeated:
+            return [
+                f"if {v} is not None:",
+                f"    if {v}.__class__ is not tuple and not isinstance({v}, _seq): raise _Unwritable",
+                f"    for x in {v}: _r{i}(x, a)",
+            ]
+        return [f"if {v} is not None: _r{i}({v}, a)"]
+    if f.kind is ValueKind.XML:
+        body = [f"a({target}.decode('utf-8'))"]
     elif f.tag == TEXT_CONTENT:
-        body = [*_simple_expr(f.kind), "a(v)"]
+        body = _simple_source(f.kind, target, "", "", escaped=target in scanned)
     else:
         ns = f.namespace if f.namespace is not None else owner.namespace
         pfx, decls, _ = _qualify(ns, owner.prefix if ns == owner.namespace else None, ctx)
         open_tag = "<" + pfx + f.tag + decls + ">"
         close_tag = "</" + pfx + f.tag + ">"
-        env[f"_o{i}"] = open_tag
-        env[f"_c{i}"] = close_tag
-        body = [*_simple_expr(f.kind), f"a(_o{i} + v + _c{i})"]
-    if repeated:
+        body = _simple_source(f.kind, target, open_tag, close_tag, escaped=target in scanned)
+    if f.repeated:
         return [
-            f"s = o.{f.name}",
-            "if s.__class__ is not tuple and not isinstance(s, _seq): raise _Unwritable",
-            "for v in s:",
-            *[f"    {b}" for b in body],
+            f"if {v} is not None:",
+            f"    if {v}.__class__ is not tuple and not isinstance({v}, _seq): raise _Unwritable",
+            f"    for x in {v}:",
+            *[f"        {b}" for b in body],
         ]
-    return [f"v = o.{f.name}", "if v is not None:", *[f"    {b}" for b in body]]
+    return [f"if {v} is not None:", *[f"    {b}" for b in body]]
 
 
 def writer_for(cls: type[Any]) -> Writer:
     """Return the compiled writer of a model class written as a document root (cached).
+
+    The writer takes the model and an ``append`` callable and appends the element's XML text (without the XML
+    declaration).
 
     Raises:
         TypeError: ``cls`` is not an eport model.
