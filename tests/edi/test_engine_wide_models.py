@@ -136,3 +136,10 @@ def test_unwritable_values_in_wide_models_name_their_path(field: str, bad: objec
     with pytest.raises(EncodeError) as info:
         encode(DecMessage(dec_head=DecHead(), dec_sign=DecSign(), dec_lists=DecLists(dec_list=(item,))))
     assert info.value.path == path
+
+
+def test_repeated_field_holding_none_writes_no_element() -> None:
+    message = DecMessage(dec_head=DecHead(agent_code="1"), dec_sign=DecSign(), edoc_realation=None)  # type: ignore[arg-type]
+    out = encode(message)
+    assert b"EdocRealation" not in out
+    assert out == encode(DecMessage(dec_head=DecHead(agent_code="1"), dec_sign=DecSign()))
