@@ -1,0 +1,297 @@
+"""Declarations (报关单 DecMessage) written by other software, decoded and re-encoded.
+
+The documents in ``tests/edi/data/thirdparty/dec`` are published files, committed byte for byte; ``SOURCES.md``
+there names the repository, path, commit and licence of each. Every case names its source in its parameters.
+
+Each case decodes the file with the public API a user would call (:func:`decode_declaration` where the file
+follows the model, :func:`decode_declaration_lenient` where it does not, asserting the exact problems reported),
+re-encodes the result and compares it with the original after exclusive C14N. The comparison applies these
+normalisations to the *original* (never to our output), each for a stated reason:
+
+1. **Envelope**: the ``DecMessage`` element is taken out of a regional ``ImportMessage/SWImpData`` envelope. The
+   envelope is transport, not declaration; eport encodes the declaration only.
+2. **Namespace**: elements without namespace are put in ``http://www.chinaport.gov.cn/dec``, and both sides are
+   rebuilt with the namespace as the default one (no prefix). Pre-2018 files were written without namespace and
+   prefix choice is not content; the encoder always writes the dec namespace as default.
+3. **Whitespace and comments**: whitespace-only text nodes (indentation) and comments are removed. C14N keeps
+   both; neither carries data.
+4. **Empty value elements** (``<SeqNo />``, ``<FeeCurr></FeeCurr>``) are removed: an empty simple element means
+   "no value", which the model holds as ``None`` and the encoder omits (``docs/declarations.md``).
+5. **Elements the decoder could not place** (listed in ``Decoded.unparsed`` and reported as problems) are removed
+   after asserting that each one is kept byte-equivalent in ``unparsed``: nothing is lost, it is just not part of
+   the model.
+6. **Order**, only for files the decoder reports ``element-order`` problems for: children are stably sorted
+   into the structure file's order, which the encoder always writes (checked separately against
+   ``dec/decmessage-structure.txt``).
+
+Any other difference (a value, a decimal's lexical form, an element dropped or invented) fails the test.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from lxml import etree
+
+from eport import edi
+from eport.edi.dec import NS, DecMessage, decode_declaration, decode_declaration_lenient, encode_declaration
+from eport.edi.decoding import Decoded
+from eport.edi.spec import ValueKind, spec_of
+from eport.errors import DecodeError
+from tests.edi.test_dec_messages import _REFERENCE_CLASS, _reference_order
+
+DATA = Path(__file__).parent / "data" / "thirdparty" / "dec"
+LOOP_SERVER = "Zzaniu/loop_server@c12dd814c9c0270de5da1b711072dc7c48870cef"
+
+
+@attrs.frozen(kw_only=True)
+class Case:
+    """One third-party document and what a correct decoder must report for it."""
+
+    file: str
+    source: str
+    strict: bool
+    #: code -> number of problems of that code (lenient files)
+    problem_counts: dict[str, int] = attrs.field(factory=dict)
+    #: exact paths of the problems other than element-order
+    problem_paths: frozenset[tuple[str, str]] = frozenset()
+    agent_code: str
+    items: int
+    first_decl_total: Decimal | None
+
+
+CASES = [
+    Case(
+        file="loop_server_test_Dec20181.xml",
+        source=f"{LOOP_SERVER}:test/Dec20181.xml (UTF-8 BOM, xsd/xsi declarations, .NET XmlSerializer style)",
+        strict=False,
+        problem_counts={"unknown-element": 2, "element-order": 1},
+        problem_paths=frozenset(
+            {
+                ("unknown-element", "/DecMessage/DecHead/DistrictCode"),
+                ("unknown-element", "/DecMessage/DecHead/TradeCodeScc"),
+            }
+        ),
+        agent_code="4403180896",
+        items=4,
+        first_decl_total=Decimal("729.34"),
+    ),
+    Case(
+        file="loop_server_log_Dec20171231120400950020180206193553.xml",
+        source=f"{LOOP_SERVER}:log/xml/Dec20171231120400950020180206193553.xml (written by loop_server, ElementTree)",
+        strict=False,
+        problem_counts={"unknown-element": 3, "bad-value": 1},
+        problem_paths=frozenset(
+            {
+                ("unknown-element", "/DecMessage/DecHead/DistrictCode"),
+                ("unknown-element", "/DecMessage/DecHead/InRatio"),
+                ("unknown-element", "/DecMessage/DecHead/TradeCodeScc"),
+                # the writer stringified a Python None: <Factor>None</Factor>
+                ("bad-value", "/DecMessage/DecLists/DecList/Factor"),
+            }
+        ),
+        agent_code="4403180896",
+        items=1,
+        first_decl_total=Decimal("3356.60"),
+    ),
+    Case(
+        file="loop_server_test1_Dec201801181647076926.xml",
+        source=f"{LOOP_SERVER}:test2/test1/Dec201801181647076926.xml (ImportMessage envelope, pre-2018 order)",
+        strict=False,
+        problem_counts={"unknown-element": 3, "element-order": 269},
+        problem_paths=frozenset(
+            {
+                ("unknown-element", "/DecMessage/DecHead/DistrictCode"),
+                ("unknown-element", "/DecMessage/DecHead/InRatio"),
+                ("unknown-element", "/DecMessage/DecHead/TradeCodeScc"),
+            }
+        ),
+        agent_code="4403180896",
+        items=20,
+        first_decl_total=Decimal("729.34"),
+    ),
+    Case(
+        file="loop_server_test1_export_sample_1.xml",
+        source=f"{LOOP_SERVER}:test2/test1/出口普通报关单(1).xml (XMLSpy-generated sample, ImportMessage, pre-2018)",
+        strict=False,
+        problem_counts={"unknown-element": 7, "element-order": 70},
+        problem_paths=frozenset(
+            {
+                ("unknown-element", "/DecMessage/DecHead/PayWay"),
+                ("unknown-element", "/DecMessage/DecHead/DistrictCode"),
+                ("unknown-element", "/DecMessage/DecHead/InRatio"),
+                ("unknown-element", "/DecMessage/DecHead/AgentLinkMan"),
+                ("unknown-element", "/DecMessage/DecHead/AgentLinkMAIL"),
+                ("unknown-element", "/DecMessage/DecHead/AgentLinkPHONE"),
+                ("unknown-element", "/DecMessage/DecHead/TradeCodeScc"),
+            }
+        ),
+        agent_code="1101919107",
+        items=4,
+        first_decl_total=Decimal("1000"),
+    ),
+]
+
+
+def _case_id(case: Case) -> str:
+    return case.file.removesuffix(".xml")
+
+
+# --------------------------------------------------------------------------------------------- normalisation
+def _strip_ws(root: etree._Element) -> None:
+    for el in root.iter():
+        if el.text is not None and not el.text.strip():
+            el.text = None
+        if el.tail is not None and not el.tail.strip():
+            el.tail = None
+
+
+def _rebuilt(el: etree._Element) -> etree._Element:
+    """A copy of ``el`` with the dec namespace as default namespace (prefix choice normalised away)."""
+    out = etree.Element(el.tag, dict(el.attrib), nsmap={None: NS})
+    out.text = el.text
+
+    def fill(src: etree._Element, dst: etree._Element) -> None:
+        for child in src:
+            new = etree.SubElement(dst, child.tag, dict(child.attrib))
+            new.text = child.text
+            new.tail = child.tail
+            fill(child, new)
+
+    fill(el, out)
+    return out
+
+
+def _path_steps(el: etree._Element) -> str:
+    steps = []
+    node: etree._Element | None = el
+    while node is not None:
+        parent = node.getparent()
+        local = etree.QName(node).localname
+        if parent is not None:
+            same = [c for c in parent if c.tag == node.tag]
+            steps.append(f"{local}[{same.index(node) + 1}]" if len(same) > 1 else local)
+        else:
+            steps.append(local)
+        node = parent
+    return "/" + "/".join(reversed(steps))
+
+
+def _blocks() -> frozenset[str]:
+    tags: set[str] = set()
+    todo: list[type[Any]] = [DecMessage]
+    while todo:
+        cls = todo.pop()
+        for f in spec_of(cls).fields:
+            if f.kind is ValueKind.MODEL and f.model is not None and f.tag not in tags:
+                tags.add(f.tag)
+                todo.append(f.model)
+    return frozenset(tags)
+
+
+def _sort_into_model_order(el: etree._Element, cls: type[Any]) -> None:
+    fields = {f.tag: (i, f) for i, f in enumerate(spec_of(cls).fields)}
+    children = list(el)
+    children.sort(key=lambda c: fields[etree.QName(c).localname][0])
+    for child in children:
+        el.remove(child)
+        el.append(child)
+        _, f = fields[etree.QName(child).localname]
+        if f.kind is ValueKind.MODEL and f.model is not None:
+            _sort_into_model_order(child, f.model)
+
+
+def _expected(data: bytes, decoded: Decoded[DecMessage], *, reorder: bool) -> bytes:
+    parser = etree.XMLParser(remove_comments=True, resolve_entities=False, no_network=True)
+    doc = etree.fromstring(data, parser)
+    dm = next(e for e in doc.iter() if isinstance(e.tag, str) and etree.QName(e).localname == "DecMessage")  # (1)
+    dm = copy.deepcopy(dm)
+    for el in dm.iter():  # (2)
+        if not el.tag.startswith("{"):
+            el.tag = f"{{{NS}}}{el.tag}"
+    _strip_ws(dm)  # (3)
+    blocks = _blocks()
+    for el in reversed(list(dm.iter())):  # (4)
+        if el is not dm and len(el) == 0 and not el.text and not el.attrib:
+            if etree.QName(el).localname not in blocks:
+                parent = el.getparent()
+                assert parent is not None
+                parent.remove(el)
+    by_path = {_path_steps(el): el for el in dm.iter()}
+    for kept in decoded.unparsed:  # (5)
+        original = by_path[kept.path]
+        as_kept = etree.fromstring(kept.xml)
+        _strip_ws(as_kept)
+        assert etree.tostring(_rebuilt(as_kept), method="c14n", exclusive=True) == etree.tostring(
+            _rebuilt(original), method="c14n", exclusive=True
+        ), kept.path
+    for kept in decoded.unparsed:
+        original = by_path[kept.path]
+        parent = original.getparent()
+        assert parent is not None
+        parent.remove(original)
+    if reorder:  # (6)
+        _sort_into_model_order(dm, DecMessage)
+    return etree.tostring(_rebuilt(dm), method="c14n", exclusive=True)
+
+
+def _actual(encoded: bytes) -> bytes:
+    root = etree.fromstring(encoded)
+    _strip_ws(root)
+    return etree.tostring(_rebuilt(root), method="c14n", exclusive=True)
+
+
+def _follows_structure_order(encoded: bytes) -> None:
+    order = _reference_order()
+    root = etree.fromstring(encoded)
+    for el in root.iter():
+        ref = _REFERENCE_CLASS.get(etree.QName(el).localname)
+        if ref is None:
+            continue
+        children = [etree.QName(c).localname for c in el]
+        positions = [order[ref].index(c) for c in children]  # every child is in the structure file
+        assert positions == sorted(positions), (etree.QName(el).localname, children)
+        assert len(set(children)) == len(children), children
+
+
+# --------------------------------------------------------------------------------------------------- tests
+def test_every_committed_document_has_a_case_and_a_source() -> None:
+    files = {p.name for p in DATA.glob("*.xml")}
+    assert files == {c.file for c in CASES}
+    sources = (DATA / "SOURCES.md").read_text(encoding="utf-8")
+    for name in files:
+        assert name in sources, name
+
+
+@pytest.mark.parametrize("case", CASES, ids=_case_id)
+def test_third_party_declaration(case: Case) -> None:
+    data = (DATA / case.file).read_bytes()
+    assert len(data) < 200_000
+    if case.strict:
+        message = decode_declaration(data)
+        decoded: Decoded[DecMessage] = Decoded(message)
+        assert decode_declaration_lenient(data) == decoded
+    else:
+        with pytest.raises(DecodeError):
+            decode_declaration(data)
+        decoded = decode_declaration_lenient(data)
+        message = decoded.message
+    counts = Counter(p.code for p in decoded.problems)
+    assert dict(counts) == case.problem_counts, case.source
+    paths = {(p.code, p.path) for p in decoded.problems if p.code != "element-order"}
+    assert paths == set(case.problem_paths), case.source
+    # real values read from the file, so an empty decode cannot pass
+    assert message.dec_head.agent_code == case.agent_code
+    assert len(message.items) == case.items
+    assert message.items[0].decl_total == case.first_decl_total
+    encoded = encode_declaration(message)
+    assert _actual(encoded) == _expected(data, decoded, reorder="element-order" in counts), case.source
+    _follows_structure_order(encoded)
+    assert decode_declaration(encoded) == message  # our own output is strict-clean
+    assert edi.decode(encoded) == message
