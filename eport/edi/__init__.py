@@ -18,11 +18,10 @@ import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time module __getattr__ imports these on first use
-    from eport.edi._dispatch import decode, decode_lenient, encode
+    from eport.edi._dispatch import decode, decode_lenient, encode, encode_many, iter_encode
     from eport.edi.dec import DecMessage, classify_receipt, decode_declaration, parse_dec_receipt, validate_declaration
     from eport.edi.decoding import Decoded, Unparsed, decode_element
     from eport.edi.dxp import DxpMsg, DxpMsgSv, DxpRep, unwrap, wrap
-    from eport.edi.encoding import encode_many, iter_encode
     from eport.edi.receipts import Receipt, parse_receipts, receipts
     from eport.edi.report import Problem, Severity, ValidationReport
     from eport.edi.return_codes import ReturnStatus, error_code
@@ -35,9 +34,9 @@ _EXPORTS: dict[str, str] = {
         "eport.edi.dec",
     ),
     **dict.fromkeys(("decode", "decode_lenient", "encode"), "eport.edi._dispatch"),  # + the manifest family
+    **dict.fromkeys(("encode_many", "iter_encode"), "eport.edi._dispatch"),  # + the manifest family
     **dict.fromkeys(("Decoded", "Unparsed", "decode_element"), "eport.edi.decoding"),
     **dict.fromkeys(("DxpMsg", "DxpMsgSv", "DxpRep", "unwrap", "wrap"), "eport.edi.dxp"),
-    **dict.fromkeys(("encode_many", "iter_encode"), "eport.edi.encoding"),
     **dict.fromkeys(("Receipt", "parse_receipts", "receipts"), "eport.edi.receipts"),
     **dict.fromkeys(("Problem", "Severity", "ValidationReport"), "eport.edi.report"),
     **dict.fromkeys(("ReturnStatus", "error_code"), "eport.edi.return_codes"),

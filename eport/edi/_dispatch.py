@@ -9,7 +9,8 @@ reads: an ``ImportMessage`` wrapper, empty elements, children without namespace)
   and the document carries a manifest namespace (``urn:Declaration:datamodel:standard:CN:MTxxxx:1``) is it read
   with :func:`eport.edi.manifest.decode_manifest`;
 * encoding writes a :class:`~eport.edi.manifest.Manifest` with :func:`eport.edi.manifest.encode_manifest`, any
-  other model with :func:`eport.edi.encoding.encode`.
+  other model with :func:`eport.edi.encoding.encode`; :func:`iter_encode` and :func:`encode_many` do the same for
+  a batch that mixes families.
 
 The manifest package is imported only when a manifest is met.
 """
@@ -18,7 +19,8 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any, TypeVar, overload
+from collections.abc import Iterable, Iterator
+from typing import IO, Any, TypeVar, overload
 
 from lxml import etree
 
@@ -192,4 +194,48 @@ def encode(message: Any, *, edition: str | None = None) -> bytes:
     return encoding.encode(message, edition=edition)
 
 
-__all__ = ["decode", "decode_lenient", "encode"]
+def iter_encode(messages: Iterable[Any]) -> Iterator[bytes]:
+    """Encode messages one at a time, lazily, each with its family's codec (manifests included).
+
+    Memory stays flat however many there are.
+
+    Args:
+        messages: any mix of eport models (CEB messages, ``DecMessage``, manifest ``Manifest`` …).
+
+    Returns:
+        An iterator of documents, one per message, in order.
+
+    Raises:
+        EncodeError: as :func:`encode`, for the first message that cannot be written.
+    """
+    for message in messages:
+        yield encode(message)
+
+
+def encode_many(messages: Iterable[Any], file: IO[bytes], *, separator: bytes = b"\n") -> int:
+    """Write each message as one document to a binary file, one after another; manifests with their own codec.
+
+    Only one message is held in memory at a time. To write one file per message (the exchange folders want that)
+    use :func:`iter_encode`.
+
+    Args:
+        messages: any mix of eport models.
+        file: a binary file open for writing.
+        separator: written between two documents (default a newline).
+
+    Returns:
+        How many documents were written.
+
+    Raises:
+        EncodeError: as :func:`encode`; the documents before the failing one are already written.
+    """
+    count = 0
+    for data in iter_encode(messages):
+        if count and separator:
+            file.write(separator)
+        file.write(data)
+        count += 1
+    return count
+
+
+__all__ = ["decode", "decode_lenient", "encode", "encode_many", "iter_encode"]

@@ -59,6 +59,7 @@ from eport.edi.manifest.models import (
 )
 from eport.edi.manifest.road import (
     Amendment,
+    ChangeInformation,
     Freight,
     GovernmentAgencyGoodsItem,
     GovernmentProcedure,
@@ -84,6 +85,7 @@ __all__ = [
     "Amendment",
     "Amount",
     "BorderTransportMeans",
+    "ChangeInformation",
     "Commodity",
     "Communication",
     "Consignment",

@@ -30,6 +30,9 @@ from eport.errors import DecodeError, EncodeError
 
 logger = logging.getLogger(__name__)
 
+#: The XML declaration every encoded manifest starts with (the same as the other families write).
+_DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+
 
 def _format(value: Any, f: FieldSpec, path: str) -> str:
     if f.kind is ValueKind.DECIMAL:
@@ -91,7 +94,7 @@ def encode_manifest(manifest: Manifest) -> bytes:
         raise EncodeError(str(exc), path="/Manifest/Head/MessageType") from None
     root = etree.Element(f"{{{ns}}}Manifest", nsmap={None: ns})  # type: ignore[dict-item]
     _write(root, manifest, ns, "/Manifest")
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return _DECLARATION + etree.tostring(root, encoding="UTF-8")
 
 
 @attrs.define

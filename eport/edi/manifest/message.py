@@ -11,14 +11,14 @@ from typing import ClassVar
 
 import attrs
 
+from eport.edi.manifest._fields import model as _m
+from eport.edi.manifest._fields import spec as _spec
+from eport.edi.manifest._fields import string as _s
 from eport.edi.manifest.models import (
     AdditionalInformation,
     BorderTransportMeans,
     Declaration,
     Identification,
-    _m,
-    _s,
-    _spec,
 )
 from eport.edi.manifest.road import RoadDeclaration
 from eport.edi.spec import Facets, FieldSpec, ModelSpec, ValueKind

@@ -15,35 +15,19 @@ models whose ``value`` field has the tag :data:`TEXT` (:data:`eport.edi.spec.TEX
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import attrs
 
-from eport.edi.spec import NO_FACETS, TEXT_CONTENT, AttributeSpec, Facets, FieldSpec, ModelSpec, ValueKind
+from eport.edi.manifest._fields import decimal as _d
+from eport.edi.manifest._fields import model as _m
+from eport.edi.manifest._fields import spec as _spec
+from eport.edi.manifest._fields import string as _s
+from eport.edi.spec import TEXT_CONTENT, AttributeSpec, ModelSpec
 
 #: ``FieldSpec.tag`` of a field that holds the element's own text (simple content with attributes); the same
 #: marker as :data:`eport.edi.spec.TEXT_CONTENT`.
 TEXT = TEXT_CONTENT
-
-FAMILY = "manifest"
-
-
-def _s(name: str, tag: str, doc: str = "", facets: Facets = NO_FACETS) -> FieldSpec:
-    return FieldSpec(name=name, tag=tag, kind=ValueKind.STRING, min_occurs=0, facets=facets, doc=doc)
-
-
-def _d(name: str, tag: str, doc: str = "") -> FieldSpec:
-    return FieldSpec(name=name, tag=tag, kind=ValueKind.DECIMAL, min_occurs=0, doc=doc)
-
-
-def _m(name: str, tag: str, model: type[Any], doc: str = "", *, many: bool = False) -> FieldSpec:
-    return FieldSpec(
-        name=name, tag=tag, kind=ValueKind.MODEL, min_occurs=0, max_occurs=None if many else 1, model=model, doc=doc
-    )
-
-
-def _spec(tag: str, *fields: FieldSpec, attributes: tuple[AttributeSpec, ...] = (), doc: str = "") -> ModelSpec:
-    return ModelSpec(tag=tag, namespace=None, fields=fields, attributes=attributes, doc=doc, family=FAMILY)
 
 
 # ------------------------------------------------------------------------------------------ simple content
@@ -463,7 +447,12 @@ Consignment.__eport_spec__ = _spec(
 
 @attrs.frozen(kw_only=True)
 class Declaration:
-    """Declaration body of sea and air manifests (MT1101, MT2101, MT3101, MT4101, MT5101, MT5102, MT1201 …)."""
+    """Declaration body of sea and air manifests (MT1101, MT2101, MT3101, MT4101, MT5101, MT5102, MT1201 …).
+
+    An arrival report (运抵报告 MT3101) of containers carries ``transport_equipment`` right after
+    ``unloading_location`` (two independent public MT3101 writers agree); its place relative to ``consignment``
+    is [UNVERIFIED].
+    """
 
     __eport_spec__: ClassVar[ModelSpec]
     declaration_office_id: str | None = None
@@ -474,6 +463,7 @@ class Declaration:
     carrier: Identification | None = None
     border_transport_means: BorderTransportMeans | None = None
     unloading_location: Location | None = None
+    transport_equipment: tuple[TransportEquipment, ...] = ()
     consignment: tuple[Consignment, ...] = ()
     additional_information: AdditionalInformation | None = None
 
@@ -488,6 +478,7 @@ Declaration.__eport_spec__ = _spec(
     _m("carrier", "Carrier", Identification, "承运人"),
     _m("border_transport_means", "BorderTransportMeans", BorderTransportMeans, "运输工具"),
     _m("unloading_location", "UnloadingLocation", Location, "卸货地"),
+    _m("transport_equipment", "TransportEquipment", TransportEquipment, "集装箱(器), 运抵报告 MT3101", many=True),
     _m("consignment", "Consignment", Consignment, "提(运)单", many=True),
     _m("additional_information", "AdditionalInformation", AdditionalInformation, "备注"),
 )

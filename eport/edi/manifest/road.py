@@ -11,6 +11,10 @@ from typing import ClassVar
 
 import attrs
 
+from eport.edi.manifest._fields import decimal as _d
+from eport.edi.manifest._fields import model as _m
+from eport.edi.manifest._fields import spec as _spec
+from eport.edi.manifest._fields import string as _s
 from eport.edi.manifest.models import (
     AdditionalInformation,
     Amount,
@@ -23,12 +27,8 @@ from eport.edi.manifest.models import (
     Measure,
     Named,
     Party,
-    _d,
-    _m,
-    _s,
-    _spec,
 )
-from eport.edi.spec import FieldSpec, ModelSpec, ValueKind
+from eport.edi.spec import ModelSpec
 
 
 @attrs.frozen(kw_only=True)
@@ -41,14 +41,7 @@ class Itinerary:
 
 Itinerary.__eport_spec__ = _spec(
     "Itinerary",
-    FieldSpec(
-        name="routing_country_code",
-        tag="RoutingCountryCode",
-        kind=ValueKind.STRING,
-        min_occurs=0,
-        max_occurs=None,
-        doc="途经国家代码",
-    ),
+    _s("routing_country_code", "RoutingCountryCode", "途经国家代码", many=True),
 )
 
 
@@ -130,23 +123,36 @@ GovernmentProcedure.__eport_spec__ = _spec("GovernmentProcedure", _s("current_co
 
 
 @attrs.frozen(kw_only=True)
-class Amendment:
-    """Amendment/ChangeReasonCode* 更改原因."""
+class ChangeInformation:
+    """Amendment/ChangeInformation 变更信息 of a change or delete (FunctionCode 3): Reason, Contact, Phone."""
 
     __eport_spec__: ClassVar[ModelSpec]
+    reason: str | None = None
+    contact: str | None = None
+    phone: str | None = None
+
+
+ChangeInformation.__eport_spec__ = _spec(
+    "ChangeInformation",
+    _s("reason", "Reason", "变更原因描述"),
+    _s("contact", "Contact", "变更申请联系人"),
+    _s("phone", "Phone", "变更申请联系人电话"),
+)
+
+
+@attrs.frozen(kw_only=True)
+class Amendment:
+    """Amendment 变更: ChangeInformation (in delete messages), then ChangeReasonCode* 更改原因."""
+
+    __eport_spec__: ClassVar[ModelSpec]
+    change_information: ChangeInformation | None = None
     change_reason_code: tuple[str, ...] = ()
 
 
 Amendment.__eport_spec__ = _spec(
     "Amendment",
-    FieldSpec(
-        name="change_reason_code",
-        tag="ChangeReasonCode",
-        kind=ValueKind.STRING,
-        min_occurs=0,
-        max_occurs=None,
-        doc="更改原因代码",
-    ),
+    _m("change_information", "ChangeInformation", ChangeInformation, "变更信息"),
+    _s("change_reason_code", "ChangeReasonCode", "更改原因代码", many=True),
 )
 
 
@@ -283,6 +289,7 @@ RoadDeclaration.__eport_spec__ = _spec(
 
 __all__ = [
     "Amendment",
+    "ChangeInformation",
     "Freight",
     "GovernmentAgencyGoodsItem",
     "GovernmentProcedure",
