@@ -6,12 +6,18 @@ there is no mutable, run-time registry.
 
 CEB roots exist in two editions (``"202205"``, the default, and ``"2018"``) with the same names;
 :data:`EDITIONS` overlays the table for the older edition.
+
+Manifests (舱单) are the exception: every manifest root is ``Manifest``, in a namespace that names the message type
+(``urn:Declaration:datamodel:standard:CN:MT2101:1``), and they have a codec of their own
+(:mod:`eport.edi.manifest.codec`, which :mod:`eport.edi._dispatch` routes to). They are not in :data:`ROOTS` (the
+generic engine decodes what is there); :func:`lookup_any` and :func:`lookup_name` know them too.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -109,6 +115,13 @@ def _load(target: str) -> type[Any]:
     return cls
 
 
+def _edition(edition: str | None) -> str:
+    ed = edition or DEFAULT_EDITION
+    if ed not in EDITIONS:
+        raise ConfigurationError(f"unknown edition {ed!r}; known: {', '.join(sorted(EDITIONS))}")
+    return ed
+
+
 def lookup(namespace: str | None, local: str, *, edition: str | None = None) -> type[Any] | None:
     """Return the model class registered for a root element, or ``None``.
 
@@ -120,9 +133,7 @@ def lookup(namespace: str | None, local: str, *, edition: str | None = None) -> 
     Raises:
         ConfigurationError: for an unknown edition.
     """
-    ed = edition or DEFAULT_EDITION
-    if ed not in EDITIONS:
-        raise ConfigurationError(f"unknown edition {ed!r}; known: {', '.join(sorted(EDITIONS))}")
+    ed = _edition(edition)
     key = (namespace, local)
     target = EDITIONS[ed].get(key)
     if target is None:
@@ -146,6 +157,86 @@ def resolve(namespace: str | None, local: str, *, edition: str | None = None) ->
     return cls
 
 
+#: Where the manifest model lives; one class, ``Manifest``, serves every manifest message type.
+MANIFEST = "eport.edi.manifest.message:Manifest"
+#: Namespace of a manifest message; ``{}`` is the message type (``MT2101``).
+MANIFEST_NS_TEMPLATE = "urn:Declaration:datamodel:standard:CN:{}:1"
+_MANIFEST_NS = re.compile(r"urn:Declaration:datamodel:standard:CN:(MT[0-9A-Z]{4}):1")
+_MANIFEST_NAME = re.compile(r"(?:CN_)?(MT[0-9A-Z]{4})", re.IGNORECASE)
+
+
+def manifest_type(namespace: str | None, local: str) -> str | None:
+    """Return the manifest message type of a root element (``MT2101``), or ``None`` for any other root.
+
+    Args:
+        namespace: the root's namespace URI, e.g. ``urn:Declaration:datamodel:standard:CN:MT2101:1``.
+        local: the root's local name (``Manifest``).
+    """
+    if local != "Manifest":
+        return None
+    m = _MANIFEST_NS.fullmatch(namespace or "")
+    return m.group(1) if m else None
+
+
+def lookup_any(namespace: str | None, local: str, *, edition: str | None = None) -> type[Any] | None:
+    """Like :func:`lookup`, and manifests too: the model class for any root element eport can read, or ``None``.
+
+    Args:
+        namespace: the root's namespace URI (``None`` for no namespace).
+        local: the root's local name.
+        edition: CEB edition, ``"202205"`` (default) or ``"2018"``.
+
+    Raises:
+        ConfigurationError: for an unknown edition.
+    """
+    cls = lookup(namespace, local, edition=edition)
+    if cls is None and manifest_type(namespace, local) is not None:
+        return _load(MANIFEST)
+    return cls
+
+
+def lookup_name(name: str, *, edition: str | None = None) -> type[Any] | None:
+    """Return the model class for a message name, or ``None``.
+
+    Names are what people call messages: root names (``CEB621Message``, ``DecMessage``, ``DEC_RESULT``), CEB codes
+    (``CEB621``), and manifest message types, bare or as MessageID prefixes write them (``MT2101``,
+    ``CN_MT2101``, case-insensitive). Manifest types must be known (:data:`eport.edi.manifest.MESSAGE_TYPES`).
+
+    Args:
+        name: the message name.
+        edition: CEB edition, ``"202205"`` (default) or ``"2018"``.
+
+    Raises:
+        ConfigurationError: for an unknown edition.
+    """
+    ed = _edition(edition)
+    wanted = name.strip()
+    m = _MANIFEST_NAME.fullmatch(wanted)
+    if m:
+        from eport.edi.manifest.message import MESSAGE_TYPES
+
+        return _load(MANIFEST) if m.group(1).upper() in MESSAGE_TYPES else None
+    for namespace, local in ROOTS:
+        if wanted and wanted in (local, local.removesuffix("Message")):
+            cls = lookup(namespace, local, edition=ed)
+            if cls is not None:
+                return cls
+    return None
+
+
+def resolve_name(name: str, *, edition: str | None = None) -> type[Any]:
+    """Return the model class for a message name (see :func:`lookup_name`).
+
+    Raises:
+        UnknownMessageError: no message has that name (in that edition).
+        ConfigurationError: for an unknown edition.
+    """
+    cls = lookup_name(name, edition=edition)
+    if cls is None:
+        raise UnknownMessageError(f"unknown message name {name!r}")
+    return cls
+
+
 def message_types(*, edition: str | None = None) -> tuple[type[Any], ...]:
     """Return every registered message class (of the given CEB edition), in table order."""
     ed = edition or DEFAULT_EDITION
@@ -157,4 +248,18 @@ def message_types(*, edition: str | None = None) -> tuple[type[Any], ...]:
     return tuple(out)
 
 
-__all__ = ["CEB_NS", "DEFAULT_EDITION", "EDITIONS", "ROOTS", "lookup", "message_types", "resolve"]
+__all__ = [
+    "CEB_NS",
+    "DEFAULT_EDITION",
+    "EDITIONS",
+    "MANIFEST",
+    "MANIFEST_NS_TEMPLATE",
+    "ROOTS",
+    "lookup",
+    "lookup_any",
+    "lookup_name",
+    "manifest_type",
+    "message_types",
+    "resolve",
+    "resolve_name",
+]

@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from eport import edi
-from eport.edi import dxp
+from eport.edi import dxp, registry
 from eport.edi import manifest as mf
 from eport.edi.dec import DecMessage
 from eport.errors import ConfigurationError, DecodeError, UnknownMessageError
+from tests.edi import samples
+from tests.edi.test_manifest_thirdparty import canonical
 
 DATA = Path(__file__).parent / "data" / "manifest"
-FIXTURES = ["mt2101_sea_preloading.xml", "mt1401_road_original.xml", "mt9999_response.xml"]
+FIXTURES = [
+    "mt2101_sea_preloading.xml",
+    "mt3101_sea_arrival.xml",
+    "mt1401_road_original.xml",
+    "mt1401_road_delete.xml",
+    "mt9999_response.xml",
+]
 
 
 @pytest.mark.parametrize("name", FIXTURES)
@@ -112,3 +122,98 @@ def test_comments_inside_values_do_not_cut_them() -> None:
     assert send_time is not None
     split = data.replace(send_time.encode(), f"{send_time[:8]}<!-- date|time -->{send_time[8:]}".encode(), 1)
     assert mf.decode_manifest(split) == message
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_fixtures_reencode_to_the_same_canonical_xml(name: str) -> None:
+    data = (DATA / name).read_bytes()
+    assert canonical(edi.encode(edi.decode(data))) == canonical(data)
+
+
+def test_arrival_report_carries_containers_at_declaration_level() -> None:
+    message = edi.decode((DATA / "mt3101_sea_arrival.xml").read_bytes())
+    body = message.declaration
+    assert isinstance(body, mf.Declaration)
+    assert body.unloading_location == mf.Location(id="CNWUH/4201", arrival_date="20240105")
+    containers = [e.equipment_identification for e in body.transport_equipment]
+    assert containers == [mf.Identification(id="TEST1234567"), mf.Identification(id="TEST7654321")]
+    assert [e.characteristic_code for e in body.transport_equipment] == ["22G1", "45G1"]
+    assert body.consignment == ()
+
+
+def test_road_delete_carries_change_information() -> None:
+    message = edi.decode((DATA / "mt1401_road_delete.xml").read_bytes())
+    assert message.head.function_code == "3"
+    body = message.declaration
+    assert isinstance(body, mf.RoadDeclaration)
+    document = body.consignment[0].transport_contract_document
+    assert document is not None
+    assert document.amendment == mf.Amendment(
+        change_information=mf.ChangeInformation(reason="车辆改派 truck changed", contact="张三", phone="075500000000"),
+        change_reason_code=("001",),
+    )
+
+
+@pytest.mark.parametrize("name", ["MT2101", "CN_MT2101", "mt1401", "CN_MT9999", "MT3101", "MTECEX"])
+def test_registry_finds_manifests_by_name(name: str) -> None:
+    assert registry.lookup_name(name) is mf.Manifest
+    assert registry.resolve_name(name) is mf.Manifest
+
+
+def test_registry_names_of_other_families_and_unknown_names() -> None:
+    assert registry.lookup_name("DecMessage") is DecMessage
+    assert registry.lookup_name("CEB621Message") is registry.lookup_name("CEB621") is not None
+    assert registry.lookup_name("CEB213", edition="2018") is None  # a 202205-only message
+    for unknown in ("MT0000", "CN_MT21011", "Manifest", "", "Nope"):
+        assert registry.lookup_name(unknown) is None
+    with pytest.raises(UnknownMessageError, match="MT0000"):
+        registry.resolve_name("MT0000")
+    with pytest.raises(ConfigurationError, match="edition"):
+        registry.lookup_name("MT2101", edition="2016")
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_registry_finds_manifests_by_root(name: str) -> None:
+    root = etree.fromstring((DATA / name).read_bytes())
+    qname = etree.QName(root)
+    message = edi.decode((DATA / name).read_bytes())
+    assert registry.manifest_type(qname.namespace, qname.localname) == message.message_type
+    assert registry.lookup_any(qname.namespace, qname.localname) is mf.Manifest
+    assert registry.lookup(qname.namespace, qname.localname) is None  # not a root the generic engine decodes
+    assert qname.namespace == registry.MANIFEST_NS_TEMPLATE.format(message.message_type)
+
+
+def test_registry_root_lookup_rejects_near_manifests() -> None:
+    ns = "urn:Declaration:datamodel:standard:CN:MT2101:1"
+    assert registry.manifest_type(ns, "Declaration") is None
+    assert registry.manifest_type(ns.replace(":1", ":2"), "Manifest") is None
+    assert registry.manifest_type(None, "Manifest") is None
+    assert registry.lookup_any(ns, "Declaration") is None
+    assert registry.lookup_any(registry.CEB_NS, "CEB621Message") is registry.lookup(registry.CEB_NS, "CEB621Message")
+
+
+def test_batch_encoding_mixes_families() -> None:
+    ceb = edi.decode(samples.load("import/CEB621Message.xml").data)
+    declaration = edi.decode((DATA.parent / "dec" / "dec_import_air_full.xml").read_bytes())
+    manifests = [edi.decode((DATA / name).read_bytes()) for name in FIXTURES]
+    batch = [manifests[0], ceb, manifests[1], declaration, *manifests[2:]]
+    sink = io.BytesIO()
+    assert edi.encode_many(batch, sink) == len(batch)
+    documents = [b"<?xml" + d for d in sink.getvalue().split(b"<?xml") if d]
+    assert [edi.decode(d) for d in documents] == batch
+    assert list(edi.iter_encode(batch)) == [edi.encode(m) for m in batch]
+    namespaces = [etree.QName(etree.fromstring(d)).namespace for d in documents]
+    assert namespaces[0] == "urn:Declaration:datamodel:standard:CN:MT2101:1"
+    assert namespaces[2] == "urn:Declaration:datamodel:standard:CN:MT3101:1"
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_manifests_round_trip_through_the_dxp_envelope(name: str) -> None:
+    message = edi.decode((DATA / name).read_bytes())
+    envelope = dxp.wrap(
+        edi.encode(message), sender_id="DXPENT0000012345", receiver_ids="EPORT", msg_type=message.message_type
+    )
+    received = dxp.decode_envelope(dxp.encode_envelope(envelope))
+    assert isinstance(received, dxp.DxpMsg)
+    assert received.trans_info.msg_type == message.message_type
+    assert edi.decode(dxp.unwrap(received)) == message

@@ -31,7 +31,8 @@ _NS_RE = re.compile(r"^urn:Declaration:datamodel:standard:CN:(MT[0-9A-Z]{4}):1$"
 #: China Standard Time.
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 
-#: Message types and meanings (FORMATS.md §3.2).
+#: Message types and meanings (FORMATS.md §3.2: message-type constants of several public implementations and the
+#: road enum CC002 generated from the MT1401 schema). Meanings marked [UNVERIFIED] are inferred from the number.
 MESSAGE_TYPES: dict[str, str] = {
     "MT1101": "海运原始舱单 sea original manifest (import)",
     "MT1201": "空运原始舱单 air original manifest",
@@ -49,10 +50,31 @@ MESSAGE_TYPES: dict[str, str] = {
     "MT5202": "空运出口理货报告 air export tally",
     "MT6101": "海运进口分流申请",
     "MT6102": "海运进口分拨申请",
+    "MT6201": "空运进口分流申请",
+    "MT6202": "空运进口分拨申请",
     "MT7101": "装箱清单 packing list",
+    "MT8101": "海运改靠港申请 change of port",
+    "MT8102": "海运落装申请 off-load",
+    "MT8103": "海运落装改配申请",
+    "MT8104": "海运直接改配申请",
+    "MT8105": "海运国际转运准单",
+    "MT8201": "空运改降申请 change of airport",
+    "MT8202": "空运落装申请 off-load",
+    "MT8203": "空运落装改配申请",
+    "MT8204": "空运直接改配申请",
+    "MT8205": "空运国际转运准单",
+    "MTECIM": "空箱快速验放 (进口) empty containers, import",
+    "MTECEX": "空箱快速验放 (出口) empty containers, export",
     "MT1401": "公路原始舱单 road original manifest",
+    "MT1402": "公路原始舱单 (other road variant) [UNVERIFIED meaning]",
     "MT2401": "公路预配舱单 road pre-loading manifest",
+    "MT2402": "公路预配舱单 (other road variant) [UNVERIFIED meaning]",
     "MT3402": "公路运抵报告 road arrival report",
+    **{f"MT440{n}": "公路装载/进出境 road loading and crossing [UNVERIFIED meaning]" for n in range(1, 7)},
+    "MT5401": "公路理货报告 road tally [UNVERIFIED meaning]",
+    "MT5402": "公路理货报告 road tally [UNVERIFIED meaning]",
+    "MT7402": "公路装箱清单 road packing list [UNVERIFIED meaning]",
+    **{f"MT840{n}": "公路变更申请 road amendment requests [UNVERIFIED meaning]" for n in range(1, 5)},
     "MT9999": "指令通知/回执 response",
 }
 
