@@ -9,7 +9,12 @@ decimal or integer, mixed content), naming the element path and line. Paths have
 
 :func:`decode_lenient` never stops at structure: it returns a :class:`Decoded` with the message, the
 :class:`~eport.edi.report.Problem` list, and every element it could not place, kept as raw XML with its path
-(:class:`Unparsed`), so nothing is lost. A required element that is absent is left ``None`` (an empty tuple for a
+(:class:`Unparsed`), so nothing is lost; an attribute the model does not define is reported (``unknown-attribute``,
+path ``…/@name``) and kept the same way, on any element. Attributes of the XML Schema instance namespace are not
+unknown: ``xsi:schemaLocation`` and ``xsi:noNamespaceSchemaLocation`` are location hints and are ignored,
+``xsi:type`` is ignored (the models have no derived types), and ``xsi:nil="true"`` on an empty element means "no
+value", as if the element were absent (a required one is reported missing). Namespace declarations are not
+attributes; the encoder writes its own. A required element that is absent is left ``None`` (an empty tuple for a
 repeated one) in the model; the problem list names it. Facets (lengths, digits, enumerations) are not checked
 here: that is validation's job (``eport.edi.validate``).
 """
@@ -23,6 +28,7 @@ from collections import Counter
 from collections.abc import Hashable
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, cast, overload
+from xml.sax.saxutils import quoteattr
 
 import attrs
 from lxml import etree
@@ -42,6 +48,11 @@ M = TypeVar("M")
 _DECIMAL = re.compile(r"[ \t\r\n]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[ \t\r\n]*")
 _INTEGER = re.compile(r"[ \t\r\n]*[+-]?[0-9]+[ \t\r\n]*")
 _XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
+_XSI_NIL = _XSI + "nil"
+#: XML Schema instance attributes accepted on any element and never reported: location hints carry no data,
+#: ``xsi:type`` names a type and eport's models have no derived types to substitute, ``xsi:nil`` is read as
+#: "no value". Any other attribute in the xsi namespace is unknown.
+_XSI_ACCEPTED = frozenset(_XSI + n for n in ("schemaLocation", "noNamespaceSchemaLocation", "type", "nil"))
 _WS = " \t\r\n"
 
 
@@ -49,9 +60,12 @@ _WS = " \t\r\n"
 class Unparsed:
     """An element lenient decoding could not place in the model, kept verbatim.
 
+    An unknown attribute is kept the same way: its path ends in ``/@name`` and ``xml`` is the attribute as written
+    in XML, ``name="value"``.
+
     Attributes:
         path: where it was, e.g. ``/ceb:CEB214/ceb:RefundReturn[2]/ceb:appSenderId``.
-        xml: the element's bytes (UTF-8, with the namespace declarations it needs).
+        xml: the element's bytes (UTF-8, with the namespace declarations it needs), or ``name="value"``.
     """
 
     path: str
@@ -179,11 +193,8 @@ def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
         if value is None and a.required:
             st.problem(f"{path}/@{a.tag}", "missing-attribute", f"required attribute {a.tag} is missing", el)
         kwargs[a.name] = value
-    if len(attrib) > len(plan.attributes):
-        for key in attrib:
-            name = key.decode() if isinstance(key, bytes) else key
-            if name not in plan.attribute_tags and not name.startswith(_XSI):
-                st.problem(f"{path}/@{_local(name)}", "unknown-attribute", f"unknown attribute {name}", el)
+    if attrib:
+        _check_attributes(el, plan.attribute_tags, path, st)
     values: dict[str, Any] = {}
     counts: dict[str, int] = {}
     siblings = Counter(child.tag for child in el if isinstance(child.tag, str))
@@ -221,6 +232,8 @@ def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
             limit = "once" if f.max_occurs == 1 else f"{f.max_occurs} times"
             st.problem(cpath, "surplus-element", f"{f.tag} may occur at most {limit}", child)
             st.keep(cpath, child)
+            continue
+        if child.attrib and _is_nil(child, f, cpath, st):
             continue
         value = _value(child, f, cpath, st)
         if f.repeated:
@@ -278,6 +291,41 @@ def _missing(f: FieldSpec, owner_ns: str | None, path: str, el: etree._Element, 
     if f.kind is ValueKind.MODEL and f.model is not None and f.namespace is None:
         ns = spec_of(f.model).namespace
     st.problem(f"{path}/{step(ns, f.tag)}", "missing-element", f"required element {f.tag}{doc} is missing", el)
+
+
+def _check_attributes(el: etree._Element, known: frozenset[str], path: str, st: _State) -> None:
+    """Report every attribute of ``el`` that is neither in ``known`` nor an XML Schema instance attribute.
+
+    Each one is kept in ``unparsed`` as ``name="value"`` under the path ``…/@name``.
+    """
+    for key, raw in el.attrib.items():
+        name = key.decode() if isinstance(key, bytes) else key
+        if name in known or name in _XSI_ACCEPTED:
+            continue
+        value = raw.decode() if isinstance(raw, bytes) else raw
+        qname = etree.QName(name)
+        written = qname.localname
+        if qname.namespace is not None:
+            prefix = next((p for p, uri in el.nsmap.items() if uri == qname.namespace and p), None)
+            written = f"{prefix}:{written}" if prefix else name
+        apath = f"{path}/@{written}"
+        st.problem(apath, "unknown-attribute", f"unknown attribute {name} on {_local(el.tag)}", el)
+        st.unparsed.append(Unparsed(path=apath, xml=f"{written}={quoteattr(value)}".encode()))
+
+
+def _is_nil(child: etree._Element, f: FieldSpec, path: str, st: _State) -> bool:
+    """Check the attributes of a child element; True when it is ``xsi:nil="true"`` (no value, like an absent one)."""
+    if f.kind is not ValueKind.MODEL and f.kind is not ValueKind.XML:
+        _check_attributes(child, frozenset(), path, st)  # a simple value has no attributes of its own
+    nil = child.get(_XSI_NIL)
+    if nil is None or nil.strip(_WS) not in ("true", "1"):
+        return False
+    if len(child) or (child.text or "").strip(_WS):
+        st.problem(path, "bad-value", f"{f.tag} is xsi:nil but has content", child)
+        st.keep(path, child)
+    elif f.min_occurs > 0 and not f.repeated:
+        st.problem(path, "missing-element", f"required element {f.tag} is xsi:nil (no value)", child)
+    return True
 
 
 def _value(child: etree._Element, f: FieldSpec, path: str, st: _State) -> Any:

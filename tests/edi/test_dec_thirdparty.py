@@ -218,11 +218,11 @@ def _expected(data: bytes, decoded: Decoded[DecMessage], *, reorder: bool) -> by
     _strip_ws(dm)  # (3)
     blocks = _blocks()
     for el in reversed(list(dm.iter())):  # (4)
-        if el is not dm and len(el) == 0 and not el.text and not el.attrib:
-            if etree.QName(el).localname not in blocks:
-                parent = el.getparent()
-                assert parent is not None
-                parent.remove(el)
+        empty = el is not dm and len(el) == 0 and not el.text and not el.attrib
+        if empty and etree.QName(el).localname not in blocks:
+            parent = el.getparent()
+            assert parent is not None
+            parent.remove(el)
     by_path = {_path_steps(el): el for el in dm.iter()}
     for kept in decoded.unparsed:  # (5)
         original = by_path[kept.path]
