@@ -299,3 +299,49 @@ def test_loading_manifest_mt4101_follows_the_published_structure() -> None:
     ]
     assert body[2][5][3].get("AgencyCode") == "CA"
     assert mf.decode_manifest(etree.tostring(root)) == m
+
+
+def test_model_declarations_build_the_spec_from_the_attributes() -> None:
+    from eport.edi.manifest._fields import attribute, child, manifest_model, number, text, texts
+
+    @manifest_model("Thing", doc="a test block")
+    @attrs.frozen(kw_only=True)
+    class Thing:
+        value: Decimal | None = number(mf.TEXT)
+        code: str | None = attribute("code", "代码")
+        name: str | None = text("Name", "名称", default="x")
+        tags: tuple[str, ...] = texts("Tag")
+        seal: mf.Seal | None = child("SealID", mf.Seal, required=True)
+
+    spec = Thing.__eport_spec__  # type: ignore[attr-defined]
+    assert (spec.tag, spec.namespace, spec.family, spec.doc) == ("Thing", None, "manifest", "a test block")
+    assert [(f.name, f.tag, f.kind.name, f.min_occurs, f.max_occurs) for f in spec.fields] == [
+        ("value", mf.TEXT, "DECIMAL", 0, 1),
+        ("name", "Name", "STRING", 0, 1),
+        ("tags", "Tag", "STRING", 0, None),
+        ("seal", "SealID", "MODEL", 1, 1),
+    ]
+    assert [(a.name, a.tag, a.doc) for a in spec.attributes] == [("code", "code", "代码")]
+    assert Thing(seal=mf.Seal(value="S1")) == Thing(seal=mf.Seal(value="S1"), name="x", tags=())
+    with pytest.raises(TypeError):
+        Thing()  # type: ignore[call-arg]  # a required child has no default
+
+
+def test_an_undeclared_attribute_is_refused() -> None:
+    from eport.edi.manifest._fields import manifest_model
+
+    with pytest.raises(TypeError, match=r"Plain\.value"):
+
+        @manifest_model("Plain")
+        @attrs.frozen
+        class Plain:
+            value: str | None = None
+
+
+@pytest.mark.parametrize(
+    "cls", [mf.Declaration, mf.Consignment, mf.RoadDeclaration, mf.RoadConsignment, mf.Head, mf.Response, mf.Amount]
+)
+def test_every_attribute_is_in_the_spec_once(cls: type) -> None:
+    spec = cls.__eport_spec__  # type: ignore[attr-defined]
+    in_spec = [f.name for f in spec.fields] + [a.name for a in spec.attributes]
+    assert sorted(in_spec) == sorted(a.name for a in attrs.fields(cls))

@@ -11,9 +11,7 @@ from typing import ClassVar
 
 import attrs
 
-from eport.edi.manifest._fields import model as _m
-from eport.edi.manifest._fields import spec as _spec
-from eport.edi.manifest._fields import string as _s
+from eport.edi.manifest._fields import child, children, manifest_model, text
 from eport.edi.manifest.models import (
     AdditionalInformation,
     BorderTransportMeans,
@@ -21,7 +19,7 @@ from eport.edi.manifest.models import (
     Identification,
 )
 from eport.edi.manifest.road import RoadDeclaration
-from eport.edi.spec import Facets, FieldSpec, ModelSpec, ValueKind
+from eport.edi.spec import Facets, ModelSpec
 from eport.errors import ConfigurationError
 
 #: Namespace of a manifest message; ``{}`` is the message type (``MT2101``).
@@ -203,39 +201,29 @@ _STATEMENTS = {
 }
 
 
+@manifest_model("Head")
 @attrs.frozen(kw_only=True)
 class Head:
     """``Head`` 报文头."""
 
     __eport_spec__: ClassVar[ModelSpec]
-    message_id: str | None = None
-    function_code: str | None = None
-    message_type: str | None = None
-    sender_id: str | None = None
-    receiver_id: str | None = None
-    send_time: str | None = None
-    version: str | None = "1.0"
+    message_id: str | None = text("MessageID", "报文编号", Facets(max_length=70))
+    function_code: str | None = text("FunctionCode", "报文功能代码")
+    message_type: str | None = text("MessageType", "报文类型代码")
+    sender_id: str | None = text("SenderID", "发送方代码")
+    receiver_id: str | None = text("ReceiverID", "接收方代码")
+    send_time: str | None = text("SendTime", "发送时间 YYYYMMDDHHmmssfff")
+    version: str | None = text("Version", "报文版本号", default="1.0")
 
 
-Head.__eport_spec__ = _spec(
-    "Head",
-    _s("message_id", "MessageID", "报文编号", Facets(max_length=70)),
-    _s("function_code", "FunctionCode", "报文功能代码"),
-    _s("message_type", "MessageType", "报文类型代码"),
-    _s("sender_id", "SenderID", "发送方代码"),
-    _s("receiver_id", "ReceiverID", "接收方代码"),
-    _s("send_time", "SendTime", "发送时间 YYYYMMDDHHmmssfff"),
-    _s("version", "Version", "报文版本号"),
-)
-
-
+@manifest_model("Consignment")
 @attrs.frozen(kw_only=True)
 class ResponseConsignment:
     """``Response/Consignment``: the B/L a statement is about."""
 
     __eport_spec__: ClassVar[ModelSpec]
-    transport_contract_document: Identification | None = None
-    additional_information: AdditionalInformation | None = None
+    transport_contract_document: Identification | None = child("TransportContractDocument", Identification, "提(运)单")
+    additional_information: AdditionalInformation | None = child("AdditionalInformation", AdditionalInformation, "回执")
 
     @property
     def statement(self) -> StatementCode | None:
@@ -243,23 +231,14 @@ class ResponseConsignment:
         return _statement(self.additional_information)
 
 
-ResponseConsignment.__eport_spec__ = _spec(
-    "Consignment",
-    _m("transport_contract_document", "TransportContractDocument", Identification, "提(运)单"),
-    _m("additional_information", "AdditionalInformation", AdditionalInformation, "回执"),
-)
-
-
+@manifest_model("ResponseType")
 @attrs.frozen(kw_only=True)
 class ResponseType:
     """``Response/ResponseType``: Code and Text (seen in one implementation's extension)."""
 
     __eport_spec__: ClassVar[ModelSpec]
-    code: str | None = None
-    text: str | None = None
-
-
-ResponseType.__eport_spec__ = _spec("ResponseType", _s("code", "Code", "处理结果代码"), _s("text", "Text", "处理结果"))
+    code: str | None = text("Code", "处理结果代码")
+    text: str | None = text("Text", "处理结果")
 
 
 def _statement(info: AdditionalInformation | None) -> StatementCode | None:
@@ -271,16 +250,19 @@ def _statement(info: AdditionalInformation | None) -> StatementCode | None:
         return None
 
 
+@manifest_model("Response")
 @attrs.frozen(kw_only=True)
 class Response:
     """``Response`` 回执 of MT9999: the statement about the whole message and about each B/L."""
 
     __eport_spec__: ClassVar[ModelSpec]
-    id: str | None = None
-    additional_information: AdditionalInformation | None = None
-    border_transport_means: BorderTransportMeans | None = None
-    consignment: tuple[ResponseConsignment, ...] = ()
-    response_type: ResponseType | None = None
+    id: str | None = text("ID", "舱单编号")
+    additional_information: AdditionalInformation | None = child("AdditionalInformation", AdditionalInformation, "回执")
+    border_transport_means: BorderTransportMeans | None = child(
+        "BorderTransportMeans", BorderTransportMeans, "运输工具"
+    )
+    consignment: tuple[ResponseConsignment, ...] = children("Consignment", ResponseConsignment, "提(运)单回执")
+    response_type: ResponseType | None = child("ResponseType", ResponseType)
 
     @property
     def statement(self) -> StatementCode | None:
@@ -288,16 +270,7 @@ class Response:
         return _statement(self.additional_information)
 
 
-Response.__eport_spec__ = _spec(
-    "Response",
-    _s("id", "ID", "舱单编号"),
-    _m("additional_information", "AdditionalInformation", AdditionalInformation, "回执"),
-    _m("border_transport_means", "BorderTransportMeans", BorderTransportMeans, "运输工具"),
-    _m("consignment", "Consignment", ResponseConsignment, "提(运)单回执", many=True),
-    _m("response_type", "ResponseType", ResponseType),
-)
-
-
+@manifest_model("Manifest", doc="舱单报文")
 @attrs.frozen(kw_only=True)
 class Manifest:
     """A manifest message: ``Head`` plus a ``Declaration`` (sea/air or road) or a ``Response`` (MT9999).
@@ -306,9 +279,9 @@ class Manifest:
     """
 
     __eport_spec__: ClassVar[ModelSpec]
-    head: Head
-    declaration: Declaration | RoadDeclaration | None = None
-    response: Response | None = None
+    head: Head = child("Head", Head, "报文头", required=True)
+    declaration: Declaration | RoadDeclaration | None = child("Declaration", Declaration, "报文体")
+    response: Response | None = child("Response", Response, "回执")
 
     @property
     def message_type(self) -> str | None:
@@ -324,14 +297,6 @@ class Manifest:
         """
         return namespace_for(self.head.message_type or "")
 
-
-Manifest.__eport_spec__ = _spec(
-    "Manifest",
-    FieldSpec(name="head", tag="Head", kind=ValueKind.MODEL, model=Head, doc="报文头"),
-    _m("declaration", "Declaration", Declaration, "报文体"),
-    _m("response", "Response", Response, "回执"),
-    doc="舱单报文",
-)
 
 __all__ = [
     "CHINA_TZ",
