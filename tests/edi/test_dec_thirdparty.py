@@ -291,3 +291,14 @@ def test_third_party_declaration(case: Case) -> None:
     _follows_structure_order(encoded)
     assert decode_declaration(encoded) == message  # our own output is strict-clean
     assert edi.decode(encoded) == message
+
+
+def test_elements_kept_from_a_document_without_namespace_read_as_dec_elements_with_their_line() -> None:
+    data = (DATA / "loop_server_test1_export_sample_1.xml").read_bytes()
+    decoded = decode_declaration_lenient(data)
+    pay_way = decoded.unparsed[0]
+    assert pay_way == edi.Unparsed(
+        path="/DecMessage/DecHead/PayWay", xml=b'<PayWay xmlns="http://www.chinaport.gov.cn/dec">2</PayWay>'
+    )
+    assert decoded.problems[0].message == "unknown element PayWay in DecHead (line 23)"
+    assert data.splitlines()[22].strip() == b"<PayWay>2</PayWay>"

@@ -53,12 +53,10 @@ def normalize_declaration(root: etree._Element) -> etree._Element:
         el = found
     if _local(el) != "DecMessage":
         raise DecodeError(f"expected DecMessage, found {_local(el)}", path=f"/{_local(el)}")
-    el = copy.deepcopy(el)  # a detached copy (no re-parse)
-    for node in list(el.iter()):
-        if not isinstance(node.tag, str):
-            continue
-        if not node.tag.startswith("{"):
-            node.tag = f"{{{NS}}}{node.tag}"
+    if any(isinstance(node.tag, str) and not node.tag.startswith("{") for node in el.iter()):
+        el = _in_dec_namespace(el)
+    else:
+        el = copy.deepcopy(el)  # a detached copy (no re-parse)
     # drop empty value elements; empty blocks (<DecHead/>, <DecContainers/>) are kept: they are structure
     blocks = _block_tags()
     for node in reversed(list(el.iter())):
@@ -76,6 +74,36 @@ def normalize_declaration(root: etree._Element) -> etree._Element:
                 parent.remove(node)
     etree.cleanup_namespaces(el)
     return el
+
+
+def _in_dec_namespace(src: etree._Element) -> etree._Element:
+    """A detached copy of ``src`` with un-namespaced elements in the dec namespace, declared as default namespace.
+
+    Rebuilt rather than re-tagged so that elements kept verbatim (``Decoded.unparsed``) read
+    ``<PayWay xmlns="http://www.chinaport.gov.cn/dec">`` rather than with a generated ``ns0:`` prefix. Source lines
+    are carried over for problem messages.
+    """
+
+    def qualified(tag: str) -> str:
+        return tag if tag.startswith("{") else f"{{{NS}}}{tag}"
+
+    nsmap: Any = {None: NS}
+    root = etree.Element(qualified(src.tag), nsmap=nsmap)
+    root.attrib.update(src.attrib)
+    root.text = src.text
+    root.sourceline = src.sourceline
+    todo = [(src, root)]
+    while todo:
+        old, new = todo.pop()
+        for child in old:
+            if isinstance(child.tag, str):
+                made = etree.SubElement(new, qualified(child.tag))
+                made.attrib.update(child.attrib)
+                made.text, made.tail, made.sourceline = child.text, child.tail, child.sourceline
+                todo.append((child, made))
+            else:  # comments and processing instructions stay where they were
+                new.append(copy.deepcopy(child))
+    return root
 
 
 @functools.lru_cache(maxsize=1)
