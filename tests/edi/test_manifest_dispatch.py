@@ -217,3 +217,23 @@ def test_manifests_round_trip_through_the_dxp_envelope(name: str) -> None:
     assert isinstance(received, dxp.DxpMsg)
     assert received.trans_info.msg_type == message.message_type
     assert edi.decode(dxp.unwrap(received)) == message
+
+
+def test_response_statements_per_bill_and_per_container() -> None:
+    message = edi.decode((DATA / "mt9999_response.xml").read_bytes())
+    response = message.response
+    assert response is not None
+    assert response.statement is mf.StatementCode.ACCEPTED
+    means = response.border_transport_means
+    assert means is not None
+    assert [(e.id, e.statement) for e in means.transport_equipment] == [
+        ("TEST1234567", mf.StatementCode.LOADING_REFUSED)
+    ]
+    assert [(c.transport_contract_document, c.statement) for c in response.consignment] == [
+        (mf.Identification(id="WUHJEA2401001"), mf.StatementCode.REJECTED)
+    ]
+    # the generated response schema puts the statement before the bill: that order is written back
+    root = etree.fromstring(edi.encode(message))
+    consignment = root.find("{*}Response/{*}Consignment")
+    assert consignment is not None
+    assert [etree.QName(c).localname for c in consignment] == ["AdditionalInformation", "TransportContractDocument"]

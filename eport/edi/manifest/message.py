@@ -219,16 +219,20 @@ class Head:
 @manifest_model("Consignment")
 @attrs.frozen(kw_only=True)
 class ResponseConsignment:
-    """``Response/Consignment``: the B/L a statement is about."""
+    """``Response/Consignment``: the B/L a statement is about.
+
+    Order AdditionalInformation, then TransportContractDocument, as code generated from the response schema has it
+    (FORMATS.md §3.5).
+    """
 
     __eport_spec__: ClassVar[ModelSpec]
-    transport_contract_document: Identification | None = child("TransportContractDocument", Identification, "提(运)单")
     additional_information: AdditionalInformation | None = child("AdditionalInformation", AdditionalInformation, "回执")
+    transport_contract_document: Identification | None = child("TransportContractDocument", Identification, "提(运)单")
 
     @property
     def statement(self) -> StatementCode | None:
         """The statement code as :class:`StatementCode` (``None`` if absent or unknown)."""
-        return _statement(self.additional_information)
+        return statement_of(self.additional_information)
 
 
 @manifest_model("ResponseType")
@@ -241,7 +245,8 @@ class ResponseType:
     text: str | None = text("Text", "处理结果")
 
 
-def _statement(info: AdditionalInformation | None) -> StatementCode | None:
+def statement_of(info: AdditionalInformation | None) -> StatementCode | None:
+    """The :class:`StatementCode` of an ``AdditionalInformation`` block, ``None`` if absent or unknown."""
     if info is None or not info.statement_code:
         return None
     try:
@@ -267,7 +272,7 @@ class Response:
     @property
     def statement(self) -> StatementCode | None:
         """The message-level statement code, ``None`` if absent or unknown."""
-        return _statement(self.additional_information)
+        return statement_of(self.additional_information)
 
 
 @manifest_model("Manifest", doc="舱单报文")
@@ -317,4 +322,5 @@ __all__ = [
     "parse_send_time",
     "send_time",
     "sender_id",
+    "statement_of",
 ]

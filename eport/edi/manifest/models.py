@@ -15,12 +15,15 @@ models whose ``value`` field has the tag :data:`TEXT` (:data:`eport.edi.spec.TEX
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
 from eport.edi.manifest._fields import attribute, child, children, manifest_model, number, text
 from eport.edi.spec import TEXT_CONTENT, ModelSpec
+
+if TYPE_CHECKING:
+    from eport.edi.manifest.message import StatementCode
 
 #: ``FieldSpec.tag`` of a field that holds the element's own text (simple content with attributes); the same
 #: marker as :data:`eport.edi.spec.TEXT_CONTENT`.
@@ -222,10 +225,34 @@ class ConsignmentItem:
     additional_information: AdditionalInformation | None = child("AdditionalInformation", AdditionalInformation)
 
 
+@manifest_model("TransportEquipment")
+@attrs.frozen(kw_only=True)
+class ResponseTransportEquipment:
+    """``Response/BorderTransportMeans/TransportEquipment`` of an MT9999: a container and the statement about it.
+
+    Order ID, AdditionalInformation from code generated from the (road) response schema (FORMATS.md §3.5).
+    """
+
+    __eport_spec__: ClassVar[ModelSpec]
+    id: str | None = text("ID", "集装箱(器)编号")
+    additional_information: AdditionalInformation | None = child("AdditionalInformation", AdditionalInformation, "回执")
+
+    @property
+    def statement(self) -> StatementCode | None:
+        """The statement code as :class:`~eport.edi.manifest.StatementCode` (``None`` if absent or unknown)."""
+        from eport.edi.manifest.message import statement_of
+
+        return statement_of(self.additional_information)
+
+
 @manifest_model("BorderTransportMeans")
 @attrs.frozen(kw_only=True)
 class BorderTransportMeans:
-    """BorderTransportMeans 运输工具: JourneyID 航次, TypeCode 运输方式, ID, Name, arrival/departure."""
+    """BorderTransportMeans 运输工具: JourneyID 航次, TypeCode 运输方式, ID, Name, arrival/departure.
+
+    In an MT9999 response it may list the containers a statement is about (``transport_equipment``, after the
+    other fields); declarations leave that empty.
+    """
 
     __eport_spec__: ClassVar[ModelSpec]
     journey_id: str | None = text("JourneyID", "航次航班编号")
@@ -235,6 +262,9 @@ class BorderTransportMeans:
     first_arrival_location_id: str | None = text("FirstArrivalLocationID", "抵达关境内第一个目的港")
     arrival_date_time: str | None = text("ArrivalDateTime", "抵达时间")
     departure_date_time: str | None = text("DepartureDateTime", "启运时间")
+    transport_equipment: tuple[ResponseTransportEquipment, ...] = children(
+        "TransportEquipment", ResponseTransportEquipment, "集装箱(器)回执 (MT9999)"
+    )
 
 
 @manifest_model("PreviousCustomsDocument")
