@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -237,3 +238,23 @@ def test_response_statements_per_bill_and_per_container() -> None:
     consignment = root.find("{*}Response/{*}Consignment")
     assert consignment is not None
     assert [etree.QName(c).localname for c in consignment] == ["AdditionalInformation", "TransportContractDocument"]
+
+
+def test_air_preloading_in_the_mt2201_sample_order_is_read_leniently() -> None:
+    # Known disagreement between sources (docs/manifests.md): TransportSplitIndicator before FreightPayment.
+    data = (DATA / "mt2201_air_preloading.xml").read_bytes()
+    with pytest.raises(DecodeError) as caught:
+        edi.decode(data)
+    assert caught.value.path == "/Manifest/Declaration/Consignment/FreightPayment"
+    decoded = edi.decode_lenient(data)
+    assert [(p.path, p.code) for p in decoded.problems] == [
+        ("/Manifest/Declaration/Consignment/FreightPayment", "element-order"),
+        ("/Manifest/Declaration/Consignment/ConsignmentPackaging", "element-order"),
+        ("/Manifest/Declaration/Consignment/TotalGrossMassMeasure", "element-order"),
+    ]
+    assert decoded.unparsed == ()
+    consignment = decoded.message.declaration.consignment[0]
+    assert consignment.transport_split_indicator == "0"
+    assert consignment.freight_payment == mf.FreightPayment(method_code="PP")
+    assert consignment.total_gross_mass_measure == mf.Measure(value=Decimal(680))
+    assert consignment.consignment_item[0].commodity == mf.Commodity(cargo_description="CONSOL")
