@@ -79,30 +79,22 @@ def normalize_declaration(root: etree._Element) -> etree._Element:
 def _in_dec_namespace(src: etree._Element) -> etree._Element:
     """A detached copy of ``src`` with un-namespaced elements in the dec namespace, declared as default namespace.
 
-    Rebuilt rather than re-tagged so that elements kept verbatim (``Decoded.unparsed``) read
-    ``<PayWay xmlns="http://www.chinaport.gov.cn/dec">`` rather than with a generated ``ns0:`` prefix. Source lines
-    are carried over for problem messages.
+    The copy's children move under a new root that declares the dec namespace as default before they are re-tagged,
+    so elements kept verbatim (``Decoded.unparsed``) read ``<PayWay xmlns="http://www.chinaport.gov.cn/dec">``
+    rather than with a generated ``ns0:`` prefix. Source lines are kept for problem messages.
     """
-
-    def qualified(tag: str) -> str:
-        return tag if tag.startswith("{") else f"{{{NS}}}{tag}"
-
+    dup = copy.deepcopy(src)
     nsmap: Any = {None: NS}
-    root = etree.Element(qualified(src.tag), nsmap=nsmap)
-    root.attrib.update(src.attrib)
-    root.text = src.text
-    root.sourceline = src.sourceline
-    todo = [(src, root)]
-    while todo:
-        old, new = todo.pop()
-        for child in old:
-            if isinstance(child.tag, str):
-                made = etree.SubElement(new, qualified(child.tag))
-                made.attrib.update(child.attrib)
-                made.text, made.tail, made.sourceline = child.text, child.tail, child.sourceline
-                todo.append((child, made))
-            else:  # comments and processing instructions stay where they were
-                new.append(copy.deepcopy(child))
+    tag = dup.tag if dup.tag.startswith("{") else f"{{{NS}}}{dup.tag}"
+    root = etree.Element(tag, nsmap=nsmap)
+    root.attrib.update(dup.attrib)
+    root.text = dup.text
+    root.sourceline = dup.sourceline
+    root.extend(list(dup))
+    for node in root.iter():
+        name = node.tag
+        if isinstance(name, str) and not name.startswith("{"):
+            node.tag = f"{{{NS}}}{name}"
     return root
 
 
