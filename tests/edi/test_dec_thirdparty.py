@@ -41,8 +41,19 @@ import pytest
 from lxml import etree
 
 from eport import edi
-from eport.edi.dec import NS, DecMessage, decode_declaration, decode_declaration_lenient, encode_declaration
+from eport.edi.dec import (
+    NS,
+    DecImportResponse,
+    DecMessage,
+    ReceiptKind,
+    classify_receipt,
+    decode_declaration,
+    decode_declaration_lenient,
+    encode_declaration,
+    parse_dec_receipt,
+)
 from eport.edi.decoding import Decoded
+from eport.edi.dxp import DxpMsg, decode_envelope, unwrap
 from eport.edi.spec import ValueKind, spec_of
 from eport.errors import DecodeError
 from tests.edi.test_dec_messages import _REFERENCE_CLASS, _reference_order
@@ -261,8 +272,9 @@ def test_every_committed_document_has_a_case_and_a_source() -> None:
     files = {p.name for p in DATA.glob("*.xml")}
     assert files == {c.file for c in CASES}
     sources = (DATA / "SOURCES.md").read_text(encoding="utf-8")
-    for name in files:
-        assert name in sources, name
+    for name in [*files, AS3_NOTES]:
+        assert (DATA / name).stat().st_size < 200_000
+        assert f"`{name}`" in sources, name
 
 
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
@@ -302,3 +314,36 @@ def test_elements_kept_from_a_document_without_namespace_read_as_dec_elements_wi
     )
     assert decoded.problems[0].message == "unknown element PayWay in DecHead (line 23)"
     assert data.splitlines()[22].strip() == b"<PayWay>2</PayWay>"
+
+
+# ------------------------------------------------------------------------------------------------ receipts
+AS3_NOTES = "loop_server_test1_1_dec_import_response_as3_notes.txt"
+# Zzaniu/loop_server@c12dd81:test2/test1/1.xml: a developer's notes, not one document. They hold a DecImportResponse
+# as saved by the client, the AS3 transport headers that followed it, and the DxpMsg from the data centre
+# (DXPEDCDEC0000001) that carried the same response base64-encoded. The file is committed as published; the test
+# cuts the two documents out of it (the DxpMsg's XML declaration is indented, which XML forbids, so its part starts
+# at the root element).
+
+
+def test_the_published_notes_file_is_refused_as_one_receipt_with_a_typed_error() -> None:
+    data = (DATA / AS3_NOTES).read_bytes()
+    with pytest.raises(DecodeError, match="Extra content at the end of the document"):
+        parse_dec_receipt(data)
+
+
+def test_a_real_dec_import_response_and_its_dxp_envelope() -> None:
+    data = (DATA / AS3_NOTES).read_bytes()
+    end = data.index(b"</ns2:DecImportResponse>") + len(b"</ns2:DecImportResponse>")
+    saved = data[:end]
+    assert classify_receipt(saved) is ReceiptKind.DEC_IMPORT_RESPONSE
+    response = parse_dec_receipt(saved)
+    assert response == DecImportResponse(
+        response_code="0", error_message="调用成功", client_seq_no="201802260951588560", seq_no="Z11000001313617428"
+    )
+    envelope = decode_envelope(data[data.index(b"<DxpMsg") :])
+    assert isinstance(envelope, DxpMsg)
+    assert (envelope.trans_info.sender_id, envelope.trans_info.msg_type) == ("DXPEDCDEC0000001", "DECMSG")
+    assert envelope.trans_info.receiver_ids == ("DXPENT0000016069",)
+    assert envelope.add_info is not None
+    assert envelope.add_info.is_text == "UTF-8"
+    assert parse_dec_receipt(unwrap(envelope)) == response  # the same receipt, as the data centre sent it
