@@ -309,7 +309,7 @@ def _check_attributes(el: etree._Element, known: frozenset[str], path: str, st: 
             prefix = next((p for p, uri in el.nsmap.items() if uri == qname.namespace and p), None)
             written = f"{prefix}:{written}" if prefix else name
         apath = f"{path}/@{written}"
-        st.problem(apath, "unknown-attribute", f"unknown attribute {name} on {_local(el.tag)}", el)
+        st.problem(apath, "unknown-attribute", f"unknown attribute {written} on {_local(el.tag)}", el)
         st.unparsed.append(Unparsed(path=apath, xml=f"{written}={quoteattr(value)}".encode()))
 
 

@@ -148,3 +148,11 @@ def test_namespace_declarations_are_not_attributes() -> None:
     original = _ceb621()
     data = _replace_once(original, b"<ceb:orderNo>", b'<ceb:orderNo xmlns:x="urn:x" xmlns:ds="urn:y">')
     assert edi.decode(data) == edi.decode(original)
+
+
+def test_problem_messages_name_the_attribute_as_written() -> None:
+    data = _replace_once(_ceb621(), b"<ceb:ebpCode>", b'<ceb:ebpCode ceb:note="n">')
+    (problem,) = edi.decode_lenient(data).problems
+    assert problem.message == "unknown attribute ceb:note on ebpCode (line 11)"
+    with pytest.raises(DecodeError, match="unknown attribute ceb:note on ebpCode"):
+        edi.decode(data)
