@@ -10,6 +10,7 @@ problems and keeps unknown elements aside.
 
 from __future__ import annotations
 
+import functools
 import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -25,7 +26,7 @@ from eport.edi.manifest.message import Manifest, is_road, message_type_of_namesp
 from eport.edi.manifest.models import TEXT, Declaration
 from eport.edi.manifest.road import RoadDeclaration
 from eport.edi.report import Problem
-from eport.edi.spec import FieldSpec, ValueKind, spec_of
+from eport.edi.spec import AttributeSpec, FieldSpec, ValueKind, spec_of
 from eport.errors import DecodeError, EncodeError
 
 logger = logging.getLogger(__name__)
@@ -104,6 +105,11 @@ class _State:
     problems: list[Problem] = attrs.Factory(list)
     unparsed: list[Unparsed] = attrs.Factory(list)
 
+    @property
+    def prefix(self) -> str:
+        """``{namespace}``, the start of every element tag that belongs to the message."""
+        return "{" + self.ns + "}"
+
     def problem(self, path: str, code: str, message: str, el: etree._Element) -> None:
         line = _line(el)
         if self.strict:
@@ -140,52 +146,97 @@ _XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
 
 def _text_of(el: etree._Element) -> str:
     """The element's own text, comments and processing instructions skipped (``1<!-- x -->2`` → ``12``)."""
+    if not len(el):
+        return el.text or ""
     return (el.text or "") + "".join(c.tail or "" for c in el if not isinstance(c.tag, str))
 
 
-def _keep_surplus(el: etree._Element, path: str, known: set[str], st: _State) -> None:
+@attrs.frozen
+class _Plan:
+    """What reading one model class needs, worked out once per class."""
+
+    attributes: tuple[AttributeSpec, ...]
+    attribute_tags: frozenset[str]
+    text_field: FieldSpec | None
+    by_tag: dict[str, tuple[int, FieldSpec]]
+    fields: tuple[FieldSpec, ...]  # the element fields, without the text field
+
+
+@functools.cache
+def _plan(cls: type[Any]) -> _Plan:
+    spec = spec_of(cls)
+    elements = tuple(f for f in spec.fields if f.tag != TEXT)
+    return _Plan(
+        attributes=spec.attributes,
+        attribute_tags=frozenset(a.tag for a in spec.attributes),
+        text_field=next((f for f in spec.fields if f.tag == TEXT), None),
+        by_tag={f.tag: (i, f) for i, f in enumerate(spec.fields) if f.tag != TEXT},
+        fields=elements,
+    )
+
+
+def _keep_surplus(
+    el: etree._Element, children: list[etree._Element], path: str, known: frozenset[str], st: _State
+) -> None:
     """Report unknown attributes and text between child elements; keep the attributes verbatim in ``unparsed``."""
-    where = etree.QName(el).localname
-    for key, raw in el.attrib.items():
-        name = key.decode() if isinstance(key, bytes) else key
-        value = raw.decode() if isinstance(raw, bytes) else raw
-        if name in known or name.startswith(_XSI):
-            continue
-        local = etree.QName(name).localname
-        st.problem(f"{path}/@{local}", "unknown-attribute", f"unknown attribute {name} on {where}", el)
-        st.unparsed.append(Unparsed(f"{path}/@{local}", f"{local}={quoteattr(value)}".encode()))
-    for child in el:
-        tail = (child.tail or "").strip()
-        if isinstance(child.tag, str) and tail:
-            st.problem(path, "unexpected-text", f"text {tail[:40]!r} is not allowed here", child)
+    if el.attrib:
+        for key, raw in el.attrib.items():
+            name = key.decode() if isinstance(key, bytes) else key
+            value = raw.decode() if isinstance(raw, bytes) else raw
+            if name in known or name.startswith(_XSI):
+                continue
+            local = etree.QName(name).localname
+            where = etree.QName(el).localname
+            st.problem(f"{path}/@{local}", "unknown-attribute", f"unknown attribute {name} on {where}", el)
+            st.unparsed.append(Unparsed(f"{path}/@{local}", f"{local}={quoteattr(value)}".encode()))
+    for child in children:
+        tail = child.tail
+        if tail and isinstance(child.tag, str) and tail.strip():
+            st.problem(path, "unexpected-text", f"text {tail.strip()[:40]!r} is not allowed here", child)
+
+
+def _read_value(child: etree._Element, f: FieldSpec, cpath: str, tag: str, st: _State) -> Any:
+    """A simple value element: its text, after reporting any element, attribute or stray text inside it."""
+    inner_nodes = list(child)
+    for inner in inner_nodes:
+        if isinstance(inner.tag, str):  # an element inside a value: never drop it silently
+            ipath = f"{cpath}/{etree.QName(inner).localname}"
+            st.problem(ipath, "unknown-element", f"element {inner.tag} inside the value of {tag}", inner)
+            st.unparsed.append(Unparsed(ipath, etree.tostring(inner, with_tail=False)))
+    _keep_surplus(child, inner_nodes, cpath, frozenset(), st)
+    return _simple(_text_of(child), f, cpath, child, st)
 
 
 def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
-    spec = spec_of(cls)
-    kwargs: dict[str, Any] = {}
-    for a in spec.attributes:
-        kwargs[a.name] = el.get(a.tag)
-    _keep_surplus(el, path, {a.tag for a in spec.attributes}, st)
-    text_field = next((f for f in spec.fields if f.tag == TEXT), None)
+    plan = _plan(cls)  # type: ignore[arg-type]  # classes are hashable; mypy thinks type[Any] is not
+    kwargs: dict[str, Any] = {a.name: el.get(a.tag) for a in plan.attributes}
+    children = list(el)
+    _keep_surplus(el, children, path, plan.attribute_tags, st)
+    text_field = plan.text_field
     if text_field is not None:
         raw = _text_of(el).strip()
         kwargs[text_field.name] = _simple(raw, text_field, path, el, st) if raw else None
-    elif (el.text or "").strip():
-        st.problem(path, "unexpected-text", f"text {(el.text or '').strip()[:40]!r} is not allowed here", el)
-    by_tag = {f.tag: (i, f) for i, f in enumerate(spec.fields) if f.tag != TEXT}
+    elif el.text and el.text.strip():
+        st.problem(path, "unexpected-text", f"text {el.text.strip()[:40]!r} is not allowed here", el)
+    prefix = st.prefix
+    cut = len(prefix)
+    by_tag = plan.by_tag
     values: dict[str, list[Any]] = {}
     last = -1
-    for child in el:
-        if not isinstance(child.tag, str):
+    for child in children:
+        qname = child.tag
+        if not isinstance(qname, str):
             continue
-        ns, tag = _local(child)
-        cpath = f"{path}/{tag}"
-        entry = by_tag.get(tag)
-        if ns != st.ns or entry is None:
+        entry = by_tag.get(qname[cut:]) if qname.startswith(prefix) else None
+        if entry is None:
+            ns, tag = _local(child)
+            cpath = f"{path}/{tag}"
             st.problem(cpath, "unknown-element", f"unknown element {{{ns}}}{tag} in {etree.QName(el).localname}", child)
             st.unparsed.append(Unparsed(cpath, etree.tostring(child)))
             continue
         index, f = entry
+        tag = f.tag
+        cpath = f"{path}/{tag}"
         if index < last:
             st.problem(cpath, "element-order", f"{tag} is out of order in {etree.QName(el).localname}", child)
         last = max(last, index)
@@ -195,18 +246,16 @@ def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
                 model = st_declaration_class(st)
             assert model is not None  # noqa: S101 - MODEL fields have a model
             value = _read(child, model, cpath, st)
+        elif not len(child) and not child.attrib:  # the common case: a plain value element
+            value = _simple(child.text or "", f, cpath, child, st)
         else:
-            for inner in child:
-                if isinstance(inner.tag, str):  # an element inside a value: never drop it silently
-                    ipath = f"{cpath}/{etree.QName(inner).localname}"
-                    st.problem(ipath, "unknown-element", f"element {inner.tag} inside the value of {tag}", inner)
-                    st.unparsed.append(Unparsed(ipath, etree.tostring(inner, with_tail=False)))
-            _keep_surplus(child, cpath, set(), st)
-            value = _simple(_text_of(child), f, cpath, child, st)
-        values.setdefault(f.name, []).append(value)
-    for f in spec.fields:
-        if f.tag == TEXT:
-            continue
+            value = _read_value(child, f, cpath, tag, st)
+        found = values.get(f.name)
+        if found is None:
+            values[f.name] = [value]
+        else:
+            found.append(value)
+    for f in plan.fields:
         found = values.get(f.name, [])
         if f.repeated:
             kwargs[f.name] = tuple(v for v in found if v is not None)
