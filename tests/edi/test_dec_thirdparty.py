@@ -147,7 +147,9 @@ CASES = [
 
 
 def _case_id(case: Case) -> str:
-    return case.file.removesuffix(".xml")
+    """The test id names the source: ``Zzaniu/loop_server@c12dd81:test/Dec20181.xml``."""
+    where = case.source.split(" (", 1)[0]
+    return where.replace(LOOP_SERVER, LOOP_SERVER.split("@")[0] + "@" + LOOP_SERVER.split("@")[1][:7])
 
 
 # --------------------------------------------------------------------------------------------- normalisation
