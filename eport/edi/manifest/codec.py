@@ -213,8 +213,10 @@ def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
     children = list(el)
     _keep_surplus(el, children, path, plan.attribute_tags, st)
     text_field = plan.text_field
-    if text_field is not None:
-        raw = _text_of(el).strip()
+    if text_field is not None:  # the element's own text, kept as written (numbers: around their whitespace)
+        raw = _text_of(el)
+        if text_field.kind is not ValueKind.STRING:
+            raw = raw.strip()
         kwargs[text_field.name] = _simple(raw, text_field, path, el, st) if raw else None
     elif el.text and el.text.strip():
         st.problem(path, "unexpected-text", f"text {el.text.strip()[:40]!r} is not allowed here", el)
