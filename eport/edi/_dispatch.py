@@ -5,9 +5,9 @@ elements hold text and attributes). The engine's root table (:mod:`eport.edi.reg
 these thin wrappers route them (and declarations as other software writes them, which the declaration codec
 reads: an ``ImportMessage`` wrapper, empty elements, children without namespace):
 
-* decoding tries the engine first (no extra cost for every other message); only when it reports an unknown root
-  and the document carries a manifest namespace (``urn:Declaration:datamodel:standard:CN:MTxxxx:1``) is it read
-  with :func:`eport.edi.manifest.decode_manifest`;
+* a document that carries a manifest namespace (``urn:Declaration:datamodel:standard:CN:MTxxxx:1``, a byte
+  search) is read with :func:`eport.edi.manifest.decode_manifest` first, parsed once; if its root is not a
+  manifest, and for every other document, the engine decodes it;
 * encoding writes a :class:`~eport.edi.manifest.Manifest` with :func:`eport.edi.manifest.encode_manifest`, any
   other model with :func:`eport.edi.encoding.encode`; :func:`iter_encode` and :func:`encode_many` do the same for
   a batch that mixes families.
@@ -22,10 +22,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import IO, Any, TypeVar, overload
 
-from lxml import etree
-
 from eport.edi import decoding, encoding
-from eport.edi._xml import DEFAULT_MAX_SIZE, parse
+from eport.edi._xml import DEFAULT_MAX_SIZE
 from eport.errors import ConfigurationError, DecodeError, UnknownMessageError
 
 logger = logging.getLogger(__name__)
@@ -41,15 +39,28 @@ def _is_manifest(message: object) -> bool:
     return module is not None and isinstance(message, module.Manifest)
 
 
-def _is_manifest_document(data: object, max_size: int) -> bool:
-    """True when the root of ``data`` is a ``Manifest`` in a manifest namespace (only asked for unknown roots)."""
-    if not isinstance(data, (bytes, bytearray)) or _MANIFEST_MARKER not in data:
-        return False
-    from eport.edi.manifest.message import message_type_of_namespace
+def _mentions_manifest(data: object) -> bool:
+    """True when ``data`` carries a manifest namespace somewhere (a cheap byte search, no parsing)."""
+    return isinstance(data, (bytes, bytearray)) and _MANIFEST_MARKER in data
 
-    root = parse(bytes(data), max_size=max_size)  # well-formed and safe: the engine just parsed it
-    qname = etree.QName(root)
-    return qname.localname == "Manifest" and message_type_of_namespace(qname.namespace) is not None
+
+def _manifest(data: bytes, max_size: int, *, strict: bool) -> Any:
+    """The document read by the manifest codec, or ``None`` when its root is not a manifest.
+
+    Raises:
+        DecodeError: the document is a manifest that does not follow the models (strict), or is unsafe or not
+            well-formed.
+    """
+    from eport.edi.manifest.codec import decode_manifest, decode_manifest_lenient
+
+    try:
+        return (
+            decode_manifest(bytes(data), max_size=max_size)
+            if strict
+            else decode_manifest_lenient(bytes(data), max_size=max_size)
+        )
+    except UnknownMessageError:  # the namespace was mentioned, but the root is not a manifest
+        return None
 
 
 def _mentions_declaration(data: object) -> bool:
@@ -100,15 +111,15 @@ def decode(
         DecodeError: the bytes are unsafe, not well-formed, or do not follow the message's structure; ``path`` and
             ``line`` say where.
     """
+    if model is None and _mentions_manifest(data):  # manifests first: the engine has no root for them
+        message = _manifest(bytes(data), max_size, strict=True)
+        if message is not None:
+            return message
     try:
         return decoding.decode(data, model=model, edition=edition, max_size=max_size)
     except DecodeError as exc:
         if model is not None:
             raise
-        if isinstance(exc, UnknownMessageError) and _is_manifest_document(data, max_size):
-            from eport.edi.manifest.codec import decode_manifest
-
-            return decode_manifest(bytes(data), max_size=max_size)
         if not _mentions_declaration(data):
             raise
         original = exc
@@ -150,15 +161,15 @@ def decode_lenient(
         UnknownMessageError: the root element is not a known message.
         DecodeError: the bytes are unsafe or not well-formed XML.
     """
+    if model is None and _mentions_manifest(data):  # manifests first: the engine has no root for them
+        lenient: decoding.Decoded[Any] | None = _manifest(bytes(data), max_size, strict=False)
+        if lenient is not None:
+            return lenient
     try:
         decoded = decoding.decode_lenient(data, model=model, edition=edition, max_size=max_size)
     except UnknownMessageError as exc:
         if model is not None:
             raise
-        if _is_manifest_document(data, max_size):
-            from eport.edi.manifest.codec import decode_manifest_lenient
-
-            return decode_manifest_lenient(bytes(data), max_size=max_size)
         if not _mentions_declaration(data):
             raise
         return _declaration_lenient(data, max_size, exc)

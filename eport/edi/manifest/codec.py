@@ -27,7 +27,7 @@ from eport.edi.manifest.models import TEXT, Declaration
 from eport.edi.manifest.road import RoadDeclaration
 from eport.edi.report import Problem
 from eport.edi.spec import AttributeSpec, FieldSpec, ValueKind, spec_of
-from eport.errors import DecodeError, EncodeError
+from eport.errors import DecodeError, EncodeError, UnknownMessageError
 
 logger = logging.getLogger(__name__)
 
@@ -283,7 +283,7 @@ def _decode(data: bytes, strict: bool, max_size: int) -> Decoded[Manifest]:
     ns, tag = _local(root)
     message_type = message_type_of_namespace(ns)
     if tag != "Manifest" or message_type is None:
-        raise DecodeError(f"not a manifest: root {{{ns}}}{tag}", path=f"/{tag}", line=_line(root))
+        raise UnknownMessageError(f"not a manifest: root {{{ns}}}{tag}", path=f"/{tag}", line=_line(root))
     st = _State(strict=strict, ns=ns or "")
     manifest = _read(root, Manifest, "/Manifest", st)
     if manifest.head is None:
@@ -302,7 +302,8 @@ def decode_manifest(data: bytes, *, max_size: int = _xml.DEFAULT_MAX_SIZE) -> Ma
     """Decode a manifest strictly: unknown or misplaced elements and bad values raise.
 
     Raises:
-        DecodeError: not well-formed, unsafe, not a manifest, or not matching the models.
+        UnknownMessageError: the root is not a ``Manifest`` in a manifest namespace.
+        DecodeError: not well-formed, unsafe, or not matching the models.
     """
     return _decode(data, True, max_size).message
 
@@ -311,7 +312,8 @@ def decode_manifest_lenient(data: bytes, *, max_size: int = _xml.DEFAULT_MAX_SIZ
     """Decode a manifest, collecting problems and keeping unknown elements in ``unparsed``.
 
     Raises:
-        DecodeError: not well-formed, unsafe or not a manifest.
+        UnknownMessageError: the root is not a ``Manifest`` in a manifest namespace.
+        DecodeError: not well-formed or unsafe.
     """
     return _decode(data, False, max_size)
 
