@@ -258,3 +258,17 @@ def test_air_preloading_in_the_mt2201_sample_order_is_read_leniently() -> None:
     assert consignment.freight_payment == mf.FreightPayment(method_code="PP")
     assert consignment.total_gross_mass_measure == mf.Measure(value=Decimal(680))
     assert consignment.consignment_item[0].commodity == mf.Commodity(cargo_description="CONSOL")
+
+
+def test_other_messages_that_mention_the_manifest_namespace_still_decode() -> None:
+    # eport.edi.decode tries the manifest codec first when the bytes mention a manifest namespace.
+    data = samples.load("import/CEB621Message.xml").data
+    message = edi.decode(data)
+    mention = b"<!-- urn:Declaration:datamodel:standard:CN:MT2101:1 -->"
+    marked = data.replace(b"<ceb:CEB621Message", mention + b"<ceb:CEB621Message", 1)
+    assert mention in marked
+    assert edi.decode(marked) == message
+    assert edi.decode_lenient(marked).message == message
+    with pytest.raises(DecodeError, match="not a manifest") as caught:
+        mf.decode_manifest(marked)
+    assert isinstance(caught.value, UnknownMessageError)
