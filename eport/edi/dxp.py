@@ -373,11 +373,26 @@ DxpRep.__eport_spec__ = _spec(
 _ROOT_RE = re.compile(rb"<(?:[\w.-]+:)?([A-Za-z][\w.-]*)[\s/>]")
 
 
+_MANIFEST_NS_RE = re.compile(rb"urn:Declaration:datamodel:standard:CN:(MT[0-9A-Z]{4}):1")
+
+
 def message_type_of(payload: bytes) -> str:
-    """Guess ``MsgType`` from the payload's root element name (``CEB621Message``); ``""`` if not found."""
+    """Guess ``MsgType`` from the payload: the root element name (``CEB621Message``, ``DecMessage``) or, for a
+    manifest (舱单), its message type from the namespace (``MT2101``); ``""`` if not found.
+
+    The manifest rule follows public integrations that send manifests with ``MsgType`` = the MT code; it is not
+    verified against E-Port. Pass ``msg_type`` to :func:`wrap` to override it.
+    """
     head = re.sub(rb"<\?.*?\?>|<!--.*?-->", b"", payload[:4096], flags=re.S)
     match = _ROOT_RE.search(head)
-    return match.group(1).decode("ascii", "replace")[:30] if match else ""
+    if match is None:
+        return ""
+    root = match.group(1).decode("ascii", "replace")[:30]
+    if root == "Manifest":
+        manifest = _MANIFEST_NS_RE.search(head)
+        if manifest is not None:
+            return manifest.group(1).decode("ascii")
+    return root
 
 
 def wrap(

@@ -99,6 +99,7 @@ def _qualify(namespace: str | None, prefix: str | None, ctx: _Context) -> tuple[
     return "", f' xmlns="{escape_attribute(namespace)}"', (namespace, bound)
 
 
+_MANIFEST_FAMILY = "manifest"  # ModelSpec.family of the manifest models (eport.edi.manifest)
 _JOINED_SCAN_MIN = 6  # from this many string fields on, one joined scan beats one scan per field
 
 
@@ -238,9 +239,12 @@ def writer_for(cls: type[Any]) -> Writer:
     declaration).
 
     Raises:
-        TypeError: ``cls`` is not an eport model.
+        TypeError: ``cls`` is not an eport model, or is a manifest model (a manifest's namespace depends on its
+            ``Head/MessageType``, so it has no writer of its own: use :func:`encode`).
     """
     spec = spec_of(cls)
+    if spec.family == _MANIFEST_FAMILY:
+        raise TypeError(f"{cls.__name__} is a manifest model: its namespace comes from Head/MessageType; use encode()")
     return _compile(cast(Hashable, cls), spec.tag, spec.namespace, _ROOT_CONTEXT)
 
 
@@ -333,6 +337,10 @@ def encode_str(message: Any) -> str:
         EncodeError: a value cannot be written; ``path`` names it.
         TypeError: ``message`` is not an eport model.
     """
+    if spec_of(message).family == _MANIFEST_FAMILY:  # namespace chosen per message type by the manifest codec
+        from eport.edi.manifest.codec import encode_manifest
+
+        return encode_manifest(message).decode("utf-8")
     writer = writer_for(type(message))
     parts: list[str] = [XML_DECLARATION]
     try:

@@ -219,6 +219,20 @@ def test_message_type_guess() -> None:
     assert dxp.message_type_of(b"binary") == ""
 
 
+def test_manifest_message_type_comes_from_its_namespace() -> None:
+    from eport.edi.manifest.codec import decode_manifest
+    from tests.edi.test_manifest import DATA as MANIFEST_DATA
+
+    payload = (MANIFEST_DATA / "mt2101_sea_preloading.xml").read_bytes()
+    assert dxp.message_type_of(payload) == "MT2101"
+    envelope = dxp.wrap(payload, sender_id=SENDER, receiver_ids=RECEIVER)
+    assert envelope.trans_info.msg_type == "MT2101"
+    assert dxp.unwrap(dxp.decode_envelope(dxp.encode_envelope(envelope))) == payload
+    assert decode_manifest(payload).head.message_type == "MT2101"
+    # a root named Manifest in a namespace that is not a manifest's keeps the root name
+    assert dxp.message_type_of(b'<Manifest xmlns="urn:example"/>') == "Manifest"
+
+
 @pytest.mark.skipif(shutil.which("xmllint") is None, reason="xmllint (libxml2-utils) not installed")
 def test_xmllint_accepts_our_envelopes(inventory: bytes, tmp_path: Path) -> None:
     msg = dxp.wrap(inventory, sender_id=SENDER, receiver_ids=RECEIVER, created=WHEN, id="CL01")

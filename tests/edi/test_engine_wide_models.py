@@ -143,3 +143,15 @@ def test_repeated_field_holding_none_writes_no_element() -> None:
     out = encode(message)
     assert b"EdocRealation" not in out
     assert out == encode(DecMessage(dec_head=DecHead(agent_code="1"), dec_sign=DecSign()))
+
+
+def test_low_level_encoder_routes_manifests_to_their_codec() -> None:
+    from eport.edi import encoding
+    from eport.edi.manifest import codec
+    from tests.edi.test_manifest import DATA as MANIFEST_DATA  # the self-written manifest fixtures
+
+    manifest = codec.decode_manifest((MANIFEST_DATA / "mt2101_sea_preloading.xml").read_bytes())
+    assert encoding.encode(manifest) == codec.encode_manifest(manifest)
+    assert b'xmlns="urn:Declaration:datamodel:standard:CN:MT2101:1"' in encoding.encode(manifest)
+    with pytest.raises(TypeError, match="Head/MessageType"):
+        encoding.writer_for(type(manifest))
