@@ -208,9 +208,11 @@ class Certificate:
             public = PublicKey.from_spki(tbs["subject_public_key_info"].dump())
             subject = _name_to_str(tbs["subject"])
             issuer = _name_to_str(tbs["issuer"])
+            _ = bytes(cert["signature_value"].native)  # parsed now so that Certificate.signature_value cannot fail
+            extensions = [(ext, ext["extn_id"].dotted, bool(ext["critical"].native)) for ext in tbs["extensions"]]
         except CertificateError:
             raise
-        except (ValueError, TypeError, KeyError, IndexError) as exc:
+        except (ValueError, TypeError, KeyError, IndexError, OverflowError) as exc:
             raise CertificateError(f"not an X.509 certificate: {exc}") from None
         fields: dict[str, str] = {}
         private: dict[str, str] = {}
@@ -221,8 +223,7 @@ class Certificate:
         ski = aki = None
         ocsp: list[str] = []
         crl: list[str] = []
-        for ext in tbs["extensions"]:
-            oid = ext["extn_id"].dotted
+        for ext, oid, critical in extensions:
             try:
                 if oid.startswith(EPORT_ARC + "."):
                     text = decode_text(ext["extn_value"].contents)
@@ -252,10 +253,10 @@ class Certificate:
                         name = point["distribution_point"]
                         if name.name == "full_name":
                             crl.extend(str(g.native) for g in name.chosen if g.name == "uniform_resource_identifier")
-            except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
+            except (ValueError, TypeError, KeyError, UnicodeDecodeError, CertificateError) as exc:
                 # tolerant: a broken optional extension must not make the whole certificate unusable
                 logger.debug("skipping unparsable extension %s: %s", oid, exc)
-                if ext["critical"].native:
+                if critical:
                     raise CertificateError(f"critical extension {oid} cannot be parsed") from None
         scheme = SIGNATURE_OIDS.get(sig_oid)
         return cls(
