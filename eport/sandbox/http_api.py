@@ -159,10 +159,27 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    """One keep-alive connection.
+
+    Every reply leaves in one ``send``: the status line, headers and body are collected in a buffered ``wfile``
+    (``wbufsize``) that ``handle_one_request`` flushes once per request, and ``TCP_NODELAY`` is set on the accepted
+    socket. With the stdlib defaults (unbuffered ``wfile``, Nagle on) headers and body went out in two small
+    segments; Nagle held the body back until the client ACKed the headers, and the client delays that ACK by
+    ~40 ms (Linux delayed ACK): every request took at least 40 ms whatever the work behind it.
+    """
+
     server: SandboxHTTPServer
     protocol_version = "HTTP/1.1"
     server_version = "eport-sandbox"
     timeout = 30.0  # seconds a client may stay silent on its connection
+    disable_nagle_algorithm = True  # TCP_NODELAY on the accepted socket
+    wbufsize = 64 * 1024  # replies up to this size (headers + body) leave in one send
+
+    def handle_expect_100(self) -> bool:
+        """Answer ``Expect: 100-continue`` at once (the buffered ``wfile`` would otherwise hold the interim reply)."""
+        accepted = super().handle_expect_100()
+        self.wfile.flush()
+        return accepted
 
     def log_message(self, format: str, *args: Any) -> None:
         logger.debug("%s %s", self.address_string(), format % args)
