@@ -20,7 +20,7 @@ import attrs
 from lxml import etree
 
 from eport.edi import _xml
-from eport.edi.decoding import Decoded, Unparsed
+from eport.edi.decoding import _XSI_ACCEPTED, _XSI_NIL, Decoded, Unparsed
 from eport.edi.encoding import format_decimal
 from eport.edi.manifest.message import Manifest, is_road, message_type_of_namespace, namespace_for
 from eport.edi.manifest.models import TEXT, Declaration
@@ -141,9 +141,6 @@ def _simple(text: str, f: FieldSpec, path: str, el: etree._Element, st: _State) 
     return text
 
 
-_XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
-
-
 def _text_of(el: etree._Element) -> str:
     """The element's own text, comments and processing instructions skipped (``1<!-- x -->2`` → ``12``)."""
     if not len(el):
@@ -183,7 +180,7 @@ def _keep_surplus(
         for key, raw in el.attrib.items():
             name = key.decode() if isinstance(key, bytes) else key
             value = raw.decode() if isinstance(raw, bytes) else raw
-            if name in known or name.startswith(_XSI):
+            if name in known or name in _XSI_ACCEPTED:  # the same xsi rules as the generic decoder
                 continue
             local = etree.QName(name).localname
             where = etree.QName(el).localname
@@ -196,7 +193,17 @@ def _keep_surplus(
 
 
 def _read_value(child: etree._Element, f: FieldSpec, cpath: str, tag: str, st: _State) -> Any:
-    """A simple value element: its text, after reporting any element, attribute or stray text inside it."""
+    """A simple value element: its text, after reporting any element, attribute or stray text inside it.
+
+    ``xsi:nil="true"`` on an empty element means no value (``None``), as in the generic decoder.
+    """
+    nil = child.get(_XSI_NIL)
+    if nil is not None and nil.strip() in ("true", "1"):
+        _keep_surplus(child, [], cpath, frozenset(), st)
+        if len(child) or _text_of(child).strip():
+            st.problem(cpath, "bad-value", f"{tag} is xsi:nil but has content", child)
+            st.unparsed.append(Unparsed(cpath, etree.tostring(child, with_tail=False)))
+        return None  # manifest value elements are all optional in the schema; the rules check what is needed
     inner_nodes = list(child)
     for inner in inner_nodes:
         if isinstance(inner.tag, str):  # an element inside a value: never drop it silently
