@@ -211,6 +211,8 @@ class CommandApdu:
             else:
                 lc = int.from_bytes(body[1:3], "big")
                 rest = body[3:]
+                if lc == 0:
+                    raise BadResponseError("extended APDU with Lc = 0")
                 if len(rest) == lc:
                     data = rest
                 elif len(rest) == lc + 2:
@@ -221,6 +223,8 @@ class CommandApdu:
         else:
             lc = body[0]
             rest = body[1:]
+            if lc == 0:
+                raise BadResponseError("short APDU with Lc = 0")
             if len(rest) == lc:
                 data = rest
             elif len(rest) == lc + 1:

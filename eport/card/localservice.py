@@ -190,13 +190,16 @@ class LocalServiceClient:
     def _dispatch(self, text: str) -> None:
         try:
             reply = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
             logger.warning("ignoring a non-JSON message from the local signing service")
             return
         if not isinstance(reply, dict):
             return
         if reply.get("_method") == "_nextBlock":
-            args = reply.get("_args") or {}
+            args = reply.get("_args")
+            if not isinstance(args, dict):
+                logger.debug("ignoring a _nextBlock message without arguments")
+                return
             with self._lock:
                 future = self._blocks.pop(str(args.get("guid")), None)
             if future is not None and not future.done():
@@ -304,7 +307,8 @@ class LocalServiceClient:
             if not isinstance(data, list):
                 raise BadResponseError(f"{method}: Data is not a list")
             return [str(item) for item in data]
-        errors = [str(e) for e in args.get("Error") or []]
+        raw_errors = args.get("Error") or []
+        errors = [str(e) for e in raw_errors] if isinstance(raw_errors, list) else [str(raw_errors)]
         message = errors[0] if errors else f"{method} failed"
         code = next((e for e in errors if e.startswith("Err:")), None)
         raise self._error(message, code)
