@@ -38,7 +38,9 @@ def _followers_table() -> dict[str, tuple[str, ...]]:
     table: dict[str, tuple[str, ...]] = {}
     base = resources.files("eport.edi") / "schemas" / "ceb202205"
     for name in _SCHEMAS:
-        schema = etree.fromstring((base / name).read_bytes(), etree.XMLParser(resolve_entities=False))
+        schema = etree.fromstring(
+            (base / name).read_bytes(), etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+        )
         prefixes = {p: ns for p, ns in schema.nsmap.items() if p}
         for element in schema.findall(f"{_XS}element"):
             sequence = element.find(f"{_XS}complexType/{_XS}sequence")

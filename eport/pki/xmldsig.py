@@ -395,7 +395,9 @@ def verify_enveloped(
     chain = tuple(trust.validate(leaf, [c for c in certificates if c is not leaf]))
     return VerifiedXml(
         signed_xml=signed_bytes,
-        root=etree.fromstring(signed_bytes),
+        root=parse_xml(
+            signed_bytes, max_size=max(config.max_size, len(signed_bytes)), error=InvalidSignature
+        ).getroot(),
         certificate=leaf,
         chain=chain,
         dialect=dialect,
