@@ -13,6 +13,7 @@ from eport.services.journal import Journal, Recorded, Submission
 from eport.services.receipts import DUPLICATE_CODES, Stage, StatusEvent, TypedReceipt, parse_receipt
 from eport.services.transport import (
     DEFAULT_TIMEOUT,
+    BatchingTransport,
     MockTransport,
     Outgoing,
     RawReceipt,
@@ -27,6 +28,7 @@ __all__ = [
     "DEFAULT_RECEIVERS",
     "DEFAULT_TIMEOUT",
     "DUPLICATE_CODES",
+    "BatchingTransport",
     "BusinessInfo",
     "ClearanceClient",
     "DocumentKey",

@@ -18,13 +18,14 @@ the recorded envelope with the same CopMsgId, so the exchange stores it at most 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -44,7 +45,7 @@ from eport.pki.signer import Signer
 from eport.services._xml import BusinessInfo, Family, business_info, new_cop_msg_id, wrap
 from eport.services.journal import Journal, Submission
 from eport.services.receipts import Stage, StatusEvent, parse_receipt
-from eport.services.transport import Outgoing, RawReceipt, Transport
+from eport.services.transport import BatchingTransport, Outgoing, RawReceipt, SendResult, Transport
 
 if TYPE_CHECKING:
     import pandas
@@ -219,8 +220,61 @@ class ClearanceClient:
                 :meth:`recover` sends it again with the same CopMsgId.
             eport.errors.ProtocolError: the exchange refused the envelope for good (recorded as rejected).
         """
+        return self._submit_all([(message, file_name)], signer)[0]
+
+    def submit_many(self, messages: Iterable[object], *, signer: Signer | None = None) -> list[SubmissionHandle]:
+        """:meth:`submit` several messages with shared durability work: one journal transaction (one fsync) records
+        them all before the first is sent, and a transport that batches (file exchange: one OutBox folder fsync,
+        see :class:`~eport.services.BatchingTransport`) makes them durable together; "sent" is one transaction.
+
+        The crash guarantees of :meth:`submit` hold for each message: every one is recorded before any is sent, and
+        one is marked ``sent`` only once its file or request is durable at the exchange, so a crash at any point
+        leaves the rest ``written`` for :meth:`recover` to re-send with the same CopMsgId.
+
+        Args:
+            messages: business XML bytes or ``eport.edi`` models, sent in this order. Declarations get their
+                ``Dec<ClientSeqNo>.xml`` file names.
+            signer: signs CEB messages that carry no ``ds:Signature`` yet.
+
+        Returns:
+            One handle per message, in order.
+
+        Raises:
+            eport.errors.ConfigurationError: a message cannot be prepared (nothing is recorded).
+            eport.errors.DecodeError: a message is not safe XML (nothing is recorded).
+            eport.errors.DuplicateError: a message repeats a submitted document, or another one of the batch
+                (``code="local"``; nothing is recorded), or the exchange holds a CopMsgId with other bytes.
+            eport.errors.TransportError: sending stopped at one message: the ones before it are sent, it and the
+                ones after it stay ``written`` and :meth:`recover` sends them.
+            eport.errors.ProtocolError: the exchange refused one for good: it is recorded as rejected, the ones
+                before it are sent, the ones after it stay ``written`` (:meth:`recover` sends them).
+        """
+        return self._submit_all([(message, None) for message in messages], signer)
+
+    def _submit_all(self, items: Sequence[tuple[object, str | None]], signer: Signer | None) -> list[SubmissionHandle]:
         if not self._recovered:
             self.recover()
+        prepared = [self._outgoing(message, signer, file_name) for message, file_name in items]
+        self.journal.record_many(
+            [(o.cop_msg_id, info, o.envelope, o.file_name) for o, info in prepared], transport=self.transport.name
+        )
+        for outgoing, _ in prepared:
+            logger.info("recorded %s %s", outgoing.msg_type, outgoing.cop_msg_id)
+        results = self._send_all([outgoing for outgoing, _ in prepared])
+        return [
+            SubmissionHandle(
+                cop_msg_id=outgoing.cop_msg_id,
+                msg_type=info.root,
+                family=info.family,
+                guids=tuple(dict.fromkeys(d.guid for d in info.documents if d.guid)),
+                client_seq_no=info.client_seq_no,
+                duplicate_send=result.duplicate,
+            )
+            for (outgoing, info), result in zip(prepared, results, strict=True)
+        ]
+
+    def _outgoing(self, message: object, signer: Signer | None, file_name: str | None) -> tuple[Outgoing, BusinessInfo]:
+        """Prepare, wrap under a new CopMsgId and name one message (no I/O)."""
         payload, info = self.prepare(message, signer=signer)
         cop_msg_id = new_cop_msg_id()
         receivers = self.receivers.get(info.family)
@@ -236,32 +290,32 @@ class ClearanceClient:
         )
         if file_name is None and info.family is Family.DEC and info.client_seq_no:
             file_name = declaration_file_name(info.client_seq_no)  # Dec<ClientSeqNo>.xml
-        self.journal.record(
-            cop_msg_id=cop_msg_id, info=info, envelope=envelope, transport=self.transport.name, file_name=file_name
-        )
-        logger.info("recorded %s %s", info.root, cop_msg_id)
         outgoing = Outgoing(
             cop_msg_id=cop_msg_id, msg_type=info.root, family=info.family, envelope=envelope, file_name=file_name
         )
-        duplicate = self._send(outgoing)
-        return SubmissionHandle(
-            cop_msg_id=cop_msg_id,
-            msg_type=info.root,
-            family=info.family,
-            guids=tuple(dict.fromkeys(d.guid for d in info.documents if d.guid)),
-            client_seq_no=info.client_seq_no,
-            duplicate_send=duplicate,
-        )
+        return outgoing, info
 
-    def _send(self, outgoing: Outgoing) -> bool:
+    def _send_all(self, outgoings: Sequence[Outgoing]) -> list[SendResult]:
+        """Send in order inside one transport batch; stop at the first failure. Those that were sent are marked
+        ``sent`` once the batch has made them durable; a refusal is recorded as rejected."""
+        sent: list[SendResult] = []
+        batch = self.transport.batch() if isinstance(self.transport, BatchingTransport) else contextlib.nullcontext()
         try:
-            result = self.transport.send(outgoing)
-        except (ProtocolError, DuplicateError) as exc:
-            self.journal.mark_refused(outgoing.cop_msg_id, code=getattr(exc, "code", None) or "refused", info=str(exc))
-            raise
-        self.journal.mark_sent(outgoing.cop_msg_id)
-        logger.info("sent %s (%s)%s", outgoing.cop_msg_id, outgoing.msg_type, " again" if result.duplicate else "")
-        return result.duplicate
+            with batch:
+                for outgoing in outgoings:
+                    try:
+                        sent.append(self.transport.send(outgoing))
+                    except (ProtocolError, DuplicateError) as exc:
+                        code = getattr(exc, "code", None) or "refused"
+                        self.journal.mark_refused(outgoing.cop_msg_id, code=code, info=str(exc))
+                        raise
+        finally:  # after the batch: its folder fsync is done
+            done = outgoings[: len(sent)]
+            self.journal.mark_sent_many([outgoing.cop_msg_id for outgoing in done])
+            for outgoing, result in zip(done, sent, strict=True):
+                again = " again" if result.duplicate else ""
+                logger.info("sent %s (%s)%s", outgoing.cop_msg_id, outgoing.msg_type, again)
+        return sent
 
     def recover(self) -> list[SubmissionHandle]:
         """Send again, with the same CopMsgId and bytes, every submission left ``written`` by a crash or failure.
@@ -270,13 +324,14 @@ class ClearanceClient:
             Handles of the submissions re-sent.
 
         Raises:
-            eport.errors.TransportError: the transport is still failing (they stay ``written``).
+            eport.errors.TransportError: the transport is still failing (the ones not re-sent stay ``written``).
         """
         self._recovered = True
-        handles = []
-        for sub in self.journal.unsent(self.transport.name):
+        subs = self.journal.unsent(self.transport.name)
+        for sub in subs:
             logger.warning("recovering %s %s recorded at %s", sub.msg_type, sub.cop_msg_id, sub.created_at)
-            outgoing = Outgoing(
+        outgoings = [
+            Outgoing(
                 cop_msg_id=sub.cop_msg_id,
                 msg_type=sub.msg_type,
                 family=sub.family,
@@ -284,18 +339,20 @@ class ClearanceClient:
                 file_name=sub.file_name,
                 resend=True,
             )
-            duplicate = self._send(outgoing)
-            handles.append(
-                SubmissionHandle(
-                    cop_msg_id=sub.cop_msg_id,
-                    msg_type=sub.msg_type,
-                    family=sub.family,
-                    guids=(sub.guid,) if sub.guid else (),
-                    client_seq_no=sub.client_seq_no,
-                    duplicate_send=duplicate,
-                )
+            for sub in subs
+        ]
+        results = self._send_all(outgoings)
+        return [
+            SubmissionHandle(
+                cop_msg_id=sub.cop_msg_id,
+                msg_type=sub.msg_type,
+                family=sub.family,
+                guids=(sub.guid,) if sub.guid else (),
+                client_seq_no=sub.client_seq_no,
+                duplicate_send=result.duplicate,
             )
-        return handles
+            for sub, result in zip(subs, results, strict=True)
+        ]
 
     # ------------------------------------------------------------------------------------------------ receipts
     def poll(self, *, limit: int = 100) -> list[Update]:

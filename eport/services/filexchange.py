@@ -18,9 +18,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 from eport.edi.dec.filedrop import (
@@ -52,12 +53,22 @@ FOLDERS = (*BOXES, PROCESSED)
 _FINAL_SUFFIXES = (".xml", ".zip")
 
 
-def atomic_write(folder: Path, name: str, data: bytes) -> Path:
+def atomic_write(folder: Path, name: str, data: bytes, *, sync_folder: bool = True) -> Path:
     """Write ``data`` to ``folder/name`` so that readers never see a partial file.
 
     The bytes go to a ``.temp`` name in the same folder (:func:`eport.edi.dec.filedrop.temporary_name` of a name
     made unique per writer), are flushed and fsync'ed, then renamed over the final
     name; the folder is fsync'ed too (where the platform allows) so the rename survives a power cut.
+
+    Args:
+        folder: the target folder.
+        name: the final file name.
+        data: the bytes.
+        sync_folder: fsync the folder after the rename. ``False`` leaves that to the caller (:func:`fsync_folder`
+            once after several writes into one folder): until then the rename may be lost on a power cut.
+
+    Returns:
+        The final path.
 
     Raises:
         eport.errors.TransportError: the folder cannot be written.
@@ -74,11 +85,14 @@ def atomic_write(folder: Path, name: str, data: bytes) -> Path:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise TransportError(f"cannot write {final}: {exc.strerror or exc}") from exc
-    _fsync_dir(folder)
+    if sync_folder:
+        fsync_folder(folder)
     return final
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """fsync a folder so that the renames and creations in it survive a power cut (a no-op where folders cannot be
+    opened, as on Windows)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
     except OSError:  # Windows cannot open folders
@@ -127,6 +141,7 @@ class FileExchangeTransport:
     ) -> None:
         self.root = Path(imp_path)
         self.boxes = dict(boxes or DEFAULT_BOXES)
+        self._batch = threading.local()  # .folders: OutBoxes awaiting their fsync in this thread's batch
         missing = [f for f in Family if f not in self.boxes]
         if missing:
             raise ConfigurationError(f"no box folder for {', '.join(m.value for m in missing)}")
@@ -176,9 +191,34 @@ class FileExchangeTransport:
                 return SendResult(cop_msg_id=outgoing.cop_msg_id, duplicate=True, reference=str(existing))
             if folder == OUT_BOX:
                 raise DuplicateError(f"{existing} holds a different message not yet taken", code="conflict")
-        path = atomic_write(box / OUT_BOX, name, outgoing.envelope)
+        pending: set[Path] | None = getattr(self._batch, "folders", None)
+        path = atomic_write(box / OUT_BOX, name, outgoing.envelope, sync_folder=pending is None)
+        if pending is not None:
+            pending.add(box / OUT_BOX)
         logger.debug("wrote %s", path)
         return SendResult(cop_msg_id=outgoing.cop_msg_id, reference=str(path))
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Defer the OutBox folder fsync of :meth:`send` to the end of the block: one fsync per folder per batch.
+
+        Each file is still written under a ``.temp`` name, fsync'ed and renamed before :meth:`send` returns (readers
+        never see a partial file); only the folder fsync that makes the renames survive a power cut waits. When the
+        block exits, normally or by an exception, every folder written to is fsync'ed, so every send that returned
+        inside the block is then as durable as a single :meth:`send`. Batches are per thread; nested blocks join
+        the outer one.
+        """
+        if getattr(self._batch, "folders", None) is not None:
+            yield
+            return
+        folders: set[Path] = set()
+        self._batch.folders = folders
+        try:
+            yield
+        finally:
+            self._batch.folders = None
+            for folder in sorted(folders):
+                fsync_folder(folder)
 
     def receive(self, *, after: str | None = None, limit: int = 100) -> ReceiveBatch:
         """Receipts waiting in the InBoxes, oldest first. ``after`` is ignored: recorded receipts are moved away.

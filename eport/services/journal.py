@@ -303,29 +303,66 @@ class Journal:
                 CopMsgId is already recorded (``code="cop_msg_id"``).
             eport.errors.JournalError: the journal cannot be written.
         """
+        self.record_many([(cop_msg_id, info, envelope, file_name)], transport=transport, now=now)
+
+    def record_many(
+        self,
+        submissions: Sequence[tuple[str, BusinessInfo, bytes, str | None]],
+        *,
+        transport: str,
+        now: dt.datetime | None = None,
+    ) -> None:
+        """Record several submissions as ``written`` in one durable transaction (one fsync): all or none.
+
+        Args:
+            submissions: ``(cop_msg_id, info, envelope, file_name)`` per submission, in sending order. The duplicate
+                rule applies between them too: the same new document twice in one batch is refused.
+            transport: the transport name.
+            now: the time stamp (defaults to now).
+
+        Raises:
+            eport.errors.DuplicateError: one of them repeats a submitted document (``code="local"``) or a recorded
+                CopMsgId (``code="cop_msg_id"``); nothing is recorded.
+            eport.errors.JournalError: the journal cannot be written; nothing is recorded.
+        """
         stamp = _iso(now or _now())
+        current = ""
         try:
             with self._write() as db:
-                if db.execute("SELECT 1 FROM submissions WHERE cop_msg_id = ?", (cop_msg_id,)).fetchone():
-                    raise DuplicateError(f"CopMsgId {cop_msg_id} is already in the journal", code="cop_msg_id")
-                self._check_duplicates(db, info)
-                guid = next((d.guid for d in info.documents if d.guid), None)
-                db.execute(
-                    "INSERT INTO submissions (cop_msg_id, msg_type, family, transport, state, envelope, file_name,"
-                    " guid, client_seq_no, oper_type, seq_no, entry_id, message_id, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        cop_msg_id, info.root, info.family.value, transport, Stage.WRITTEN.value, envelope,
-                        file_name, guid, info.client_seq_no, info.oper_type, info.seq_no, info.entry_id,
-                        info.message_id, stamp, stamp,
-                    ),
-                )  # fmt: skip
-                db.executemany(
-                    "INSERT OR IGNORE INTO documents (doc_key, cop_msg_id, guid, new) VALUES (?, ?, ?, ?)",
-                    [(d.key, cop_msg_id, d.guid, int(d.new)) for d in info.documents],
-                )
+                for cop_msg_id, info, envelope, file_name in submissions:
+                    current = cop_msg_id
+                    self._insert(db, cop_msg_id, info, envelope, transport, file_name, stamp)
         except sqlite3.Error as exc:
-            raise JournalError(f"cannot record submission {cop_msg_id}: {exc}") from exc
+            raise JournalError(f"cannot record submission {current}: {exc}") from exc
+
+    def _insert(
+        self,
+        db: sqlite3.Connection,
+        cop_msg_id: str,
+        info: BusinessInfo,
+        envelope: bytes,
+        transport: str,
+        file_name: str | None,
+        stamp: str | None,
+    ) -> None:
+        if db.execute("SELECT 1 FROM submissions WHERE cop_msg_id = ?", (cop_msg_id,)).fetchone():
+            raise DuplicateError(f"CopMsgId {cop_msg_id} is already in the journal", code="cop_msg_id")
+        self._check_duplicates(db, info)
+        guid = next((d.guid for d in info.documents if d.guid), None)
+        db.execute(
+            "INSERT INTO submissions (cop_msg_id, msg_type, family, transport, state, envelope, file_name,"
+            " guid, client_seq_no, oper_type, seq_no, entry_id, message_id, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                cop_msg_id, info.root, info.family.value, transport, Stage.WRITTEN.value, envelope,
+                file_name, guid, info.client_seq_no, info.oper_type, info.seq_no, info.entry_id,
+                info.message_id, stamp, stamp,
+            ),
+        )  # fmt: skip
+        db.executemany(
+            "INSERT OR IGNORE INTO documents (doc_key, cop_msg_id, guid, new) VALUES (?, ?, ?, ?)",
+            [(d.key, cop_msg_id, d.guid, int(d.new)) for d in info.documents],
+        )
 
     @staticmethod
     def _check_duplicates(db: sqlite3.Connection, info: BusinessInfo) -> None:
@@ -354,12 +391,22 @@ class Journal:
         Raises:
             eport.errors.JournalError: the journal cannot be written.
         """
+        self.mark_sent_many([cop_msg_id], now=now)
+
+    def mark_sent_many(self, cop_msg_ids: Sequence[str], *, now: dt.datetime | None = None) -> None:
+        """:meth:`mark_sent` for several submissions in one transaction.
+
+        Raises:
+            eport.errors.JournalError: the journal cannot be written.
+        """
+        if not cop_msg_ids:
+            return
         stamp = _iso(now or _now())
         with self._write(durable=False) as db:  # lost on a power cut, recovery re-sends: idempotent
-            db.execute(
+            db.executemany(
                 "UPDATE submissions SET attempts = attempts + 1, sent_at = COALESCE(sent_at, ?), updated_at = ?,"
                 " state = CASE WHEN state = ? THEN ? ELSE state END WHERE cop_msg_id = ?",
-                (stamp, stamp, Stage.WRITTEN.value, Stage.SENT.value, cop_msg_id),
+                [(stamp, stamp, Stage.WRITTEN.value, Stage.SENT.value, c) for c in cop_msg_ids],
             )
 
     def mark_refused(self, cop_msg_id: str, *, code: str, info: str, now: dt.datetime | None = None) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
 import attrs
@@ -151,6 +152,21 @@ class Transport(Protocol):
 
     def close(self) -> None:
         """Release connections and handles."""
+        ...
+
+
+@runtime_checkable
+class BatchingTransport(Protocol):
+    """A transport that can share durability work between the sends of one batch (optional for transports).
+
+    :meth:`ClearanceClient.submit_many <eport.services.ClearanceClient.submit_many>` sends a batch inside
+    ``with transport.batch():``. A send inside the block may leave work that makes it durable (a file exchange's
+    folder fsync) to the end of the block; when the block exits, normally or by an exception, every send that
+    returned inside it is as durable as a single :meth:`Transport.send` would have made it.
+    """
+
+    def batch(self) -> AbstractContextManager[None]:
+        """A block whose sends finish their durability work once, at its end."""
         ...
 
 

@@ -137,6 +137,7 @@ class Gateway:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # no 40 ms Nagle/delayed-ACK stall between head and body
 
             def log_message(self, *args: object) -> None:
                 pass
