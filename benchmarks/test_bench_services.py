@@ -2,6 +2,7 @@
 
 * ``client_*``: ``ClearanceClient.submit`` of a pre-signed CEB621 inventory: parse keys, wrap in DXP, record in
   the SQLite journal (fsync'ed), send, mark sent.
+* ``client_*_batch``: ``ClearanceClient.submit_many`` of 20 such messages per round (divide by 20 per message).
 * ``baseline_*``: the bare transport move of a pre-built envelope: one ``requests.post`` with the idempotency key,
   or one plain ``write_bytes`` into the OutBox (no temporary name, no fsync, no journal).
 """
@@ -17,12 +18,14 @@ from pathlib import Path
 import pytest
 import requests
 
-from eport.services import ClearanceClient, FileExchangeTransport, HttpTransport, wrap
+from eport.services import ClearanceClient, FileExchangeTransport, HttpTransport, Stage, wrap
 from tests.sandbox.process import SandboxProcess
 from tests.services.helpers import inventory
 
 SENDER = "DXPENT0000000001"
 ROUNDS = 200
+BATCH = 20
+BATCH_ROUNDS = 20
 _counter = itertools.count()
 
 
@@ -68,6 +71,24 @@ def test_bench_services_client_file(benchmark: object, sandbox: SandboxProcess, 
     client = ClearanceClient(FileExchangeTransport(sandbox.imp_path), tmp_path / "j.db", sender_id=SENDER)
     benchmark.pedantic(lambda: client.submit(_message()), rounds=ROUNDS, iterations=1)  # type: ignore[attr-defined]
     assert client.journal.count() >= 1
+    client.close()
+
+
+def test_bench_services_client_file_batch(benchmark: object, sandbox: SandboxProcess, tmp_path: Path) -> None:
+    """``submit_many`` of BATCH messages per round: one journal transaction and one OutBox fsync per batch."""
+    client = ClearanceClient(FileExchangeTransport(sandbox.imp_path), tmp_path / "j.db", sender_id=SENDER)
+    run = lambda: client.submit_many([_message() for _ in range(BATCH)])  # noqa: E731
+    benchmark.pedantic(run, rounds=BATCH_ROUNDS, iterations=1)  # type: ignore[attr-defined]
+    assert client.journal.count(Stage.SENT) == BATCH * BATCH_ROUNDS
+    client.close()
+
+
+def test_bench_services_client_http_batch(benchmark: object, sandbox: SandboxProcess, tmp_path: Path) -> None:
+    """``submit_many`` of BATCH messages per round over HTTP: one journal transaction, keep-alive POSTs."""
+    client = ClearanceClient(HttpTransport(sandbox.url, dxp_id=SENDER), tmp_path / "j.db", sender_id=SENDER)
+    run = lambda: client.submit_many([_message() for _ in range(BATCH)])  # noqa: E731
+    benchmark.pedantic(run, rounds=BATCH_ROUNDS, iterations=1)  # type: ignore[attr-defined]
+    assert client.journal.count(Stage.SENT) == BATCH * BATCH_ROUNDS
     client.close()
 
 

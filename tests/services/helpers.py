@@ -5,8 +5,14 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import os
+import signal
 import socket
+import sqlite3
+import subprocess
+import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 from eport.services import unwrap, wrap
 
 SAMPLES = Path("/work/shared/reference/ceb/samples202205")
+ROOT = Path(__file__).resolve().parents[2]
 CN = dt.timezone(dt.timedelta(hours=8))
 SIGNATURE = b'<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignatureValue>AA==</ds:SignatureValue></ds:Signature>'
 
@@ -241,3 +248,46 @@ class Gateway:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# ------------------------------------------------------------------------------------------ client processes
+CHILD_PREAMBLE = """
+import sys
+from eport.services import ClearanceClient, HttpTransport, Timeout
+from tests.services.helpers import fake_sign, inventory
+client = ClearanceClient(HttpTransport(sys.argv[1], dxp_id="DXPENT0000000001", timeout=Timeout(read=60)),
+                         sys.argv[2], sender_id="DXPENT0000000001", sign=fake_sign)
+"""
+"""The start of a client process script: ``client`` posts to the gateway URL in argv[1], journals in argv[2]."""
+
+
+def journal_states(journal: Path) -> list[str]:
+    """The states of a journal's submissions in recording order, read with plain sqlite3 (empty while absent)."""
+    if not journal.exists():
+        return []
+    try:
+        with sqlite3.connect(journal) as db:
+            return [row[0] for row in db.execute("SELECT state FROM submissions ORDER BY rowid")]
+    except sqlite3.OperationalError:  # the child is still creating the journal
+        return []
+
+
+def run_and_kill(script: str, gateway: Gateway, journal: Path, until: Callable[[], bool]) -> None:
+    """Run ``CHILD_PREAMBLE + script`` in a client process and SIGKILL it as soon as ``until()`` holds."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD_PREAMBLE + script, gateway.url, str(journal)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not until():
+            assert child.poll() is None, "the client finished before it could be killed"
+            assert time.monotonic() < deadline, "the client never reached the point to kill it"
+            time.sleep(0.02)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait(timeout=10)
+    assert child.returncode == -signal.SIGKILL

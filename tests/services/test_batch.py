@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import sqlite3
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,10 +19,9 @@ from eport.services import (
     Stage,
     filexchange,
 )
-from tests.services.helpers import Gateway, declaration, fake_sign, inventory
+from tests.services.helpers import Gateway, declaration, fake_sign, inventory, journal_states, run_and_kill
 
 SENDER = "DXPENT0000000001"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -180,54 +173,17 @@ def test_journal_record_many_is_all_or_nothing(tmp_path: Path) -> None:
 
 
 # --------------------------------------------------------------------------------------------- a real crash
-_CHILD = """
-import sys
-from eport.services import ClearanceClient, HttpTransport, Timeout
-from tests.services.helpers import fake_sign, inventory
-client = ClearanceClient(HttpTransport(sys.argv[1], dxp_id="DXPENT0000000001", timeout=Timeout(read=60)),
-                         sys.argv[2], sender_id="DXPENT0000000001", sign=fake_sign)
-client.submit_many([inventory(f"KILL{i}") for i in range(8)], signer=object())
-"""
-
-
-def _states(journal: Path) -> list[str]:
-    if not journal.exists():
-        return []
-    try:
-        with sqlite3.connect(journal) as db:
-            return sorted(row[0] for row in db.execute("SELECT state FROM submissions"))
-    except sqlite3.OperationalError:
-        return []
-
-
-@pytest.fixture
-def child_killer() -> Iterator[list[subprocess.Popen[bytes]]]:
-    children: list[subprocess.Popen[bytes]] = []
-    yield children
-    for child in children:
-        if child.poll() is None:
-            child.kill()
-        child.wait(timeout=10)
+_SUBMIT_EIGHT = 'client.submit_many([inventory(f"KILL{i}") for i in range(8)], signer=object())'
 
 
 @pytest.mark.slow
 def test_killed_mid_batch_every_message_is_recorded_and_recovery_sends_each_once(
-    gateway: Gateway, tmp_path: Path, child_killer: list[subprocess.Popen[bytes]]
+    gateway: Gateway, tmp_path: Path
 ) -> None:
     journal = tmp_path / "journal.db"
     gateway.delay_after_store = 5  # the first reply never reaches the client before it dies
-    child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, gateway.url, str(journal)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}
-    )
-    child_killer.append(child)
-    deadline = time.monotonic() + 30
-    while len(gateway.stored) < 1:
-        assert child.poll() is None, "the client finished before it could be killed"
-        assert time.monotonic() < deadline, "the client never sent"
-        time.sleep(0.02)
-    child.kill()
-    child.wait(timeout=10)
-    assert _states(journal) == ["written"] * 8  # all recorded before the first send
+    run_and_kill(_SUBMIT_EIGHT, gateway, journal, lambda: len(gateway.stored) == 1)
+    assert journal_states(journal) == ["written"] * 8  # all recorded before the first send
     gateway.delay_after_store = 0
     with ClearanceClient(HttpTransport(gateway.url, dxp_id=SENDER), journal, sender_id=SENDER, sign=fake_sign) as c:
         subs = c.submissions()

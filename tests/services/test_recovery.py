@@ -2,68 +2,26 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import sqlite3
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from eport.errors import DuplicateError
 from eport.services import ClearanceClient, HttpTransport, Journal, Retry, Stage
-from tests.services.helpers import Gateway, fake_sign, inventory
+from tests.services.helpers import Gateway, fake_sign, inventory, journal_states, run_and_kill
 
 SENDER = "DXPENT0000000001"
-ROOT = Path(__file__).resolve().parents[2]
 
-_CHILD = """
-import sys
-from eport.services import ClearanceClient, HttpTransport, Timeout
-from tests.services.helpers import fake_sign, inventory
-client = ClearanceClient(HttpTransport(sys.argv[1], dxp_id="DXPENT0000000001", timeout=Timeout(read=60)),
-                         sys.argv[2], sender_id="DXPENT0000000001", sign=fake_sign)
-client.submit(inventory("CRASH1"), signer=object())
-"""
-
-
-def _states(journal: Path) -> list[str]:
-    if not journal.exists():
-        return []
-    try:
-        with sqlite3.connect(journal) as db:
-            return [row[0] for row in db.execute("SELECT state FROM submissions")]
-    except sqlite3.OperationalError:  # the child is still creating the journal
-        return []
-
-
-def _run_and_kill(gateway: Gateway, journal: Path, until: object) -> None:
-    child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, gateway.url, str(journal)],
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not until():  # type: ignore[operator]
-            assert child.poll() is None, "the client finished before it could be killed"
-            assert time.monotonic() < deadline, "the client never reached the point to kill it"
-            time.sleep(0.02)
-        child.send_signal(signal.SIGKILL)
-    finally:
-        child.wait(timeout=10)
-    assert child.returncode == -signal.SIGKILL
+_SUBMIT_ONE = 'client.submit(inventory("CRASH1"), signer=object())'
 
 
 @pytest.mark.slow
 def test_killed_after_the_gateway_stored_it_recovers_without_a_duplicate(gateway: Gateway, tmp_path: Path) -> None:
     journal = tmp_path / "journal.db"
     gateway.delay_after_store = 5  # the reply never reaches the client before it dies
-    _run_and_kill(gateway, journal, lambda: len(gateway.stored) == 1)
-    assert _states(journal) == ["written"]
+    run_and_kill(_SUBMIT_ONE, gateway, journal, lambda: len(gateway.stored) == 1)
+    assert journal_states(journal) == ["written"]
     gateway.delay_after_store = 0
     client = ClearanceClient(HttpTransport(gateway.url, dxp_id=SENDER), journal, sender_id=SENDER, sign=fake_sign)
     with client:  # entering recovers
@@ -79,7 +37,7 @@ def test_killed_before_the_gateway_stored_it_recovers_with_the_same_cop_msg_id(
 ) -> None:
     journal = tmp_path / "journal.db"
     gateway.delay = 5  # the request is held before it is stored
-    _run_and_kill(gateway, journal, lambda: _states(journal) == ["written"] and gateway.posts == 0)
+    run_and_kill(_SUBMIT_ONE, gateway, journal, lambda: journal_states(journal) == ["written"] and gateway.posts == 0)
     gateway.delay = 0
     client = ClearanceClient(HttpTransport(gateway.url, dxp_id=SENDER), journal, sender_id=SENDER, sign=fake_sign)
     [handle] = client.recover()
