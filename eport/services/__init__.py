@@ -7,7 +7,7 @@ could be backed with real behaviour (see ``docs/services.md``).
 
 from eport.services._xml import BusinessInfo, DocumentKey, Envelope, Family, business_info, unwrap, wrap
 from eport.services.clearance import DEFAULT_RECEIVERS, ClearanceClient, SubmissionHandle, Update
-from eport.services.filexchange import DEFAULT_BOXES, FileExchangeTransport, atomic_write
+from eport.services.filexchange import DEFAULT_BOXES, FileExchangeTransport, atomic_write, fsync_folder
 from eport.services.http import HttpTransport, Retry, trust_context
 from eport.services.journal import Journal, Recorded, Submission
 from eport.services.receipts import DUPLICATE_CODES, Stage, StatusEvent, TypedReceipt, parse_receipt
@@ -54,6 +54,7 @@ __all__ = [
     "Update",
     "atomic_write",
     "business_info",
+    "fsync_folder",
     "parse_receipt",
     "trust_context",
     "unwrap",

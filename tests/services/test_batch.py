@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from pathlib import Path
 
 import pytest
@@ -151,6 +152,20 @@ def test_nested_batch_blocks_join_the_outer_one(tmp_path: Path, folder_syncs: li
         client.submit(inventory("NEST2"), signer=object())
         assert folder_syncs == []
     assert folder_syncs == [tmp_path / "ImpPath" / "CEB" / "OutBox"]
+    client.close()
+
+
+def test_a_batch_in_one_thread_does_not_defer_another_threads_sends(tmp_path: Path, folder_syncs: list[Path]) -> None:
+    transport = FileExchangeTransport(tmp_path / "ImpPath")
+    client = _client(tmp_path, transport)
+    with transport.batch():
+        worker = threading.Thread(target=lambda: client.submit(inventory("OTHER"), signer=object()))
+        worker.start()
+        worker.join(timeout=30)
+        assert folder_syncs == [tmp_path / "ImpPath" / "CEB" / "OutBox"]  # the other thread's send synced at once
+        client.submit(inventory("MINE"), signer=object())
+        assert len(folder_syncs) == 1
+    assert len(folder_syncs) == 2
     client.close()
 
 
