@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,108 +60,38 @@ def softhsm_token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     and an EC P-256 key (``ec``/02). Yields the settings for :meth:`Pkcs11Signer.open`."""
     import os
 
-    from cryptography.hazmat.primitives import serialization
-
     from eport.card import demo
     from eport.pki.pkcs11 import SOFTHSM2_MODULE
+    from tests.pki import softhsm
 
     require_tool("softhsm2-util")
     require_tool("pkcs11-tool")
     if not Path(SOFTHSM2_MODULE).exists():
         pytest.fail(f"{SOFTHSM2_MODULE} missing; run scripts/setup.sh")
     base = tmp_path_factory.mktemp("softhsm")
-    (base / "tokens").mkdir()
-    conf = base / "softhsm2.conf"
-    conf.write_text(
-        f"directories.tokendir = {base / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"
-        "slots.removable = false\n"
-    )
+    conf = softhsm.write_config(base)
     old = os.environ.get("SOFTHSM2_CONF")
     os.environ["SOFTHSM2_CONF"] = str(conf)
-    key_pem = base / "sign.key"
-    key_pem.write_bytes(
-        demo.signing_private_key().private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
+    token = "eport-test"
+    softhsm.init_token(conf, label=token, pin=SOFTHSM_PIN, so_pin=SOFTHSM_SO_PIN)
+    softhsm.import_key(
+        conf,
+        token=token,
+        pin=SOFTHSM_PIN,
+        key=demo.signing_private_key(),
+        label="sign",
+        key_id="01",
+        certificate_der=demo.signing_certificate_der(),
     )
-    (base / "sign.der").write_bytes(demo.signing_certificate_der())
     ec_key = new_key(KeyAlgorithm.EC)
-    (base / "ec.key").write_bytes(
-        ec_key.private_bytes(  # type: ignore[union-attr]
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-    )
-    run = functools.partial(subprocess.run, check=True, capture_output=True)
-    run(
-        [
-            "softhsm2-util",
-            "--init-token",
-            "--free",
-            "--label",
-            "eport-test",
-            "--so-pin",
-            SOFTHSM_SO_PIN,
-            "--pin",
-            SOFTHSM_PIN,
-        ]
-    )
-    run(
-        [
-            "softhsm2-util",
-            "--import",
-            str(key_pem),
-            "--token",
-            "eport-test",
-            "--label",
-            "sign",
-            "--id",
-            "01",
-            "--pin",
-            SOFTHSM_PIN,
-        ]
-    )
-    run(
-        [
-            "softhsm2-util",
-            "--import",
-            str(base / "ec.key"),
-            "--token",
-            "eport-test",
-            "--label",
-            "ec",
-            "--id",
-            "02",
-            "--pin",
-            SOFTHSM_PIN,
-        ]
-    )
-    run(
-        [
-            "pkcs11-tool",
-            "--module",
-            SOFTHSM2_MODULE,
-            "--token-label",
-            "eport-test",
-            "--login",
-            "--pin",
-            SOFTHSM_PIN,
-            "--write-object",
-            str(base / "sign.der"),
-            "--type",
-            "cert",
-            "--label",
-            "sign",
-            "--id",
-            "01",
-        ]
-    )
+    softhsm.import_key(conf, token=token, pin=SOFTHSM_PIN, key=ec_key, label="ec", key_id="02")
     ec_cert = issue_certificate(
         subject={"common_name": "ec-token"}, subject_key=ec_key, issuer_key=ec_key, key_usage={"digital_signature"}
     )
     (base / "ec.der").write_bytes(ec_cert.der)
     yield {
         "module": SOFTHSM2_MODULE,
-        "token_label": "eport-test",
+        "token_label": token,
         "pin": SOFTHSM_PIN,
         "ec_cert": str(base / "ec.der"),
         "ec_key": str(base / "ec.key"),
