@@ -16,6 +16,7 @@ from pathlib import Path
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import pem as asn1_pem
+from cryptography.exceptions import UnsupportedAlgorithm as CryptographyUnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
@@ -74,7 +75,7 @@ def load_private_key(data: bytes, password: bytes | None = None) -> PrivateKey:
     try:
         loader = serialization.load_pem_private_key if b"-----BEGIN" in data else serialization.load_der_private_key
         key = loader(data, password=password)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, CryptographyUnsupportedAlgorithm) as exc:
         raise ConfigurationError(f"cannot load the private key ({type(exc).__name__})") from None
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         raise ConfigurationError(f"unsupported private key type {type(key).__name__}")
@@ -82,23 +83,38 @@ def load_private_key(data: bytes, password: bytes | None = None) -> PrivateKey:
 
 
 def _maybe_sm2(der: bytes) -> SM2PrivateKey | None:
+    """The SM2 key in PKCS#8 or SEC1 ``der``; ``None`` when ``der`` is not an SM2 key.
+
+    Raises:
+        ConfigurationError: an SM2 key whose scalar is out of range (the value is never shown).
+    """
+    scalar = _sm2_scalar(der)
+    if scalar is None:
+        return None
+    if not 0 < scalar < 1 << 256:
+        raise ConfigurationError("SM2 private key out of range")
+    return SM2PrivateKey.from_bytes(scalar.to_bytes(32, "big"))
+
+
+_ASN1_ERRORS = (ValueError, TypeError, KeyError, AttributeError, IndexError)
+
+
+def _sm2_scalar(der: bytes) -> int | None:
     try:
         info = asn1_keys.PrivateKeyInfo.load(der)
         if info["private_key_algorithm"]["algorithm"].dotted == "1.2.840.10045.2.1":
             params = info["private_key_algorithm"]["parameters"]
             if params.name == "named" and params.chosen.dotted == SM2_CURVE_OID:
-                return SM2PrivateKey.from_bytes(
-                    int(info["private_key"].parsed["private_key"].native).to_bytes(32, "big")
-                )
+                return int(info["private_key"].parsed["private_key"].native)
         return None
-    except (ValueError, TypeError, KeyError):
+    except _ASN1_ERRORS:
         pass
     try:
         ec_key = asn1_keys.ECPrivateKey.load(der)
         params = ec_key["parameters"]
         if params.name == "named" and params.chosen.dotted == SM2_CURVE_OID:
-            return SM2PrivateKey.from_bytes(int(ec_key["private_key"].native).to_bytes(32, "big"))
-    except (ValueError, TypeError, KeyError):
+            return int(ec_key["private_key"].native)
+    except _ASN1_ERRORS:
         pass
     return None
 

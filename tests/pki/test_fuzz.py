@@ -13,11 +13,12 @@ import contextlib
 from collections.abc import Callable
 
 import pytest
+from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eport.errors import CertificateError, EportError
+from eport.errors import CertificateError, ConfigurationError, EportError
 from eport.pki import PinnedCertificate, sign_detached, sign_enveloped
 from eport.pki.certs import (
     EPORT_ARC,
@@ -30,7 +31,8 @@ from eport.pki.certs import (
 from eport.pki.cms import verify_detached
 from eport.pki.keys import PublicKey
 from eport.pki.signer import SignatureAlgorithm
-from eport.pki.sm2 import SM2PublicKey, der_to_raw, raw_to_der
+from eport.pki.signers import load_private_key
+from eport.pki.sm2 import SM2PrivateKey, SM2PublicKey, der_to_raw, raw_to_der
 from eport.pki.testing import TestChain
 from eport.pki.xmldsig import remove_signature, verify_enveloped
 
@@ -361,3 +363,63 @@ def test_sm2_verify_mutated(sm2_chain: TestChain, data: st.DataObject) -> None:
     sig = _sm2_signature(sm2_chain)
     bad = data.draw(mutated(sig))
     only_eport_errors(lambda: key.verify(bad, b"message", "sm3"))
+
+
+# ------------------------------------------------------------------------------------------------ private keys
+def _key_encodings(chain: TestChain) -> list[bytes]:
+    from cryptography.hazmat.primitives import serialization
+
+    key = chain.leaf_key
+    if isinstance(key, SM2PrivateKey):
+        pem = key.to_pem()
+        return [pem, asn1_pem.unarmor(pem)[2]]
+    return [
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+        key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()),
+    ]
+
+
+@FUZZ
+@given(data=st.data())
+def test_mutated_private_keys(
+    rsa_chain: TestChain, sm2_chain: TestChain, ec_chain: TestChain, data: st.DataObject
+) -> None:
+    encoded = data.draw(st.sampled_from([e for c in (rsa_chain, sm2_chain, ec_chain) for e in _key_encodings(c)]))
+    only_eport_errors(lambda: load_private_key(data.draw(mutated(encoded))))
+
+
+SM2_OID = _der(0x06, bytes.fromhex("2a811ccf5501822d"))  # 1.2.156.10197.1.301
+NASTY_KEYS = {
+    # regressions, all ConfigurationError now: a 33-byte SM2 scalar raised OverflowError (int.to_bytes); an EC key
+    # without curve parameters AttributeError (asn1crypto Void); an SM2 scalar of 0, >= n or empty fell through to
+    # cryptography, which raised its own UnsupportedAlgorithm ("Curve 1.2.156.10197.1.301 is not supported")
+    "sec1-without-parameters": _der(0x30, b"\x02\x01\x01" + _der(0x04, b"\x01" * 32)),
+    "sm2-sec1-scalar-too-long": _der(0x30, b"\x02\x01\x01" + _der(0x04, b"\x01" * 33) + _der(0xA0, SM2_OID)),
+    "sm2-sec1-scalar-zero": _der(0x30, b"\x02\x01\x01" + _der(0x04, b"\x00" * 32) + _der(0xA0, SM2_OID)),
+    "sm2-sec1-scalar-order": _der(0x30, b"\x02\x01\x01" + _der(0x04, b"\xff" * 32) + _der(0xA0, SM2_OID)),
+    "sm2-sec1-scalar-empty": _der(0x30, b"\x02\x01\x01" + _der(0x04, b"") + _der(0xA0, SM2_OID)),
+    # regression: a PKCS#8 key with an unknown algorithm and no parameters raised AttributeError
+    "pkcs8-unknown-algorithm": _der(
+        0x30, b"\x02\x01\x00" + _der(0x30, _der(0x06, bytes.fromhex("2b0601040182"))) + _der(0x04, b"\x30\x00")
+    ),
+    "empty": b"",
+    "pem-garbage": b"-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n",
+    "pem-empty": b"-----BEGIN EC PRIVATE KEY-----\n-----END EC PRIVATE KEY-----\n",
+    "deep": b"\x30\x80" * 3000,
+}
+
+
+@pytest.mark.parametrize("data", NASTY_KEYS.values(), ids=NASTY_KEYS.keys())
+def test_nasty_private_keys(data: bytes) -> None:
+    with pytest.raises(ConfigurationError):
+        load_private_key(data)
+
+
+def test_unknown_key_type_is_a_configuration_error(ec_chain: TestChain) -> None:
+    """Regression: cryptography's own UnsupportedAlgorithm ("Unknown key type") escaped from load_private_key."""
+    der = _key_encodings(ec_chain)[1]
+    ec_public_key = bytes.fromhex("06072a8648ce3d0201")  # 1.2.840.10045.2.1
+    assert ec_public_key in der
+    bad = der.replace(ec_public_key, bytes.fromhex("06072b8648ce3d0201"))  # 1.3.840.10045.2.1
+    with pytest.raises(ConfigurationError, match="cannot load the private key"):
+        load_private_key(bad)
