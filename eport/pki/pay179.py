@@ -273,8 +273,10 @@ def verify_pay_ex_info(
         session, service_time = data["sessionID"], data["serviceTime"]
         value = base64.b64decode(data["signValue"], validate=True)
         cert_no = data["certNo"]
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
         raise InvalidSignature(f"malformed payExInfoStr: {exc}") from None
+    except RecursionError:  # absurdly deep JSON
+        raise InvalidSignature("malformed payExInfoStr: nested too deeply") from None
     if cert_no != certificate.cert_no:
         raise InvalidSignature(f"certNo {cert_no!r} is not the certificate's number {certificate.cert_no!r}")
     if style is SignStringStyle.RAW:

@@ -145,10 +145,12 @@ def check_crl(cert: Certificate, issuer: Certificate, crl_der: bytes, at: dt.dat
         this_update = _aware(tbs["this_update"].native)
         next_update = tbs["next_update"].native
         revoked = {int(r["user_certificate"].native): r for r in tbs["revoked_certificates"]}
-    except (ValueError, TypeError, KeyError) as exc:
+        signature = bytes(crl["signature"].native)
+        signed = tbs.dump()
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
         raise RevocationError(f"malformed CRL: {exc}") from None
     try:
-        _verify_with(issuer, sig_oid, bytes(crl["signature"].native), tbs.dump())
+        _verify_with(issuer, sig_oid, signature, signed)
     except (InvalidSignature, UnsupportedAlgorithm) as exc:
         raise RevocationError(f"CRL signature from {issuer.subject} does not verify: {exc}") from None
     if this_update > at or (next_update is not None and _aware(next_update) < at):
@@ -206,7 +208,7 @@ def check_ocsp(cert: Certificate, issuer: Certificate, response_der: bytes, at: 
         )
     except RevocationError:
         raise
-    except (ValueError, TypeError, KeyError, PkiError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, PkiError) as exc:
         raise RevocationError(f"malformed OCSP response: {exc}") from None
     if single is None:
         return None

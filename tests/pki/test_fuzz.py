@@ -11,14 +11,16 @@ from __future__ import annotations
 import base64
 import contextlib
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
+from asn1crypto import crl as asn1_crl
 from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eport.errors import CertificateError, ConfigurationError, EportError
+from eport.errors import CertificateError, ConfigurationError, EportError, InvalidSignature, RevocationError
 from eport.pki import PinnedCertificate, sign_detached, sign_enveloped
 from eport.pki.certs import (
     EPORT_ARC,
@@ -27,13 +29,24 @@ from eport.pki.certs import (
     load_certificate,
     load_certificates,
     load_pem_certificates,
+    utcnow,
 )
+from eport.pki.chain import ChainValidator
 from eport.pki.cms import verify_detached
 from eport.pki.keys import PublicKey
+from eport.pki.pay179 import (
+    GoodsInfo,
+    PayExchangeInfoHead,
+    PayExchangeInfoList,
+    PayExInfo,
+    sign_pay_ex_info,
+    verify_pay_ex_info,
+)
+from eport.pki.revocation import RevocationMode, RevocationPolicy, check_crl, check_ocsp
 from eport.pki.signer import SignatureAlgorithm
 from eport.pki.signers import load_private_key
 from eport.pki.sm2 import SM2PrivateKey, SM2PublicKey, der_to_raw, raw_to_der
-from eport.pki.testing import TestChain
+from eport.pki.testing import TestChain, make_crl, make_ocsp_response
 from eport.pki.xmldsig import remove_signature, verify_enveloped
 
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -423,3 +436,112 @@ def test_unknown_key_type_is_a_configuration_error(ec_chain: TestChain) -> None:
     bad = der.replace(ec_public_key, bytes.fromhex("06072b8648ce3d0201"))  # 1.3.840.10045.2.1
     with pytest.raises(ConfigurationError, match="cannot load the private key"):
         load_private_key(bad)
+
+
+# ------------------------------------------------------------------------------------------------ revocation data
+@pytest.fixture(scope="module")
+def revocation_data(rsa_chain: TestChain) -> tuple[bytes, bytes]:
+    crl = make_crl(rsa_chain.intermediate, rsa_chain.intermediate_key, revoked=[rsa_chain.leaf.serial_number])
+    ocsp = make_ocsp_response(rsa_chain.leaf, rsa_chain.intermediate, rsa_chain.intermediate_key)
+    return crl, ocsp
+
+
+@FUZZ
+@given(data=st.data())
+def test_mutated_crls_and_ocsp(rsa_chain: TestChain, revocation_data: tuple[bytes, bytes], data: st.DataObject) -> None:
+    crl, ocsp = revocation_data
+    now = utcnow()
+    bad_crl, bad_ocsp = data.draw(mutated(crl)), data.draw(mutated(ocsp))
+    only_eport_errors(lambda: check_crl(rsa_chain.leaf, rsa_chain.intermediate, bad_crl, now))
+    only_eport_errors(lambda: check_ocsp(rsa_chain.leaf, rsa_chain.intermediate, bad_ocsp, now))
+    policy = RevocationPolicy(mode=RevocationMode.HARD_FAIL, crls=(bad_crl,), ocsp_responses=(bad_ocsp,))
+    validator = ChainValidator([rsa_chain.root], intermediates=[rsa_chain.intermediate], revocation=policy)
+    only_eport_errors(lambda: validator.validate(rsa_chain.leaf))
+
+
+@pytest.mark.parametrize("data", NASTY_DER.values(), ids=NASTY_DER.keys())
+def test_nasty_revocation_data(rsa_chain: TestChain, data: bytes) -> None:
+    now = utcnow()
+    for check in (check_crl, check_ocsp):
+        with pytest.raises(RevocationError):
+            check(rsa_chain.leaf, rsa_chain.intermediate, data, now)
+
+
+# ------------------------------------------------------------------------------------------------ 179 payment data
+@pytest.fixture(scope="module")
+def pay_upload(rsa_chain: TestChain) -> str:
+    info = PayExInfo(
+        session_id="s-1",
+        service_time=1_533_271_523_000,
+        head=PayExchangeInfoHead(
+            guid="9D55BA71-55DE-41F4-8B50-C36C83B3B419",
+            inital_request="req",
+            inital_response="resp",
+            ebp_code="1101960001",
+            pay_code="312226T001",
+            pay_transaction_id="4200000001",
+            total_amount=Decimal("100.50"),
+            currency="142",
+            ver_dept="3",
+            pay_type="1",
+            trading_time="20180803124523",
+        ),
+        lists=[
+            PayExchangeInfoList(
+                order_no="o-1",
+                goods_info=[GoodsInfo(gname="奶粉", item_link="https://x")],
+                recp_account="a",
+                recp_name="n",
+            )
+        ],
+    )
+    return sign_pay_ex_info(info, rsa_chain.signer()).pay_ex_info_str
+
+
+@FUZZ
+@given(data=st.data())
+def test_mutated_pay_ex_info(rsa_chain: TestChain, pay_upload: str, data: st.DataObject) -> None:
+    chars = list(pay_upload)
+    for _ in range(data.draw(st.integers(1, 3))):
+        pos = data.draw(st.integers(0, len(chars) - 1))
+        action = data.draw(st.sampled_from(["set", "drop", "truncate"]))
+        if action == "set":
+            chars[pos] = data.draw(st.sampled_from(['"', "{", "}", "[", ":", ",", "\\", "0", "x", " "]))
+        elif action == "drop":
+            del chars[pos]
+        else:
+            del chars[pos:]
+        if not chars:
+            break
+    only_eport_errors(lambda: verify_pay_ex_info("".join(chars), rsa_chain.leaf))
+
+
+NASTY_PAY = {
+    "empty": "",
+    "list": "[1]",
+    # regression: RecursionError escaped from json.loads
+    "deep": "[" * 100_000 + "]" * 100_000,
+    "marker-at-end": '{"x": "", "payExchangeInfoHead":',
+    "marker-in-a-string": '{"a": "\\"payExchangeInfoHead\\":", "sessionID": "s"}',
+    "head-not-json": '{"payExchangeInfoHead": 1, "payExchangeInfoLists": 2, "sessionID": 1, "serviceTime": 1}',
+    "sign-value-number": (
+        '{"sessionID":"s","payExchangeInfoHead":{},"payExchangeInfoLists":[],"serviceTime":1,"certNo":"1",'
+        '"signValue":5}'
+    ),
+}
+
+
+@pytest.mark.parametrize("text", NASTY_PAY.values(), ids=NASTY_PAY.keys())
+def test_nasty_pay_ex_info(rsa_chain: TestChain, text: str) -> None:
+    with pytest.raises(InvalidSignature):
+        verify_pay_ex_info(text, rsa_chain.leaf)
+
+
+def test_crl_with_a_malformed_signature_bit_string(rsa_chain: TestChain, revocation_data: tuple[bytes, bytes]) -> None:
+    """Regression: the CRL's signature was decoded outside the error handling (asn1crypto ValueError escaped)."""
+    crl = asn1_crl.CertificateList.load(revocation_data[0])
+    signature = crl["signature"].dump()
+    broken = signature[: len(signature) - len(crl["signature"].contents)] + b"\x09" + crl["signature"].contents[1:]
+    bad = revocation_data[0].replace(signature, broken)
+    with pytest.raises(RevocationError, match="malformed CRL"):
+        check_crl(rsa_chain.leaf, rsa_chain.intermediate, bad, utcnow())
