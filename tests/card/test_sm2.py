@@ -3,7 +3,6 @@ eport.pki.sm2 and independently by ``openssl pkeyutl`` (SM3 with the ID 12345678
 
 from __future__ import annotations
 
-import base64
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,27 +19,14 @@ from eport.pki.keys import verify_signature
 from eport.pki.signer import KeyAlgorithm, SignatureAlgorithm
 from eport.pki.sm2 import SM2PrivateKey
 from tests.card.conftest import READER
+from tests.pki import openssl
 
 DATA = ("<ds:SignedInfo>国密 SM2 " + "x" * 600 + "</ds:SignedInfo>").encode()  # > 255 bytes: command chaining
 
 
 def _openssl_verify(tmp_path: Path, signature: bytes, data: bytes) -> subprocess.CompletedProcess[str]:
     public = SM2PrivateKey.from_bytes(demo.sm2_private_key_bytes()).public_key()
-    pem = "-----BEGIN PUBLIC KEY-----\n"
-    pem += base64.encodebytes(public.to_spki_der()).decode() + "-----END PUBLIC KEY-----\n"
-    (tmp_path / "sm2.pub").write_text(pem)
-    (tmp_path / "data").write_bytes(data)
-    (tmp_path / "sig").write_bytes(signature)
-    return subprocess.run(
-        [
-            "openssl", "pkeyutl", "-verify", "-pubin", "-inkey", "sm2.pub", "-rawin", "-digest", "sm3",
-            "-pkeyopt", "distid:1234567812345678", "-in", "data", "-sigfile", "sig",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
+    return openssl.sm2_verify(tmp_path, public.to_spki_der(), data, signature)
 
 
 @pytest.fixture(params=["inprocess", pytest.param("pcscd", marks=pytest.mark.pcscd), "localservice"])

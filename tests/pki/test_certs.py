@@ -14,6 +14,7 @@ from eport.errors import CertificateError
 from eport.pki.certs import Certificate, cert_number, decode_text, load_certificate, load_certificates
 from eport.pki.signer import KeyAlgorithm
 from eport.pki.testing import EportIdentity, TestChain, issue_certificate, make_chain, new_key
+from tests.pki import openssl
 
 from .conftest import write_pems
 
@@ -70,33 +71,7 @@ def test_sm2_certificate_loads_and_its_signature_verifies(sm2_chain: TestChain) 
 def test_sm2_certificate_signature_verified_by_openssl(tmp_path: Path, sm2_chain: TestChain) -> None:
     """Independent check: openssl verifies the SM2 certificate signature (ID 1234567812345678)."""
     leaf = sm2_chain.leaf
-    (tmp_path / "tbs").write_bytes(leaf.tbs_der)
-    (tmp_path / "sig").write_bytes(leaf.signature_value)
-    (tmp_path / "pub.der").write_bytes(sm2_chain.intermediate.spki_der)
-    result = subprocess.run(
-        [
-            "openssl",
-            "pkeyutl",
-            "-verify",
-            "-pubin",
-            "-keyform",
-            "DER",
-            "-inkey",
-            str(tmp_path / "pub.der"),
-            "-rawin",
-            "-digest",
-            "sm3",
-            "-pkeyopt",
-            "distid:1234567812345678",
-            "-in",
-            str(tmp_path / "tbs"),
-            "-sigfile",
-            str(tmp_path / "sig"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = openssl.sm2_verify(tmp_path, sm2_chain.intermediate.spki_der, leaf.tbs_der, leaf.signature_value)
     assert result.returncode == 0, result.stderr
 
 

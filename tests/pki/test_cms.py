@@ -16,6 +16,7 @@ from eport.pki.cms import sign_detached, verify_detached
 from eport.pki.signer import KeyAlgorithm
 from eport.pki.testing import TestChain
 from eport.pki.xmldsig import PinnedCertificate
+from tests.pki import openssl
 
 from .conftest import write_pems
 
@@ -24,31 +25,7 @@ DATA = "报关单 declaration package\n".encode() * 100
 
 def _openssl_verify(tmp_path: Path, p7s: bytes, chain: TestChain, data: bytes) -> subprocess.CompletedProcess[str]:
     root, _, _ = write_pems(tmp_path, chain)
-    (tmp_path / "sig.p7s").write_bytes(p7s)
-    (tmp_path / "data.bin").write_bytes(data)
-    return subprocess.run(
-        [
-            "openssl",
-            "cms",
-            "-verify",
-            "-binary",
-            "-inform",
-            "DER",
-            "-in",
-            str(tmp_path / "sig.p7s"),
-            "-content",
-            str(tmp_path / "data.bin"),
-            "-CAfile",
-            str(root),
-            "-purpose",
-            "any",
-            "-out",
-            "/dev/null",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return openssl.cms_verify(tmp_path, p7s, data, ca_file=root)
 
 
 @pytest.mark.parametrize("name", ["rsa_chain", "ec_chain"])
@@ -71,28 +48,7 @@ def test_card_signed_cms_verifies_with_openssl(tmp_path: Path) -> None:
     card.verify_pin(DEMO_PIN)
     signer = CardSigner(card)
     p7s = sign_detached(DATA, signer)
-    (tmp_path / "sig.p7s").write_bytes(p7s)
-    (tmp_path / "data.bin").write_bytes(DATA)
-    result = subprocess.run(
-        [
-            "openssl",
-            "cms",
-            "-verify",
-            "-binary",
-            "-inform",
-            "DER",
-            "-in",
-            str(tmp_path / "sig.p7s"),
-            "-content",
-            str(tmp_path / "data.bin"),
-            "-noverify",
-            "-out",
-            "/dev/null",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = openssl.cms_verify(tmp_path, p7s, DATA, ca_file=None)
     assert result.returncode == 0, result.stderr
 
 

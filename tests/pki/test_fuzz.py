@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import contextlib
 from collections.abc import Callable
-from decimal import Decimal
 
 import pytest
 from asn1crypto import crl as asn1_crl
@@ -35,10 +34,6 @@ from eport.pki.chain import ChainValidator
 from eport.pki.cms import verify_detached
 from eport.pki.keys import PublicKey
 from eport.pki.pay179 import (
-    GoodsInfo,
-    PayExchangeInfoHead,
-    PayExchangeInfoList,
-    PayExInfo,
     sign_pay_ex_info,
     verify_pay_ex_info,
 )
@@ -470,32 +465,9 @@ def test_nasty_revocation_data(rsa_chain: TestChain, data: bytes) -> None:
 # ------------------------------------------------------------------------------------------------ 179 payment data
 @pytest.fixture(scope="module")
 def pay_upload(rsa_chain: TestChain) -> str:
-    info = PayExInfo(
-        session_id="s-1",
-        service_time=1_533_271_523_000,
-        head=PayExchangeInfoHead(
-            guid="9D55BA71-55DE-41F4-8B50-C36C83B3B419",
-            inital_request="req",
-            inital_response="resp",
-            ebp_code="1101960001",
-            pay_code="312226T001",
-            pay_transaction_id="4200000001",
-            total_amount=Decimal("100.50"),
-            currency="142",
-            ver_dept="3",
-            pay_type="1",
-            trading_time="20180803124523",
-        ),
-        lists=[
-            PayExchangeInfoList(
-                order_no="o-1",
-                goods_info=[GoodsInfo(gname="奶粉", item_link="https://x")],
-                recp_account="a",
-                recp_name="n",
-            )
-        ],
-    )
-    return sign_pay_ex_info(info, rsa_chain.signer()).pay_ex_info_str
+    from tests.pki.test_pay179 import _info
+
+    return sign_pay_ex_info(_info(), rsa_chain.signer()).pay_ex_info_str
 
 
 @FUZZ

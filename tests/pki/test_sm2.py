@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from eport.errors import ConfigurationError, InvalidSignature
 from eport.pki import sm2
 from eport.pki.sm2 import SM2PrivateKey, SM2PublicKey, der_to_raw, raw_to_der
+from tests.pki import openssl
 
 BACKENDS = sm2.available_backends()
 UID = b"1234567812345678"
@@ -39,32 +40,11 @@ def test_our_signature_verifies_with_openssl_pkeyutl(tmp_path: Path, backend: st
     _, pub_pem, scalar = _openssl_key(tmp_path)
     key = SM2PrivateKey.from_bytes(scalar, backend=backend)  # type: ignore[arg-type]
     message = "跨境电商 CEB311 message body".encode() * 10
-    (tmp_path / "msg").write_bytes(message)
-    (tmp_path / "sig").write_bytes(key.sign(message))
-    cmd = [
-        "openssl",
-        "pkeyutl",
-        "-verify",
-        "-pubin",
-        "-inkey",
-        str(pub_pem),
-        "-rawin",
-        "-digest",
-        "sm3",
-        "-pkeyopt",
-        "distid:1234567812345678",
-        "-in",
-        str(tmp_path / "msg"),
-        "-sigfile",
-        str(tmp_path / "sig"),
-    ]
-    result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    result = openssl.sm2_verify(tmp_path, pub_pem, message, key.sign(message))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Signature Verified Successfully" in result.stdout
     # and a wrong distinguishing ID must fail in openssl too
-    (tmp_path / "sig2").write_bytes(key.sign(message, uid=b"ALICE123@YAHOO.COM"))
-    cmd[-1] = str(tmp_path / "sig2")
-    assert subprocess.run(cmd, capture_output=True, check=False).returncode != 0
+    assert openssl.sm2_verify(tmp_path, pub_pem, message, key.sign(message, uid=b"ALICE123@YAHOO.COM")).returncode != 0
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

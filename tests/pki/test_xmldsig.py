@@ -28,6 +28,7 @@ from eport.pki.xmldsig import (
     verify_enveloped,
 )
 from tests.edi import samples
+from tests.pki import openssl
 
 from .conftest import require_tool, write_pems
 
@@ -120,33 +121,7 @@ def test_sm2_dialects(tmp_path: Path, sm2_chain: TestChain, dialect: Dialect) ->
     assert len(digest) == (32 if dialect is Dialect.SM2_SM3 else 20)
     # independent check of the SM2 value: openssl over the canonical SignedInfo
     signed_info = etree.tostring(doc.find(".//ds:SignedInfo", DS), method="c14n")  # type: ignore[arg-type]
-    (tmp_path / "si").write_bytes(signed_info)
-    (tmp_path / "sig").write_bytes(raw_to_der(value))
-    (tmp_path / "pub.der").write_bytes(sm2_chain.leaf.spki_der)
-    out = subprocess.run(
-        [
-            "openssl",
-            "pkeyutl",
-            "-verify",
-            "-pubin",
-            "-keyform",
-            "DER",
-            "-inkey",
-            str(tmp_path / "pub.der"),
-            "-rawin",
-            "-digest",
-            "sm3",
-            "-pkeyopt",
-            "distid:1234567812345678",
-            "-in",
-            str(tmp_path / "si"),
-            "-sigfile",
-            str(tmp_path / "sig"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    out = openssl.sm2_verify(tmp_path, sm2_chain.leaf.spki_der, signed_info, raw_to_der(value))
     assert out.returncode == 0, out.stderr
     result = verify_enveloped(
         signed, trust=ChainValidator([sm2_chain.root], intermediates=[sm2_chain.intermediate]), config=ALL
