@@ -25,6 +25,8 @@ from collections.abc import Callable, Hashable, Iterable, Iterator
 from decimal import Decimal
 from typing import IO, Any, cast
 
+import attrs
+
 from eport.edi._paths import step
 from eport.edi.spec import TEXT_CONTENT, FieldSpec, ModelSpec, ValueKind, spec_of
 from eport.errors import EncodeError
@@ -121,6 +123,8 @@ def _compile(cls: type[Any], tag: str, namespace: str | None, ctx: _Context) -> 
     """
     spec = spec_of(cls)
     pfx, decls, inner = _qualify(namespace, spec.prefix if namespace == spec.namespace else None, ctx)
+    if spec.family == _MANIFEST_FAMILY:  # no namespace of its own: children inherit the one written here
+        spec = attrs.evolve(spec, namespace=namespace)
     env: dict[str, Any] = {
         "_tneeds": _TEXT_NEEDS,
         "_aneeds": _ATTR_NEEDS,
@@ -204,6 +208,8 @@ def _field_source(
             raise EncodeError(f"field {f.name} of kind MODEL has no model class")
         child = spec_of(f.model)
         ns = f.namespace if f.namespace is not None else child.namespace
+        if ns is None and child.family == _MANIFEST_FAMILY:
+            ns = owner.namespace
         env[f"_r{i}"] = _compile(cast(Hashable, f.model), f.tag, ns, ctx)
         if f.repeated:
             return [
@@ -246,6 +252,27 @@ def writer_for(cls: type[Any]) -> Writer:
     if spec.family == _MANIFEST_FAMILY:
         raise TypeError(f"{cls.__name__} is a manifest model: its namespace comes from Head/MessageType; use encode()")
     return _compile(cast(Hashable, cls), spec.tag, spec.namespace, _ROOT_CONTEXT)
+
+
+def writer_in_namespace(cls: type[Any], namespace: str, *, tag: str | None = None, nested: bool = False) -> Writer:
+    """Return the compiled writer of a model written in ``namespace`` as the default namespace (cached).
+
+    For families whose namespace depends on the message rather than the class: a manifest (舱单) is written in
+    ``urn:Declaration:datamodel:standard:CN:<MessageType>:1`` and its children inherit that namespace.
+
+    Args:
+        cls: the model class.
+        namespace: the namespace to write the element (and, for manifest models, its descendants) in.
+        tag: the element name; by default the class's own.
+        nested: write the element inside a parent that already made ``namespace`` the default one (no
+            ``xmlns`` declaration on this element).
+
+    Raises:
+        TypeError: ``cls`` is not an eport model.
+    """
+    spec = spec_of(cls)
+    ctx: _Context = (namespace, _ROOT_CONTEXT[1]) if nested else _ROOT_CONTEXT
+    return _compile(cast(Hashable, cls), tag or spec.tag, namespace, ctx)
 
 
 # ------------------------------------------------------------------------------------------ checking walker
@@ -417,4 +444,5 @@ __all__ = [
     "format_decimal",
     "iter_encode",
     "writer_for",
+    "writer_in_namespace",
 ]

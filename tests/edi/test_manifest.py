@@ -173,8 +173,26 @@ def test_encode_refuses_bad_values() -> None:
     with pytest.raises(EncodeError, match="MTxxxx"):
         mf.encode_manifest(mf.Manifest(head=mf.Head(message_type="2101")))
     bad = mf.Manifest(head=mf.Head(message_type="MT2101"), declaration=mf.Declaration(id="a\x00"))
-    with pytest.raises(EncodeError):
+    with pytest.raises(EncodeError) as info:
         mf.encode_manifest(bad)
+    assert info.value.path == "/Manifest/Declaration/ID"
+    wrong = mf.Manifest(head=mf.Head(message_type="MT2101", version=5))  # type: ignore[arg-type]
+    with pytest.raises(EncodeError, match="must be a str") as info:
+        mf.encode_manifest(wrong)
+    assert info.value.path == "/Manifest/Head/Version"
+    with pytest.raises(EncodeError, match="Head is missing"):
+        mf.encode_manifest(mf.Manifest(head=None))  # type: ignore[arg-type]
+
+
+def test_encoded_road_and_sea_manifests_use_the_compiled_writers() -> None:
+    # Declaration may be a sea/air Declaration or a RoadDeclaration: each is written by its own class's writer,
+    # in the namespace of the message type, and reads back unchanged.
+    for name in ("mt2101_sea_preloading.xml", "mt1401_road_original.xml"):
+        message = mf.decode_manifest((DATA / name).read_bytes())
+        data = mf.encode_manifest(message)
+        root = etree.fromstring(data)
+        assert {etree.QName(el).namespace for el in root.iter()} == {mf.namespace_for(message.message_type or "")}
+        assert mf.decode_manifest(data) == message
 
 
 def test_head_builders() -> None:

@@ -63,6 +63,7 @@ def test_text_beside_attributes_is_kept_as_written() -> None:
                 consignment=(mf.Consignment(consignment_item=(mf.ConsignmentItem(goods_measure=mf.GoodsMeasure()),)),)
             ),
         )
-    ).replace(b"<GoodsMeasure/>", b"<GoodsMeasure>" + weight + b"</GoodsMeasure>")
+    ).replace(b"<GoodsMeasure></GoodsMeasure>", b"<GoodsMeasure>" + weight + b"</GoodsMeasure>")
+    assert weight in data
     item = edi.decode(data).declaration.consignment[0].consignment_item[0]
     assert item.goods_measure.gross_mass_measure == mf.Measure(value=Decimal("12.50"), unit_code="KGM")

@@ -21,7 +21,7 @@ from lxml import etree
 
 from eport.edi import _xml
 from eport.edi.decoding import _XSI_ACCEPTED, _XSI_NIL, Decoded, Unparsed
-from eport.edi.encoding import format_decimal
+from eport.edi.encoding import escape_attribute, format_decimal, writer_in_namespace
 from eport.edi.manifest.message import Manifest, is_road, message_type_of_namespace, namespace_for
 from eport.edi.manifest.models import TEXT, Declaration
 from eport.edi.manifest.road import RoadDeclaration
@@ -82,20 +82,36 @@ def _write(parent: etree._Element, obj: Any, ns: str, path: str) -> None:
                 _set_text(child, _format(item, f, step), step)
 
 
+_MANIFEST_BLOCKS = spec_of(Manifest).fields  # Head, Declaration (sea/air or road), Response
+
+
 def encode_manifest(manifest: Manifest) -> bytes:
     """Encode a manifest as UTF-8 XML in the namespace of its message type.
 
     Raises:
         EncodeError: no valid ``Head/MessageType``, a missing required element, or a bad value.
     """
+    if manifest.head is None:
+        raise EncodeError("required element Head is missing", path="/Manifest")
     message_type = manifest.head.message_type or ""
     try:
         ns = namespace_for(message_type)
     except ValueError as exc:
         raise EncodeError(str(exc), path="/Manifest/Head/MessageType") from None
-    root = etree.Element(f"{{{ns}}}Manifest", nsmap={None: ns})  # type: ignore[dict-item]
-    _write(root, manifest, ns, "/Manifest")
-    return _DECLARATION + etree.tostring(root, encoding="UTF-8")
+    parts: list[str] = [f'<Manifest xmlns="{escape_attribute(ns)}">']
+    try:  # the compiled writers (as for CEB and declarations); Declaration may be sea/air or road, so per class
+        for f in _MANIFEST_BLOCKS:
+            block = getattr(manifest, f.name)
+            if block is not None:
+                writer_in_namespace(type(block), ns, tag=f.tag, nested=True)(block, parts.append)
+    except Exception:  # a wrong type or value somewhere: the careful writer below names it
+        parts = []
+    if not parts:
+        root = etree.Element(f"{{{ns}}}Manifest", nsmap={None: ns})  # type: ignore[dict-item]
+        _write(root, manifest, ns, "/Manifest")  # raises EncodeError with the path
+        return _DECLARATION + etree.tostring(root, encoding="UTF-8")
+    parts.append("</Manifest>")
+    return _DECLARATION + "".join(parts).encode("utf-8")
 
 
 @attrs.define
