@@ -7,7 +7,7 @@ The names below are imported on first use (``import eport.edi`` stays cheap; the
 take a while to build). ``from eport.edi import decode`` and ``eport.edi.decode`` work as usual.
 
 ``decode``, ``decode_lenient`` and ``encode`` also handle manifests (舱单, :mod:`eport.edi.manifest`), which have a
-codec of their own (:mod:`eport.edi._dispatch`).
+codec of their own (decoding is routed by :mod:`eport.edi._dispatch`, encoding by :mod:`eport.edi.encoding`).
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time module __getattr__ imports these on first use
-    from eport.edi._dispatch import decode, decode_lenient, encode, encode_many, iter_encode
+    from eport.edi._dispatch import decode, decode_lenient
     from eport.edi.dec import DecMessage, classify_receipt, decode_declaration, parse_dec_receipt, validate_declaration
     from eport.edi.decoding import Decoded, Unparsed, decode_element
     from eport.edi.dxp import DxpMsg, DxpMsgSv, DxpRep, unwrap, wrap
+    from eport.edi.encoding import encode, encode_many, iter_encode
     from eport.edi.receipts import Receipt, parse_receipts, receipts
     from eport.edi.report import Problem, Severity, ValidationReport
     from eport.edi.return_codes import ReturnStatus, error_code
@@ -33,8 +34,8 @@ _EXPORTS: dict[str, str] = {
         ("DecMessage", "classify_receipt", "decode_declaration", "parse_dec_receipt", "validate_declaration"),
         "eport.edi.dec",
     ),
-    **dict.fromkeys(("decode", "decode_lenient", "encode"), "eport.edi._dispatch"),  # + the manifest family
-    **dict.fromkeys(("encode_many", "iter_encode"), "eport.edi._dispatch"),  # + the manifest family
+    **dict.fromkeys(("decode", "decode_lenient"), "eport.edi._dispatch"),  # + the manifest family
+    **dict.fromkeys(("encode", "encode_many", "iter_encode"), "eport.edi.encoding"),  # manifests included
     **dict.fromkeys(("Decoded", "Unparsed", "decode_element"), "eport.edi.decoding"),
     **dict.fromkeys(("DxpMsg", "DxpMsgSv", "DxpRep", "unwrap", "wrap"), "eport.edi.dxp"),
     **dict.fromkeys(("Receipt", "parse_receipts", "receipts"), "eport.edi.receipts"),

@@ -8,9 +8,9 @@ reads: an ``ImportMessage`` wrapper, empty elements, children without namespace)
 * a document that carries a manifest namespace (``urn:Declaration:datamodel:standard:CN:MTxxxx:1``, a byte
   search) is read with :func:`eport.edi.manifest.decode_manifest` first, parsed once; if its root is not a
   manifest, and for every other document, the engine decodes it;
-* encoding writes a :class:`~eport.edi.manifest.Manifest` with :func:`eport.edi.manifest.encode_manifest`, any
-  other model with :func:`eport.edi.encoding.encode`; :func:`iter_encode` and :func:`encode_many` do the same for
-  a batch that mixes families.
+* encoding needs no routing here: :func:`eport.edi.encoding.encode` (re-exported with :func:`iter_encode` and
+  :func:`encode_many`) hands a :class:`~eport.edi.manifest.Manifest` to the manifest codec itself, so a batch may
+  mix families.
 
 The manifest package is imported only when a manifest is met.
 """
@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable, Iterator
-from typing import IO, Any, TypeVar, overload
+from typing import Any, TypeVar, overload
 
-from eport.edi import decoding, encoding
+from eport.edi import decoding
 from eport.edi._xml import DEFAULT_MAX_SIZE
-from eport.errors import ConfigurationError, DecodeError, UnknownMessageError
+from eport.edi.encoding import encode, encode_many, iter_encode
+from eport.errors import DecodeError, UnknownMessageError
 
 logger = logging.getLogger(__name__)
 
@@ -179,74 +179,6 @@ def decode_lenient(
         if alternative is not None and len(alternative.problems) < len(decoded.problems):
             return alternative
     return decoded
-
-
-def encode(message: Any, *, edition: str | None = None) -> bytes:
-    """Encode a model as a UTF-8 XML document; manifests with their own codec.
-
-    Args:
-        message: any eport model instance, e.g. ``CEB621Message``, ``DecMessage`` or a manifest ``Manifest``.
-        edition: for CEB messages, the schema edition to write (see :func:`eport.edi.encoding.encode`).
-
-    Returns:
-        The document, starting with an XML declaration.
-
-    Raises:
-        EncodeError: a value cannot be written; ``path`` names it.
-        ConfigurationError: ``edition`` given for a message that has no editions, or an unknown edition.
-        TypeError: ``message`` is not an eport model.
-    """
-    if _is_manifest(message):
-        if edition is not None:
-            raise ConfigurationError("manifests have no CEB edition; call encode without edition=")
-        from eport.edi.manifest.codec import encode_manifest
-
-        return encode_manifest(message)
-    return encoding.encode(message, edition=edition)
-
-
-def iter_encode(messages: Iterable[Any]) -> Iterator[bytes]:
-    """Encode messages one at a time, lazily, each with its family's codec (manifests included).
-
-    Memory stays flat however many there are.
-
-    Args:
-        messages: any mix of eport models (CEB messages, ``DecMessage``, manifest ``Manifest`` …).
-
-    Returns:
-        An iterator of documents, one per message, in order.
-
-    Raises:
-        EncodeError: as :func:`encode`, for the first message that cannot be written.
-    """
-    for message in messages:
-        yield encode(message)
-
-
-def encode_many(messages: Iterable[Any], file: IO[bytes], *, separator: bytes = b"\n") -> int:
-    """Write each message as one document to a binary file, one after another; manifests with their own codec.
-
-    Only one message is held in memory at a time. To write one file per message (the exchange folders want that)
-    use :func:`iter_encode`.
-
-    Args:
-        messages: any mix of eport models.
-        file: a binary file open for writing.
-        separator: written between two documents (default a newline).
-
-    Returns:
-        How many documents were written.
-
-    Raises:
-        EncodeError: as :func:`encode`; the documents before the failing one are already written.
-    """
-    count = 0
-    for data in iter_encode(messages):
-        if count and separator:
-            file.write(separator)
-        file.write(data)
-        count += 1
-    return count
 
 
 __all__ = ["decode", "decode_lenient", "encode", "encode_many", "iter_encode"]

@@ -29,7 +29,7 @@ import attrs
 
 from eport.edi._paths import step
 from eport.edi.spec import TEXT_CONTENT, FieldSpec, ModelSpec, ValueKind, spec_of
-from eport.errors import EncodeError
+from eport.errors import ConfigurationError, EncodeError
 
 logger = logging.getLogger(__name__)
 
@@ -385,7 +385,8 @@ def encode(message: Any, *, edition: str | None = None) -> bytes:
     """Encode a model as a UTF-8 XML document.
 
     Args:
-        message: any eport model instance (a class with ``__eport_spec__``), e.g. ``CEB621Message``.
+        message: any eport model instance (a class with ``__eport_spec__``), e.g. ``CEB621Message``, ``DecMessage``
+            or a manifest ``Manifest`` (written by the manifest codec in the namespace of its message type).
         edition: for CEB messages, write the structure of this schema edition (``"202205"`` or ``"2018"``),
             converting with :func:`eport.edi.ceb.to_edition`; ``None`` writes the model's own edition.
 
@@ -399,6 +400,8 @@ def encode(message: Any, *, edition: str | None = None) -> bytes:
         TypeError: ``message`` is not an eport model.
     """
     if edition is not None:
+        if spec_of(message).family == _MANIFEST_FAMILY:
+            raise ConfigurationError("manifests have no CEB edition; call encode without edition=")
         from eport.edi.ceb.editions import to_edition
 
         message = to_edition(message, edition)
