@@ -9,9 +9,9 @@ import warnings
 from typing import Protocol, runtime_checkable
 
 import attrs
-from asn1crypto import x509 as asn1_x509
 
-from eport.errors import CertificateError, PinLockedError, PinPolicyError
+from eport.errors import PinLockedError, PinPolicyError
+from eport.pki.certs import certificate_from_der
 from eport.pki.signer import KeyAlgorithm, SignatureAlgorithm
 
 logger = logging.getLogger(__name__)
@@ -139,17 +139,9 @@ def key_algorithm_of_certificate(der: bytes) -> KeyAlgorithm:
 
     Raises:
         eport.errors.CertificateError: if ``der`` is not a certificate.
+        eport.errors.UnsupportedAlgorithm: for a key that is neither RSA nor EC/SM2.
     """
-    cert = _load(der)
-    algorithm = cert.public_key["algorithm"]
-    if algorithm["algorithm"].native == "rsa":
-        return KeyAlgorithm.RSA
-    if algorithm["algorithm"].native == "ec":
-        params = algorithm["parameters"]
-        if params.name == "named" and params.chosen.dotted == SM2_CURVE_OID:
-            return KeyAlgorithm.SM2
-        return KeyAlgorithm.EC
-    raise CertificateError(f"unsupported public key algorithm {algorithm['algorithm'].dotted}")
+    return certificate_from_der(bytes(der)).key_algorithm
 
 
 def certificate_validity(der: bytes) -> tuple[dt.datetime, dt.datetime]:
@@ -158,10 +150,8 @@ def certificate_validity(der: bytes) -> tuple[dt.datetime, dt.datetime]:
     Raises:
         eport.errors.CertificateError: if ``der`` is not a certificate.
     """
-    validity = _load(der)["tbs_certificate"]["validity"]
-    start: dt.datetime = validity["not_before"].native
-    end: dt.datetime = validity["not_after"].native
-    return start, end
+    cert = certificate_from_der(bytes(der))
+    return cert.not_before, cert.not_after
 
 
 def certificate_spki(der: bytes) -> bytes:
@@ -170,24 +160,16 @@ def certificate_spki(der: bytes) -> bytes:
     Raises:
         eport.errors.CertificateError: if ``der`` is not a certificate.
     """
-    spki: bytes = _load(der).public_key.dump()
-    return spki
+    return certificate_from_der(bytes(der)).spki_der
 
 
 def certificate_serial_hex(der: bytes) -> str:
-    """The certificate serial as the E-Port certificate number: lower-case hex, even number of digits."""
-    serial = _load(der).serial_number
-    text = format(serial, "x")
-    return text if len(text) % 2 == 0 else "0" + text
+    """The certificate serial as the E-Port certificate number: lower-case hex, even number of digits.
 
-
-def _load(der: bytes) -> asn1_x509.Certificate:
-    try:
-        cert = asn1_x509.Certificate.load(der)
-        _ = cert["tbs_certificate"]["subject_public_key_info"]["algorithm"]["algorithm"].native
-        return cert
-    except (ValueError, TypeError, KeyError) as exc:
-        raise CertificateError(f"not a DER certificate: {exc}") from None
+    Raises:
+        eport.errors.CertificateError: if ``der`` is not a certificate.
+    """
+    return certificate_from_der(bytes(der)).cert_no
 
 
 __all__ = [

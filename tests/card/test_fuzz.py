@@ -8,6 +8,7 @@ hypothesis properties; crashes found here have named regression cases.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import queue
@@ -20,12 +21,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from websockets.sync.server import ServerConnection, serve
 
+from eport.card import demo
 from eport.card.apdu import CommandApdu, ResponseApdu, error_for_sw, raise_for_sw, sw_name, tries_from_sw
+from eport.card.base import (
+    certificate_serial_hex,
+    certificate_spki,
+    certificate_validity,
+    key_algorithm_of_certificate,
+)
+from eport.card.emulator import DEMO_PIN
 from eport.card.frames import HEADER_LENGTH, MAGIC, Frame, join_frames, parse_frame, split_text
-from eport.card.localservice import LocalServiceClient
+from eport.card.localservice import LocalServiceCard, LocalServiceClient
 from eport.card.profile import HolderData, _der_total_length
 from eport.card.tlv import encode_tlv, iter_tlv, parse_tlv
-from eport.errors import ApduError, BadResponseError, EportError
+from eport.errors import ApduError, BadResponseError, CertificateError, EportError
+from eport.pki.signer import SignatureAlgorithm
 
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -392,3 +402,102 @@ def test_nasty_replies(client: LocalServiceClient, scripted: ScriptedService, ar
     scripted.script.put([_reply(args)])
     with pytest.raises(EportError):
         client.call("cus-sec_SpcGetCardID")
+
+
+# ------------------------------------------------------------------------------------- certificates from cards
+@st.composite
+def mutated_bytes(draw: st.DrawFn, data: bytes) -> bytes:
+    out = bytearray(data)
+    for _ in range(draw(st.integers(1, 4))):
+        if not out:
+            break
+        pos = draw(st.integers(0, len(out) - 1))
+        kind = draw(st.sampled_from(["flip", "drop", "truncate", "set"]))
+        if kind == "flip":
+            out[pos] ^= 1 << draw(st.integers(0, 7))
+        elif kind == "drop":
+            del out[pos]
+        elif kind == "truncate":
+            del out[pos:]
+        else:
+            out[pos] = draw(st.sampled_from([0x00, 0x05, 0x30, 0x80, 0x84, 0xFF]))
+    return bytes(out)
+
+
+CARD_CERTIFICATES = [demo.signing_certificate_der(), demo.sm2_signing_certificate_der()]
+
+
+@FUZZ
+@given(data=st.data())
+def test_certificate_helpers_on_mutated_card_certificates(data: st.DataObject) -> None:
+    """What a card (or the local service) returns as its certificate goes through these helpers first."""
+    der = data.draw(mutated_bytes(data.draw(st.sampled_from(CARD_CERTIFICATES))))
+    for helper in (key_algorithm_of_certificate, certificate_validity, certificate_spki):
+        only_eport_errors(lambda helper=helper: helper(der))  # type: ignore[misc]
+
+
+class EchoService(ScriptedService):
+    """Answers every call with ``Result: true`` and ``Data: [value]`` (``value`` set by the test)."""
+
+    value: Any = ""
+
+    def _handle(self, ws: ServerConnection) -> None:
+        for message in ws:
+            call = json.loads(message)
+            ws.send(json.dumps({"_id": call["_id"], "_args": {"Result": True, "Data": [self.value]}}))
+
+
+@pytest.fixture(scope="module")
+def echo() -> Iterator[EchoService]:
+    service = EchoService()
+    yield service
+    service.close()
+
+
+SERVICE_VALUES = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(CARD_CERTIFICATES).flatmap(mutated_bytes).map(lambda b: base64.b64encode(b).decode()),
+    st.binary(max_size=70).map(lambda b: base64.b64encode(b).decode()),
+    st.sampled_from(['{"szStartTime": 1}', "[]", "null", '{"szStartTime": "x", "szEndTime": "y"}']),
+    JSON,
+)
+
+
+@FUZZ
+@given(value=SERVICE_VALUES)
+def test_local_service_card_on_odd_answers(echo: EchoService, value: Any) -> None:
+    """Whatever the service answers, every card operation returns or raises an EportError."""
+    echo.value = value
+    with LocalServiceClient(f"ws://127.0.0.1:{echo.port}", timeout=5) as client:
+        card = LocalServiceCard(client)
+        for operation in (
+            card.info,
+            card.validity,
+            card.encryption_certificate,
+            lambda: card.sign(b"<x/>", SignatureAlgorithm.RSA_SHA1),
+            lambda: card.sign(b"<x/>", SignatureAlgorithm.SM2_SM3),
+            lambda: card.verify_pin(DEMO_PIN),
+        ):
+            only_eport_errors(operation)
+
+
+def _bad_time(der: bytes) -> bytes:
+    at = der.index(b"\x17\x0d") + 2  # the first UTCTime (notBefore)
+    return der[: at + 11] + b"[" + der[at + 12 :]
+
+
+CARD_CERTIFICATE_CASES = {
+    # regressions: eport.card.base parsed certificates with its own lazy asn1crypto code and let ValueError escape
+    # (a malformed UTCTime, found by the property above); they now use eport.pki's tolerant, typed parser
+    "bad-utctime": _bad_time(demo.signing_certificate_der()),
+    "truncated": demo.signing_certificate_der()[:-20],
+    "empty": b"",
+    "not-a-certificate": b"\x30\x03\x02\x01\x01",
+}
+
+
+@pytest.mark.parametrize("der", CARD_CERTIFICATE_CASES.values(), ids=CARD_CERTIFICATE_CASES.keys())
+def test_card_certificate_helpers_raise_certificate_error(der: bytes) -> None:
+    for helper in (key_algorithm_of_certificate, certificate_validity, certificate_spki, certificate_serial_hex):
+        with pytest.raises(CertificateError):
+            helper(der)
