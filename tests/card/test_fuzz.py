@@ -29,7 +29,7 @@ from eport.card.base import (
     certificate_validity,
     key_algorithm_of_certificate,
 )
-from eport.card.emulator import DEMO_PIN
+from eport.card.emulator import DEMO_PIN, demo_card
 from eport.card.frames import HEADER_LENGTH, MAGIC, Frame, join_frames, parse_frame, split_text
 from eport.card.localservice import LocalServiceCard, LocalServiceClient
 from eport.card.profile import HolderData, _der_total_length
@@ -501,3 +501,30 @@ def test_card_certificate_helpers_raise_certificate_error(der: bytes) -> None:
     for helper in (key_algorithm_of_certificate, certificate_validity, certificate_spki, certificate_serial_hex):
         with pytest.raises(CertificateError):
             helper(der)
+
+
+# ------------------------------------------------------------------------------------------------ the emulator
+@FUZZ
+@given(
+    apdus=st.lists(
+        st.one_of(
+            st.binary(max_size=300),
+            st.tuples(
+                st.sampled_from([0x00, 0x80, 0x10, 0x0C]),
+                st.sampled_from([0xA4, 0xCA, 0xB0, 0x20, 0x24, 0x22, 0x2A, 0xC0, 0x00, 0xFF]),
+                st.integers(0, 255),
+                st.integers(0, 255),
+                st.binary(max_size=40),
+            ).map(lambda t: bytes(t[:4]) + (bytes((len(t[4]),)) + t[4] if t[4] else b"")),
+        ),
+        max_size=8,
+    ),
+    t0=st.booleans(),
+)
+def test_the_emulator_answers_every_apdu(apdus: list[bytes], t0: bool) -> None:
+    """``eport card emulate`` must never crash on what a reader sends: every APDU gets a status word."""
+    card = demo_card(t0=t0)
+    select = bytes.fromhex("00A404000AD156000045504F525401")
+    for apdu in [select, *apdus]:
+        answer = card.process(apdu)
+        assert len(answer) >= 2
