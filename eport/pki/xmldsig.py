@@ -40,7 +40,7 @@ from typing import Literal, Protocol
 import attrs
 from lxml import etree
 
-from eport.errors import CertificateError, ConfigurationError, InvalidSignature, UnsupportedAlgorithm
+from eport.errors import CertificateError, ConfigurationError, EportError, InvalidSignature, UnsupportedAlgorithm
 from eport.pki.certs import Certificate, certificate_from_der
 from eport.pki.keys import hash_algorithm, scheme_of
 from eport.pki.signer import KeyAlgorithm, SignatureAlgorithm, Signer
@@ -110,8 +110,14 @@ def _digest(name: str, data: bytes) -> bytes:
     return hashlib.new(name, data).digest()
 
 
-def _c14n(node: etree._Element | etree._ElementTree) -> bytes:
-    return etree.tostring(node, method="c14n", exclusive=False, with_comments=False)
+def _c14n(node: etree._Element | etree._ElementTree, error: type[EportError] = InvalidSignature) -> bytes:
+    """Inclusive C14N 1.0; ``error`` for documents it cannot handle (e.g. a relative namespace URI)."""
+    try:
+        return etree.tostring(node, method="c14n", exclusive=False, with_comments=False)
+    except etree.C14NError as exc:
+        raise error(
+            f"the document cannot be canonicalized (C14N 1.0; a relative namespace URI, for example): {exc}"
+        ) from None
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrib: str) -> etree._Element:
@@ -178,7 +184,7 @@ def sign_tree(
     """Sign an already (safely) parsed document; see :func:`sign_enveloped`. The tree is modified in place.
 
     Raises:
-        ConfigurationError: if the document is already signed.
+        ConfigurationError: if the document is already signed or cannot be canonicalized.
         UnsupportedAlgorithm: the dialect does not fit the signer's key.
     """
     root = tree.getroot()
@@ -190,7 +196,7 @@ def sign_tree(
         raise UnsupportedAlgorithm(f"dialect {dialect.name} needs a {spec.algorithm.key_algorithm.value} key")
     cert = certificate_from_der(signer.certificate_der)
 
-    digest_value = _digest(spec.digest, _c14n(tree))
+    digest_value = _digest(spec.digest, _c14n(tree, ConfigurationError))
 
     signature = etree.Element(_DS + "Signature", nsmap={"ds": DS_NS})
     signed_info = _sub(signature, "SignedInfo")
@@ -215,7 +221,7 @@ def sign_tree(
     else:
         root.append(signature)
 
-    raw = signer.sign(_c14n(signed_info), spec.algorithm)
+    raw = signer.sign(_c14n(signed_info, ConfigurationError), spec.algorithm)
     if spec.algorithm is SignatureAlgorithm.SM2_SM3 and sm2_value == "raw" and len(raw) != 64:
         raw = der_to_raw(raw)
     value_el.text = base64.b64encode(raw).decode("ascii")

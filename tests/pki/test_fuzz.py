@@ -324,6 +324,16 @@ def test_mutated_signed_xml_elements(signed_docs: list[tuple[bytes, TestChain]],
     only_eport_errors(lambda: verify_enveloped(bad, trust=PinnedCertificate(chain.leaf)))
 
 
+def test_relative_namespace_uri_is_a_typed_error(signed_docs: list[tuple[bytes, TestChain]]) -> None:
+    """Regression: C14N 1.0 refuses relative namespace URIs and lxml's C14NError escaped from sign and verify."""
+    signed, chain = signed_docs[0]
+    assert b'xmlns="urn:x"' in signed
+    with pytest.raises(InvalidSignature, match="canonicalized"):
+        verify_enveloped(signed.replace(b'xmlns="urn:x"', b'xmlns="x"'), trust=PinnedCertificate(chain.leaf))
+    with pytest.raises(ConfigurationError, match="canonicalized"):
+        sign_enveloped(DOC.replace(b'xmlns="urn:x"', b'xmlns="x"'), chain.signer())
+
+
 NASTY_XML = {
     "empty": b"",
     "not-xml": b"hello",
