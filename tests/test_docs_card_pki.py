@@ -51,11 +51,12 @@ print("--- done", flush=True)
 """
 
 
-def blocks(page: str) -> tuple[list[tuple[str, str]], list[str]]:
-    """The runnable ``(name, code)`` blocks of ``docs/<page>`` and the reasons of the skipped ones."""
+def blocks(page: str, text: str | None = None) -> tuple[list[tuple[str, str]], list[str]]:
+    """The runnable ``(name, code)`` blocks of ``docs/<page>`` (or of ``text``) and the reasons of the skipped ones."""
     runnable: list[tuple[str, str]] = []
     skipped: list[str] = []
-    for index, match in enumerate(BLOCK.finditer((DOCS / page).read_text(encoding="utf-8"))):
+    source = (DOCS / page).read_text(encoding="utf-8") if text is None else text
+    for index, match in enumerate(BLOCK.finditer(source)):
         if match["reason"] is not None:
             skipped.append(match["reason"].strip())
         else:
@@ -89,6 +90,17 @@ def test_pages_have_blocks_and_few_skips(page: str) -> None:
     assert len(runnable) >= 3
     assert len(skipped) <= MAX_SKIPPED
     assert all(len(reason) > 10 for reason in skipped), "a skipped block needs its reason"
+
+
+def test_the_skip_marker_is_recognised() -> None:
+    text = (
+        "intro\n```python\nprint(1)\n```\n"
+        "<!-- docs-test: skip: needs a vendor card, no emulator speaks its commands -->\n```python\nboom()\n```\n"
+        "```bash\nls\n```\n```python\nprint(3)\n```\n"
+    )
+    runnable, skipped = blocks("x.md", text)
+    assert runnable == [("x.md[block 1]", "print(1)\n"), ("x.md[block 3]", "print(3)\n")]
+    assert skipped == ["needs a vendor card, no emulator speaks its commands"]
 
 
 # ----------------------------------------------------------------------------------------------- card.md
