@@ -417,11 +417,11 @@ def load_certificate(data: bytes) -> Certificate:
     Raises:
         CertificateError: if ``data`` holds no certificate.
     """
+    if data[:1] == b"\x30":  # DER: binary, never stripped (its last byte may well be a whitespace byte)
+        return Certificate.from_der(data)
     stripped = data.strip()
     if b"-----BEGIN" in stripped:
         return Certificate.from_pem(stripped)
-    if stripped[:1] == b"\x30":
-        return Certificate.from_der(stripped)
     try:
         der = base64.b64decode(b"".join(stripped.split()), validate=True)
     except ValueError:

@@ -98,6 +98,26 @@ def test_loaders_accept_pem_der_and_base64(rsa_chain: TestChain) -> None:
     assert [c.cert_no for c in load_certificates(bundle)] == [rsa_chain.root.cert_no, rsa_chain.intermediate.cert_no]
 
 
+def test_der_ending_in_a_whitespace_byte_loads(rsa_chain: TestChain) -> None:
+    # Regression: load_certificate stripped whitespace before looking at the bytes, so a DER certificate whose
+    # signature happened to end in 0x09-0x0d or 0x20 (about 1 in 43) was cut short. RSA PKCS#1 v1.5 signatures are
+    # deterministic: try serial numbers until the DER ends in such a byte.
+    for serial in range(1, 2000):
+        cert = issue_certificate(
+            subject={"common_name": "whitespace"},
+            subject_key=rsa_chain.leaf_key,
+            issuer_key=rsa_chain.intermediate_key,
+            issuer=rsa_chain.intermediate,
+            serial=serial,
+        )
+        if cert.der[-1:].isspace():
+            break
+    else:
+        pytest.fail("no certificate ending in a whitespace byte in 2,000 serials")
+    assert load_certificate(cert.der) == cert
+    assert load_certificate(b"\n" + cert.to_pem().encode() + b"\n") == cert
+
+
 @pytest.mark.parametrize("bad", [b"", b"garbage", b"\x30\x03\x02\x01\x01", b"-----BEGIN CERTIFICATE-----\n-----END"])
 def test_garbage_is_a_certificate_error(bad: bytes) -> None:
     with pytest.raises(CertificateError):
