@@ -10,7 +10,7 @@ import pytest
 
 from eport.edi.codes import CodeBook, Generation
 from eport.edi.dec import DecHead, DecList, DecLists, DecMessage, DecSign, EdocRealation, Level
-from eport.edi.dec.codec import decode_declaration
+from eport.edi.dec.codec import decode_declaration, decode_declaration_lenient
 from eport.edi.report import Severity
 from eport.edi.rules import rules_for
 from eport.edi.rules.dec import RULES, validate_declaration
@@ -91,6 +91,42 @@ def test_item_total_must_match_quantity_times_price(saved: DecMessage) -> None:
     within = attrs.evolve(saved.items[1], decl_total=Decimal("250.01"))
     assert validate_declaration(_with_items(saved, saved.items[0], within)).ok
     assert not validate_declaration(_with_items(saved, saved.items[0], within), total_tolerance=Decimal("0.001")).ok
+
+
+@pytest.mark.parametrize(
+    ("qty", "price", "total", "ok"),
+    [
+        # stated totals of a published declaration (tests/edi/data/thirdparty/dec), unit prices rounded to 4 places
+        ("17600", "0.0414", "729.34", True),  # 728.64: 0.70 off, allowed 0.01 + 17600 × 0.00005 = 0.89
+        ("126640", "0.0544", "6885.82", True),  # 6889.216: 3.40 off, allowed 6.34
+        ("17600", "0.0414", "729.60", False),  # 0.96 off: more than rounding the price can explain
+        ("10", "25", "250.02", False),
+        ("10", "25", "250.0105", True),  # 0.01 + 10 × 0.00005 = 0.0105, inclusive
+    ],
+)
+def test_item_total_allows_the_rounding_of_the_unit_price(
+    saved: DecMessage, qty: str, price: str, total: str, ok: bool
+) -> None:
+    item = attrs.evolve(saved.items[0], g_qty=Decimal(qty), decl_price=Decimal(price), decl_total=Decimal(total))
+    report = validate_declaration(_with_items(saved, item))
+    assert (("item-total", "/DecMessage/DecLists/DecList/DeclTotal") not in _codes(report)) is ok
+
+
+def test_item_total_with_exact_prices(saved: DecMessage) -> None:
+    item = attrs.evolve(
+        saved.items[0], g_qty=Decimal("17600"), decl_price=Decimal("0.0414"), decl_total=Decimal("729.34")
+    )
+    report = validate_declaration(_with_items(saved, item), price_decimals=None)
+    problems = [p for p in report.problems if p.code == "item-total"]
+    assert len(problems) == 1
+    assert "tolerance 0.01" in problems[0].message
+
+
+def test_published_declaration_totals_are_consistent() -> None:
+    data = (Path(__file__).parent / "data" / "thirdparty" / "dec" / "loop_server_test_Dec20181.xml").read_bytes()
+    message = decode_declaration_lenient(data).message
+    assert len(message.items) == 4
+    assert "item-total" not in {p.code for p in validate_declaration(message).problems}
 
 
 def test_item_numbers_must_be_consecutive(saved: DecMessage) -> None:

@@ -70,12 +70,18 @@ def validate_declaration(
     generation: Generation | None = None,
     codebook: CodeBook | None = None,
     total_tolerance: Decimal = Decimal("0.01"),
+    price_decimals: int | None = 4,
 ) -> ValidationReport:
     """Check a declaration with every declaration rule; see :func:`eport.edi.rules.dec.validate_declaration`."""
     from eport.edi.rules import dec as rules
 
     return rules.validate_declaration(
-        message, level=level, generation=generation, codebook=codebook, total_tolerance=total_tolerance
+        message,
+        level=level,
+        generation=generation,
+        codebook=codebook,
+        total_tolerance=total_tolerance,
+        price_decimals=price_decimals,
     )
 
 

@@ -39,6 +39,9 @@ logger = logging.getLogger(__name__)
 
 #: Default tolerance between DeclTotal and GQty × DeclPrice (the field table gives 4 decimals for both).
 DEFAULT_TOTAL_TOLERANCE = Decimal("0.01")
+#: Decimals a unit price DeclPrice is rounded to (the field table: 19,4). Real declarations state the total and a
+#: unit price rounded from it, so GQty × DeclPrice may miss DeclTotal by up to GQty × half a unit of that place.
+DEFAULT_PRICE_DECIMALS = 4
 
 _CURRENCY_FIELDS = {
     ("DecHead", "fee_curr"),
@@ -86,13 +89,16 @@ class DecRuleOptions:
         level: which required fields apply; ``None`` takes it from ``DecSign/OperType``.
         generation: code generation of currencies and countries; ``None`` infers it from the message.
         codebook: code tables; ``None`` uses the shipped ones.
-        total_tolerance: allowed difference between DeclTotal and GQty × DeclPrice.
+        total_tolerance: allowed difference between DeclTotal and GQty × DeclPrice, on top of the price's rounding.
+        price_decimals: decimals DeclPrice is taken to be rounded to; GQty × half a unit of that place is added to
+            the tolerance. ``None`` checks with ``total_tolerance`` alone (for prices that are exact).
     """
 
     level: Level | None = None
     generation: Generation | None = None
     codebook: CodeBook | None = None
     total_tolerance: Decimal = DEFAULT_TOTAL_TOLERANCE
+    price_decimals: int | None = DEFAULT_PRICE_DECIMALS
 
 
 _DEFAULT = DecRuleOptions()
@@ -242,7 +248,12 @@ def weights(
 def item_totals(
     message: DecMessage, options: DecRuleOptions = _DEFAULT, nodes: Sequence[Node] | None = None
 ) -> Iterator[Problem]:
-    """DeclTotal 申报总价 equals GQty 成交数量 × DeclPrice 申报单价 within the tolerance."""
+    """DeclTotal 申报总价 equals GQty 成交数量 × DeclPrice 申报单价 within rounding.
+
+    The allowed difference is ``total_tolerance`` plus, when ``price_decimals`` is set, GQty × half a unit of the
+    price's last place (a unit price rounded to 4 decimals from the total: 17600 × 0.0414 = 728.64 for a stated
+    729.34 is within 0.01 + 17600 × 0.00005 = 0.89).
+    """
     items = message.items
     for i, item in enumerate(items, 1):
         qty, price, total = item.g_qty, item.decl_price, item.decl_total
@@ -254,13 +265,16 @@ def item_totals(
             if not expected.is_finite():
                 continue
             difference = abs(expected - total)
-        if difference > options.total_tolerance:
+            tolerance = options.total_tolerance
+            if options.price_decimals is not None:
+                tolerance += abs(qty) * Decimal(5).scaleb(-(options.price_decimals + 1))
+        if difference > tolerance:
             index = f"[{i}]" if len(items) > 1 else ""
             yield Problem(
                 f"/DecMessage/DecLists/DecList{index}/DeclTotal",
                 "item-total",
                 f"DeclTotal 申报总价 {item.decl_total} differs from GQty × DeclPrice = {item.g_qty} × "
-                f"{item.decl_price} = {expected.normalize():f} (tolerance {options.total_tolerance})",
+                f"{item.decl_price} = {expected.normalize():f} (tolerance {tolerance.normalize():f})",
             )
 
 
@@ -408,6 +422,7 @@ def validate_declaration(
     generation: Generation | None = None,
     codebook: CodeBook | None = None,
     total_tolerance: Decimal = DEFAULT_TOTAL_TOLERANCE,
+    price_decimals: int | None = DEFAULT_PRICE_DECIMALS,
 ) -> ValidationReport:
     """Check a declaration with every rule and return all problems at once.
 
@@ -416,12 +431,19 @@ def validate_declaration(
         level: required-field level; by default from ``DecSign/OperType`` (G → save, C/D → declare).
         generation: currency/country code generation; by default inferred from the message.
         codebook: code tables (e.g. newer ones from :meth:`eport.edi.codes.CodeBook.from_csv`).
-        total_tolerance: allowed difference between DeclTotal and GQty × DeclPrice.
+        total_tolerance: allowed difference between DeclTotal and GQty × DeclPrice, on top of the price's rounding.
+        price_decimals: decimals DeclPrice is rounded to (default 4); ``None`` for exact prices.
 
     Returns:
         The report; ``report.ok`` is True when no problem is an error.
     """
-    options = DecRuleOptions(level=level, generation=generation, codebook=codebook, total_tolerance=total_tolerance)
+    options = DecRuleOptions(
+        level=level,
+        generation=generation,
+        codebook=codebook,
+        total_tolerance=total_tolerance,
+        price_decimals=price_decimals,
+    )
     problems: list[Problem] = []
     nodes = tuple(walk(message))
     for rule in _ALL:
@@ -430,6 +452,7 @@ def validate_declaration(
 
 
 __all__ = [
+    "DEFAULT_PRICE_DECIMALS",
     "DEFAULT_TOTAL_TOLERANCE",
     "RULES",
     "DecRuleOptions",
