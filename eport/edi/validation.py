@@ -18,6 +18,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
+import attrs
 from lxml import etree
 
 from eport.edi import _dispatch, dxp
@@ -165,25 +166,33 @@ def validate_bytes(
         logger.debug("not decodable for rules: %s", exc)
         return ValidationReport.of(dedupe(problems))
     message = decoded.message
+    found = _rule_problems(message, edition, extra)
     if any(p.code == "no-schema" for p in problems):
         # No official schema checked the structure (manifests): the decoder's findings are the structural check.
-        problems.extend(decoded.problems)
-    rule_problems = _rule_problems(message, edition, extra)
-    original_root = "/" + _root_step(root)
+        found = [*decoded.problems, *found]
+    original_root = _message_path(root, spec_of(message).tag)
     model_root = root_path(message)
-    if original_root != model_root:  # misnamed root: rules speak of the model's root, show the document's
-        rule_problems = [
-            Problem(original_root + p.path[len(model_root) :], p.code, p.message, p.severity)
-            if p.path.startswith(model_root)
-            else p
-            for p in rule_problems
+    if original_root != model_root:  # misnamed root or envelope: paths of the model's root → the document's
+        found = [
+            attrs.evolve(p, path=original_root + p.path[len(model_root) :]) if p.path.startswith(model_root) else p
+            for p in found
         ]
-    problems.extend(rule_problems)
+    problems.extend(found)
     return ValidationReport.of(dedupe(_drop_covered(problems, message)))
 
 
 def _root_step(root: etree._Element) -> str:
     return element_path(root).lstrip("/")
+
+
+def _message_path(root: etree._Element, tag: str) -> str:
+    """Where the message is in the document: its root, or the element named ``tag`` inside an envelope (the
+    regional ``ImportMessage/SWImpData/DecMessage``); a misnamed root (``ceb:CEB214``) stays the root."""
+    if etree.QName(root).localname != tag:
+        inner = next((el for el in root.iter("{*}" + tag, tag)), None)
+        if inner is not None:
+            return element_path(inner)
+    return "/" + _root_step(root)
 
 
 def check(message: Any, *, edition: str | None = None, rules: Iterable[Rule] = ()) -> ValidationReport:

@@ -213,3 +213,17 @@ def test_huge_amounts_do_not_overflow(saved: DecMessage) -> None:
     item = attrs.evolve(saved.items[0], g_qty=Decimal("1E+999999"), decl_price=Decimal("1E+10"))
     report = validate_declaration(_with_items(saved, item))
     assert ("total-digits", "/DecMessage/DecLists/DecList/GQty") in _codes(report)
+
+
+def test_problems_in_an_envelope_name_the_document_path() -> None:
+    # A published declaration inside the regional ImportMessage/SWImpData envelope: rule and decoder problems alike
+    # point at the element as it is in the file, not at a /DecMessage the file does not have.
+    from eport.edi.validation import validate_bytes
+
+    name = "loop_server_test1_export_sample_1.xml"
+    report = validate_bytes((Path(__file__).parent / "data" / "thirdparty" / "dec" / name).read_bytes())
+    paths = [p.path for p in report.problems if p.code != "no-schema"]
+    assert paths
+    assert all(path.startswith("/ImportMessage/SWImpData/DecMessage/") for path in paths), paths
+    assert "/ImportMessage/SWImpData/DecMessage/DecSign/ClientSeqNo" in paths  # a rule: 24 characters, 18 allowed
+    assert "/ImportMessage/SWImpData/DecMessage/DecHead/InRatio" in paths  # the decoder: unknown element
