@@ -218,3 +218,11 @@ def test_show_a_declaration_prints_its_head_and_goods(runner: CliRunner) -> None
     assert [h["IEFlag"] for h in document["heads"]] == [message.dec_head.ie_flag]
     assert [i["CodeTS"] for i in document["items"]] == [i.code_ts for i in message.dec_lists.dec_list]
     assert "decoded leniently" not in result.stderr  # empty elements are read as the declaration codec reads them
+
+
+def test_show_a_published_manifest_without_a_guid(runner: CliRunner) -> None:
+    path = EDI_DATA / "thirdparty" / "manifest" / "hxt_1111111111111_XDT20240510001.xml"
+    result = runner.invoke(cli, ["edi", "show", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "Manifest documents=1"  # no empty "guid=": manifests have none
+    assert "MT1401" in result.stdout

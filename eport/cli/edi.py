@@ -232,7 +232,8 @@ def show_command(file: Path, edition: str, as_json: bool) -> None:
         }
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{tag} guid={getattr(message, 'guid', '')} documents={len(heads)}")
+    guid = getattr(message, "guid", None)  # CEB messages; declarations and manifests have none
+    click.echo(f"{tag}{f' guid={guid}' if guid else ''} documents={len(heads)}")
     _print_rows("heads:", heads)
     _print_rows("items:", items)
 
