@@ -5,7 +5,7 @@
     from eport.card.operator import OperatorCard
 
     with OperatorCard.connect() as card:         # PC/SC, first reader with a card
-        print(card.info().holder_name)
+        holder = card.info().holder_name
         card.verify_pin(getpass.getpass("PIN: "))    # once; never retried by eport
         signature = card.sign(b"...", SignatureAlgorithm.RSA_SHA1)
 """

@@ -34,11 +34,6 @@ M = TypeVar("M")
 _MANIFEST_MARKER = b"urn:Declaration:datamodel:standard:CN:"
 
 
-def _is_manifest(message: object) -> bool:
-    module = sys.modules.get("eport.edi.manifest.message")  # a Manifest instance implies its module is loaded
-    return module is not None and isinstance(message, module.Manifest)
-
-
 def _mentions_manifest(data: object) -> bool:
     """True when ``data`` carries a manifest namespace somewhere (a cheap byte search, no parsing)."""
     return isinstance(data, (bytes, bytearray)) and _MANIFEST_MARKER in data

@@ -25,7 +25,7 @@ import functools
 import logging
 import re
 from collections import Counter
-from collections.abc import Hashable
+from collections.abc import Hashable, Iterator
 from decimal import Decimal
 from typing import Any, Generic, TypeVar, cast, overload
 from xml.sax.saxutils import quoteattr
@@ -293,16 +293,25 @@ def _missing(f: FieldSpec, owner_ns: str | None, path: str, el: etree._Element, 
     st.problem(f"{path}/{step(ns, f.tag)}", "missing-element", f"required element {f.tag}{doc} is missing", el)
 
 
-def _check_attributes(el: etree._Element, known: frozenset[str], path: str, st: _State) -> None:
-    """Report every attribute of ``el`` that is neither in ``known`` nor an XML Schema instance attribute.
+def unknown_attributes(el: etree._Element, known: frozenset[str]) -> Iterator[tuple[str, str]]:
+    """Yield ``(name, value)`` of each attribute of ``el`` that no decoder may drop silently.
 
-    Each one is kept in ``unparsed`` as ``name="value"`` under the path ``…/@name``.
+    Those are the attributes neither in ``known`` nor accepted XML Schema instance attributes
+    (``xsi:schemaLocation``, ``noNamespaceSchemaLocation``, ``type``, ``nil``); ``name`` is in Clark notation. The
+    one attribute rule the generic and the manifest decoders share.
     """
     for key, raw in el.attrib.items():
         name = key.decode() if isinstance(key, bytes) else key
-        if name in known or name in _XSI_ACCEPTED:
-            continue
-        value = raw.decode() if isinstance(raw, bytes) else raw
+        if name not in known and name not in _XSI_ACCEPTED:
+            yield name, raw.decode() if isinstance(raw, bytes) else raw
+
+
+def _check_attributes(el: etree._Element, known: frozenset[str], path: str, st: _State) -> None:
+    """Report every attribute of ``el`` that :func:`unknown_attributes` yields.
+
+    Each one is kept in ``unparsed`` as ``name="value"`` under the path ``…/@name``.
+    """
+    for name, value in unknown_attributes(el, known):
         qname = etree.QName(name)
         written = qname.localname
         if qname.namespace is not None:
@@ -460,4 +469,4 @@ def decode_lenient(
     return Decoded(message, tuple(st.problems), tuple(st.unparsed))
 
 
-__all__ = ["Decoded", "Unparsed", "decode", "decode_element", "decode_lenient"]
+__all__ = ["Decoded", "Unparsed", "decode", "decode_element", "decode_lenient", "unknown_attributes"]

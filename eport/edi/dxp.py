@@ -27,6 +27,7 @@ from typing import ClassVar
 
 import attrs
 
+from eport.edi.registry import MANIFEST_NS_PATTERN
 from eport.edi.return_codes import ErrorCode, error_code
 from eport.edi.rules.schema import DS_NS, DXP_NS, MAX_DOCUMENT_BYTES
 from eport.edi.spec import AttributeSpec, Facets, FieldSpec, ModelSpec, ValueKind
@@ -373,9 +374,6 @@ DxpRep.__eport_spec__ = _spec(
 _ROOT_RE = re.compile(rb"<(?:[\w.-]+:)?([A-Za-z][\w.-]*)[\s/>]")
 
 
-_MANIFEST_NS_RE = re.compile(rb"urn:Declaration:datamodel:standard:CN:(MT[0-9A-Z]{4}):1")
-
-
 def message_type_of(payload: bytes) -> str:
     """Guess ``MsgType`` from the payload: the root element name (``CEB621Message``, ``DecMessage``) or, for a
     manifest (舱单), its message type from the namespace (``MT2101``); ``""`` if not found.
@@ -389,9 +387,9 @@ def message_type_of(payload: bytes) -> str:
         return ""
     root = match.group(1).decode("ascii", "replace")[:30]
     if root == "Manifest":
-        manifest = _MANIFEST_NS_RE.search(head)
+        manifest = MANIFEST_NS_PATTERN.search(head.decode("utf-8", "replace"))
         if manifest is not None:
-            return manifest.group(1).decode("ascii")
+            return manifest.group(1)
     return root
 
 

@@ -28,7 +28,7 @@ from typing import IO, Any, cast
 import attrs
 
 from eport.edi._paths import step
-from eport.edi.spec import TEXT_CONTENT, FieldSpec, ModelSpec, ValueKind, spec_of
+from eport.edi.spec import MANIFEST_FAMILY, TEXT_CONTENT, FieldSpec, ModelSpec, ValueKind, spec_of
 from eport.errors import ConfigurationError, EncodeError
 
 logger = logging.getLogger(__name__)
@@ -101,7 +101,6 @@ def _qualify(namespace: str | None, prefix: str | None, ctx: _Context) -> tuple[
     return "", f' xmlns="{escape_attribute(namespace)}"', (namespace, bound)
 
 
-_MANIFEST_FAMILY = "manifest"  # ModelSpec.family of the manifest models (eport.edi.manifest)
 _JOINED_SCAN_MIN = 6  # from this many string fields on, one joined scan beats one scan per field
 
 
@@ -123,7 +122,7 @@ def _compile(cls: type[Any], tag: str, namespace: str | None, ctx: _Context) -> 
     """
     spec = spec_of(cls)
     pfx, decls, inner = _qualify(namespace, spec.prefix if namespace == spec.namespace else None, ctx)
-    if spec.family == _MANIFEST_FAMILY:  # no namespace of its own: children inherit the one written here
+    if spec.family == MANIFEST_FAMILY:  # no namespace of its own: children inherit the one written here
         spec = attrs.evolve(spec, namespace=namespace)
     env: dict[str, Any] = {
         "_tneeds": _TEXT_NEEDS,
@@ -208,7 +207,7 @@ def _field_source(
             raise EncodeError(f"field {f.name} of kind MODEL has no model class")
         child = spec_of(f.model)
         ns = f.namespace if f.namespace is not None else child.namespace
-        if ns is None and child.family == _MANIFEST_FAMILY:
+        if ns is None and child.family == MANIFEST_FAMILY:
             ns = owner.namespace
         env[f"_r{i}"] = _compile(cast(Hashable, f.model), f.tag, ns, ctx)
         if f.repeated:
@@ -249,7 +248,7 @@ def writer_for(cls: type[Any]) -> Writer:
             ``Head/MessageType``, so it has no writer of its own: use :func:`encode`).
     """
     spec = spec_of(cls)
-    if spec.family == _MANIFEST_FAMILY:
+    if spec.family == MANIFEST_FAMILY:
         raise TypeError(f"{cls.__name__} is a manifest model: its namespace comes from Head/MessageType; use encode()")
     return _compile(cast(Hashable, cls), spec.tag, spec.namespace, _ROOT_CONTEXT)
 
@@ -364,11 +363,12 @@ def encode_str(message: Any) -> str:
         EncodeError: a value cannot be written; ``path`` names it.
         TypeError: ``message`` is not an eport model.
     """
-    if spec_of(message).family == _MANIFEST_FAMILY:  # namespace chosen per message type by the manifest codec
+    spec = spec_of(message)
+    if spec.family == MANIFEST_FAMILY:  # namespace chosen per message type by the manifest codec
         from eport.edi.manifest.codec import encode_manifest
 
         return encode_manifest(message).decode("utf-8")
-    writer = writer_for(type(message))
+    writer = _compile(cast(Hashable, type(message)), spec.tag, spec.namespace, _ROOT_CONTEXT)
     parts: list[str] = [XML_DECLARATION]
     try:
         writer(message, parts.append)
@@ -400,7 +400,7 @@ def encode(message: Any, *, edition: str | None = None) -> bytes:
         TypeError: ``message`` is not an eport model.
     """
     if edition is not None:
-        if spec_of(message).family == _MANIFEST_FAMILY:
+        if spec_of(message).family == MANIFEST_FAMILY:
             raise ConfigurationError("manifests have no CEB edition; call encode without edition=")
         from eport.edi.ceb.editions import to_edition
 

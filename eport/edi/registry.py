@@ -161,7 +161,8 @@ def resolve(namespace: str | None, local: str, *, edition: str | None = None) ->
 MANIFEST = "eport.edi.manifest.message:Manifest"
 #: Namespace of a manifest message; ``{}`` is the message type (``MT2101``).
 MANIFEST_NS_TEMPLATE = "urn:Declaration:datamodel:standard:CN:{}:1"
-_MANIFEST_NS = re.compile(r"urn:Declaration:datamodel:standard:CN:(MT[0-9A-Z]{4}):1")
+#: A manifest namespace; group 1 is the message type (match it whole, or search a text for one).
+MANIFEST_NS_PATTERN = re.compile(r"urn:Declaration:datamodel:standard:CN:(MT[0-9A-Z]{4}):1")
 _MANIFEST_NAME = re.compile(r"(?:CN_)?(MT[0-9A-Z]{4})", re.IGNORECASE)
 
 
@@ -174,7 +175,7 @@ def manifest_type(namespace: str | None, local: str) -> str | None:
     """
     if local != "Manifest":
         return None
-    m = _MANIFEST_NS.fullmatch(namespace or "")
+    m = MANIFEST_NS_PATTERN.fullmatch(namespace or "")
     return m.group(1) if m else None
 
 

@@ -14,7 +14,7 @@ runs that install:
 Example::
 
     plan = plan_system_install(root_cert)
-    print(plan.describe())
+    summary = plan.describe()           # show it before changing the system
     install_into_system(root_cert)      # sudo on Debian
 """
 

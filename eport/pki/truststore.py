@@ -15,7 +15,7 @@ Example::
 
     store = TrustStore()
     entry = store.install(load_certificate(Path("ROOTCA.cer").read_bytes()))
-    print(entry.fingerprint)                  # show it to the user to compare with the published one
+    fingerprint = entry.fingerprint           # show it to the user to compare with the published one
     Path("eport-roots.pem").write_text(store.pem_bundle())
 """
 

@@ -55,7 +55,7 @@ class Sandbox:
 
         sandbox = Sandbox(SandboxConfig(state_dir="state", imp_path="ImpPath", port=0))
         sandbox.start()
-        print(sandbox.url)
+        url = sandbox.url                # http://127.0.0.1:<port>
         ...
         sandbox.stop()
     """

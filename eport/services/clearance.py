@@ -8,8 +8,7 @@
                          sender_id="DXPENT0000000001") as client:
         handle = client.submit(inventory_xml, signer=card_signer)
         final = client.wait(handle, until=Stage.RELEASED, timeout=120)
-        for event in final.history:
-            print(event.code, event.info)
+        codes = [event.code for event in final.history]
 
 Every submission is recorded in the journal *before* it is sent; a crash between the two is repaired by
 :meth:`ClearanceClient.recover` (run by ``with`` and by the first :meth:`~ClearanceClient.submit`), which re-sends

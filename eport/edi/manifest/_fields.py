@@ -22,7 +22,7 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
-from eport.edi.spec import NO_FACETS, AttributeSpec, Facets, FieldSpec, ModelSpec, ValueKind
+from eport.edi.spec import MANIFEST_FAMILY, NO_FACETS, AttributeSpec, Facets, FieldSpec, ModelSpec, ValueKind
 
 T = TypeVar("T")
 
@@ -30,7 +30,7 @@ T = TypeVar("T")
 _KEY = "eport.edi.manifest"
 
 #: ``ModelSpec.family`` of every manifest model.
-FAMILY = "manifest"
+FAMILY = MANIFEST_FAMILY
 
 
 def spec(tag: str, *fields: FieldSpec, attributes: tuple[AttributeSpec, ...] = (), doc: str = "") -> ModelSpec:

@@ -20,7 +20,7 @@ import attrs
 from lxml import etree
 
 from eport.edi import _xml
-from eport.edi.decoding import _XSI_ACCEPTED, _XSI_NIL, Decoded, Unparsed
+from eport.edi.decoding import _XSI_NIL, Decoded, Unparsed, unknown_attributes
 from eport.edi.encoding import escape_attribute, format_decimal, writer_in_namespace
 from eport.edi.manifest.message import Manifest, is_road, message_type_of_namespace, namespace_for
 from eport.edi.manifest.models import TEXT, Declaration
@@ -193,11 +193,7 @@ def _keep_surplus(
 ) -> None:
     """Report unknown attributes and text between child elements; keep the attributes verbatim in ``unparsed``."""
     if el.attrib:
-        for key, raw in el.attrib.items():
-            name = key.decode() if isinstance(key, bytes) else key
-            value = raw.decode() if isinstance(raw, bytes) else raw
-            if name in known or name in _XSI_ACCEPTED:  # the same xsi rules as the generic decoder
-                continue
+        for name, value in unknown_attributes(el, known):  # the same rules (xsi included) as the generic decoder
             local = etree.QName(name).localname
             where = etree.QName(el).localname
             st.problem(f"{path}/@{local}", "unknown-attribute", f"unknown attribute {name} on {where}", el)

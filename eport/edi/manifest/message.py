@@ -19,12 +19,12 @@ from eport.edi.manifest.models import (
     Identification,
 )
 from eport.edi.manifest.road import RoadDeclaration
+from eport.edi.registry import MANIFEST_NS_TEMPLATE, manifest_type
 from eport.edi.spec import Facets, ModelSpec
 from eport.errors import ConfigurationError
 
 #: Namespace of a manifest message; ``{}`` is the message type (``MT2101``).
-NAMESPACE_TEMPLATE = "urn:Declaration:datamodel:standard:CN:{}:1"
-_NS_RE = re.compile(r"^urn:Declaration:datamodel:standard:CN:(MT[0-9A-Z]{4}):1$")
+NAMESPACE_TEMPLATE = MANIFEST_NS_TEMPLATE
 
 #: China Standard Time.
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
@@ -105,8 +105,7 @@ def namespace_for(message_type: str) -> str:
 
 def message_type_of_namespace(namespace: str | None) -> str | None:
     """``MT2101`` for ``urn:Declaration:datamodel:standard:CN:MT2101:1``; ``None`` for another namespace."""
-    m = _NS_RE.match(namespace or "")
-    return m.group(1) if m else None
+    return manifest_type(namespace, "Manifest")
 
 
 def sender_id(customs_code: str, organization_code: str, dxp_id: str | None = None) -> str:
