@@ -207,7 +207,8 @@ class LocalServiceClient:
             return
         reply_id = reply.get("_id")
         with self._lock:
-            future = self._pending.pop(reply_id, None) if isinstance(reply_id, int) else None
+            # Exactly an int: ``True`` and ``1.0`` compare (and hash) equal to call 1 but are not its id.
+            future = self._pending.pop(reply_id, None) if type(reply_id) is int else None
         if future is None:
             if reply.get("_method") != "open":
                 logger.debug("ignoring an unmatched reply (_id=%r)", reply_id)

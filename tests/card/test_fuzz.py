@@ -395,6 +395,15 @@ def test_nasty_noise(client: LocalServiceClient, scripted: ScriptedService, nois
     assert client.call("cus-sec_SpcGetCardID") == ["ok"]
 
 
+@pytest.mark.parametrize("noise_id", [True, 1.0, "1"], ids=["bool-true", "float-one", "string-one"])
+def test_an_id_that_only_equals_the_call_id_is_not_its_reply(scripted: ScriptedService, noise_id: object) -> None:
+    """``True == 1.0 == 1`` in Python: only an int ``_id`` answers call 1 (a fresh client's first call)."""
+    impostor = json.dumps({"_id": noise_id, "_args": {"Result": True, "Data": ["impostor"]}})
+    scripted.script.put([impostor, OK])
+    with LocalServiceClient(f"ws://127.0.0.1:{scripted.port}", timeout=5) as fresh:
+        assert fresh.call("cus-sec_SpcGetCardID") == ["ok"]
+
+
 NASTY_REPLIES = {
     # regression: a non-list Error (a number) raised TypeError from call()
     "error-is-a-number": {"Result": False, "Error": 5},
