@@ -130,6 +130,11 @@ def raise_for_sw(sw: int, data: bytes = b"") -> None:
         raise error_for_sw(sw, data)
 
 
+#: INS codes whose data field carries a PIN (ISO 7816-4 §11.5): VERIFY (20, 21), CHANGE REFERENCE DATA (24),
+#: RESET RETRY COUNTER (2C). Recognised whatever the CLA, since vendor profiles use proprietary classes for them.
+PIN_INS = frozenset({0x20, 0x21, 0x24, 0x2C})
+
+
 @attrs.frozen(kw_only=True)
 class CommandApdu:
     """A command APDU (ISO 7816-4 §5.1).
@@ -138,8 +143,9 @@ class CommandApdu:
     encoded as 00), up to 65536 for extended ones. ``extended`` forces the extended-length encoding; without it the
     short form is used whenever the data and Le fit.
 
-    ``sensitive`` marks commands whose data field is a secret (VERIFY, CHANGE REFERENCE DATA): their data is masked
-    in logs and reprs.
+    ``sensitive`` marks commands whose data field is a secret: their data is masked in logs and reprs, and the
+    processor chain never resends them. The PIN commands of :data:`PIN_INS` are sensitive whatever the flag says
+    (see :attr:`is_sensitive`), so a vendor profile that forgets it cannot leak a PIN or spend a second try.
     """
 
     cla: int = 0x00
@@ -160,6 +166,11 @@ class CommandApdu:
             raise ConfigurationError(f"APDU data too long: {len(self.data)} bytes (at most {EXTENDED_MAX_DATA})")
         if self.le is not None and not 0 < self.le <= EXTENDED_MAX_LE:
             raise ConfigurationError(f"APDU Le must be in 1..{EXTENDED_MAX_LE}, got {self.le}")
+
+    @property
+    def is_sensitive(self) -> bool:
+        """Whether the data field is a secret: flagged ``sensitive`` or a PIN command (:data:`PIN_INS`)."""
+        return self.sensitive or self.ins in PIN_INS
 
     @property
     def is_extended(self) -> bool:
@@ -271,6 +282,7 @@ class ResponseApdu:
 __all__ = [
     "EXTENDED_MAX_DATA",
     "EXTENDED_MAX_LE",
+    "PIN_INS",
     "SHORT_MAX_DATA",
     "SHORT_MAX_LE",
     "SW",

@@ -58,7 +58,7 @@ class ApduProcessor(Protocol):
 
 def format_apdu_for_log(apdu: CommandApdu) -> str:
     """Hex of an APDU for the traffic log, with the data field masked when the command is sensitive."""
-    if not apdu.sensitive:
+    if not apdu.is_sensitive:
         return apdu.to_bytes().hex(" ").upper()
     header = bytes((apdu.cla, apdu.ins, apdu.p1, apdu.p2)).hex(" ").upper()
     return f"{header} <{len(apdu.data)} secret bytes masked>"
@@ -106,7 +106,8 @@ class CommandChainingProcessor:
 class ResponseChainingProcessor:
     """Reads long answers: ``61xx`` → GET RESPONSE (Le = xx), ``6Cxx`` → resend with Le = xx.
 
-    Sensitive commands (PIN verification and change) are never resent: their ``6Cxx`` is returned as is.
+    Sensitive commands (PIN verification, change and reset, flagged or not) are never resent: their ``6Cxx`` is
+    returned as is.
 
     Args:
         delegate: the next processor.
@@ -124,7 +125,7 @@ class ResponseChainingProcessor:
     def send_apdu(self, apdu: CommandApdu) -> ResponseApdu:
         """Send ``apdu`` and follow 61xx/6Cxx until the final answer."""
         response = self._delegate.send_apdu(apdu)
-        if response.sw1 == 0x6C and not apdu.sensitive:
+        if response.sw1 == 0x6C and not apdu.is_sensitive:
             # Never for sensitive commands: resending a VERIFY would be a second PIN try the caller did not make.
             response = self._delegate.send_apdu(_evolve(apdu, le=response.sw2 or 256))
         buffer = bytearray(response.data)

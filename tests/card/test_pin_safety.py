@@ -16,9 +16,11 @@ from collections.abc import Iterator
 import pytest
 from websockets.sync.server import ServerConnection, serve
 
+from eport.card.apdu import CommandApdu
 from eport.card.emulator import DEMO_PIN, EmulatedCard, InProcessTransport, demo_card
 from eport.card.localservice import LocalServiceCard, LocalServiceClient
 from eport.card.operator import OperatorCard
+from eport.card.protocol import CardProtocol
 from eport.card.signer import CardSigner
 from eport.card.simulator import LocalServiceSimulator
 from eport.errors import (
@@ -147,6 +149,19 @@ def test_a_wrong_length_answer_to_change_pin_is_not_resent() -> None:
     with pytest.raises(ApduError):
         OperatorCard(transport).change_pin(DEMO_PIN, SECRET)
     assert transport.count(INS_CHANGE) == 1
+
+
+@pytest.mark.parametrize("ins", [0x20, 0x21, 0x24, 0x2C], ids=["verify", "verify-odd", "change", "reset-retry"])
+def test_pin_commands_are_recognised_without_the_callers_flag(ins: int, all_logs: list[str]) -> None:
+    """A vendor profile that forgets ``sensitive=True``: still one try only, and the PIN masked in the traffic."""
+    transport = Recording(demo_card(), on_ins=ins, answer=0x6C08)
+    protocol = CardProtocol(transport)
+    with pytest.raises(ApduError):
+        protocol.send_apdu(0x00, ins, 0x00, 0x81, SECRET.encode("ascii"))  # no sensitive=True
+    assert transport.count(ins) == 1
+    assert any(line.startswith("TRAFFIC") for line in all_logs)
+    assert_no_pin("\n".join(all_logs), SECRET)
+    assert CommandApdu(ins=ins, data=b"12345678").is_sensitive
 
 
 def test_a_card_reset_during_verify_is_reported_not_retried() -> None:
