@@ -7,6 +7,8 @@ the message, so callers can branch on it. PINs and private keys never appear in 
 
     EportError
     ├── ConfigurationError            (also ValueError: bad arguments from the caller)
+    │   └── FieldError(field, reason) one named input field is invalid
+    │       └── IdentifierError       an identifier (entry id, USCC, 统一编号 …) is malformed
     ├── CardError
     │   ├── PcscUnavailableError      pcscd not running / smart card service stopped (智能卡服务未启动)
     │   ├── ReaderError
@@ -47,7 +49,10 @@ the message, so callers can branch on it. PINs and private keys never appear in 
         ├── ProtocolError             malformed reply from a service or gateway
         ├── DuplicateError(code)      already submitted (locally refused or customs -301010 …)
         ├── RejectedError(code, receipt)   customs rejected the message
-        └── JournalError              the local submission journal failed
+        ├── JournalError              the local submission journal failed
+        └── PortalError(status, code) a portal JSON service (refund, verification, login …) refused or failed
+            ├── SessionExpiredError   the portal session ended; log in again
+            └── LegacyOperationError  the operation no longer exists on the live E-Port (sandbox only)
 """
 
 from __future__ import annotations
@@ -62,6 +67,25 @@ class EportError(Exception):
 
 class ConfigurationError(EportError, ValueError):
     """A caller passed arguments that cannot work (bad option, unknown name, inconsistent settings)."""
+
+
+# --------------------------------------------------------------------------------------------------- identifiers
+class FieldError(ConfigurationError):
+    """One named input field is invalid.
+
+    Attributes:
+        field: the field's name or path, e.g. ``entry_id`` or ``lines[3].currency``.
+        reason: what exactly is wrong (never the full value of a personal identifier).
+    """
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"{field}: {reason}")
+
+
+class IdentifierError(FieldError):
+    """An identifier (entry id, 21-char refund number, 统一编号, customs code, USCC, resident ID …) is malformed."""
 
 
 # --------------------------------------------------------------------------------------------------- card
@@ -307,6 +331,30 @@ class JournalError(ServiceError):
     """The local submission journal could not be read or written."""
 
 
+# --------------------------------------------------------------------------------------------------- portal
+class PortalError(ServiceError):
+    """A portal JSON service (refund, verification, login, identity, enterprise) refused a request or failed.
+
+    Attributes:
+        status: the HTTP status, ``None`` when no answer came.
+        code: the service's error code from the JSON body, if any.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+        self.status = status
+        self.code = code
+        super().__init__(message)
+
+
+class SessionExpiredError(PortalError):
+    """The portal session ended (HTTP 401, or a redirect to the CAS login page); log in again."""
+
+
+class LegacyOperationError(PortalError):
+    """The operation existed on the old E-Port (e.g. 出口退税 数据报送) but not on the live portal any more;
+    only the sandbox still offers it."""
+
+
 __all__ = [
     "ApduError",
     "BadResponseError",
@@ -324,9 +372,12 @@ __all__ = [
     "EdiError",
     "EncodeError",
     "EportError",
+    "FieldError",
     "FileNotFound",
+    "IdentifierError",
     "InvalidSignature",
     "JournalError",
+    "LegacyOperationError",
     "LocalServiceError",
     "NoCardError",
     "NoReaderError",
@@ -336,6 +387,7 @@ __all__ = [
     "PinLockedError",
     "PinPolicyError",
     "PkiError",
+    "PortalError",
     "ProtocolError",
     "ReaderError",
     "ReaderNotFoundError",
@@ -344,6 +396,7 @@ __all__ = [
     "SecurityStatusNotSatisfied",
     "ServiceError",
     "ServiceTimeout",
+    "SessionExpiredError",
     "TokenError",
     "TransportError",
     "TrustStoreError",
