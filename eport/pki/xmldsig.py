@@ -120,6 +120,39 @@ def _c14n(node: etree._Element | etree._ElementTree, error: type[EportError] = I
         ) from None
 
 
+_XML_ATTR = "{http://www.w3.org/XML/1998/namespace}"
+
+
+def _c14n_subtree(element: etree._Element, error: type[EportError] = InvalidSignature) -> bytes:
+    """Inclusive C14N 1.0 of ``element``'s subtree as a document subset, in its document's context.
+
+    C14N 1.0 renders the apex with every namespace in scope (inherited ones included, unused or not) and with the
+    ``xml:`` attributes (``xml:lang``, ``xml:space``, …) it inherits from its ancestors. lxml's C14N of a non-root
+    element does neither reliably (it drops ``xml:`` attributes and may emit a spurious ``xmlns=""`` under a
+    default-namespace ``Signature``), so the subtree is copied into a document of its own whose root carries that
+    context explicitly, and that whole document is canonicalized.
+    """
+    # The element's own prefix first: lxml names the new element with the first prefix bound to its namespace.
+    own_prefix = element.prefix
+    in_scope = element.nsmap
+    nsmap: dict[str | None, str] = {own_prefix: in_scope[own_prefix]} if own_prefix in in_scope else {}
+    nsmap.update((prefix, uri) for prefix, uri in in_scope.items() if prefix != own_prefix)
+    apex = etree.Element(element.tag, nsmap=nsmap)  # type: ignore[arg-type]  # lxml accepts a None prefix
+    attributes: dict[str, str] = {}
+    for ancestor in element.iterancestors():
+        for name, value in ancestor.attrib.items():
+            if str(name).startswith(_XML_ATTR):
+                attributes.setdefault(str(name), str(value))
+    attributes.update((str(name), str(value)) for name, value in element.attrib.items())
+    for name, value in attributes.items():
+        apex.set(name, value)
+    body = copy.deepcopy(element)
+    apex.text = body.text
+    for child in list(body):
+        apex.append(child)
+    return _c14n(etree.ElementTree(apex), error)
+
+
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrib: str) -> etree._Element:
     el = etree.SubElement(parent, _DS + tag, attrib=attrib or None)
     if text is not None:
@@ -221,7 +254,7 @@ def sign_tree(
     else:
         root.append(signature)
 
-    raw = signer.sign(_c14n(signed_info, ConfigurationError), spec.algorithm)
+    raw = signer.sign(_c14n_subtree(signed_info, ConfigurationError), spec.algorithm)
     if spec.algorithm is SignatureAlgorithm.SM2_SM3 and sm2_value == "raw" and len(raw) != 64:
         raw = der_to_raw(raw)
     value_el.text = base64.b64encode(raw).decode("ascii")
@@ -397,7 +430,7 @@ def verify_enveloped(
     if spec.algorithm is SignatureAlgorithm.SM2_SM3 and len(value) == 64:
         value = raw_to_der(value)
     _, signature_hash = scheme_of(spec.algorithm)
-    leaf.public_key.verify(value, _c14n(signed_info), signature_hash)
+    leaf.public_key.verify(value, _c14n_subtree(signed_info), signature_hash)
     chain = tuple(trust.validate(leaf, [c for c in certificates if c is not leaf]))
     return VerifiedXml(
         signed_xml=signed_bytes,

@@ -78,6 +78,85 @@ def test_xmlsec1_rejects_a_tampered_document(tmp_path: Path, rsa_chain: TestChai
         verify_enveloped(tampered, trust=PinnedCertificate(rsa_chain.leaf))
 
 
+# ------------------------------------------------------------------------------ interop in document context
+CEB = "http://www.chinaport.gov.cn/ceb"
+
+#: Documents this test writes, each a different namespace/``xml:`` context for SignedInfo (C14N 1.0 renders the
+#: apex with every in-scope namespace and inherits the ancestors' ``xml:`` attributes).
+CONTEXTS = {
+    "prefixed-root": f'<ceb:CEB311Message xmlns:ceb="{CEB}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+    "<ceb:Order><ceb:guid>4CDE1CFD-EDED-46B1-946C-B8022E42FC94</ceb:guid></ceb:Order>{sig}</ceb:CEB311Message>",
+    "default-root": f'<CEB311Message xmlns="{CEB}"><Order><guid>g-1</guid></Order>{{sig}}</CEB311Message>',
+    "no-namespace-root": "<CEB311Message><Order><guid>g-1</guid></Order>{sig}</CEB311Message>",
+    "xml-lang-root": f'<ceb:CEB311Message xmlns:ceb="{CEB}" xml:lang="zh-CN"><ceb:Order><ceb:note>进口</ceb:note>'
+    "</ceb:Order>{sig}</ceb:CEB311Message>",
+    "xml-space-root": f'<CEB311Message xmlns="{CEB}" xml:space="preserve"><Order><note> a </note></Order>{{sig}}'
+    "</CEB311Message>",
+    "dsig-also-default": f'<ceb:CEB311Message xmlns:ceb="{CEB}" xmlns="{DS_NS}" xml:lang="en"><ceb:Order '
+    'xml:lang="zh"><ceb:guid>g-1</ceb:guid></ceb:Order>{sig}</ceb:CEB311Message>',
+}
+
+
+def _xmlsec_sign_default_namespace(tmp_path: Path, chain: TestChain, document: str, dialect: Dialect) -> bytes:
+    """xmlsec1 fills a template whose Signature uses the default namespace (no ``ds:`` prefix), as .NET and Java
+    signers write it."""
+    from cryptography.hazmat.primitives import serialization
+
+    require_tool("xmlsec1")
+    spec = dialect.spec
+    template = (
+        f'<Signature xmlns="{DS_NS}"><SignedInfo><CanonicalizationMethod Algorithm="{C14N_URI}"/>'
+        f'<SignatureMethod Algorithm="{spec.signature_uri}"/><Reference URI=""><Transforms>'
+        '<Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></Transforms>'
+        f'<DigestMethod Algorithm="{spec.digest_uri}"/><DigestValue/></Reference></SignedInfo><SignatureValue/>'
+        f"<KeyInfo><KeyName>{chain.leaf.cert_no}</KeyName><X509Data><X509Certificate>{chain.leaf.to_base64()}"
+        "</X509Certificate></X509Data></KeyInfo></Signature>"
+    )
+    key = tmp_path / "key.pem"
+    key.write_bytes(
+        chain.leaf_key.private_bytes(  # type: ignore[union-attr]
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    source, out = tmp_path / "template.xml", tmp_path / "signed-by-xmlsec1.xml"
+    source.write_text('<?xml version="1.0" encoding="UTF-8"?>\n' + document.format(sig=template), encoding="utf-8")
+    result = subprocess.run(
+        ["xmlsec1", "--sign", "--privkey-pem", str(key), "--output", str(out), str(source)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return out.read_bytes()
+
+
+@pytest.mark.xmlsec1
+@pytest.mark.parametrize("dialect", [Dialect.RSA_SHA1, Dialect.RSA_SHA256])
+@pytest.mark.parametrize("context", CONTEXTS.values(), ids=CONTEXTS.keys())
+def test_default_namespace_signatures_made_by_xmlsec1_verify(
+    tmp_path: Path, rsa_chain: TestChain, context: str, dialect: Dialect
+) -> None:
+    signed = _xmlsec_sign_default_namespace(tmp_path, rsa_chain, context, dialect)
+    assert b"<ds:" not in signed
+    assert b"<SignedInfo>" in signed
+    assert _xmlsec_verify(tmp_path, signed, rsa_chain).returncode == 0
+    result = verify_enveloped(signed, trust=PinnedCertificate(rsa_chain.leaf), config=ALL)
+    assert result.dialect is dialect
+    with pytest.raises(InvalidSignature):  # and still nothing else verifies
+        verify_enveloped(signed.replace(b"Order>", b"Order>x", 1), trust=PinnedCertificate(rsa_chain.leaf), config=ALL)
+
+
+@pytest.mark.xmlsec1
+@pytest.mark.parametrize("context", CONTEXTS.values(), ids=CONTEXTS.keys())
+def test_eport_signatures_in_any_context_verify_with_xmlsec1(
+    tmp_path: Path, rsa_chain: TestChain, context: str
+) -> None:
+    signed = sign_enveloped(context.format(sig="").encode(), rsa_chain.signer())
+    result = _xmlsec_verify(tmp_path, signed, rsa_chain)
+    assert result.returncode == 0, result.stderr
+    verify_enveloped(signed, trust=PinnedCertificate(rsa_chain.leaf))
+
+
 def test_signed_ceb621_validates_against_the_official_xsd(rsa_chain: TestChain, sm2_chain: TestChain) -> None:
     unsigned = _unsigned("import/CEB621Message.xml")
     assert samples.xsd_errors(unsigned, "ceb-import"), "CEB621 without a signature must fail: ds:Signature is 1..1"
