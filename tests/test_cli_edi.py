@@ -75,9 +75,11 @@ def test_validate_edition_and_missing_file(runner: CliRunner, files: dict[str, P
     assert result.exit_code == 0
     missing = runner.invoke(cli, ["edi", "validate", str(tmp_path / "nope.xml")])
     assert missing.exit_code == 1
-    assert "cannot read" in missing.stderr
+    expected = f"error: FileNotFoundError: cannot read {tmp_path / 'nope.xml'}: No such file or directory\n"
+    assert missing.stderr == expected
     usage = runner.invoke(cli, ["edi", "validate", "--edition", "1999", str(files["CEB622"])])
     assert usage.exit_code == 2
+    assert usage.stderr.splitlines()[-1].startswith("error: BadParameter: Invalid value for '--edition'")
 
 
 def test_show_data_message_and_receipts(runner: CliRunner, files: dict[str, Path]) -> None:
@@ -136,13 +138,15 @@ def test_wrap_refuses_bad_receivers(runner: CliRunner, files: dict[str, Path]) -
     args = ["edi", "wrap", str(files["CEB311"]), "--sender-id", "S"]
     args += [x for i in range(6) for x in ("--receiver-id", f"R{i}")]
     result = runner.invoke(cli, args)
-    assert result.exit_code != 0
-    assert isinstance(result.exception, Exception)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: ConfigurationError: ")
+    assert result.stdout == ""
 
 
 def test_unwrap_non_envelope_is_a_decode_error(runner: CliRunner, files: dict[str, Path]) -> None:
     result = runner.invoke(cli, ["edi", "unwrap", str(files["CEB311"])])
-    assert result.exit_code != 0
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: UnknownMessageError: ")
 
 
 @pytest.mark.skipif(not EPORT.exists(), reason="console script not installed")
@@ -190,8 +194,8 @@ def test_validate_folders_and_stdin(runner: CliRunner, files: dict[str, Path], t
     empty = tmp_path / "empty"
     empty.mkdir()
     nothing = runner.invoke(cli, ["edi", "validate", str(empty)])
-    assert nothing.exit_code == 0
-    assert "no .xml files" in nothing.stderr
+    assert nothing.exit_code == 1  # a folder without XML files was "valid" (exit 0) before
+    assert nothing.stderr == f"error: FileNotFoundError: {empty}: no .xml files in this folder\n"
 
 
 EDI_DATA = Path(__file__).parent / "edi" / "data"

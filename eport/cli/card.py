@@ -84,7 +84,7 @@ def readers_command(as_json: bool) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not statuses:
-        raise CliFail("no card reader connected (未检测到读卡器)")
+        raise CliFail("no card reader connected (未检测到读卡器)", kind="NoReaderError")
     for s in statuses:
         card = f"card  {s.atr.hex(' ').upper()}" if s.card_present else "empty"
         click.echo(f"{s.name}\t{card}")
@@ -111,7 +111,7 @@ def doctor_command(reader: str | None, as_json: bool) -> None:
         click.echo(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))
     failed = [r.step for r in results if r.status == "fail"]
     if failed:
-        raise CliFail(f"card check failed at: {', '.join(failed)}", EXIT_FAIL)
+        raise CliFail(f"card check failed at: {', '.join(failed)}", EXIT_FAIL, kind="CardCheckFailed")
 
 
 @group.command("info")

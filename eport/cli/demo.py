@@ -40,7 +40,7 @@ from eport import edi, examples
 from eport.card.emulator import DEMO_PIN, InProcessTransport, demo_card
 from eport.card.operator import OperatorCard
 from eport.card.signer import CardSigner
-from eport.cli._util import EXIT_REJECTED, CliFail, err
+from eport.cli._util import EXIT_REJECTED, CliFail, err, format_time, print_records
 from eport.edi.dec import models as dec
 from eport.edi.dxp import DxpMsg
 from eport.edi.report import ValidationReport
@@ -206,7 +206,7 @@ def sign_and_validate(run: DemoRun, echo: Echo) -> None:
         _row(run, name, type(message).__name__, payload, report)
     bad = [name for name, report in run.reports.items() if not report.ok]
     if bad:
-        raise CliFail(f"signed messages do not validate: {', '.join(bad)}")
+        raise CliFail(f"signed messages do not validate: {', '.join(bad)}", kind="ValidationFailed")
     echo(f"signed and validated {len(run.payloads)} messages on the card")
 
 
@@ -337,16 +337,6 @@ def run_demo(run: DemoRun | None = None, *, steps: Sequence[Callable[[DemoRun, E
     return state
 
 
-def _table(rows: list[dict[str, str]]) -> list[str]:
-    if not rows:
-        return []
-    keys = list(rows[0])
-    widths = [max(len(k), *(len(r[k]) for r in rows)) for k in keys]
-    lines = ["  ".join(k.ljust(w) for k, w in zip(keys, widths, strict=True))]
-    lines += ["  ".join(r[k].ljust(w) for k, w in zip(keys, widths, strict=True)) for r in rows]
-    return lines
-
-
 def history_rows(run: DemoRun) -> list[dict[str, str]]:
     """The status history of every submitted document, one row per receipt status."""
     rows = []
@@ -357,7 +347,7 @@ def history_rows(run: DemoRun) -> list[dict[str, str]]:
         for event in sub.history:
             if not event.code:
                 continue
-            at = event.at.astimezone(examples.CHINA_TZ).strftime("%H:%M:%S") if event.at else ""
+            at = format_time(event.at.astimezone(examples.CHINA_TZ), date=False) if event.at else ""
             rows.append(
                 {
                     "document": name,
@@ -400,15 +390,12 @@ def demo(offline: bool, receiver_id: str, step_delay: float, workdir: Path | Non
         click.echo("eport demo: a cross-border import purchase (9610 直购进口) and a declaration, through the sandbox")
         click.echo(f"operator card: {state.card}")
         click.echo("")
-        for line in _table(state.rows):
-            click.echo("  " + line)
+        print_records(state.rows)
         click.echo("")
-        click.echo("status history (回执):")
-        for line in _table(history):
-            click.echo("  " + line)
+        print_records(history, title="status history (回执):")
     rejected = [name for name, sub in state.results.items() if sub.stage is Stage.REJECTED]
     if rejected:
-        raise CliFail(f"customs rejected: {', '.join(rejected)}", status=EXIT_REJECTED)
+        raise CliFail(f"customs rejected: {', '.join(rejected)}", status=EXIT_REJECTED, kind="RejectedError")
 
 
 def _offline(receiver_id: str, as_json: bool) -> None:
@@ -419,13 +406,12 @@ def _offline(receiver_id: str, as_json: bool) -> None:
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
         click.echo("eport demo: a cross-border import purchase (9610 直购进口) from eport.examples")
-        for line in _table(state.rows):
-            click.echo("  " + line)
+        print_records(state.rows)
         click.echo("")
         click.echo(f"DxpMsg envelope of the inventory ({len(envelope)} bytes):")
         click.echo(envelope.decode("utf-8"))
     if any(not report.ok for report in state.reports.values()):
-        raise CliFail("some demo messages have validation errors")
+        raise CliFail("some demo messages have validation errors", kind="ValidationFailed")
 
 
 __all__ = [

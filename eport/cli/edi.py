@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from eport import edi
-from eport.cli._util import EXIT_FAIL, CliFail, err
+from eport.cli._util import EXIT_FAIL, CliFail, InputPath, err, format_time, print_records, read_input
 from eport.edi import dxp, frames
 from eport.edi.receipts import Receipt, receipts
 from eport.edi.report import Problem, ValidationReport
@@ -35,23 +35,14 @@ _EDITION = click.option(
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of text.")
 
 
-def _read(path: Path) -> bytes:
-    if str(path) == "-":
-        return sys.stdin.buffer.read()
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise CliFail(f"cannot read {path}: {exc.strerror or exc}") from None
-
-
 def _expand(paths: tuple[Path, ...]) -> list[Path]:
-    """Files as given; folders become their ``*.xml`` files, recursively, sorted."""
+    """Files as given; folders become their ``*.xml`` files, recursively, sorted (a folder without any fails)."""
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".xml")
             if not found:
-                err(f"{path}: no .xml files")
+                raise CliFail(f"{path}: no .xml files in this folder", kind="FileNotFoundError")
             out.extend(found)
         else:
             out.append(path)
@@ -68,7 +59,7 @@ def _write(data: bytes, output: Path | None) -> None:
     try:
         output.write_bytes(data)
     except OSError as exc:
-        raise CliFail(f"cannot write {output}: {exc.strerror or exc}") from None
+        raise CliFail(f"cannot write {output}: {exc.strerror or exc}", kind=type(exc).__name__) from None
     err(f"wrote {output} ({len(data)} bytes)")
 
 
@@ -82,22 +73,23 @@ def group() -> None:
 
 
 @group.command(name="validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=InputPath(allow_dash=True))
 @_EDITION
 @_JSON
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only (no warnings, no per-file summary).")
 def validate_command(files: tuple[Path, ...], edition: str, as_json: bool, quiet: bool) -> None:
     """Validate FILES with the official schema and the customs rules: one line per problem.
 
-    A folder stands for its .xml files (recursively); ``-`` reads standard input.
+    A folder stands for its .xml files (recursively); - reads standard input.
 
-    Exit status: 0 when no file has errors (warnings allowed), 1 when at least one has.
+    Exit status: 0 when no file has errors (warnings allowed), 1 when at least one has, or when a folder holds no
+    .xml file.
     """
     results: list[dict[str, Any]] = []
     failed = 0
     paths = _expand(files)
     for path in paths:
-        report: ValidationReport = edi.validate_bytes(_read(path), edition=edition)
+        report: ValidationReport = edi.validate_bytes(read_input(path), edition=edition)
         if not report.ok:
             failed += 1
         shown = report.errors if quiet else report.problems
@@ -110,7 +102,7 @@ def validate_command(files: tuple[Path, ...], edition: str, as_json: bool, quiet
     if as_json:
         click.echo(json.dumps({"edition": edition, "files": results}, ensure_ascii=False, indent=2))
     if failed:
-        raise CliFail(f"{failed} of {len(paths)} file(s) have errors", EXIT_FAIL)
+        raise CliFail(f"{failed} of {len(paths)} file(s) have errors", EXIT_FAIL, kind="ValidationFailed")
 
 
 def _json_value(value: Any) -> Any:
@@ -121,6 +113,10 @@ def _json_value(value: Any) -> Any:
     if value is None or isinstance(value, str | int | bool):
         return value
     return str(value)
+
+
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: _json_value(v) for k, v in row.items()}
 
 
 def _receipt_dict(receipt: Receipt) -> dict[str, Any]:
@@ -136,23 +132,15 @@ def _receipt_dict(receipt: Receipt) -> dict[str, Any]:
     }
 
 
-def _print_rows(title: str, rows: list[dict[str, Any]]) -> None:
-    click.echo(title)
-    if not rows:
-        return
-    names = field_names()
-    keys = [k for k in rows[0] if any(r.get(k) not in (None, "") for r in rows)]
-    if len(rows) == 1:  # one record: a key/value listing
-        width = max(len(k) for k in keys)
-        for key in keys:
-            label = names.get(key, "")
-            click.echo(f"  {key.ljust(width)}  {_json_value(rows[0][key])}  {label}".rstrip())
-        return
-    cells = [[str(_json_value(r.get(k, ""))) if r.get(k) is not None else "" for k in keys] for r in rows]
-    widths = [max(len(k), *(len(c[i]) for c in cells)) for i, k in enumerate(keys)]
-    click.echo("  " + "  ".join(k.ljust(w) for k, w in zip(keys, widths, strict=True)))
-    for line in cells:
-        click.echo("  " + "  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
+def _receipt_row(receipt: Receipt) -> dict[str, Any]:
+    return {
+        "message": receipt.message_type,
+        "returnStatus": receipt.return_status,
+        "meaning": receipt.meaning,
+        "time": format_time(receipt.time) if receipt.time else receipt.return_time,
+        "keys": " ".join(f"{k}={v}" for k, v in receipt.keys.items()),
+        "info": receipt.info,
+    }
 
 
 def _show_envelope(envelope: dxp.Envelope, as_json: bool) -> None:
@@ -165,7 +153,7 @@ def _show_envelope(envelope: dxp.Envelope, as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps({"type": "DxpRep", "responses": rows}, ensure_ascii=False, default=str, indent=2))
         else:
-            _print_rows(f"DxpRep for {envelope.recevier_id}", rows)
+            print_records(rows, title=f"DxpRep for {envelope.recevier_id}")
         return
     msg = envelope.msg if isinstance(envelope, dxp.DxpMsgSv) else envelope
     info = msg.trans_info
@@ -173,29 +161,31 @@ def _show_envelope(envelope: dxp.Envelope, as_json: bool) -> None:
         "CopMsgId": info.cop_msg_id,
         "SenderId": info.sender_id,
         "ReceiverIds": ",".join(info.receiver_ids),
-        "CreatTime": info.creat_time.isoformat(),
+        "CreatTime": info.creat_time,
         "MsgType": info.msg_type,
         "Data": f"{len(msg.data)} bytes",
         "FileName": msg.add_info.file_name if msg.add_info else None,
         "Signed": "yes" if msg.signature else "no",
     }
     if as_json:
-        click.echo(json.dumps({"type": spec_of(envelope).tag, "transInfo": head}, ensure_ascii=False, indent=2))
+        document = {"type": spec_of(envelope).tag, "transInfo": {**head, "CreatTime": info.creat_time.isoformat()}}
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
-        _print_rows(spec_of(envelope).tag, [head])
+        print_records([head], title=spec_of(envelope).tag)
     err("payload: run `eport edi unwrap` to extract it")
 
 
 @group.command(name="show")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=InputPath(dir_okay=False, allow_dash=True))
 @_EDITION
 @_JSON
 def show_command(file: Path, edition: str, as_json: bool) -> None:
     """Show a message: document heads and item lists, receipts with their meaning, or a DXP envelope.
 
-    ``-`` reads standard input.
+    One document is shown vertically (field, value, Chinese name); several as a table when it fits the terminal.
+    Receipt times carry their zone (+08:00). - reads standard input.
     """
-    data = _read(file)
+    data = read_input(file)
     try:
         envelope = dxp.decode_envelope(data)
     except DecodeError:
@@ -206,7 +196,7 @@ def show_command(file: Path, edition: str, as_json: bool) -> None:
     try:
         decoded = edi.decode_lenient(data, edition=edition)
     except DecodeError as exc:
-        raise CliFail(f"{file}: {exc}") from None
+        raise CliFail(f"{file}: {exc}", kind=type(exc).__name__) from None
     message = decoded.message
     if decoded.problems:
         err(f"note: {file} decoded leniently with {len(decoded.problems)} problem(s); see `eport edi validate`")
@@ -217,9 +207,7 @@ def show_command(file: Path, edition: str, as_json: bool) -> None:
         if as_json:
             click.echo(json.dumps({"type": tag, "receipts": rows}, ensure_ascii=False, indent=2))
             return
-        click.echo(f"{tag} ({len(found)} receipt(s))")
-        for receipt in found:
-            click.echo(f"  {receipt}")
+        print_records([_receipt_row(r) for r in found], title=f"{tag} ({len(found)} receipt(s))")
         return
     heads = frames.heads(message, columns="tag")
     items = frames.items(message, columns="tag")
@@ -234,12 +222,13 @@ def show_command(file: Path, edition: str, as_json: bool) -> None:
         return
     guid = getattr(message, "guid", None)  # CEB messages; declarations and manifests have none
     click.echo(f"{tag}{f' guid={guid}' if guid else ''} documents={len(heads)}")
-    _print_rows("heads:", heads)
-    _print_rows("items:", items)
+    labels = field_names()
+    print_records([_plain(h) for h in heads], title="heads:", labels=labels)
+    print_records([_plain(i) for i in items], title="items:", labels=labels)
 
 
 @group.command(name="wrap")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=InputPath(dir_okay=False, allow_dash=True))
 @click.option("--sender-id", required=True, help="Your DXP id (DXPENT…).")
 @click.option("--receiver-id", "receiver_ids", multiple=True, required=True, help="Receiver DXP id (1 to 5).")
 @click.option("--msg-type", default=None, help="MsgType; default: the payload's root element name.")
@@ -258,7 +247,7 @@ def wrap_command(
     output: Path | None,
 ) -> None:
     """Wrap FILE in a DXP envelope (DxpMsg 终端节点报文) and print it."""
-    payload = _read(file)
+    payload = read_input(file)
     envelope = dxp.wrap(
         payload,
         sender_id=sender_id,
@@ -271,11 +260,11 @@ def wrap_command(
 
 
 @group.command(name="unwrap")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=InputPath(dir_okay=False, allow_dash=True))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write here.")
 def unwrap_command(file: Path, output: Path | None) -> None:
     """Extract the payload of a DxpMsg or DxpMsgSv envelope."""
-    _write(dxp.unwrap(_read(file)), output)
+    _write(dxp.unwrap(read_input(file)), output)
 
 
 __all__ = ["group"]

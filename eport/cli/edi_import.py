@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from eport.cli._util import CliFail, err
+from eport.cli._util import CliFail, InputPath, err
 from eport.cli.edi import group
 from eport.edi.codes import Generation
 from eport.edi.dec.codec import encode_declaration
@@ -44,9 +44,9 @@ def _mapping(path: Path | None) -> dict[str, str] | None:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise CliFail(f"cannot read mapping {path}: {exc}") from None
+        raise CliFail(f"cannot read mapping {path}: {exc}", kind=type(exc).__name__) from None
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
-        raise CliFail(f"mapping {path} must be a JSON object of column → field names")
+        raise CliFail(f"mapping {path} must be a JSON object of column → field names", kind="ConfigurationError")
     return data
 
 
@@ -58,7 +58,7 @@ def _write_atomic(folder: Path, name: str, data: bytes) -> Path:
         os.replace(temp, target)
     except OSError as exc:
         temp.unlink(missing_ok=True)
-        raise CliFail(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise CliFail(f"cannot write {target}: {exc.strerror or exc}", kind=type(exc).__name__) from None
     return target
 
 
@@ -67,7 +67,7 @@ def _bad_rows(result: SheetImport) -> set[int]:
 
 
 @group.command(name="import")
-@click.argument("sheet_file", metavar="SHEET", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("sheet_file", metavar="SHEET", type=InputPath(dir_okay=False))
 @click.option("--sheet", "sheet", default=None, help="Worksheet name (Excel); default: the first sheet.")
 @click.option(
     "--out",
@@ -76,7 +76,7 @@ def _bad_rows(result: SheetImport) -> set[int]:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder that holds (or will hold) the OutBox, e.g. ImpPath/DecCus001.",
 )
-@click.option("--mapping", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="JSON column→field map.")
+@click.option("--mapping", type=InputPath(dir_okay=False), help="JSON column→field map.")
 @click.option("--default", "defaults", multiple=True, metavar="FIELD=VALUE", help="Value for empty cells (repeat).")
 @click.option(
     "--codes",
@@ -109,7 +109,7 @@ def import_command(
             level=Level(level) if level else None,
         )
     except EportError as exc:
-        raise CliFail(str(exc)) from None
+        raise CliFail(str(exc), kind=type(exc).__name__) from None
     bad = _bad_rows(result)
     problems = [
         {
@@ -129,12 +129,13 @@ def import_command(
             click.echo(f"row {p.row}\t{p.column}\t{p.severity.value}\t{p.code}\t{p.message}")
     failed = [i for i, rows in enumerate(result.rows) if bad & set(rows)]
     if failed and all_or_nothing:
-        raise CliFail(f"{len(failed)} of {len(result.messages)} declarations have errors; nothing written")
+        note = f"{len(failed)} of {len(result.messages)} declarations have errors; nothing written"
+        raise CliFail(note, kind="ValidationFailed")
     box = out / OUT_BOX
     try:
         box.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise CliFail(f"cannot create {box}: {exc.strerror or exc}") from None
+        raise CliFail(f"cannot create {box}: {exc.strerror or exc}", kind=type(exc).__name__) from None
     written = 0
     for i, message in enumerate(result.messages):
         if i in failed:
@@ -143,10 +144,11 @@ def import_command(
             name = declaration_file_name(message.client_seq_no or "")
             data = encode_declaration(message)
         except EportError as exc:
-            raise CliFail(f"declaration starting on row {min(result.rows[i])}: {exc}") from None
+            where = f"declaration starting on row {min(result.rows[i])}"
+            raise CliFail(f"{where}: {exc}", kind=type(exc).__name__) from None
         _write_atomic(box, name, data)
         written += 1
     err(f"wrote {written} declaration(s) to {box}; {len(failed)} with errors skipped")
     if failed:
         first_rows = ", ".join(str(min(result.rows[i])) for i in failed[:10])
-        raise CliFail(f"{len(failed)} declaration(s) have errors (first rows: {first_rows})")
+        raise CliFail(f"{len(failed)} declaration(s) have errors (first rows: {first_rows})", kind="ValidationFailed")

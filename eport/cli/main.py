@@ -1,4 +1,4 @@
-"""Top-level ``eport`` command group and the one error handler that turns EportError into a one-line message."""
+"""Top-level ``eport`` command group (its error handler is :class:`eport.cli._util.EportGroup`)."""
 
 from __future__ import annotations
 
@@ -12,11 +12,10 @@ from eport.cli import card as card_cli
 from eport.cli import edi as edi_cli
 from eport.cli import pki as pki_cli
 from eport.cli import services as services_cli
-from eport.cli._util import EXIT_BAD_SIGNATURE, EXIT_FAIL, EXIT_REJECTED
-from eport.errors import EportError, InvalidSignature, RejectedError
+from eport.cli._util import EportGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=EportGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="eport")
 @click.option("--debug", is_flag=True, help="Log at debug level and show tracebacks.")
 @click.pass_context
@@ -35,23 +34,5 @@ for command in services_cli.commands:
 
 
 def run() -> None:
-    """Run the CLI, mapping eport errors to one line on stderr and a stable exit code."""
-    debug = "--debug" in sys.argv
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        raise SystemExit(EXIT_FAIL) from None
-    except click.ClickException as exc:
-        exc.show()
-        raise SystemExit(exc.exit_code) from None
-    except EportError as exc:
-        if debug:
-            raise
-        status = EXIT_FAIL
-        if isinstance(exc, InvalidSignature):
-            status = EXIT_BAD_SIGNATURE
-        elif isinstance(exc, RejectedError):
-            status = EXIT_REJECTED
-        click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
-        raise SystemExit(status) from None
+    """Run the CLI: every failure is one line ``error: <Class>: <message>`` on stderr and a stable exit code."""
+    cli.main(prog_name="eport")

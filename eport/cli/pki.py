@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from eport.cli._util import CliFail, err
+from eport.cli._util import CliFail, InputPath, err
 
 if TYPE_CHECKING:
     from eport.pki.certs import Certificate
@@ -80,7 +80,7 @@ def group() -> None:
 
 
 @group.command("install-root")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=InputPath(dir_okay=False))
 @click.option("--intermediate", is_flag=True, help="Install as an intermediate CA (path building only).")
 @_STORE
 def install_root(file: Path, intermediate: bool, store: Path | None) -> None:
@@ -145,7 +145,7 @@ def export_roots(output: Path, with_intermediates: bool, store: Path | None) -> 
 
 
 @group.command("install-system-root")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=InputPath(dir_okay=False))
 @click.option("--dry-run", is_flag=True, help="Only show what would be done.")
 @click.option("--user", "user_store", is_flag=True, help="Windows: the current user's store.")
 def install_system_root(file: Path, dry_run: bool, user_store: bool) -> None:
@@ -164,7 +164,7 @@ def install_system_root(file: Path, dry_run: bool, user_store: bool) -> None:
 
 
 @group.command("show")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=InputPath(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def show(file: Path, as_json: bool) -> None:
     """Show a certificate, including the E-Port fields (enterprise, operator code, 证书编号 cert_no)."""
@@ -199,7 +199,7 @@ _CHAIN_OPTIONS = [
         "--intermediate",
         "intermediates",
         multiple=True,
-        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        type=InputPath(dir_okay=False),
         help="Extra CA certificates.",
     ),
     _STORE,
@@ -213,7 +213,7 @@ def _chain_options(function: Any) -> Any:
 
 
 @group.command("verify-chain")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=InputPath(dir_okay=False))
 @_chain_options
 def verify_chain(
     file: Path, allow_sha1: bool, online: bool, intermediates: tuple[Path, ...], store: Path | None
@@ -232,21 +232,21 @@ def _signer(
         from eport.pki.pkcs11 import Pkcs11Signer
 
         if not token or not key_label:
-            raise CliFail("--pkcs11 needs --token and --key-label")
+            raise CliFail("--pkcs11 needs --token and --key-label", kind="ConfigurationError")
         pin = os.environ.get("EPORT_PIN") or click.prompt("token PIN", hide_input=True, err=True)
         return Pkcs11Signer.open(
             pkcs11, token_label=token, pin=pin, key_label=key_label, certificate=_load_cert(cert) if cert else None
         )
     if key is None or cert is None:
-        raise CliFail("give --key and --cert, or --pkcs11 with --token and --key-label")
+        raise CliFail("give --key and --cert, or --pkcs11 with --token and --key-label", kind="ConfigurationError")
     from eport.pki.signers import InMemorySigner
 
     return InMemorySigner.from_files(key, cert)
 
 
 _SIGNER_OPTIONS = [
-    click.option("--key", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Private key file."),
-    click.option("--cert", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Certificate file."),
+    click.option("--key", type=InputPath(dir_okay=False), help="Private key file."),
+    click.option("--cert", type=InputPath(dir_okay=False), help="Certificate file."),
     click.option("--pkcs11", metavar="MODULE", help="PKCS#11 library, e.g. /usr/lib/softhsm/libsofthsm2.so."),
     click.option("--token", metavar="LABEL", help="PKCS#11 token label."),
     click.option("--key-label", metavar="LABEL", help="PKCS#11 key label."),
@@ -260,7 +260,7 @@ def _signer_options(function: Any) -> Any:
 
 
 @group.command("sign-xml")
-@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("source", type=InputPath(dir_okay=False))
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--dialect",
@@ -294,7 +294,7 @@ def sign_xml(
 
 
 @group.command("verify-xml")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=InputPath(dir_okay=False))
 @click.option(
     "--dialect",
     "dialects",
@@ -305,7 +305,7 @@ def sign_xml(
 @click.option("--any-key-name", is_flag=True, help="Do not require KeyName = certificate number.")
 @click.option(
     "--pin-cert",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=InputPath(dir_okay=False),
     help="Trust exactly this certificate instead of the trust store.",
 )
 @_chain_options
@@ -336,7 +336,7 @@ def verify_xml(
 
 
 @group.command("sign-file")
-@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("source", type=InputPath(dir_okay=False))
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
 @_signer_options
 def sign_file(
@@ -356,8 +356,8 @@ def sign_file(
 
 
 @group.command("verify-file")
-@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.argument("signature", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("source", type=InputPath(dir_okay=False))
+@click.argument("signature", type=InputPath(dir_okay=False))
 @_chain_options
 def verify_file(
     source: Path, signature: Path, allow_sha1: bool, online: bool, intermediates: tuple[Path, ...], store: Path | None

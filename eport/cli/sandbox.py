@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from eport.cli._util import err
+from eport.cli._util import InputPath, err
 from eport.sandbox import DEFAULT_PORT, DEMO_DXP_ID, Sandbox, SandboxConfig, load_certificate
 
 
@@ -40,7 +40,7 @@ from eport.sandbox import DEFAULT_PORT, DEMO_DXP_ID, Sandbox, SandboxConfig, loa
 @click.option(
     "--certificate",
     "certificates",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=InputPath(dir_okay=False),
     multiple=True,
     help="Register a signing certificate (PEM or DER); repeatable. The demo card's certificates always are.",
 )
