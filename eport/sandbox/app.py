@@ -8,16 +8,20 @@ import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from eport.errors import ConfigurationError, ConnectError
+from eport.errors import ConfigurationError
 from eport.sandbox.config import SandboxConfig
 from eport.sandbox.engine import Engine
 from eport.sandbox.filedrop import FolderWatcher
-from eport.sandbox.http_api import SandboxHTTPServer
 from eport.sandbox.store import Store
+
+if TYPE_CHECKING:
+    from eport.sandbox.gateway import GatewayServer
+    from eport.sandbox.web import SandboxContext
 
 logger = logging.getLogger(__name__)
 
@@ -68,8 +72,8 @@ class Sandbox:
         for der in certificates:
             self.store.add_certificate(der, x509.load_der_x509_certificate(der).subject.rfc4514_string())
         self.engine = Engine(config, self.store)
-        self._server: SandboxHTTPServer | None = None
-        self._http_thread: threading.Thread | None = None
+        self._server: GatewayServer | None = None
+        self._context: SandboxContext | None = None
         self._watcher = (
             FolderWatcher(self.engine, config.imp_path, config.poll_interval) if config.imp_path is not None else None
         )
@@ -79,28 +83,29 @@ class Sandbox:
         """Base URL of the HTTP gateway (valid once started)."""
         if self._server is None:
             raise ConfigurationError("the sandbox is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        host = f"[{self._server.host}]" if ":" in self._server.host else self._server.host
+        return f"http://{host}:{self._server.port}"
 
     def start(self) -> None:
         """Bind the port and start the HTTP, watcher and scheduler threads.
 
         Raises:
             ConnectError: if the address cannot be bound.
+            ConfigurationError: if the ``sandbox`` extra (FastAPI, uvicorn) is not installed.
         """
         if self.config.host not in ("127.0.0.1", "::1", "localhost"):
             logger.warning("sandbox listening on %s, beyond loopback, without authentication", self.config.host)
         try:
-            self._server = SandboxHTTPServer((self.config.host, self.config.port), self.engine)
-        except OSError as exc:
-            raise ConnectError(f"cannot listen on {self.config.host}:{self.config.port}: {exc.strerror}") from exc
+            from eport.sandbox.gateway import GatewayServer, create_app
+            from eport.sandbox.web import SandboxContext
+        except ImportError as exc:  # pragma: no cover - depends on the installed extras
+            raise ConfigurationError(f"the sandbox needs the 'sandbox' extra (eport[sandbox]): {exc}") from exc
+        self._context = SandboxContext(self.config, self.engine, self.store)
+        self._server = GatewayServer(self.config.host, self.config.port)
         self.engine.start()
         if self._watcher is not None:
             self._watcher.start()
-        self._http_thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="eport-sandbox-http", daemon=True
-        )
-        self._http_thread.start()
+        self._server.start(create_app(self._context, server_url=self.url))
         info = {"url": self.url, "pid": os.getpid()}
         (self.config.state_dir / "sandbox.json").write_text(json.dumps(info), encoding="utf-8")
         logger.info("sandbox listening on %s", self.url)
@@ -108,11 +113,12 @@ class Sandbox:
     def stop(self) -> None:
         """Stop every thread and close the state."""
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+            self._server.stop()
         if self._watcher is not None:
             self._watcher.stop()
         self.engine.stop()
+        if self._context is not None:
+            self._context.close()
         self.store.close()
 
     def __enter__(self) -> Sandbox:

@@ -55,7 +55,8 @@ def test_health_and_openapi(sandbox: SandboxProcess) -> None:
     spec = requests.get(f"{sandbox.url}/openapi.json", timeout=5).json()
     assert spec["openapi"] == "3.1.0"
     assert {"/api/v1/dxp", "/api/v1/receipts", "/api/v1/submissions/{copMsgId}", "/healthz"} <= set(spec["paths"])
-    assert set(spec["paths"]["/api/v1/dxp"]["post"]["responses"]) == {"200", "202", "400", "409", "413"}
+    assert set(spec["paths"]["/api/v1/dxp"]["post"]["responses"]) == {"200", "202", "400", "406", "409", "413", "415"}
+    assert spec["servers"] == [{"url": sandbox.url}]  # the real port, not the default one
 
 
 def test_submit_retry_and_conflict(sandbox: SandboxProcess, signer: InMemorySigner) -> None:
@@ -148,11 +149,15 @@ def test_registered_certificate_is_accepted(sandbox: SandboxProcess, tmp_path: P
     chain = make_chain(KeyAlgorithm.RSA)
     newcomer: Any = chain.signer()
     pem = x509.load_der_x509_certificate(chain.leaf.der).public_bytes(Encoding.PEM)
-    reply = requests.post(f"{sandbox.url}/api/v1/certificates", data=pem, timeout=5)
+    pem_type = {"Content-Type": "application/x-pem-file"}
+    reply = requests.post(f"{sandbox.url}/api/v1/certificates", data=pem, headers=pem_type, timeout=5)
     assert reply.status_code == 201
     listed = requests.get(f"{sandbox.url}/api/v1/certificates", timeout=5).json()["certificates"]
     assert reply.json()["fingerprint"] in {c["fingerprint"] for c in listed}
-    assert requests.post(f"{sandbox.url}/api/v1/certificates", data=b"junk", timeout=5).status_code == 400
+    assert (
+        requests.post(f"{sandbox.url}/api/v1/certificates", data=b"junk", headers=pem_type, timeout=5).status_code
+        == 400
+    )
 
     with ClearanceClient(
         HttpTransport(sandbox.url, dxp_id=DEMO_DXP_ID), tmp_path / "j.db", sender_id=DEMO_DXP_ID, poll_interval=0.02
