@@ -31,6 +31,7 @@ the message, so callers can branch on it. PINs and private keys never appear in 
     ├── PkiError
     │   ├── CertificateError(reason)  unparsable or unusable certificate
     │   ├── ChainError(reason, certificate)   path building or validation failed
+    │   │   └── ChainSearchLimitError  path search stopped at its budget (candidates or time)
     │   ├── RevocationError           revoked, or status unknown in hard-fail mode
     │   ├── InvalidSignature          a signature does not verify
     │   ├── UnsupportedAlgorithm      algorithm or dialect not supported
@@ -218,6 +219,14 @@ class ChainError(PkiError):
         super().__init__(reason if certificate is None else f"{certificate}: {reason}")
 
 
+class ChainSearchLimitError(ChainError):
+    """Path building stopped at its budget (issuer candidates tried, or time) before finding a path.
+
+    Raised for hostile or absurd certificate sets (many look-alike CA certificates); the limits are
+    :class:`eport.pki.chain.ValidationPolicy` ``max_path_candidates`` and ``max_path_seconds``.
+    """
+
+
 class RevocationError(PkiError):
     """The certificate is revoked, or its status is unknown where a known status is required."""
 
@@ -364,6 +373,7 @@ __all__ = [
     "CardTimeoutError",
     "CertificateError",
     "ChainError",
+    "ChainSearchLimitError",
     "CodeTableError",
     "ConfigurationError",
     "ConnectError",

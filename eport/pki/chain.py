@@ -10,6 +10,10 @@ key usage extension; no SAN or EKU is required unless the policy asks. Revocatio
 
 A failure raises :class:`~eport.errors.ChainError` naming the certificate where the path broke and why.
 
+The search is bounded: a path never holds two certificates with the same subject and key (look-alike copies of one
+CA add nothing, and would otherwise be tried in every order), and it stops with
+:class:`~eport.errors.ChainSearchLimitError` after ``max_path_candidates`` issuer checks or ``max_path_seconds``.
+
 Example::
 
     validator = ChainValidator(TrustStore(), policy=ValidationPolicy(allow_sha1=True))
@@ -21,11 +25,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
+import time
 from collections.abc import Iterable, Sequence
 
 import attrs
 
-from eport.errors import ChainError, InvalidSignature, UnsupportedAlgorithm
+from eport.errors import ChainError, ChainSearchLimitError, InvalidSignature, UnsupportedAlgorithm
 from eport.pki.certs import Certificate, names_match, utcnow
 from eport.pki.revocation import RevocationPolicy
 from eport.pki.revocation import check as check_revocation
@@ -46,6 +51,9 @@ class ValidationPolicy:
         required_eku: if not empty, the leaf must have one of these EKU OIDs.
         min_rsa_bits: smallest RSA key accepted anywhere in the path (E-Port RSA certificates are 1024-bit).
         check_validity: check validity periods (turn off only to inspect historical signatures).
+        max_path_candidates: issuer candidates checked (name and key match, signature verified) per validation
+            before giving up with :class:`~eport.errors.ChainSearchLimitError`.
+        max_path_seconds: time budget of one path search, same error.
     """
 
     allow_sha1: bool = False
@@ -53,6 +61,30 @@ class ValidationPolicy:
     required_eku: frozenset[str] = frozenset()
     min_rsa_bits: int = 1024
     check_validity: bool = True
+    max_path_candidates: int = 256
+    max_path_seconds: float = 5.0
+
+
+@attrs.define
+class _Budget:
+    """What one path search may still spend."""
+
+    candidates: int
+    deadline: float
+
+    def spend(self, policy: ValidationPolicy, where: str) -> None:
+        self.candidates -= 1
+        if self.candidates < 0:
+            raise ChainSearchLimitError(
+                f"path search gave up after {policy.max_path_candidates} candidate issuers "
+                "(too many look-alike CA certificates; ValidationPolicy.max_path_candidates)",
+                where,
+            )
+        if time.monotonic() > self.deadline:
+            raise ChainSearchLimitError(
+                f"path search gave up after {policy.max_path_seconds} seconds (ValidationPolicy.max_path_seconds)",
+                where,
+            )
 
 
 class ChainValidator:
@@ -114,7 +146,11 @@ class ChainValidator:
         self._check_leaf(certificate, at)
         pool = [c for c in (*intermediates, *self._intermediates) if c.der != certificate.der]
         failures: list[ChainError] = []
-        path = self._extend([certificate], pool, at, failures)
+        budget = _Budget(self.policy.max_path_candidates, time.monotonic() + self.policy.max_path_seconds)
+        try:
+            path = self._extend([certificate], pool, at, failures, budget)
+        except ChainSearchLimitError as exc:
+            raise ChainSearchLimitError(exc.reason, certificate.subject) from None
         if path is None:
             if failures:
                 raise failures[0]
@@ -132,7 +168,12 @@ class ChainValidator:
 
     # ------------------------------------------------------------------------------------------- internals
     def _extend(
-        self, path: list[Certificate], pool: list[Certificate], at: dt.datetime, failures: list[ChainError]
+        self,
+        path: list[Certificate],
+        pool: list[Certificate],
+        at: dt.datetime,
+        failures: list[ChainError],
+        budget: _Budget,
     ) -> list[Certificate] | None:
         current = path[-1]
         if len(path) > MAX_DEPTH:
@@ -140,12 +181,16 @@ class ChainValidator:
             return None
         candidates = [(a, True) for a in self._anchors] + [(c, False) for c in pool]
         for issuer, is_anchor in candidates:
-            if any(issuer.der == p.der for p in path) and not is_anchor:
-                continue
+            if not is_anchor and any(
+                issuer.der == p.der or (issuer.spki_der == p.spki_der and issuer.subject_der == p.subject_der)
+                for p in path
+            ):
+                continue  # a loop: the same certificate, or the same name and key, again
             if not names_match(issuer, current):
                 continue
             if current.authority_key_id and issuer.subject_key_id and current.authority_key_id != issuer.subject_key_id:
                 continue
+            budget.spend(self.policy, current.subject)
             try:
                 self._check_link(current, issuer, len(path) - 1, at, is_anchor)
             except ChainError as exc:
@@ -155,7 +200,7 @@ class ChainValidator:
                 if issuer.der == current.der:
                     return path
                 return [*path, issuer]
-            found = self._extend([*path, issuer], pool, at, failures)
+            found = self._extend([*path, issuer], pool, at, failures, budget)
             if found is not None:
                 return found
         return None

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import signal
+from collections.abc import Iterator
 
 import pytest
 
-from eport.errors import ChainError
+from eport.errors import ChainError, ChainSearchLimitError
+from eport.pki.certs import Certificate
 from eport.pki.chain import ChainValidator, ValidationPolicy
 from eport.pki.signer import KeyAlgorithm
+from eport.pki.signers import InMemorySigner
 from eport.pki.testing import TestChain, issue_certificate, make_chain, new_key
 from eport.pki.truststore import TrustStore
+from eport.pki.xmldsig import Dialect, VerifyConfig, sign_enveloped, verify_enveloped
 
 
 @pytest.mark.parametrize("name", ["rsa_chain", "sm2_chain", "ec_chain"])
@@ -142,3 +148,84 @@ def test_trust_store_contents_are_validated_live(tmp_path, rsa_chain: TestChain)
     validator = ChainValidator(store, intermediates=[rsa_chain.intermediate])
     assert validator.anchors == (rsa_chain.root,)
     assert len(validator.validate(rsa_chain.leaf)) == 3
+
+
+# ------------------------------------------------------------------------------------- bounded path search
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Fail the test after ``seconds`` instead of hanging (the old search took hours on these inputs)."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"path search still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _lookalike_cas(count: int) -> tuple[object, list[Certificate]]:
+    """``count`` self-issued CA certificates sharing one key and one name (distinct serials): each one verifies as
+    the issuer of every other, so a naive search walks every ordering of them."""
+    key = new_key(KeyAlgorithm.RSA)
+    subject = {"common_name": "Lookalike CA", "organization_name": "测试"}
+    return key, [
+        issue_certificate(subject=subject, subject_key=key, issuer_key=key, is_ca=True, serial=serial)  # type: ignore[arg-type]
+        for serial in range(1, count + 1)
+    ]
+
+
+@pytest.mark.parametrize("count", [7, 12])
+def test_lookalike_ca_certificates_do_not_explode_the_search(rsa_chain: TestChain, count: int) -> None:
+    key, cas = _lookalike_cas(count)
+    leaf = issue_certificate(
+        subject={"common_name": "leaf"},
+        subject_key=new_key(KeyAlgorithm.RSA),
+        issuer_key=key,
+        issuer=cas[0],  # type: ignore[arg-type]
+    )
+    validator = ChainValidator([rsa_chain.root])
+    with _deadline(5.0), pytest.raises(ChainError) as info:
+        validator.validate(leaf, cas)
+    assert "not found among the trusted roots" in info.value.reason
+    # the same certificates with the right anchor still give a path (one look-alike, never a loop of them)
+    path = ChainValidator([cas[3]]).validate(leaf, cas)
+    assert [c.der for c in path] == [leaf.der, cas[3].der]
+
+
+def test_the_search_budget_is_a_typed_error(rsa_chain: TestChain) -> None:
+    """Each look-alike is a candidate issuer of the leaf: past the budget the search stops with its own error."""
+    key, cas = _lookalike_cas(7)
+    leaf = issue_certificate(
+        subject={"common_name": "leaf"},
+        subject_key=new_key(KeyAlgorithm.RSA),
+        issuer_key=key,
+        issuer=cas[0],  # type: ignore[arg-type]
+    )
+    tight = ChainValidator([rsa_chain.root], policy=ValidationPolicy(max_path_candidates=3))
+    with _deadline(5.0), pytest.raises(ChainSearchLimitError) as info:
+        tight.validate(leaf, cas)
+    assert isinstance(info.value, ChainError)
+    assert "3 candidate" in info.value.reason
+    assert info.value.certificate == leaf.subject
+    slow = ChainValidator([rsa_chain.root], policy=ValidationPolicy(max_path_seconds=0.0))
+    with pytest.raises(ChainSearchLimitError, match="seconds"):
+        slow.validate(leaf, cas)
+    assert len(ChainValidator([cas[0]], policy=ValidationPolicy(max_path_candidates=1)).validate(leaf, cas)) == 2
+
+
+def test_a_signed_document_carrying_lookalike_cas_is_refused_quickly(rsa_chain: TestChain) -> None:
+    """The hostile input as it arrives: a small signed message whose X509Data carries 12 look-alike CAs."""
+    key, cas = _lookalike_cas(12)
+    leaf_key = new_key(KeyAlgorithm.RSA)
+    leaf = issue_certificate(subject={"common_name": "leaf"}, subject_key=leaf_key, issuer_key=key, issuer=cas[0])  # type: ignore[arg-type]
+    signed = sign_enveloped(
+        b"<Message><Body>x</Body></Message>", InMemorySigner(leaf_key, leaf), extra_certificates=cas
+    )
+    with _deadline(5.0), pytest.raises(ChainError, match="not found among the trusted roots"):
+        verify_enveloped(
+            signed, trust=ChainValidator([rsa_chain.root]), config=VerifyConfig(dialects=frozenset(Dialect))
+        )
