@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import signal
-import threading
 from pathlib import Path
 
 import click
 
 from eport.cli._util import InputPath, err
-from eport.sandbox import DEFAULT_PORT, DEMO_DXP_ID, Sandbox, SandboxConfig, load_certificate
+from eport.sandbox import DEFAULT_PORT, SandboxConfig, load_certificate
+from eport.sandbox.foreground import run_foreground
 
 
 @click.command(name="sandbox")
@@ -72,21 +71,7 @@ def sandbox(
         manual_review_share=manual_review_share,
         match_wait=match_wait,
     )
-    server = Sandbox(config, [load_certificate(path) for path in certificates])
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    server.start()
-    err(f"eport sandbox listening on {server.url} (OpenAPI: {server.url}/openapi.json)")
-    err(f"file exchange: {config.imp_path}/{{CEB,DecCus001,Rmft}}/OutBox; demo enterprise DXP id {DEMO_DXP_ID}")
-    err(f"state: {config.database}; stop with Ctrl-C")
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-        err("eport sandbox stopped")
+    run_foreground(config, [load_certificate(path) for path in certificates], echo=err)
 
 
 __all__ = ["sandbox"]

@@ -1,19 +1,22 @@
-"""``python -m eport.sandbox``: run the sandbox without the CLI extra (used by the test fixtures)."""
+"""``python -m eport.sandbox``: run the sandbox without the CLI extra (used by the test fixtures).
+
+Same options, defaults and output as ``eport sandbox`` (both run :func:`eport.sandbox.foreground.run_foreground`),
+plus ``--poll-interval`` and ``--log-level``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
-import signal
-import threading
 from pathlib import Path
 
-from eport.sandbox.app import load_certificate, serve
+from eport.sandbox.app import load_certificate
 from eport.sandbox.config import DEFAULT_PORT, SandboxConfig
+from eport.sandbox.foreground import run_foreground
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Parse the arguments and serve until SIGTERM or SIGINT."""
+    """Parse the arguments, print the banner and serve until SIGTERM or SIGINT."""
     parser = argparse.ArgumentParser(prog="python -m eport.sandbox", description="Run the eport sandbox.")
     parser.add_argument("--state-dir", type=Path, default=Path(".eport-sandbox"))
     parser.add_argument("--imp-path", type=Path, default=None)
@@ -31,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=args.log_level.upper())
     config = SandboxConfig(
         state_dir=args.state_dir,
-        imp_path=args.imp_path,
+        imp_path=args.imp_path or args.state_dir / "ImpPath",
         host=args.host,
         port=args.port,
         step_delay=args.step_delay,
@@ -41,10 +44,7 @@ def main(argv: list[str] | None = None) -> None:
         manual_review_share=args.manual_review_share,
         match_wait=args.match_wait,
     )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    serve(config, [load_certificate(p) for p in args.certificate], stop)
+    run_foreground(config, [load_certificate(p) for p in args.certificate])
 
 
 if __name__ == "__main__":

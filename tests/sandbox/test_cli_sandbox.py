@@ -61,3 +61,40 @@ def test_bad_option_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "inspection_share must be between 0 and 1" in result.stderr
+
+
+def _serve_once(command: list[str], port: int, state: Path) -> tuple[int, str]:
+    process = subprocess.Popen(
+        [*command, "--state-dir", str(state), "--port", str(port), "--step-delay", "0.05"],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, f"{command} did not start"
+                time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=20)
+    return process.returncode, stderr
+
+
+def test_python_m_eport_sandbox_prints_what_eport_sandbox_prints(tmp_path: Path) -> None:
+    # Before: python -m eport.sandbox printed nothing at all.
+    port = free_port()
+    cli_status, cli_out = _serve_once([*EPORT, "sandbox"], port, tmp_path / "state")
+    module_status, module_out = _serve_once([sys.executable, "-m", "eport.sandbox"], port, tmp_path / "state")
+    assert cli_status == module_status == 0
+    assert module_out == cli_out
+    assert module_out.splitlines() == [
+        f"eport sandbox listening on http://127.0.0.1:{port} (OpenAPI: http://127.0.0.1:{port}/openapi.json)",
+        f"file exchange: {tmp_path / 'state' / 'ImpPath'}/{{CEB,DecCus001,Rmft}}/OutBox; demo enterprise DXP id "
+        "DXPENT0000000001",
+        f"state: {tmp_path / 'state' / 'sandbox.sqlite3'}; stop with Ctrl-C",
+        "eport sandbox stopped",
+    ]
