@@ -1,7 +1,8 @@
 """CEB encoding and decoding: eport's compiled writers and readers against plain lxml, measured in the same run.
 
 Groups pair eport with its baseline: ``encode-<n>`` / ``decode-<n>`` for a CEB621 inventory with n goods lines
-(1, 20, 99 — the schema's maximum), and ``batch-100`` for 100 messages of 5 lines each.
+(1, 20, 99 — the schema's maximum; decoding has two baselines, the find-per-field reader and the hardened
+lxml → dict walk into the same models), and ``batch-100`` for 100 messages of 5 lines each.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.conftest import ceb621, lxml_decode, lxml_encode, measure
+from benchmarks.conftest import ceb621, lxml_decode, lxml_dict_decode, lxml_encode, measure
 from eport.edi import decode, encode, encode_many
 from eport.edi.ceb import imports as ceb
 
@@ -41,6 +42,14 @@ def test_decode_lxml_baseline(benchmark: Any, items: int) -> None:
     message = ceb621(items)
     decoded = measure(benchmark, f"decode-{items}", lxml_decode, encode(message), ceb.CEB621Message)
     assert decoded.inventory == message.inventory
+
+
+@pytest.mark.parametrize("items", SIZES)
+def test_decode_dict_walk_baseline(benchmark: Any, items: int) -> None:
+    message = ceb621(items)
+    decoded = measure(benchmark, f"decode-{items}", lxml_dict_decode, encode(message), ceb.CEB621Message)
+    assert decoded.inventory == message.inventory
+    assert decoded.base_transfer == message.base_transfer
 
 
 BATCH = [ceb621(5, order=n) for n in range(100)]

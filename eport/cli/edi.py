@@ -5,19 +5,23 @@ Data goes to stdout, progress and notes to stderr. ``validate`` exits with 1 whe
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from eport import edi
-from eport.cli._util import EXIT_FAIL, CliFail, InputPath, err, format_time, print_records, read_input
+from eport.cli._util import EXIT_FAIL, CliFail, InputPath, console, err, format_time, print_records, read_input
 from eport.edi import dxp, frames
+from eport.edi.batch import cpu_count, validate_many
 from eport.edi.receipts import Receipt, receipts
-from eport.edi.report import Problem, ValidationReport
+from eport.edi.report import Problem
 from eport.edi.rules.schema import EDITIONS, field_names
 from eport.edi.spec import spec_of
 from eport.edi.validation import summary
@@ -77,10 +81,27 @@ def group() -> None:
 @_EDITION
 @_JSON
 @click.option("-q", "--quiet", is_flag=True, help="Print errors only (no warnings, no per-file summary).")
-def validate_command(files: tuple[Path, ...], edition: str, as_json: bool, quiet: bool) -> None:
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Worker processes validating in parallel (0: one per CPU).",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar on stderr (default: shown when stderr is a terminal and more than one file is given).",
+)
+def validate_command(
+    files: tuple[Path, ...], edition: str, as_json: bool, quiet: bool, jobs: int, progress: bool | None
+) -> None:
     """Validate FILES with the official schema and the customs rules: one line per problem.
 
-    A folder stands for its .xml files (recursively); - reads standard input.
+    A folder stands for its .xml files (recursively); - reads standard input. Files are read as they are
+    validated, so a large folder needs little memory; ``--jobs`` spreads them over worker processes, results
+    stay in file order.
 
     Exit status: 0 when no file has errors (warnings allowed), 1 when at least one has, or when a folder holds no
     .xml file.
@@ -88,21 +109,44 @@ def validate_command(files: tuple[Path, ...], edition: str, as_json: bool, quiet
     results: list[dict[str, Any]] = []
     failed = 0
     paths = _expand(files)
-    for path in paths:
-        report: ValidationReport = edi.validate_bytes(read_input(path), edition=edition)
-        if not report.ok:
-            failed += 1
-        shown = report.errors if quiet else report.problems
-        results.append({"file": str(path), "ok": report.ok, "problems": [_problem_dict(p) for p in shown]})
-        if not as_json:
-            for problem in shown:
-                click.echo(f"{path}: {problem}")
-            if not quiet:
-                err(f"{path}: {summary(report)}")
+    sources = ((path, read_input(path)) for path in paths)
+    processes = (cpu_count() if jobs == 0 else jobs) if len(paths) > 1 else 1
+    reports = validate_many(sources, edition=edition, processes=processes)
+    with _progress_bar(len(paths), progress) as advance:
+        for path, report in reports:
+            if not report.ok:
+                failed += 1
+            shown = report.errors if quiet else report.problems
+            if as_json:
+                results.append({"file": str(path), "ok": report.ok, "problems": [_problem_dict(p) for p in shown]})
+            else:
+                for problem in shown:
+                    click.echo(f"{path}: {problem}")
+                if not quiet:
+                    err(f"{path}: {summary(report)}")
+            advance()
     if as_json:
         click.echo(json.dumps({"edition": edition, "files": results}, ensure_ascii=False, indent=2))
     if failed:
         raise CliFail(f"{failed} of {len(paths)} file(s) have errors", EXIT_FAIL, kind="ValidationFailed")
+
+
+@contextlib.contextmanager
+def _progress_bar(total: int, wanted: bool | None) -> Iterator[Callable[[], None]]:
+    """A rich progress bar on stderr, advanced by the callable it yields; a no-op when not shown.
+
+    By default it shows only on a terminal and for more than one file, so piped or logged output stays plain
+    lines; ``--progress`` forces it (rich then prints the finished bar once, without animation).
+    """
+    stream = console(stderr=True)
+    show = wanted if wanted is not None else stream.is_terminal and total > 1
+    if not show:
+        yield lambda: None
+        return
+    columns = (TextColumn("validating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=stream, transient=stream.is_terminal) as bar:
+        task = bar.add_task("validate", total=total)
+        yield lambda: bar.advance(task)
 
 
 def _json_value(value: Any) -> Any:

@@ -1,0 +1,46 @@
+"""``eport edi validate`` over folders: worker processes keep file order, the progress bar stays off pipes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from eport.cli.main import cli
+from tests.edi.test_batch import documents
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    for name, data in documents(12):
+        (tmp_path / name).write_bytes(data)
+    return tmp_path
+
+
+def test_jobs_give_the_same_output_in_the_same_order(folder: Path) -> None:
+    runner = CliRunner()
+    one = runner.invoke(cli, ["edi", "validate", str(folder)])
+    two = runner.invoke(cli, ["edi", "validate", "-j", "2", str(folder)])
+    every_cpu = runner.invoke(cli, ["edi", "validate", "--jobs", "0", "--json", str(folder)])
+    assert one.exit_code == two.exit_code == every_cpu.exit_code == 1
+    assert one.stdout == two.stdout
+    assert one.stderr == two.stderr
+    assert "doc-1.xml: error:" in one.stdout
+    assert "5 of 12 file(s) have errors" in one.stderr
+    assert '"file"' in every_cpu.stdout
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(folder: Path) -> None:
+    result = CliRunner().invoke(cli, ["edi", "validate", "-q", str(folder)])
+    assert "validating" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.endswith("5 of 12 file(s) have errors")
+
+
+def test_forced_progress_bar_prints_its_final_state_once(folder: Path) -> None:
+    result = CliRunner().invoke(cli, ["edi", "validate", "-q", "--progress", str(folder)])
+    assert result.exit_code == 1
+    bars = [line for line in result.stderr.splitlines() if line.startswith("validating")]
+    assert len(bars) == 1
+    assert "12/12" in bars[0]
