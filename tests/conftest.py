@@ -7,16 +7,10 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from hypothesis import HealthCheck, settings
 
-# The reference material (official schemas and samples) lives in ``shared/reference`` next to the clone, as on the
-# developers' machines and in CI. Tests find it through these variables; set them to point elsewhere.
-_REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
-if _REFERENCE.is_dir():
-    os.environ.setdefault("EPORT_REFERENCE", str(_REFERENCE))
-    os.environ.setdefault("EPORT_CEB_SAMPLES", str(_REFERENCE / "ceb" / "samples202205"))
+# The shared reference set (official samples, structure files) is located by tests/reference.py only.
 
 settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile(

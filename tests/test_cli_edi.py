@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from eport import edi, examples
 from eport.cli.main import cli
-from tests.edi.samples import SAMPLES_DIR, load
+from tests.edi.samples import load
 
 EPORT = Path(sys.executable).with_name("eport")
 
@@ -150,9 +150,9 @@ def test_unwrap_non_envelope_is_a_decode_error(runner: CliRunner, files: dict[st
 
 
 @pytest.mark.skipif(not EPORT.exists(), reason="console script not installed")
-@pytest.mark.skipif(not SAMPLES_DIR.is_dir(), reason="official samples not available")
 def test_console_script_validates_and_maps_errors(tmp_path: Path) -> None:
-    bad = SAMPLES_DIR / "export" / "CEB303Message.xml"
+    bad = tmp_path / "CEB303Message.xml"
+    bad.write_bytes(load("export/CEB303Message.xml").data)  # an official sample known to be invalid
     proc = subprocess.run([str(EPORT), "edi", "validate", "-q", str(bad)], capture_output=True, text=True,
                           check=False, timeout=120, env={**os.environ, "NO_COLOR": "1"})  # fmt: skip
     assert proc.returncode == 1

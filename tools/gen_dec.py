@@ -1,6 +1,6 @@
 """Generate the DecMessage (报关单) model specs: ``eport/edi/dec/models.py``.
 
-Inputs (the reference set, see ``/work/shared/reference/README.md``):
+Inputs (the reference set ``../shared/reference`` next to the clone, see its ``README.md``):
 
 * ``dec/decmessage-structure.txt``: element names and sequence order of every block, dumped from code generated
   from the official schema (reliable order, no facets);
@@ -9,7 +9,7 @@ Inputs (the reference set, see ``/work/shared/reference/README.md``):
 
 Usage::
 
-    .venv/bin/python tools/gen_dec.py [--reference /work/shared/reference] [--out eport/edi/dec/models.py]
+    .venv/bin/python tools/gen_dec.py [--reference ../shared/reference] [--out eport/edi/dec/models.py]
     .venv/bin/ruff check --fix -q eport/edi/dec/models.py; .venv/bin/ruff format eport/edi/dec/models.py
 
 The output is committed; never edit it by hand. Elements that are only in the CSV (their position is unknown) are
@@ -148,7 +148,9 @@ def facets_expr(meta: dict[str, str] | None) -> tuple[str, str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reference", type=Path, default=Path("/work/shared/reference"))
+    ap.add_argument(
+        "--reference", type=Path, default=Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "eport/edi/dec/models.py")
     args = ap.parse_args()
     structure_path = args.reference / "dec/decmessage-structure.txt"

@@ -1,25 +1,38 @@
 """The one loader of the official CEB samples and schemas used by the tests.
 
-The official samples stay in the shared reference folder (``EPORT_CEB_SAMPLES`` overrides its location); they are
-never copied into the repository. Ten export samples are known to be invalid against their schema; they are listed
-here with the reason, and tests assert that they fail for exactly that reason.
+The official samples stay in the shared reference set (``ceb/samples202205`` under :data:`tests.reference.REFERENCE`);
+they are never copied into the repository. Their inventory is listed here, so the same tests are collected with or
+without the reference set: without it, :func:`load` skips the test (fails it in CI, see :mod:`tests.reference`).
+Ten export samples are known to be invalid against their schema; they are listed here with the reason, and tests
+assert that they fail for exactly that reason. The schemas are the package's own copies (in the repository).
 """
 
 from __future__ import annotations
 
 import copy
 import functools
-import os
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import attrs
-import pytest
 from lxml import etree
 
-SAMPLES_DIR = Path(os.environ.get("EPORT_CEB_SAMPLES", "/work/shared/reference/ceb/samples202205"))
+from tests import reference
+
+SAMPLES = ("ceb", "samples202205")
 SCHEMAS_DIR = Path(__file__).resolve().parents[2] / "eport" / "edi" / "schemas"
 
 _DUPLICATE_BASE_TRANSFER = "BaseTransfer occurs twice"
+
+#: Every official sample of the reference set, "direction/file" (checked against the folder when it is there).
+_IMPORT_CODES = "311 312 411 412 511 512 513 514 621 622 623 624 625 626 711 712"
+_EXPORT_CODES = "213 214 215 216 303 304 403 404 505 506 507 508 509 510 603 604 605 606 607 608 701 702 792"
+INVENTORY: tuple[str, ...] = tuple(
+    sorted(
+        [f"import/CEB{code}Message.xml" for code in _IMPORT_CODES.split()]
+        + [f"export/CEB{code}Message.xml" for code in _EXPORT_CODES.split()]
+    )
+)
 
 #: Official samples that do not validate against their schema: "direction/file" → reason.
 KNOWN_INVALID: dict[str, str] = {
@@ -52,22 +65,37 @@ class Sample:
         return self.key.split("/")[1][3:6]
 
 
-def _require_dir() -> Path:
-    if not SAMPLES_DIR.is_dir():
-        pytest.skip(f"official CEB samples not found at {SAMPLES_DIR} (set EPORT_CEB_SAMPLES)")
-    return SAMPLES_DIR
+def present() -> bool:
+    """True when the official samples are there (for optional extras such as fuzzing seeds, never to skip)."""
+    return reference.available(*SAMPLES)
+
+
+def folder_keys() -> list[str]:
+    """The keys of the samples actually in the folder (requires the reference set)."""
+    folder = reference.require(*SAMPLES)
+    return sorted(f"{p.parent.name}/{p.name}" for p in folder.glob("*/*.xml"))
 
 
 def sample_keys() -> list[str]:
-    """Return every sample key ("import/CEB311Message.xml" …), sorted; empty when the folder is missing."""
-    if not SAMPLES_DIR.is_dir():
-        return []
-    return sorted(f"{p.parent.name}/{p.name}" for p in SAMPLES_DIR.glob("*/*.xml"))
+    """Return every sample key ("import/CEB311Message.xml" …) of the inventory, sorted."""
+    return list(INVENTORY)
+
+
+def keys_where(predicate: Callable[[bytes], bool], keys: Iterable[str]) -> list[str]:
+    """The keys whose document satisfies ``predicate``, for parameter lists built while collecting.
+
+    Without the reference set every key is returned: the tests are still collected, and each one then skips (fails
+    in CI) in :func:`load`, instead of disappearing from the run.
+    """
+    keys = list(keys)
+    if not present():
+        return keys
+    return [k for k in keys if predicate(load(k).data)]
 
 
 def load(key: str) -> Sample:
-    """Load one sample by key."""
-    path = _require_dir() / key
+    """Load one sample by key (skips the test without the reference set; fails it in CI)."""
+    path = reference.require(*SAMPLES, *key.split("/"))
     direction = key.split("/")[0]
     return Sample(key=key, direction=direction, data=path.read_bytes(), invalid_reason=KNOWN_INVALID.get(key))
 

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests import reference
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = Path(os.environ.get("EPORT_REFERENCE", "/work/shared/reference"))
 
 
 def test_generated_models_are_up_to_date(tmp_path: Path) -> None:
-    if not (REFERENCE / "dec" / "decmessage-structure.txt").is_file():
-        pytest.skip(f"reference tables not found under {REFERENCE}")
+    reference.require("dec", "decmessage-structure.txt")
+    reference.require("dec", "decmessage-fields.csv")
     out = tmp_path / "models.py"
-    run = [sys.executable, str(ROOT / "tools" / "gen_dec.py"), "--reference", str(REFERENCE), "--out", str(out)]
+    tool = str(ROOT / "tools" / "gen_dec.py")
+    run = [sys.executable, tool, "--reference", str(reference.REFERENCE), "--out", str(out)]
     subprocess.run(run, check=True, capture_output=True)
     config = ["--config", str(ROOT / "pyproject.toml")]
     subprocess.run([sys.executable, "-m", "ruff", "check", "--fix", "-q", *config, str(out)], capture_output=True)

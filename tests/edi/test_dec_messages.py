@@ -2,12 +2,11 @@
 
 Fixtures in ``tests/edi/data/dec`` are our own documents that follow the structure of real ones (each file names
 the public document it follows in a comment). The order test reads the reference structure file independently of
-the generator (``EPORT_REFERENCE`` overrides ``/work/shared/reference``).
+the generator, from the shared reference set (see :mod:`tests.reference`).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -30,9 +29,9 @@ from eport.edi.dec import (
 from eport.edi.dec.codec import decode_declaration, decode_declaration_lenient, encode_declaration
 from eport.edi.spec import ValueKind, spec_of
 from eport.errors import DecodeError, EncodeError
+from tests import reference
 
 DATA = Path(__file__).parent / "data" / "dec"
-REFERENCE = Path(os.environ.get("EPORT_REFERENCE", "/work/shared/reference"))
 FIXTURES = ["dec_import_air_full.xml", "dec_export_odoo_style.xml"]
 
 
@@ -110,9 +109,7 @@ def test_not_a_declaration() -> None:
 
 # ------------------------------------------------------------------------------------------------- order
 def _reference_order() -> dict[str, list[str]]:
-    path = REFERENCE / "dec" / "decmessage-structure.txt"
-    if not path.is_file():
-        pytest.skip(f"reference structure file not found at {path} (set EPORT_REFERENCE)")
+    path = reference.require("dec", "decmessage-structure.txt")
     order: dict[str, list[str]] = {}
     current: list[str] | None = None
     for line in path.read_text(encoding="utf-8").splitlines():

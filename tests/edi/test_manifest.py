@@ -6,7 +6,6 @@ Fixtures in ``tests/edi/data/manifest`` are our own documents; each names the pu
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -22,9 +21,9 @@ from eport.edi.report import Severity
 from eport.edi.rules import rules_for
 from eport.edi.rules.manifest import RULES, validate_manifest
 from eport.errors import ConfigurationError, DecodeError, EncodeError
+from tests import reference
 
 DATA = Path(__file__).parent / "data" / "manifest"
-REFERENCE = Path(os.environ.get("EPORT_REFERENCE", "/work/shared/reference"))
 FIXTURES = ["mt2101_sea_preloading.xml", "mt1401_road_original.xml", "mt9999_response.xml"]
 
 
@@ -96,9 +95,7 @@ def test_namespace_follows_the_message_type(mtype: str) -> None:
 
 
 def _reference_mt1401() -> dict[str, list[str]]:
-    path = REFERENCE / "manifest" / "manifest-mt1401-structure.txt"
-    if not path.is_file():
-        pytest.skip(f"reference structure file not found at {path}")
+    path = reference.require("manifest", "manifest-mt1401-structure.txt")
     order: dict[str, list[str]] = {}
     current: list[str] | None = None
     for line in path.read_text(encoding="utf-8").splitlines():

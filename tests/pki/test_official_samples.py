@@ -17,7 +17,7 @@ from eport.pki.testing import TestChain
 from eport.pki.xmldsig import DS_NS, Dialect, PinnedCertificate, VerifyConfig, remove_signature, verify_enveloped
 from tests.edi import samples
 
-SIGNED_KEYS = [k for k in samples.sample_keys() if b"<ds:Signature" in samples.load(k).data]
+SIGNED_KEYS = samples.keys_where(lambda data: b"<ds:Signature" in data, samples.sample_keys())
 
 
 def _sample_certificate(key: str = "import/CEB621Message.xml") -> Certificate:

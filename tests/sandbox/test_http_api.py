@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import os
 import uuid
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from eport.pki.signers import InMemorySigner
 from eport.pki.testing import make_chain
 from eport.sandbox import CEB_DXP_ID, DEMO_DXP_ID
 from eport.services import ClearanceClient, HttpTransport, Stage
+from tests import reference
 from tests.sandbox import messages as m
 from tests.sandbox.process import SandboxProcess
 
@@ -29,10 +29,7 @@ pytestmark = pytest.mark.sandbox
 
 def official_xsd_dir() -> Path:
     """The official 202205 schemas from the shared reference folder (an independent copy of the package's)."""
-    reference = os.environ.get("EPORT_REFERENCE")
-    if not reference or not (Path(reference) / "ceb" / "xsd202205").is_dir():
-        pytest.skip("EPORT_REFERENCE (the shared reference folder) is not available")
-    return Path(reference) / "ceb" / "xsd202205"
+    return reference.require("ceb", "xsd202205")
 
 
 def envelope(signer: InMemorySigner, cop_msg_id: str | None = None, deal: m.Deal | None = None) -> bytes:

@@ -22,7 +22,6 @@ from urllib.parse import parse_qs, urlsplit
 
 from eport.services import unwrap, wrap
 
-SAMPLES = Path("/work/shared/reference/ceb/samples202205")
 ROOT = Path(__file__).resolve().parents[2]
 CN = dt.timezone(dt.timedelta(hours=8))
 SIGNATURE = b'<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignatureValue>AA==</ds:SignatureValue></ds:Signature>'
