@@ -3,8 +3,10 @@
 Only names ending in ``.xml`` or ``.zip`` are read (a producer's ``.temp`` file is never touched). A file holding
 a ``DxpMsg`` is taken as is; a bare business message is wrapped as if the demo enterprise had sent it, with a
 CopMsgId derived from the box, the file name and the content, so a file picked up again after a crash is recognised
-as the same submission. Accepted files move to ``SentBox``, unreadable ones to ``FailBox``. The file is moved only
-after the submission is committed to the state, so a killed sandbox loses nothing.
+as the same submission. Accepted files move to ``SentBox``. A file that can never be taken (unreadable, too large,
+an archive that cannot be opened, whatever the reason) is quarantined in ``FailBox`` with its reason in
+``<name>.reason.txt`` next to it, so one poison file never stops the files behind it. The file is moved only after
+the submission is committed to the state, so a killed sandbox loses nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import datetime as dt
 import io
 import logging
 import os
+import sqlite3
 import threading
 import uuid
 import zipfile
@@ -65,17 +68,49 @@ def _unzip(data: bytes, limit: int) -> bytes:
             member = members[0]
             if member.file_size > limit:
                 raise DecodeError(f"zip member larger than {limit} bytes")
-            return archive.read(member)
+            with archive.open(member) as stream:  # the declared size may lie: never inflate past the limit
+                xml = stream.read(limit + 1)
+            if len(xml) > limit:
+                raise DecodeError(f"zip member larger than {limit} bytes")
+            return xml
     except zipfile.BadZipFile as exc:
         raise DecodeError(f"not a zip file: {exc}") from None
+    except NotImplementedError as exc:  # compression methods zipfile cannot read (97, 98, 99 …)
+        raise DecodeError(f"zip with an unsupported compression method: {exc}") from None
 
 
-def _move(source: Path, folder: Path) -> None:
+def _read_limited(path: Path, limit: int) -> bytes:
+    """The file's bytes, refused from its size before reading when over ``limit`` (and while reading, for a file
+    that grows).
+
+    Raises:
+        DecodeError: the file is larger than ``limit``.
+    """
+    with open(path, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > limit:
+            raise DecodeError(f"file larger than {limit} bytes ({size} bytes)")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise DecodeError(f"file larger than {limit} bytes")
+    return data
+
+
+def _move(source: Path, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / source.name
     if target.exists():
         target = folder / f"{source.stem}.{uuid.uuid4().hex[:8]}{source.suffix}"
     os.replace(source, target)
+    return target
+
+
+def quarantine(source: Path, folder: Path, reason: str) -> Path:
+    """Move a file that can never be taken into ``folder`` (a FailBox) with ``<name>.reason.txt`` next to it."""
+    target = _move(source, folder)
+    reason_file = target.with_name(f"{target.name}.reason.txt")
+    reason_file.write_text(reason + "\n", encoding="utf-8")
+    return target
 
 
 class FolderWatcher:
@@ -126,31 +161,39 @@ class FolderWatcher:
             for name in names:
                 if not name.lower().endswith((".xml", ".zip")):
                     continue
-                self._take(box, outbox / name)
+                try:
+                    self._take(box, outbox / name)
+                except (OSError, sqlite3.Error):  # transient (state or folder): leave the file, go on with the others
+                    logger.exception("cannot take %s/OutBox/%s now; retried at the next scan", box, name)
+                    continue
                 handled += 1
         return handled
 
     def _take(self, box: str, path: Path) -> None:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:  # taken away meanwhile
-            return
         limit = self._engine.config.max_body
+        failbox = self._imp_path / box / "FailBox"
         try:
-            if len(data) > limit:
-                raise DecodeError(f"file larger than {limit} bytes")
+            data = _read_limited(path, limit)
             if path.suffix.lower() == ".zip":
                 data = _unzip(data, limit)
             if root_name(data) != "DxpMsg":
                 data = self._wrap_bare(box, path.name, data)
             _, outcome = self._engine.accept(data, box=box)
+        except FileNotFoundError:  # taken away meanwhile
+            return
         except DecodeError as exc:
-            logger.warning("unreadable file %s in %s/OutBox: %s", path.name, box, exc)
-            _move(path, self._imp_path / box / "FailBox")
+            logger.warning("unreadable file %s in %s/OutBox quarantined: %s", path.name, box, exc)
+            quarantine(path, failbox, f"unreadable: {exc}")
+            return
+        except (OSError, sqlite3.Error):  # the state or the folder failed, not the file: try again at the next scan
+            raise
+        except Exception as exc:  # anything else this file causes would recur at every scan: quarantine it
+            logger.exception("file %s in %s/OutBox cannot be taken; quarantined", path.name, box)
+            quarantine(path, failbox, f"cannot be taken: {type(exc).__name__}: {exc}")
             return
         if outcome.conflict:
             logger.warning("file %s reuses a CopMsgId with different content", path.name)
-            _move(path, self._imp_path / box / "FailBox")
+            quarantine(path, failbox, "conflict: its CopMsgId was stored with different content")
             return
         _move(path, self._imp_path / box / "SentBox")
 
@@ -171,4 +214,4 @@ class FolderWatcher:
         )
 
 
-__all__ = ["FolderWatcher", "bare_cop_msg_id", "make_folders"]
+__all__ = ["FolderWatcher", "bare_cop_msg_id", "make_folders", "quarantine"]

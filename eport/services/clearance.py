@@ -371,6 +371,8 @@ class ClearanceClient:
             name = self.transport.name
             cursor = self.journal.cursor(name)
             batch = self.transport.receive(after=cursor, limit=limit)
+            for item in batch.quarantined:
+                logger.error("receipt quarantined by the transport (kept, never read): %s", item)
             updates: list[Update] = []
             done: list[RawReceipt] = []
             for raw in batch.receipts:

@@ -106,14 +106,21 @@ def fsync_folder(folder: Path) -> None:
 
 
 class _UnreadableError(TransportError):
-    """A receipt file that no retry will ever read (internal; raised to callers as TransportError)."""
+    """A receipt file that no retry will ever read (internal: the file is quarantined, never raised to callers)."""
+
+
+REASON_SUFFIX = ".reason.txt"
+"""Suffix of the file next to a quarantined file in a FailBox that says why it was put there."""
 
 
 def _read_receipt_file(path: Path) -> bytes:
-    size = path.stat().st_size
-    if size > MAX_MESSAGE_BYTES:
-        raise TransportError(f"receipt {path.name} is larger than {MAX_MESSAGE_BYTES} bytes")
-    data = path.read_bytes()
+    with open(path, "rb") as handle:  # the size is checked on the open file, before any byte is read
+        size = os.fstat(handle.fileno()).st_size
+        if size > MAX_MESSAGE_BYTES:
+            raise _UnreadableError(f"receipt {path.name} is larger than {MAX_MESSAGE_BYTES} bytes ({size} bytes)")
+        data = handle.read(MAX_MESSAGE_BYTES + 1)
+    if len(data) > MAX_MESSAGE_BYTES:
+        raise _UnreadableError(f"receipt {path.name} is larger than {MAX_MESSAGE_BYTES} bytes")
     if path.suffix.lower() != ".zip":
         return data
     try:
@@ -121,7 +128,28 @@ def _read_receipt_file(path: Path) -> bytes:
     except DecodeError as exc:
         kind = "is not a ZIP file" if "not a zip" in str(exc) else "holds no readable XML"
         raise _UnreadableError(f"receipt archive {path.name} {kind}: {exc}") from exc
+    except NotImplementedError as exc:  # a compression method zipfile cannot read
+        raise _UnreadableError(f"receipt archive {path.name} uses an unsupported compression: {exc}") from exc
     return xml
+
+
+def quarantine(path: Path, reason: str) -> Path:
+    """Move ``<Box>/<Folder>/<name>`` into ``<Box>/FailBox`` with ``<name>.reason.txt`` next to it saying why.
+
+    Returns:
+        The quarantined file's path (a unique name when FailBox already holds one of that name).
+
+    Raises:
+        OSError: the file cannot be moved.
+    """
+    fail_box = path.parent.parent / FAIL_BOX
+    fail_box.mkdir(parents=True, exist_ok=True)
+    target = fail_box / path.name
+    if target.exists():
+        target = fail_box / f"{path.stem}.{uuid.uuid4().hex[:8]}{path.suffix}"
+    os.replace(path, target)
+    target.with_name(target.name + REASON_SUFFIX).write_text(reason + "\n", encoding="utf-8")
+    return target
 
 
 class FileExchangeTransport:
@@ -223,10 +251,14 @@ class FileExchangeTransport:
     def receive(self, *, after: str | None = None, limit: int = 100) -> ReceiveBatch:
         """Receipts waiting in the InBoxes, oldest first. ``after`` is ignored: recorded receipts are moved away.
 
+        A file that can never be read (larger than the message limit, a ``.zip`` that is no archive, holds no safe
+        XML entry or uses an unsupported compression) is quarantined: moved to ``<Box>/FailBox`` with its reason in
+        ``<name>.reason.txt`` next to it, listed in :attr:`ReceiveBatch.quarantined`, and the listing goes on, so
+        it never blocks the receipts behind it.
+
         Raises:
-            eport.errors.TransportError: an InBox cannot be listed, or a receipt file cannot be read. A file that
-                can never be read (a ``.zip`` that is no archive, or holds no safe XML entry) is moved to
-                ``<Box>/FailBox`` before the error is raised, so it is kept but does not block later receipts.
+            eport.errors.TransportError: an InBox cannot be listed, or a receipt file cannot be read now (a
+                transient I/O error: the file stays and is read again).
         """
         found: list[tuple[float, str, Path]] = []
         for box in sorted(set(self.boxes.values())):
@@ -241,20 +273,29 @@ class FileExchangeTransport:
                         found.append((entry.stat().st_mtime, entry.name, Path(entry.path)))
         found.sort()
         receipts: list[RawReceipt] = []
-        for _mtime, _name, path in found[:limit]:
+        quarantined: list[str] = []
+        for _mtime, _name, path in found:
+            if len(receipts) >= limit:
+                break
             try:
                 data = _read_receipt_file(path)
             except FileNotFoundError:  # taken by another reader meanwhile
                 continue
             except _UnreadableError as exc:
-                target = path.parent.parent / FAIL_BOX / path.name
-                with contextlib.suppress(OSError):
-                    os.replace(path, target)
-                    logger.error("unreadable receipt %s moved to %s", path, target)
-                raise TransportError(f"{exc} (moved to {target})") from exc.__cause__
+                try:
+                    target = quarantine(path, str(exc))
+                except FileNotFoundError:
+                    continue
+                except OSError as move_error:
+                    raise TransportError(f"{exc}; cannot move it to {FAIL_BOX}: {move_error}") from move_error
+                logger.error("unreadable receipt quarantined in %s: %s", target, exc)
+                quarantined.append(f"{path.parent.parent.name}/{path.name}: {exc}")
+                continue
+            except OSError as exc:
+                raise TransportError(f"cannot read {path}: {exc.strerror or exc}") from exc
             receipt_id = f"{path.parent.parent.name}/{path.name}"
             receipts.append(RawReceipt(receipt_id=receipt_id, data=data))
-        return ReceiveBatch(receipts=tuple(receipts))
+        return ReceiveBatch(receipts=tuple(receipts), quarantined=tuple(quarantined))
 
     def ack(self, receipts: Sequence[RawReceipt]) -> None:
         """Move recorded receipts from ``<Box>/InBox`` to ``<Box>/Processed``.

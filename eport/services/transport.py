@@ -113,10 +113,13 @@ class ReceiveBatch:
         receipts: the receipts, oldest first.
         cursor: pass as ``after`` to continue; ``None`` for transports without cursors (a file exchange lists
             what is still in the InBox).
+        quarantined: receipts found unreadable for good and set aside (file exchange: moved to FailBox with a
+            reason file), as ``"<id>: <reason>"``; they are not in ``receipts``.
     """
 
     receipts: tuple[RawReceipt, ...]
     cursor: str | None = None
+    quarantined: tuple[str, ...] = ()
 
 
 @runtime_checkable

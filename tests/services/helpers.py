@@ -9,13 +9,16 @@ import os
 import signal
 import socket
 import sqlite3
+import struct
 import subprocess
 import sys
 import threading
 import time
 import uuid
+import zipfile
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -290,3 +293,16 @@ def run_and_kill(script: str, gateway: Gateway, journal: Path, until: Callable[[
             child.kill()
         child.wait(timeout=10)
     assert child.returncode == -signal.SIGKILL
+
+
+def unsupported_compression_zip(xml: bytes) -> bytes:
+    """A zip whose member claims compression method 97 (WavPack), which no zip reader here implements."""
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("message.xml", xml)
+    data = bytearray(buffer.getvalue())
+    local = data.index(b"PK\x03\x04")
+    struct.pack_into("<H", data, local + 8, 97)
+    central = data.index(b"PK\x01\x02")
+    struct.pack_into("<H", data, central + 10, 97)
+    return bytes(data)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from eport.edi.dec import filedrop
-from eport.errors import ConfigurationError, TransportError
+from eport.errors import ConfigurationError
 from eport.services import DEFAULT_BOXES, ClearanceClient, Family, FileExchangeTransport, Journal, unwrap
 from eport.services.filexchange import FOLDERS
 from tests.services.helpers import dec_import_response, declaration, fake_sign
@@ -74,8 +74,13 @@ def test_zip_receipts_are_unpacked_with_read_package(tmp_path: Path) -> None:
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("../Receipt43.xml", receipt)
     (in_box / "Receipt43.zip").write_bytes(buffer.getvalue())
-    with pytest.raises(TransportError, match="no readable XML"):
-        transport.receive()
+    batch = transport.receive()
+    assert batch.receipts == ()
+    assert [q.split(":")[0] for q in batch.quarantined] == ["DecCus001/Receipt43.zip"]
+    assert (
+        "no readable XML"
+        in (Path(filedrop.declaration_layout(tmp_path).fail_box) / "Receipt43.zip.reason.txt").read_text()
+    )
 
 
 def test_an_unreadable_zip_receipt_is_moved_to_failbox_and_does_not_block_the_inbox(tmp_path: Path) -> None:
@@ -85,8 +90,7 @@ def test_an_unreadable_zip_receipt_is_moved_to_failbox_and_does_not_block_the_in
     (Path(layout.in_box) / "bad.zip").write_bytes(b"PK no zip")
     os.utime(Path(layout.in_box) / "bad.zip", (time.time() - 60, time.time() - 60))  # oldest: read first
     (Path(layout.in_box) / "Receipt42.xml").write_bytes(receipt)
-    with pytest.raises(TransportError, match=r"not a ZIP.*FailBox"):
-        transport.receive()
-    assert (Path(layout.fail_box) / "bad.zip").read_bytes() == b"PK no zip"  # kept, not lost
-    [raw] = transport.receive().receipts
+    [raw] = transport.receive().receipts  # the poison file is set aside, the receipt behind it read
     assert raw.data == receipt
+    assert (Path(layout.fail_box) / "bad.zip").read_bytes() == b"PK no zip"  # kept, not lost
+    assert "not a ZIP" in (Path(layout.fail_box) / "bad.zip.reason.txt").read_text()

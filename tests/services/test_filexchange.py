@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -21,7 +22,16 @@ from eport.services import (
     atomic_write,
     unwrap,
 )
-from tests.services.helpers import ceb622, dec_import_response, dec_result, declaration, fake_sign, inventory
+from eport.services._xml import MAX_MESSAGE_BYTES
+from tests.services.helpers import (
+    ceb622,
+    dec_import_response,
+    dec_result,
+    declaration,
+    fake_sign,
+    inventory,
+    unsupported_compression_zip,
+)
 from tests.services.helpers import receipt_envelope as envelope_of
 
 SENDER = "DXPENT0000000001"
@@ -120,8 +130,37 @@ def test_zip_receipts_are_read(tmp_path: Path) -> None:
     assert receipt.data == b"<DEC_RESULT/>"
     assert receipt.receipt_id == "DecCus001/Receipt1.zip"
     (tmp_path / "DecCus001" / "InBox" / "bad.zip").write_bytes(b"PK no zip")
-    with pytest.raises(TransportError, match="not a ZIP"):
-        transport.receive()
+    assert "not a ZIP" in transport.receive().quarantined[0]
+
+
+def poison_inbox(root: Path) -> list[str]:
+    """Poison receipt files, older than any real receipt, in the CEB InBox: an oversize (sparse) file, a zip with
+    an unsupported compression method, a file that is no zip. Returns their names."""
+    inbox = root / "CEB" / "InBox"
+    with open(inbox / "poison-big.xml", "wb") as handle:
+        handle.truncate(MAX_MESSAGE_BYTES + 1)
+    (inbox / "poison-method.zip").write_bytes(unsupported_compression_zip(b"<CEB622Message/>"))
+    (inbox / "poison-nozip.zip").write_bytes(b"PK no zip")
+    names = ["poison-big.xml", "poison-method.zip", "poison-nozip.zip"]
+    for name in names:
+        os.utime(inbox / name, (time.time() - 600, time.time() - 600))
+    return names
+
+
+def test_poison_receipts_are_quarantined_with_their_reason_and_never_block(tmp_path: Path) -> None:
+    transport = FileExchangeTransport(tmp_path)
+    names = poison_inbox(tmp_path)
+    (tmp_path / "CEB" / "InBox" / "good.xml").write_bytes(b"<CEB622Message/>")
+
+    batch = transport.receive(limit=1)
+
+    assert [r.receipt_id for r in batch.receipts] == ["CEB/good.xml"]
+    assert sorted(q.split(":")[0] for q in batch.quarantined) == [f"CEB/{n}" for n in sorted(names)]
+    fail_box = tmp_path / "CEB" / "FailBox"
+    assert "larger than" in (fail_box / "poison-big.xml.reason.txt").read_text()
+    assert "compression" in (fail_box / "poison-method.zip.reason.txt").read_text()
+    assert "not a ZIP" in (fail_box / "poison-nozip.zip.reason.txt").read_text()
+    assert transport.receive().receipts == batch.receipts  # and nothing of them is left to trip over
 
 
 def _exchange_takes_outbox(root: Path, box: str = "CEB") -> list[bytes]:
