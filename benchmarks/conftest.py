@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from lxml import etree
 
 from eport.edi.ceb import imports as ceb
-from eport.edi.spec import ValueKind, spec_of
+from eport.edi.core.spec import ValueKind, spec_of
 
 GUID = "4CDE1CFD-EDED-46B1-946C-B8022E42FC94"
 

@@ -22,7 +22,7 @@ from benchmarks.conftest import lxml_decode, lxml_encode, measure
 from eport.edi import decode, encode
 from eport.edi.dec import DecLists, DecMessage
 from eport.edi.dec.codec import decode_declaration
-from eport.edi.rules.dec import validate_declaration
+from eport.edi.dec.rules import validate_declaration
 from eport.edi.sheets import read_declarations
 from tests.edi.sheet_data import HEADERS, ITEM_HEADERS, as_matrix, expected_errors, waybill_rows
 

@@ -16,8 +16,8 @@ from lxml import etree
 
 from benchmarks.conftest import ceb621, measure
 from eport.edi import dxp, encode, validate_bytes
-from eport.edi.rules import RuleContext, rules_for
-from eport.edi.rules.walk import walk
+from eport.edi.core.rules import RuleContext, rules_for
+from eport.edi.core.walk import walk
 
 SIZES = [1, 20, 99]
 SCHEMA = Path(__file__).resolve().parents[1] / "eport" / "edi" / "schemas" / "ceb202205" / "ceb-import.xsd"

@@ -278,7 +278,7 @@ Inputs: ``dec/decmessage-structure.txt`` (element order) and ``dec/decmessage-fi
 lengths, required levels) of the eport reference set; input digest ``{digest}``.
 
 Every leaf element is optional at the XML level (``None`` = absent); which fields are required depends on the
-operation (暂存 save vs 申报 declare) and is checked by :mod:`eport.edi.rules.dec` with :data:`REQUIRED_TO_SAVE`
+operation (暂存 save vs 申报 declare) and is checked by :mod:`eport.edi.dec.rules` with :data:`REQUIRED_TO_SAVE`
 and :data:`REQUIRED_TO_DECLARE`. Wrapper elements (``DecLists``, ``DecContainers`` ...) are models of their own
 holding a tuple of items.
 
@@ -293,7 +293,7 @@ from typing import ClassVar
 import attrs
 
 from eport.edi.dec._mixins import _DecHeadMixin, _DecMessageMixin
-from eport.edi.spec import NO_FACETS, AttributeSpec, Facets, FieldSpec, ModelBase, ModelSpec, ValueKind
+from eport.edi.core.spec import NO_FACETS, AttributeSpec, Facets, FieldSpec, ModelBase, ModelSpec, ValueKind
 
 NS = "{NS}"
 '''

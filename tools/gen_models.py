@@ -1,13 +1,13 @@
-"""Generate the CEB model modules in ``eport/edi/_generated/`` from the packaged official XSDs.
+"""Generate the CEB model modules in ``eport/edi/ceb/_generated/`` from the packaged official XSDs.
 
 Usage::
 
-    python tools/gen_models.py            # rewrite eport/edi/_generated/
+    python tools/gen_models.py            # rewrite eport/edi/ceb/_generated/
     python tools/gen_models.py --check    # exit 1 when the committed modules are out of date
     python tools/gen_models.py --out DIR  # write somewhere else (the up-to-date test uses a temp dir)
 
 Every complex element of the schema becomes a frozen attrs class (``@attrs.frozen(kw_only=True)``) carrying an
-``__eport_spec__`` (:class:`eport.edi.spec.ModelSpec`): element order, occurrence, facets (length, minLength,
+``__eport_spec__`` (:class:`eport.edi.core.spec.ModelSpec`): element order, occurrence, facets (length, minLength,
 maxLength, totalDigits, fractionDigits, enumerations, patterns, whiteSpace), ``default``/``fixed`` values and the
 Chinese annotation of each field. Class names are the schema's element names; a local (anonymous) element whose
 name is used more than once in a schema is prefixed with its message code (``CEB816Tax``). Each generated file is
@@ -32,7 +32,7 @@ from lxml import etree
 GENERATOR_VERSION = "1.0"
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "eport" / "edi" / "schemas"
-OUT = ROOT / "eport" / "edi" / "_generated"
+OUT = ROOT / "eport" / "edi" / "ceb" / "_generated"
 
 XS = "{http://www.w3.org/2001/XMLSchema}"
 CEB_NS = "http://www.chinaport.gov.cn/ceb"
@@ -303,7 +303,7 @@ def render(gen: Generator, module: str, xsd_rel: str, digest: str) -> str:
     w("")
     w("import attrs")
     w("")
-    w("from eport.edi.spec import NO_FACETS, AttributeSpec, Facets, FieldSpec, ModelBase, ModelSpec, ValueKind")
+    w("from eport.edi.core.spec import NO_FACETS, AttributeSpec, Facets, FieldSpec, ModelBase, ModelSpec, ValueKind")
     w("")
     w(f'EDITION = "{edition}"')
     w(f'SCHEMA_SHA256 = "{digest}"')

@@ -41,10 +41,10 @@ from eport.card.emulator import DEMO_PIN, InProcessTransport, demo_card
 from eport.card.operator import OperatorCard
 from eport.card.signer import CardSigner
 from eport.cli._util import EXIT_REJECTED, CliFail, err, format_time, print_records
+from eport.edi.core.report import ValidationReport
+from eport.edi.core.validation import summary
 from eport.edi.dec import models as dec
 from eport.edi.dxp import DxpMsg
-from eport.edi.report import ValidationReport
-from eport.edi.validation import summary
 from eport.errors import ServiceTimeout
 from eport.pki.ceb import sign_ceb
 from eport.pki.signer import Signer

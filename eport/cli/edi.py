@@ -20,11 +20,11 @@ from eport import edi
 from eport.cli._util import EXIT_FAIL, CliFail, InputPath, console, err, format_time, print_records, read_input
 from eport.edi import dxp, frames
 from eport.edi.batch import cpu_count, validate_many
-from eport.edi.receipts import Receipt, receipts
-from eport.edi.report import Problem
-from eport.edi.rules.schema import EDITIONS, field_names
-from eport.edi.spec import spec_of
-from eport.edi.validation import summary
+from eport.edi.ceb.receipts import Receipt, receipts
+from eport.edi.core.report import Problem
+from eport.edi.core.schema import EDITIONS, field_names
+from eport.edi.core.spec import spec_of
+from eport.edi.core.validation import summary
 from eport.errors import DecodeError
 
 logger = logging.getLogger(__name__)

@@ -18,10 +18,10 @@ import click
 from eport.cli._util import CliFail, InputPath, err
 from eport.cli.edi import group
 from eport.edi.codes import Generation
+from eport.edi.core.report import Severity
 from eport.edi.dec.codec import encode_declaration
 from eport.edi.dec.filedrop import OUT_BOX, declaration_file_name, temporary_name
 from eport.edi.dec.flags import Level
-from eport.edi.report import Severity
 from eport.edi.sheets import SheetImport, read_declarations
 from eport.errors import EportError
 

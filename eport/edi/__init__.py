@@ -7,7 +7,7 @@ The names below are imported on first use (``import eport.edi`` stays cheap; the
 take a while to build). ``from eport.edi import decode`` and ``eport.edi.decode`` work as usual.
 
 ``decode``, ``decode_lenient`` and ``encode`` also handle manifests (舱单, :mod:`eport.edi.manifest`), which have a
-codec of their own (decoding is routed by :mod:`eport.edi._dispatch`, encoding by :mod:`eport.edi.encoding`).
+codec of their own (decoding is routed by :mod:`eport.edi.core.dispatch`, encoding by :mod:`eport.edi.core.encoding`).
 """
 
 from __future__ import annotations
@@ -18,15 +18,15 @@ import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time module __getattr__ imports these on first use
-    from eport.edi._dispatch import decode, decode_lenient
+    from eport.edi.ceb.receipts import Receipt, parse_receipts, receipts
+    from eport.edi.ceb.status import ReturnStatus, error_code
+    from eport.edi.core.decoding import Decoded, Unparsed, decode_element
+    from eport.edi.core.dispatch import decode, decode_lenient
+    from eport.edi.core.encoding import encode, encode_many, iter_encode
+    from eport.edi.core.report import Problem, Severity, ValidationReport
+    from eport.edi.core.validation import validate, validate_bytes
     from eport.edi.dec import DecMessage, classify_receipt, decode_declaration, parse_dec_receipt, validate_declaration
-    from eport.edi.decoding import Decoded, Unparsed, decode_element
     from eport.edi.dxp import DxpMsg, DxpMsgSv, DxpRep, unwrap, wrap
-    from eport.edi.encoding import encode, encode_many, iter_encode
-    from eport.edi.receipts import Receipt, parse_receipts, receipts
-    from eport.edi.report import Problem, Severity, ValidationReport
-    from eport.edi.return_codes import ReturnStatus, error_code
-    from eport.edi.validation import validate, validate_bytes
 
 #: Public name → the module that defines it.
 _EXPORTS: dict[str, str] = {
@@ -34,14 +34,14 @@ _EXPORTS: dict[str, str] = {
         ("DecMessage", "classify_receipt", "decode_declaration", "parse_dec_receipt", "validate_declaration"),
         "eport.edi.dec",
     ),
-    **dict.fromkeys(("decode", "decode_lenient"), "eport.edi._dispatch"),  # + the manifest family
-    **dict.fromkeys(("encode", "encode_many", "iter_encode"), "eport.edi.encoding"),  # manifests included
-    **dict.fromkeys(("Decoded", "Unparsed", "decode_element"), "eport.edi.decoding"),
+    **dict.fromkeys(("decode", "decode_lenient"), "eport.edi.core.dispatch"),  # + the manifest family
+    **dict.fromkeys(("encode", "encode_many", "iter_encode"), "eport.edi.core.encoding"),  # manifests included
+    **dict.fromkeys(("Decoded", "Unparsed", "decode_element"), "eport.edi.core.decoding"),
     **dict.fromkeys(("DxpMsg", "DxpMsgSv", "DxpRep", "unwrap", "wrap"), "eport.edi.dxp"),
-    **dict.fromkeys(("Receipt", "parse_receipts", "receipts"), "eport.edi.receipts"),
-    **dict.fromkeys(("Problem", "Severity", "ValidationReport"), "eport.edi.report"),
-    **dict.fromkeys(("ReturnStatus", "error_code"), "eport.edi.return_codes"),
-    **dict.fromkeys(("validate", "validate_bytes"), "eport.edi.validation"),
+    **dict.fromkeys(("Receipt", "parse_receipts", "receipts"), "eport.edi.ceb.receipts"),
+    **dict.fromkeys(("Problem", "Severity", "ValidationReport"), "eport.edi.core.report"),
+    **dict.fromkeys(("ReturnStatus", "error_code"), "eport.edi.ceb.status"),
+    **dict.fromkeys(("validate", "validate_bytes"), "eport.edi.core.validation"),
 }
 
 
@@ -66,17 +66,17 @@ def __dir__() -> list[str]:
 
 
 class _Package(types.ModuleType):
-    """The package's module type: keeps ``eport.edi.receipts`` the function whatever is imported when.
+    """The package's module type: keeps ``eport.edi.ceb.receipts`` the function whatever is imported when.
 
-    The function :func:`eport.edi.receipts.receipts` shares its name with its module. When the import system loads
+    The function :func:`eport.edi.ceb.receipts.receipts` shares its name with its module. When the import system loads
     the submodule it binds the submodule to the package attribute; this property ignores that binding, so
     ``eport.edi.receipts(message)`` works as it always did (the module stays reachable through ``sys.modules`` and
-    ``from eport.edi.receipts import ...``).
+    ``from eport.edi.ceb.receipts import ...``).
     """
 
     @property
     def receipts(self) -> Any:
-        return importlib.import_module("eport.edi.receipts").receipts
+        return importlib.import_module("eport.edi.ceb.receipts").receipts
 
     @receipts.setter
     def receipts(self, value: Any) -> None:

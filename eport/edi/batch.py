@@ -33,8 +33,8 @@ from typing import Any, TypeVar
 
 import attrs
 
-from eport.edi.report import ValidationReport
-from eport.edi.rules.schema import DEFAULT_EDITION, MAX_DOCUMENT_BYTES, edition_folder
+from eport.edi.core.report import ValidationReport
+from eport.edi.core.schema import DEFAULT_EDITION, MAX_DOCUMENT_BYTES, edition_folder
 from eport.errors import ConfigurationError, DecodeError
 
 T = TypeVar("T")
@@ -49,7 +49,7 @@ class DecodeResult:
 
     Attributes:
         source: the document's source id (its position when the input gave bare bytes).
-        message: the decoded model (or, with ``lenient=True``, a :class:`~eport.edi.decoding.Decoded`); ``None``
+        message: the decoded model (or, with ``lenient=True``, a :class:`~eport.edi.core.decoding.Decoded`); ``None``
             when decoding failed.
         error: the :class:`~eport.errors.DecodeError` (or ``UnknownMessageError``) raised for this document, with
             its ``path``, ``line`` and ``column``; ``None`` on success.
@@ -67,14 +67,14 @@ class DecodeResult:
 
 # ------------------------------------------------------------------------------------------ work run in a worker
 def _validate_one(data: bytes, options: dict[str, Any]) -> ValidationReport:
-    from eport.edi.validation import validate_bytes
+    from eport.edi.core.validation import validate_bytes
 
     return validate_bytes(data, **options)
 
 
 def _decode_one(data: bytes, options: dict[str, Any]) -> tuple[Any, tuple[Any, ...] | None]:
     """Decode; a failure travels as plain data (an exception's keyword attributes do not survive pickling)."""
-    from eport.edi import _dispatch
+    from eport.edi.core import dispatch as _dispatch
 
     lenient = options["lenient"]
     kwargs = {k: v for k, v in options.items() if k != "lenient"}

@@ -18,9 +18,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
-from eport.edi.rules.schema import field_names
+from eport.edi.core.schema import field_names
+from eport.edi.core.spec import FieldSpec, ModelSpec, ValueKind, spec_of
 from eport.edi.sheets import read_declarations
-from eport.edi.spec import FieldSpec, ModelSpec, ValueKind, spec_of
 from eport.errors import ConfigurationError
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """HTML rendering of messages, validation reports and receipts for Jupyter.
 
-:func:`render_html` takes any eport model, a :class:`~eport.edi.report.ValidationReport`, a
-:class:`~eport.edi.receipts.Receipt` or a sequence of receipts, and returns an HTML fragment: simple fields as a
+:func:`render_html` takes any eport model, a :class:`~eport.edi.core.report.ValidationReport`, a
+:class:`~eport.edi.ceb.receipts.Receipt` or a sequence of receipts, and returns an HTML fragment: simple fields as a
 two-column table (XML tag with its Chinese field name, value), nested models as sections, repeated models
 (``OrderList`` …) as one table with a row per item. Generated models call it from ``_repr_html_``; for reports
 use ``IPython.display.HTML(render_html(report))``.
@@ -16,10 +16,10 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from eport.edi.receipts import Receipt
-from eport.edi.report import Severity, ValidationReport
-from eport.edi.rules.schema import field_names
-from eport.edi.spec import FieldSpec, ModelSpec, ValueKind, spec_of
+from eport.edi.ceb.receipts import Receipt
+from eport.edi.core.report import Severity, ValidationReport
+from eport.edi.core.schema import field_names
+from eport.edi.core.spec import FieldSpec, ModelSpec, ValueKind, spec_of
 
 logger = logging.getLogger(__name__)
 

@@ -35,12 +35,12 @@ from typing import IO, TYPE_CHECKING, Any
 import attrs
 
 from eport.edi.codes import CodeBook, Generation
+from eport.edi.core.report import Problem, Severity
+from eport.edi.core.spec import FieldSpec, ValueKind, spec_of
 from eport.edi.dec._xlsx import XlsxUnsupported, read_xlsx
 from eport.edi.dec.flags import Level
 from eport.edi.dec.models import DecFreeTxt, DecHead, DecList, DecLists, DecMessage, DecSign
-from eport.edi.report import Problem, Severity
-from eport.edi.rules.dec import validate_declaration
-from eport.edi.spec import FieldSpec, ValueKind, spec_of
+from eport.edi.dec.rules import validate_declaration
 from eport.errors import CodeTableError, ConfigurationError, EportError
 
 if TYPE_CHECKING:
@@ -260,7 +260,7 @@ def build_declarations(
         level: required-field level for validation (default: from OperType).
         codebook: code tables for conversion and validation.
         first_row: spreadsheet row number of the first data row.
-        validate: also run :func:`eport.edi.rules.dec.validate_declaration` on each declaration.
+        validate: also run :func:`eport.edi.dec.rules.validate_declaration` on each declaration.
 
     Returns:
         The messages and every problem, each with row and column.

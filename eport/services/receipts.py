@@ -4,8 +4,8 @@ Pure functions: :func:`parse_receipt` turns the bytes of one receipt (a ``DxpMsg
 receipt) into :class:`StatusEvent` values. Parsing is delegated to the edi layer, so every event carries the edi
 typed receipt in :attr:`StatusEvent.receipt`:
 
-* CEB receipts (CEB312, CEB622, CEB900 …): :class:`eport.edi.receipts.Receipt` with its
-  :class:`~eport.edi.return_codes.ReturnStatus` (:attr:`StatusEvent.return_status`);
+* CEB receipts (CEB312, CEB622, CEB900 …): :class:`eport.edi.ceb.receipts.Receipt` with its
+  :class:`~eport.edi.ceb.status.ReturnStatus` (:attr:`StatusEvent.return_status`);
 * declaration receipts: :func:`eport.edi.dec.parse_dec_receipt` objects (``DecImportResponse``, ``DEC_RESULT``,
   legacy GB2312 ``DEC_DATA``, ``failInfo``), the channel as :class:`~eport.edi.dec.DecStatus`
   (:attr:`StatusEvent.dec_status`);
@@ -27,13 +27,13 @@ from typing import TypeAlias
 
 import attrs
 
-from eport.edi import decoding
+from eport.edi.ceb.receipts import Receipt, parse_return_time, receipts
+from eport.edi.ceb.status import ErrorCode, ReturnStatus, error_code
+from eport.edi.core import decoding
 from eport.edi.dec import DecStatus, parse_dec_receipt
 from eport.edi.dec.filedrop import ReceiptKind, classify_receipt
 from eport.edi.dec.receipts import DecData, DecImportResponse, DecReceipt, DecResult, FailInfo
 from eport.edi.manifest import Manifest, Response, StatementCode, decode_manifest_lenient
-from eport.edi.receipts import Receipt, parse_return_time, receipts
-from eport.edi.return_codes import ErrorCode, ReturnStatus, error_code
 from eport.errors import DecodeError, DuplicateError, RejectedError
 from eport.services._xml import SOURCE_COP_MSG_ID, Family, unwrap
 
@@ -164,7 +164,7 @@ _MANIFEST_STAGES = {
 
 
 def ceb_stage(return_status: str | ReturnStatus) -> Stage:
-    """The stage of a CEB ``returnStatus``, as written or as :class:`~eport.edi.return_codes.ReturnStatus`
+    """The stage of a CEB ``returnStatus``, as written or as :class:`~eport.edi.ceb.status.ReturnStatus`
     (negative numbers are customs error codes: rejected; detention, 600, 700 and unknown codes: ``OTHER``)."""
     status = return_status if isinstance(return_status, ReturnStatus) else ReturnStatus.parse(return_status)
     return _CEB_STAGES.get(status, Stage.OTHER)
@@ -188,7 +188,7 @@ def manifest_stage(statement_code: str) -> Stage:
 
 
 TypedReceipt: TypeAlias = Receipt | DecImportResponse | DecResult | DecData | FailInfo | Response
-"""The edi layer's typed receipt behind a :class:`StatusEvent`: a CEB :class:`~eport.edi.receipts.Receipt`, a
+"""The edi layer's typed receipt behind a :class:`StatusEvent`: a CEB :class:`~eport.edi.ceb.receipts.Receipt`, a
 declaration receipt (:data:`eport.edi.dec.receipts.DecReceipt`) or a manifest MT9999
 :class:`~eport.edi.manifest.Response`."""
 
@@ -237,7 +237,7 @@ class StatusEvent:
 
     @property
     def return_status(self) -> ReturnStatus | None:
-        """The CEB ``returnStatus`` as :class:`~eport.edi.return_codes.ReturnStatus` (``.meaning``, ``.is_final``,
+        """The CEB ``returnStatus`` as :class:`~eport.edi.ceb.status.ReturnStatus` (``.meaning``, ``.is_final``,
         ``.is_success``, ``.is_error``); ``None`` for other families. A CEB900 exchange code (``0002``) is
         ``ReturnStatus.ERROR``."""
         if self._exchange_error:
@@ -458,7 +458,7 @@ def parse_receipt(data: bytes) -> tuple[str | None, list[StatusEvent]]:
     """Parse one receipt: a ``DxpMsg`` envelope holding a business receipt, or a bare business receipt.
 
     The kind is told by content (:func:`eport.edi.dec.filedrop.classify_receipt`), then the edi parser of that
-    family reads it: :func:`eport.edi.receipts.receipts` for CEB, :func:`eport.edi.dec.parse_dec_receipt` for
+    family reads it: :func:`eport.edi.ceb.receipts.receipts` for CEB, :func:`eport.edi.dec.parse_dec_receipt` for
     declarations, :func:`eport.edi.manifest.decode_manifest_lenient` for MT9999.
 
     Args:

@@ -1,6 +1,6 @@
 """Hypothesis strategies derived from model specs, for any eport message family.
 
-``models(cls)`` builds instances of any model class from its :class:`~eport.edi.spec.ModelSpec`, respecting the
+``models(cls)`` builds instances of any model class from its :class:`~eport.edi.core.spec.ModelSpec`, respecting the
 facets (lengths, total/fraction digits, enumerations, patterns, fixed values, whitespace collapse) so that what it
 builds is valid against the official schema. Repetitions are capped (``max_repeat``) to keep examples small.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from eport.edi.spec import ANY_ELEMENT, TEXT_CONTENT, AttributeSpec, Facets, FieldSpec, ValueKind, spec_of
+from eport.edi.core.spec import ANY_ELEMENT, TEXT_CONTENT, AttributeSpec, Facets, FieldSpec, ValueKind, spec_of
 
 #: A structurally valid enveloped ds:Signature with dummy values (the schema checks structure, not the maths).
 SIGNATURE = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from eport.edi import decode, decode_lenient, encode
-from eport.edi.spec import spec_of
+from eport.edi.core.spec import spec_of
 from eport.errors import DecodeError, UnknownMessageError
 from tests.edi import samples
 

@@ -16,6 +16,7 @@ import pytest
 from lxml import etree
 
 from eport import edi
+from eport.edi.core.spec import ValueKind, spec_of
 from eport.edi.dec import (
     NS,
     DecContainers,
@@ -27,7 +28,6 @@ from eport.edi.dec import (
     EdocRealation,
 )
 from eport.edi.dec.codec import decode_declaration, decode_declaration_lenient, encode_declaration
-from eport.edi.spec import ValueKind, spec_of
 from eport.errors import DecodeError, EncodeError
 from tests import reference
 

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 from eport import edi
 from eport.edi import manifest as mf
+from eport.edi.core.spec import ValueKind, spec_of
 from eport.edi.dec import DecHead, DecList, DecLists, DecMessage, DecSign, EdocRealation
 from eport.edi.dec.codec import decode_declaration, encode_declaration
 from eport.edi.dec.filedrop import classify_receipt, read_package
 from eport.edi.dec.receipts import parse_dec_receipt
-from eport.edi.spec import ValueKind, spec_of
 from eport.errors import EportError
 
 DATA = Path(__file__).parent / "data"

@@ -9,11 +9,11 @@ import attrs
 import pytest
 
 from eport.edi.codes import CodeBook, Generation
+from eport.edi.core.report import Severity
+from eport.edi.core.rules import rules_for
 from eport.edi.dec import DecHead, DecList, DecLists, DecMessage, DecSign, EdocRealation, Level
 from eport.edi.dec.codec import decode_declaration, decode_declaration_lenient
-from eport.edi.report import Severity
-from eport.edi.rules import rules_for
-from eport.edi.rules.dec import RULES, validate_declaration
+from eport.edi.dec.rules import RULES, validate_declaration
 
 DATA = Path(__file__).parent / "data" / "dec"
 
@@ -218,7 +218,7 @@ def test_huge_amounts_do_not_overflow(saved: DecMessage) -> None:
 def test_problems_in_an_envelope_name_the_document_path() -> None:
     # A published declaration inside the regional ImportMessage/SWImpData envelope: rule and decoder problems alike
     # point at the element as it is in the file, not at a /DecMessage the file does not have.
-    from eport.edi.validation import validate_bytes
+    from eport.edi.core.validation import validate_bytes
 
     name = "loop_server_test1_export_sample_1.xml"
     report = validate_bytes((Path(__file__).parent / "data" / "thirdparty" / "dec" / name).read_bytes())

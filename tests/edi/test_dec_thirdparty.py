@@ -41,6 +41,8 @@ import pytest
 from lxml import etree
 
 from eport import edi
+from eport.edi.core.decoding import Decoded
+from eport.edi.core.spec import ValueKind, spec_of
 from eport.edi.dec import (
     NS,
     DecImportResponse,
@@ -52,9 +54,7 @@ from eport.edi.dec import (
     encode_declaration,
     parse_dec_receipt,
 )
-from eport.edi.decoding import Decoded
 from eport.edi.dxp import DxpMsg, decode_envelope, unwrap
-from eport.edi.spec import ValueKind, spec_of
 from eport.errors import DecodeError
 from tests.edi.test_dec_messages import _REFERENCE_CLASS, _reference_order
 

@@ -50,7 +50,7 @@ def test_star_import_and_from_import_in_a_fresh_interpreter() -> None:
         import eport.edi
         assert all(name in globals() for name in eport.edi.__all__)
         from eport.edi import DecMessage, decode
-        assert DecMessage.__module__ == "eport.edi.dec.models" and decode.__module__ == "eport.edi._dispatch"
+        assert DecMessage.__module__ == "eport.edi.dec.models" and decode.__module__ == "eport.edi.core.dispatch"
         print("ok")
         """
     )
@@ -60,11 +60,11 @@ def test_star_import_and_from_import_in_a_fresh_interpreter() -> None:
 def test_receipts_stays_the_function_whichever_import_comes_first() -> None:
     out = _fresh(
         """
-        import eport.edi.receipts
+        import eport.edi.ceb.receipts
         import eport.edi
         from eport.edi import receipts
         import importlib
-        module = importlib.import_module("eport.edi.receipts")
+        module = importlib.import_module("eport.edi.ceb.receipts")
         assert callable(receipts) and receipts is module.receipts and eport.edi.receipts is module.receipts
         print("ok")
         """

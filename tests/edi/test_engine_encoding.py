@@ -10,7 +10,7 @@ from lxml import etree
 
 from eport.edi import decode, encode
 from eport.edi.ceb import exports, imports
-from eport.edi.encoding import encode_str, escape_attribute, escape_text, format_decimal
+from eport.edi.core.encoding import encode_str, escape_attribute, escape_text, format_decimal
 from eport.errors import EncodeError
 from tests.edi import samples, strategies
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from eport.edi import decode, decode_lenient, encode
-from eport.edi.decoding import decode_element
-from eport.edi.spec import ANY_ELEMENT, TEXT_CONTENT, AttributeSpec, FieldSpec, ModelSpec, ValueKind
+from eport.edi.core.decoding import decode_element
+from eport.edi.core.spec import ANY_ELEMENT, TEXT_CONTENT, AttributeSpec, FieldSpec, ModelSpec, ValueKind
 from eport.errors import DecodeError
 from tests.edi import strategies
 

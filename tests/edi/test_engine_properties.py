@@ -10,11 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from eport.edi import decode, decode_lenient, decoding, encode, registry
-from eport.edi._paths import clark_step
-from eport.edi._xml import parse
+from eport.edi import decode, decode_lenient, encode
 from eport.edi.ceb import exports, imports
-from eport.edi.spec import spec_of
+from eport.edi.core import decoding, registry
+from eport.edi.core.paths import clark_step
+from eport.edi.core.safexml import parse
+from eport.edi.core.spec import spec_of
 from eport.errors import DecodeError
 from tests.edi import samples, strategies
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from eport.edi import registry
 from eport.edi.ceb import exports, imports, imports2018
+from eport.edi.core import registry
 from eport.errors import ConfigurationError, UnknownMessageError
 
 CEB = registry.CEB_NS

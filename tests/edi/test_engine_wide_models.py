@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from eport.edi import encode
+from eport.edi.core.spec import ValueKind, spec_of
 from eport.edi.dec import DecHead, DecList, DecLists, DecMessage, DecSign
-from eport.edi.spec import ValueKind, spec_of
 from eport.errors import EncodeError
 
 NS = "{http://www.chinaport.gov.cn/dec}"
@@ -146,7 +146,7 @@ def test_repeated_field_holding_none_writes_no_element() -> None:
 
 
 def test_low_level_encoder_routes_manifests_to_their_codec() -> None:
-    from eport.edi import encoding
+    from eport.edi.core import encoding
     from eport.edi.manifest import codec
     from tests.edi.test_manifest import DATA as MANIFEST_DATA  # the self-written manifest fixtures
 

@@ -17,9 +17,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eport.edi import dxp, validation
+from eport.edi import dxp
 from eport.edi import manifest as mf
-from eport.edi._dispatch import decode, decode_lenient
+from eport.edi.core import validation
+from eport.edi.core.dispatch import decode, decode_lenient
 from eport.edi.dec import classify_receipt, decode_declaration, parse_dec_receipt
 from eport.edi.dec._xlsx import read_xlsx
 from eport.edi.dec.codec import decode_declaration_lenient
@@ -27,7 +28,7 @@ from eport.edi.sheets import read_declarations
 from eport.errors import ConfigurationError, DecodeError, EportError
 from tests.edi.samples import load, present, sample_keys
 
-receipts_module = importlib.import_module("eport.edi.receipts")  # ``eport.edi.receipts`` is the function
+receipts_module = importlib.import_module("eport.edi.ceb.receipts")  # ``eport.edi.ceb.receipts`` is the function
 
 DATA = Path(__file__).parent / "data"
 # The project's own documents, plus every fourth official sample when the reference set is there (extra seeds only:

@@ -16,10 +16,10 @@ from lxml import etree
 
 from eport.edi import dxp
 from eport.edi import manifest as mf
+from eport.edi.core.report import Severity
+from eport.edi.core.rules import rules_for
 from eport.edi.dec.filedrop import ReceiptKind, classify_receipt
-from eport.edi.report import Severity
-from eport.edi.rules import rules_for
-from eport.edi.rules.manifest import RULES, validate_manifest
+from eport.edi.manifest.rules import RULES, validate_manifest
 from eport.errors import ConfigurationError, DecodeError, EncodeError
 from tests import reference
 

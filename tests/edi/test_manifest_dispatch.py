@@ -11,8 +11,9 @@ import pytest
 from lxml import etree
 
 from eport import edi
-from eport.edi import dxp, registry
+from eport.edi import dxp
 from eport.edi import manifest as mf
+from eport.edi.core import registry
 from eport.edi.dec import DecMessage
 from eport.errors import ConfigurationError, DecodeError, UnknownMessageError
 from tests.edi import samples

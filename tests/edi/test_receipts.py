@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from eport import edi
-from eport.edi.receipts import ENDS_AT_ACCEPTED, parse_return_time
-from eport.edi.return_codes import ERROR_CATEGORIES, ReturnStatus, error_code, error_codes
+from eport.edi.ceb.receipts import ENDS_AT_ACCEPTED, parse_return_time
+from eport.edi.ceb.status import ERROR_CATEGORIES, ReturnStatus, error_code, error_codes
 from tests.edi.samples import load, sample_keys
 
 RECEIPT_SAMPLES = [

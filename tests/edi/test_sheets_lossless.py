@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import zipfile
 
+from eport.edi.core.report import Severity
 from eport.edi.dec._xlsx import read_xlsx
-from eport.edi.report import Severity
 from eport.edi.sheets import build_declarations, read_declarations
 
 M = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from eport import edi
+from eport.edi.core.decoding import Unparsed
 from eport.edi.dec import decode_declaration, decode_declaration_lenient
-from eport.edi.decoding import Unparsed
 from eport.errors import DecodeError
 from tests.edi import samples
 

@@ -10,11 +10,11 @@ import attrs
 import pytest
 
 from eport import edi
-from eport.edi import decoding, validation
-from eport.edi.report import Problem, Severity
-from eport.edi.rules import RULE_MODULES, RuleContext, rules_for
-from eport.edi.rules import ceb as ceb_rules
-from eport.edi.rules.schema import EDITIONS, SCHEMA_FILES, schema
+from eport.edi.ceb import rules as ceb_rules
+from eport.edi.core import decoding, validation
+from eport.edi.core.report import Problem, Severity
+from eport.edi.core.rules import RULE_MODULES, RuleContext, rules_for
+from eport.edi.core.schema import EDITIONS, SCHEMA_FILES, schema
 from eport.errors import ConfigurationError, ValidationError
 from tests.edi.samples import invalid_keys, load, valid_keys
 
@@ -217,7 +217,7 @@ def test_unknown_root() -> None:
 
 
 def test_rules_plug_in_by_family_and_per_call(order: Any) -> None:
-    assert RULE_MODULES["ceb-import"] == "eport.edi.rules.ceb"
+    assert RULE_MODULES["ceb-import"] == "eport.edi.ceb.rules"
     assert ceb_rules.gnum_sequence in rules_for("ceb-import")
     assert rules_for("no-such-family") == ()
 
@@ -283,7 +283,7 @@ def test_schemas_compile_without_any_network(monkeypatch: pytest.MonkeyPatch, ca
     import logging
     import socket
 
-    from eport.edi.rules import schema as schema_module
+    from eport.edi.core import schema as schema_module
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("network access attempted")
@@ -291,7 +291,7 @@ def test_schemas_compile_without_any_network(monkeypatch: pytest.MonkeyPatch, ca
     monkeypatch.setattr(socket, "socket", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     schema_module.schema.cache_clear()
-    caplog.set_level(logging.DEBUG, logger="eport.edi.rules.schema")
+    caplog.set_level(logging.DEBUG, logger="eport.edi.core.schema")
     try:
         for edition in EDITIONS:
             for kind in SCHEMA_FILES:

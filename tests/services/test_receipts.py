@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from eport.edi.ceb.receipts import Receipt
+from eport.edi.ceb.status import ReturnStatus
 from eport.edi.dec import DecStatus
 from eport.edi.dec.filedrop import ReceiptKind, classify_receipt
 from eport.edi.dec.receipts import DecData, DecImportResponse, DecResult, FailInfo
 from eport.edi.manifest import Response, StatementCode
-from eport.edi.receipts import Receipt
-from eport.edi.return_codes import ReturnStatus
 from eport.errors import DecodeError, DuplicateError, RejectedError
 from eport.services import ClearanceClient, Family, Journal, MockTransport, Stage, parse_receipt
 from eport.services.receipts import ceb_stage

@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Any
 
 from eport.edi.ceb import exports, exports2018, imports, imports2018
-from eport.edi.spec import ValueKind, spec_of
+from eport.edi.core.spec import ValueKind, spec_of
 from eport.errors import ConfigurationError, EncodeError
 
 logger = logging.getLogger(__name__)

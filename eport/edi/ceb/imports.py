@@ -1,8 +1,8 @@
 """CEB import messages (进口), 202205 edition (the default).
 
 The classes are generated from the official schema by ``tools/gen_models.py`` (see
-:mod:`eport.edi._generated.ceb202205_import`); this module is their public home.
+:mod:`eport.edi.ceb._generated.ceb202205_import`); this module is their public home.
 """
 
-from eport.edi._generated.ceb202205_import import *  # noqa: F403
-from eport.edi._generated.ceb202205_import import __all__ as __all__
+from eport.edi.ceb._generated.ceb202205_import import *  # noqa: F403
+from eport.edi.ceb._generated.ceb202205_import import __all__ as __all__

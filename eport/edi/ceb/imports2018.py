@@ -1,8 +1,8 @@
 """CEB import messages (进口), 2018 edition (公告2018年第113号).
 
 The classes are generated from the official schema by ``tools/gen_models.py`` (see
-:mod:`eport.edi._generated.ceb2018_import`); this module is their public home.
+:mod:`eport.edi.ceb._generated.ceb2018_import`); this module is their public home.
 """
 
-from eport.edi._generated.ceb2018_import import *  # noqa: F403
-from eport.edi._generated.ceb2018_import import __all__ as __all__
+from eport.edi.ceb._generated.ceb2018_import import *  # noqa: F403
+from eport.edi.ceb._generated.ceb2018_import import __all__ as __all__

@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from eport.edi.codes import CodeBook, Generation
+from eport.edi.core.report import ValidationReport
 from eport.edi.dec.channel import Channel, ChannelGroup, DecStatus
 from eport.edi.dec.codec import decode_declaration, decode_declaration_lenient, encode_declaration
 from eport.edi.dec.filedrop import ReceiptKind, classify_receipt
@@ -60,7 +61,6 @@ from eport.edi.dec.models import (
     TrnList,
 )
 from eport.edi.dec.receipts import DecData, DecImportResponse, DecResult, FailInfo, parse_dec_receipt
-from eport.edi.report import ValidationReport
 
 
 def validate_declaration(
@@ -72,8 +72,8 @@ def validate_declaration(
     total_tolerance: Decimal = Decimal("0.01"),
     price_decimals: int | None = 4,
 ) -> ValidationReport:
-    """Check a declaration with every declaration rule; see :func:`eport.edi.rules.dec.validate_declaration`."""
-    from eport.edi.rules import dec as rules
+    """Check a declaration with every declaration rule; see :func:`eport.edi.dec.rules.validate_declaration`."""
+    from eport.edi.dec import rules
 
     return rules.validate_declaration(
         message,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from eport.edi import _xml
+from eport.edi.core import safexml as _xml
 from eport.errors import DecodeError
 
 #: Largest receipt accepted, in bytes.
@@ -17,7 +17,7 @@ MAX_RECEIPT_SIZE = 5 * 1024 * 1024
 def parse_root(data: bytes, *, max_size: int = MAX_RECEIPT_SIZE) -> etree._Element:
     """Parse ``data`` safely and return the root element.
 
-    Parsing goes through :func:`eport.edi._xml.parse` (no DTD anywhere in the document, no entities, no network,
+    Parsing goes through :func:`eport.edi.core.safexml.parse` (no DTD anywhere in the document, no entities, no network,
     bounded size). Bytes without an encoding declaration that are not UTF-8 are read as GB18030 (a superset of
     GB2312, which legacy ``DEC_DATA`` receipts use).
 

@@ -22,11 +22,11 @@ from typing import Any
 
 from lxml import etree
 
-from eport.edi import _xml
+from eport.edi.core import safexml as _xml
+from eport.edi.core.decoding import Decoded, decode_element
+from eport.edi.core.encoding import encode
+from eport.edi.core.spec import ValueKind, spec_of
 from eport.edi.dec.models import NS, DecMessage
-from eport.edi.decoding import Decoded, decode_element
-from eport.edi.encoding import encode
-from eport.edi.spec import ValueKind, spec_of
 from eport.errors import DecodeError
 
 logger = logging.getLogger(__name__)

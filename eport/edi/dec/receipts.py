@@ -24,10 +24,10 @@ from typing import ClassVar
 
 import attrs
 
+from eport.edi.core.spec import FieldSpec, ModelSpec, ValueKind
 from eport.edi.dec._parse import child_texts, local, parse_root
 from eport.edi.dec.channel import DecStatus
 from eport.edi.dec.models import NS
-from eport.edi.spec import FieldSpec, ModelSpec, ValueKind
 from eport.errors import DecodeError
 
 logger = logging.getLogger(__name__)

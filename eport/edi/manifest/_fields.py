@@ -9,7 +9,7 @@ Each field is written once, as an attrs attribute whose default says what it is 
         id: str | None = text("ID", "地点代码")
         arrival_date: str | None = text("ArrivalDate", "到达日期")
 
-:func:`manifest_model` then builds the class's :class:`~eport.edi.spec.ModelSpec` from the attributes, in their
+:func:`manifest_model` then builds the class's :class:`~eport.edi.core.spec.ModelSpec` from the attributes, in their
 order. Every manifest element is optional unless declared ``required`` (only what a message carries is written);
 every model is in the ``manifest`` family and carries no namespace (the codec writes the one of
 ``Head/MessageType``).
@@ -22,7 +22,7 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
-from eport.edi.spec import MANIFEST_FAMILY, NO_FACETS, AttributeSpec, Facets, FieldSpec, ModelSpec, ValueKind
+from eport.edi.core.spec import MANIFEST_FAMILY, NO_FACETS, AttributeSpec, Facets, FieldSpec, ModelSpec, ValueKind
 
 T = TypeVar("T")
 
@@ -59,7 +59,7 @@ def _declare(declared: _Declared, default: Any) -> Any:
 
 
 def text(tag: str, doc: str = "", facets: Facets = NO_FACETS, *, default: str | None = None) -> Any:
-    """An optional text element (``tag`` :data:`~eport.edi.spec.TEXT_CONTENT`: the element's own text)."""
+    """An optional text element (``tag`` :data:`~eport.edi.core.spec.TEXT_CONTENT`: the element's own text)."""
     return _declare(_Declared(tag=tag, doc=doc, facets=facets), default)
 
 

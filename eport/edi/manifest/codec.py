@@ -1,7 +1,7 @@
 """Encoder and decoder of manifest messages.
 
-Spec-driven like :mod:`eport.edi.encoding` and :mod:`eport.edi.decoding`, plus the two things manifests need and
-the generic engine lacks: the namespace follows ``Head/MessageType`` (every element is in
+Spec-driven like :mod:`eport.edi.core.encoding` and :mod:`eport.edi.core.decoding`, plus the two things manifests
+need and the generic engine lacks: the namespace follows ``Head/MessageType`` (every element is in
 ``urn:Declaration:datamodel:standard:CN:<type>:1``), and elements with text and attributes
 (``<GrossMassMeasure unitCode="KGM">233</GrossMassMeasure>``, fields tagged :data:`~eport.edi.manifest.models.TEXT`).
 Decoding is safe (no DTD, no entities, no network, a size limit) and strict by default; lenient decoding collects
@@ -19,14 +19,14 @@ from xml.sax.saxutils import quoteattr
 import attrs
 from lxml import etree
 
-from eport.edi import _xml
-from eport.edi.decoding import _XSI_NIL, Decoded, Unparsed, unknown_attributes
-from eport.edi.encoding import escape_attribute, format_decimal, writer_in_namespace
+from eport.edi.core import safexml as _xml
+from eport.edi.core.decoding import _XSI_NIL, Decoded, Unparsed, unknown_attributes
+from eport.edi.core.encoding import escape_attribute, format_decimal, writer_in_namespace
+from eport.edi.core.report import Problem
+from eport.edi.core.spec import AttributeSpec, FieldSpec, ValueKind, spec_of
 from eport.edi.manifest.message import Manifest, is_road, message_type_of_namespace, namespace_for
 from eport.edi.manifest.models import TEXT, Declaration
 from eport.edi.manifest.road import RoadDeclaration
-from eport.edi.report import Problem
-from eport.edi.spec import AttributeSpec, FieldSpec, ValueKind, spec_of
 from eport.errors import DecodeError, EncodeError, UnknownMessageError
 
 logger = logging.getLogger(__name__)

@@ -11,6 +11,8 @@ from typing import ClassVar
 
 import attrs
 
+from eport.edi.core.registry import MANIFEST_NS_TEMPLATE, manifest_type
+from eport.edi.core.spec import Facets, ModelSpec
 from eport.edi.manifest._fields import child, children, manifest_model, text
 from eport.edi.manifest.models import (
     AdditionalInformation,
@@ -19,8 +21,6 @@ from eport.edi.manifest.models import (
     Identification,
 )
 from eport.edi.manifest.road import RoadDeclaration
-from eport.edi.registry import MANIFEST_NS_TEMPLATE, manifest_type
-from eport.edi.spec import Facets, ModelSpec
 from eport.errors import ConfigurationError
 
 #: Namespace of a manifest message; ``{}`` is the message type (``MT2101``).

@@ -9,7 +9,7 @@ Namespace: ``urn:Declaration:datamodel:standard:CN:<MessageType>:1``; it changes
 models carry no namespace and :mod:`eport.edi.manifest.codec` writes the one of ``Head/MessageType``.
 
 Elements with a value and an attribute (``<GrossMassMeasure unitCode="KGM">233</GrossMassMeasure>``) are small
-models whose ``value`` field has the tag :data:`TEXT` (:data:`eport.edi.spec.TEXT_CONTENT`).
+models whose ``value`` field has the tag :data:`TEXT` (:data:`eport.edi.core.spec.TEXT_CONTENT`).
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, ClassVar
 
 import attrs
 
+from eport.edi.core.spec import TEXT_CONTENT, ModelSpec
 from eport.edi.manifest._fields import attribute, child, children, manifest_model, number, text
-from eport.edi.spec import TEXT_CONTENT, ModelSpec
 
 if TYPE_CHECKING:
     from eport.edi.manifest.message import StatementCode
 
 #: ``FieldSpec.tag`` of a field that holds the element's own text (simple content with attributes); the same
-#: marker as :data:`eport.edi.spec.TEXT_CONTENT`.
+#: marker as :data:`eport.edi.core.spec.TEXT_CONTENT`.
 TEXT = TEXT_CONTENT
 
 

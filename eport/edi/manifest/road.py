@@ -11,6 +11,7 @@ from typing import ClassVar
 
 import attrs
 
+from eport.edi.core.spec import ModelSpec
 from eport.edi.manifest._fields import child, children, manifest_model, number, text, texts
 from eport.edi.manifest.models import (
     AdditionalInformation,
@@ -25,7 +26,6 @@ from eport.edi.manifest.models import (
     Named,
     Party,
 )
-from eport.edi.spec import ModelSpec
 
 
 @manifest_model("Itinerary")

@@ -179,17 +179,17 @@ class ModelBase:
         Raises:
             eport.errors.DecodeError: the document is unsafe, not well-formed, or not this model's structure.
         """
-        from eport.edi.decoding import decode
+        from eport.edi.core.decoding import decode
 
         return decode(data, model=cls)
 
     def to_bytes(self) -> bytes:
-        """Encode this model as a UTF-8 XML document (same as :func:`eport.edi.encoding.encode`).
+        """Encode this model as a UTF-8 XML document (same as :func:`eport.edi.core.encoding.encode`).
 
         Raises:
             eport.errors.EncodeError: if a value cannot be written.
         """
-        from eport.edi.encoding import encode
+        from eport.edi.core.encoding import encode
 
         return encode(self)
 

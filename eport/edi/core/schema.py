@@ -18,8 +18,8 @@ from typing import Any
 
 from lxml import etree
 
-from eport.edi import _xml
-from eport.edi.report import Problem, Severity
+from eport.edi.core import safexml as _xml
+from eport.edi.core.report import Problem, Severity
 from eport.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -176,7 +176,7 @@ def describe(edition: str, parent: str, name: str) -> str:
 
 
 def parse(data: bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> etree._Element:
-    """Parse untrusted bytes safely (:func:`eport.edi._xml.parse`: no DTD, no entities, no network, bounded).
+    """Parse untrusted bytes safely (:func:`eport.edi.core.safexml.parse`: no DTD, no entities, no network, bounded).
 
     Raises:
         DecodeError: when the bytes are too large, not well-formed, or carry a DOCTYPE.

@@ -1,7 +1,7 @@
 """Business rules the schemas cannot express, one module per message family, plugged in by spec family.
 
 A rule is a function ``rule(message, context) -> Iterable[Problem]`` over a decoded model. Each rule module exposes
-a tuple ``RULES`` of such functions. :data:`RULE_MODULES` maps a :attr:`eport.edi.spec.ModelSpec.family` to the
+a tuple ``RULES`` of such functions. :data:`RULE_MODULES` maps a :attr:`eport.edi.core.spec.ModelSpec.family` to the
 module holding its rules; :func:`eport.edi.validate` runs the rules of the message's family after XSD
 validation. A new family plugs in by adding a module with ``RULES`` and one line to :data:`RULE_MODULES`;
 callers can also pass extra rules to :func:`eport.edi.validate` (``rules=...``).
@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from eport.edi.report import Problem
+from eport.edi.core.report import Problem
 
 
 @attrs.frozen
@@ -26,7 +26,7 @@ class RuleContext:
     Attributes:
         edition: the schema edition being validated against.
         root: the path of the message's root element (``/ceb:CEB621Message``).
-        nodes: every sub-model with its path (:class:`eport.edi.rules.walk.Node`, root first), walked once by
+        nodes: every sub-model with its path (:class:`eport.edi.core.walk.Node`, root first), walked once by
             :func:`eport.edi.validate` and shared by the rules; empty when a caller builds the context itself.
     """
 
@@ -40,11 +40,11 @@ Rule = Callable[[Any, RuleContext], Iterable[Problem]]
 
 #: Spec family -> module whose ``RULES`` apply to messages of that family.
 RULE_MODULES: Mapping[str, str] = {
-    "ceb-import": "eport.edi.rules.ceb",
-    "ceb-export": "eport.edi.rules.ceb",
-    "ceb": "eport.edi.rules.ceb",
-    "dec": "eport.edi.rules.dec",
-    "manifest": "eport.edi.rules.manifest",
+    "ceb-import": "eport.edi.ceb.rules",
+    "ceb-export": "eport.edi.ceb.rules",
+    "ceb": "eport.edi.ceb.rules",
+    "dec": "eport.edi.dec.rules",
+    "manifest": "eport.edi.manifest.rules",
 }
 
 

@@ -18,11 +18,11 @@ from decimal import Decimal, InvalidOperation, Overflow, localcontext
 from typing import Any
 
 from eport.edi.codes import numeric
-from eport.edi.report import Problem, Severity
-from eport.edi.rules import Rule, RuleContext
-from eport.edi.rules.schema import field_names
-from eport.edi.rules.walk import Node, walk
-from eport.edi.spec import ValueKind
+from eport.edi.core.report import Problem, Severity
+from eport.edi.core.rules import Rule, RuleContext
+from eport.edi.core.schema import field_names
+from eport.edi.core.spec import ValueKind
+from eport.edi.core.walk import Node, walk
 from eport.errors import CodeTableError
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import attrs
 
-from eport.edi.spec import NO_FACETS, AttributeSpec, Facets, FieldSpec, ModelBase, ModelSpec, ValueKind
+from eport.edi.core.spec import NO_FACETS, AttributeSpec, Facets, FieldSpec, ModelBase, ModelSpec, ValueKind
 
 EDITION = "202205"
 SCHEMA_SHA256 = "4cddfc3e65a788cbdb64c3e0a9e2fed6fc1edd8fa41681892c5e08e12c45fb22"

@@ -3,8 +3,8 @@
 Every CEB receipt entity has ``returnStatus``, ``returnTime`` and ``returnInfo`` next to the business keys of the
 document it answers (``orderNo``, ``copNo``, ``invtNo`` …). :func:`receipts` turns any decoded receipt message into
 :class:`Receipt` values; :func:`parse_receipts` does the same from bytes. The status is a
-:class:`~eport.edi.return_codes.ReturnStatus` with its meaning in English and Chinese; negative codes carry their
-spec §7 :class:`~eport.edi.return_codes.ErrorCode`.
+:class:`~eport.edi.ceb.status.ReturnStatus` with its meaning in English and Chinese; negative codes carry their
+spec §7 :class:`~eport.edi.ceb.status.ErrorCode`.
 
 This module is pure: no I/O.
 """
@@ -21,11 +21,12 @@ from typing import Any
 
 import attrs
 
-from eport.edi import decoding, dxp
-from eport.edi.return_codes import ErrorCode, ReturnStatus, error_code
-from eport.edi.rules.schema import DXP_NS
-from eport.edi.rules.walk import walk
-from eport.edi.spec import ValueKind
+from eport.edi import dxp
+from eport.edi.ceb.status import ErrorCode, ReturnStatus, error_code
+from eport.edi.core import decoding
+from eport.edi.core.schema import DXP_NS
+from eport.edi.core.spec import ValueKind
+from eport.edi.core.walk import walk
 from eport.errors import DecodeError, UnknownMessageError
 
 logger = logging.getLogger(__name__)

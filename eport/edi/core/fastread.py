@@ -3,7 +3,7 @@
 For each model class a reader function is generated once from its spec: straight-line code that walks the
 children in schema order, converts values and builds the model. It never reports problems: at the first
 departure from the expected structure (unknown or misplaced element, comment, bad number, text where none is
-allowed) it raises :class:`Bail`, and :mod:`eport.edi.decoding` re-reads the document with its careful walker,
+allowed) it raises :class:`Bail`, and :mod:`eport.edi.core.decoding` re-reads the document with its careful walker,
 which names the problem. To notice what the straight-line code does not look at (children of simple elements,
 unknown attributes, comments) the reader counts the nodes it consumed and the decoder compares the count with the
 document's, computed by libxml2.
@@ -20,7 +20,7 @@ from typing import Any, cast
 
 from lxml import etree
 
-from eport.edi.spec import ANY_ELEMENT, TEXT_CONTENT, ValueKind, spec_of
+from eport.edi.core.spec import ANY_ELEMENT, TEXT_CONTENT, ValueKind, spec_of
 
 Reader = Callable[[etree._Element, list[int]], Any]
 

@@ -9,7 +9,7 @@
   (``EPORT`` and receipts from customs are exempt);
 * consignment item numbers run 1, 2, 3 ….
 
-Each rule is ``rule(message, context) -> Iterable[Problem]``; :data:`RULES` plugs into :mod:`eport.edi.rules`,
+Each rule is ``rule(message, context) -> Iterable[Problem]``; :data:`RULES` plugs into :mod:`eport.edi.core.rules`,
 :func:`validate_manifest` runs them all.
 """
 
@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from eport.edi.core.report import Problem, Severity, ValidationReport
 from eport.edi.manifest.message import (
     FUNCTION_CODES,
     MESSAGE_ID_PATTERN,
@@ -31,7 +32,6 @@ from eport.edi.manifest.message import (
 )
 from eport.edi.manifest.models import Declaration
 from eport.edi.manifest.road import RoadDeclaration
-from eport.edi.report import Problem, Severity, ValidationReport
 from eport.errors import ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def _adapt(rule: Any) -> Any:
     return run
 
 
-#: The rules for :mod:`eport.edi.rules` (family ``"manifest"``).
+#: The rules for :mod:`eport.edi.core.rules` (family ``"manifest"``).
 RULES = (_adapt(head_rules), _adapt(item_numbers))
 
 

@@ -3,7 +3,7 @@
 ``/ceb:CEB621Message/ceb:Inventory[2]/ceb:InventoryList[3]/ceb:gnum``: fixed prefixes for the namespaces customs
 messages mix (``ceb:``, ``dxp:``, ``ds:``) whatever prefixes the document uses, bare local names for any other
 namespace, an index ``[n]`` (from 1) only where elements of the same name are siblings, ``@name`` for attributes.
-Validation (``eport.edi.rules``) writes the same form, so decoding, encoding and validation problems line up.
+Validation (``eport.edi.core.rules``) writes the same form, so decoding, encoding and validation problems line up.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from lxml import etree
 
+from eport.edi.core.schema import DS_NS, DXP_NS, MAX_DOCUMENT_BYTES, element_path, local_name, parse
 from eport.edi.dxp import (
     CHINA_TZ,
     AddInfo,
@@ -27,7 +28,6 @@ from eport.edi.dxp import (
     SvNo,
     TransInfo,
 )
-from eport.edi.rules.schema import DS_NS, DXP_NS, MAX_DOCUMENT_BYTES, element_path, local_name, parse
 from eport.errors import DecodeError, UnknownMessageError
 
 logger = logging.getLogger(__name__)

@@ -2,13 +2,13 @@
 
 :func:`validate` takes a model, :func:`validate_bytes` a raw document (used by ``eport edi validate`` so that a
 file that only decodes leniently still reports every problem). Both return a
-:class:`~eport.edi.report.ValidationReport`; each :class:`~eport.edi.report.Problem` carries a path in the form
-``/ceb:CEB621Message/ceb:Inventory[2]/ceb:InventoryList/ceb:gnum`` (``[n]`` only where siblings of the same name
+:class:`~eport.edi.core.report.ValidationReport`; each :class:`~eport.edi.core.report.Problem` carries a path in the
+form ``/ceb:CEB621Message/ceb:Inventory[2]/ceb:InventoryList/ceb:gnum`` (``[n]`` only where siblings of the same name
 exist), a stable code, a severity and an English message with the Chinese field name.
 
 XSD problem codes start with ``xsd-`` (``xsd-max-length``, ``xsd-unexpected-element``, ``xsd-duplicate-element``,
 ``xsd-missing-element`` …); root checks give ``root-misnamed`` and ``unknown-root``; business rules are listed in
-:mod:`eport.edi.rules.ceb`. Rules plug in per message family (:mod:`eport.edi.rules`).
+:mod:`eport.edi.ceb.rules`. Rules plug in per message family (:mod:`eport.edi.core.rules`).
 """
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from typing import Any
 import attrs
 from lxml import etree
 
-from eport.edi import _dispatch, dxp
-from eport.edi.report import Problem, Severity, ValidationReport
-from eport.edi.rules import Rule, RuleContext, rules_for
-from eport.edi.rules.ceb import SIGNED_ROOTS
-from eport.edi.rules.schema import (
+from eport.edi import dxp
+from eport.edi.ceb.rules import SIGNED_ROOTS
+from eport.edi.core import dispatch as _dispatch
+from eport.edi.core.report import Problem, Severity, ValidationReport
+from eport.edi.core.rules import Rule, RuleContext, rules_for
+from eport.edi.core.schema import (
     DEFAULT_EDITION,
     DXP_NS,
     MAX_DOCUMENT_BYTES,
@@ -35,8 +36,8 @@ from eport.edi.rules.schema import (
     parse,
     xsd_problems,
 )
-from eport.edi.rules.walk import root_path, walk
-from eport.edi.spec import spec_of
+from eport.edi.core.spec import spec_of
+from eport.edi.core.walk import root_path, walk
 from eport.errors import DecodeError, EncodeError
 
 logger = logging.getLogger(__name__)

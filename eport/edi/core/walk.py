@@ -11,8 +11,8 @@ from typing import Any
 
 import attrs
 
-from eport.edi.rules.schema import PREFIXES
-from eport.edi.spec import FieldSpec, ModelSpec, ValueKind, spec_of
+from eport.edi.core.schema import PREFIXES
+from eport.edi.core.spec import FieldSpec, ModelSpec, ValueKind, spec_of
 
 
 @attrs.frozen

@@ -10,7 +10,7 @@ from typing import ClassVar
 
 import attrs
 
-from eport.edi.spec import NO_FACETS, AttributeSpec, Facets, FieldSpec, ModelBase, ModelSpec, ValueKind
+from eport.edi.core.spec import NO_FACETS, AttributeSpec, Facets, FieldSpec, ModelBase, ModelSpec, ValueKind
 
 EDITION = "2018"
 SCHEMA_SHA256 = "25895d5de4b66e802126362165da31f0917d7b44a942e53184353cc5b60eba4b"

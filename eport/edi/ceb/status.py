@@ -120,7 +120,7 @@ class ReturnStatus(enum.Enum):
         Final: errors (negative codes, 4 发送海关失败, 100 海关退单), 700 退运, 800 放行, 899 结关. An inventory
         released (800) may still get a 899 结关 receipt later; nothing changes the release. For orders,
         payments and waybills (CEB311/411/511…) the lifecycle already ends at 120 海关入库: use
-        :attr:`eport.edi.receipts.Receipt.is_final`, which knows the message type.
+        :attr:`eport.edi.ceb.receipts.Receipt.is_final`, which knows the message type.
         """
         return self in _FINALS
 

@@ -1,14 +1,14 @@
 """The spec-driven XML decoder: bytes → any eport model, strict or lenient.
 
-:func:`decode` recognises the message from its root element (:mod:`eport.edi.registry`), parses safely
-(:mod:`eport.edi._xml`: no DTD, no entities, no network, a size limit) and builds the model from its
-:class:`~eport.edi.spec.ModelSpec`. Strict decoding raises :class:`~eport.errors.DecodeError` at the first
+:func:`decode` recognises the message from its root element (:mod:`eport.edi.core.registry`), parses safely
+(:mod:`eport.edi.core.safexml`: no DTD, no entities, no network, a size limit) and builds the model from its
+:class:`~eport.edi.core.spec.ModelSpec`. Strict decoding raises :class:`~eport.errors.DecodeError` at the first
 departure from the schema's structure (unknown, misplaced, surplus or missing element, a value that is not a
 decimal or integer, mixed content), naming the element path and line. Paths have the form of
-:mod:`eport.edi._paths`, shared with validation: ``/ceb:CEB621Message/ceb:Inventory[2]/ceb:InventoryHead``.
+:mod:`eport.edi.core.paths`, shared with validation: ``/ceb:CEB621Message/ceb:Inventory[2]/ceb:InventoryHead``.
 
 :func:`decode_lenient` never stops at structure: it returns a :class:`Decoded` with the message, the
-:class:`~eport.edi.report.Problem` list, and every element it could not place, kept as raw XML with its path
+:class:`~eport.edi.core.report.Problem` list, and every element it could not place, kept as raw XML with its path
 (:class:`Unparsed`), so nothing is lost; an attribute the model does not define is reported (``unknown-attribute``,
 path ``…/@name``) and kept the same way, on any element. Attributes of the XML Schema instance namespace are not
 unknown: ``xsi:schemaLocation`` and ``xsi:noNamespaceSchemaLocation`` are location hints and are ignored,
@@ -33,12 +33,12 @@ from xml.sax.saxutils import quoteattr
 import attrs
 from lxml import etree
 
-from eport.edi import registry
-from eport.edi._fastread import Bail, node_count, raw_element, reader_for
-from eport.edi._paths import clark_step, step
-from eport.edi._xml import DEFAULT_MAX_SIZE, parse
-from eport.edi.report import Problem, Severity
-from eport.edi.spec import ANY_ELEMENT, TEXT_CONTENT, AttributeSpec, FieldSpec, ValueKind, spec_of
+from eport.edi.core import registry
+from eport.edi.core.fastread import Bail, node_count, raw_element, reader_for
+from eport.edi.core.paths import clark_step, step
+from eport.edi.core.report import Problem, Severity
+from eport.edi.core.safexml import DEFAULT_MAX_SIZE, parse
+from eport.edi.core.spec import ANY_ELEMENT, TEXT_CONTENT, AttributeSpec, FieldSpec, ValueKind, spec_of
 from eport.errors import DecodeError, UnknownMessageError
 
 logger = logging.getLogger(__name__)
@@ -391,7 +391,7 @@ def decode_element(element: etree._Element, model: type[M], *, strict: bool = Tr
     """Decode an already parsed element (e.g. a message inside an envelope) as ``model``.
 
     Args:
-        element: the element, from :func:`eport.edi._xml.parse` or another safe parser.
+        element: the element, from :func:`eport.edi.core.safexml.parse` or another safe parser.
         model: the model class the element stands for.
         strict: raise at the first problem (``True``) or collect problems (``False``).
 
@@ -418,7 +418,7 @@ def decode(
 
     Args:
         data: the XML document.
-        model: decode as this class instead of looking the root up in :mod:`eport.edi.registry`.
+        model: decode as this class instead of looking the root up in :mod:`eport.edi.core.registry`.
         edition: CEB edition for the lookup, ``"202205"`` (default) or ``"2018"``.
         max_size: the largest accepted document in bytes (default 50 MiB).
 

@@ -1,7 +1,7 @@
 """The spec-driven XML encoder: any eport model → UTF-8 XML bytes, in exact schema order.
 
 For every model class (and the namespace context it is written in) the encoder builds one writer function the
-first time it is needed: Python source generated from the class's :class:`~eport.edi.spec.ModelSpec`, compiled
+first time it is needed: Python source generated from the class's :class:`~eport.edi.core.spec.ModelSpec`, compiled
 once and cached. A writer reads each field once, appends string pieces to a list and inlines the tags as
 constants. Wide, sparse models (a DecHead has 92 optional fields, most of them empty) are the common case, so one
 scan over all of a model's strings decides whether any needs escaping, and only the ones that do are escaped;
@@ -27,8 +27,8 @@ from typing import IO, Any, cast
 
 import attrs
 
-from eport.edi._paths import step
-from eport.edi.spec import MANIFEST_FAMILY, TEXT_CONTENT, FieldSpec, ModelSpec, ValueKind, spec_of
+from eport.edi.core.paths import step
+from eport.edi.core.spec import MANIFEST_FAMILY, TEXT_CONTENT, FieldSpec, ModelSpec, ValueKind, spec_of
 from eport.errors import ConfigurationError, EncodeError
 
 logger = logging.getLogger(__name__)

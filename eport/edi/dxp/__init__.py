@@ -27,10 +27,10 @@ from typing import ClassVar
 
 import attrs
 
-from eport.edi.registry import MANIFEST_NS_PATTERN
-from eport.edi.return_codes import ErrorCode, error_code
-from eport.edi.rules.schema import DS_NS, DXP_NS, MAX_DOCUMENT_BYTES
-from eport.edi.spec import AttributeSpec, Facets, FieldSpec, ModelSpec, ValueKind
+from eport.edi.ceb.status import ErrorCode, error_code
+from eport.edi.core.registry import MANIFEST_NS_PATTERN
+from eport.edi.core.schema import DS_NS, DXP_NS, MAX_DOCUMENT_BYTES
+from eport.edi.core.spec import AttributeSpec, Facets, FieldSpec, ModelSpec, ValueKind
 from eport.errors import ConfigurationError, DecodeError
 
 logger = logging.getLogger(__name__)
@@ -521,4 +521,4 @@ __all__ = [
 ]
 
 
-from eport.edi import _dxp_codec as _codec  # noqa: E402 - the codec imports the models above
+from eport.edi.dxp import codec as _codec  # noqa: E402 - the codec imports the models above

@@ -9,7 +9,7 @@ CEB roots exist in two editions (``"202205"``, the default, and ``"2018"``) with
 
 Manifests (舱单) are the exception: every manifest root is ``Manifest``, in a namespace that names the message type
 (``urn:Declaration:datamodel:standard:CN:MT2101:1``), and they have a codec of their own
-(:mod:`eport.edi.manifest.codec`, which :mod:`eport.edi._dispatch` routes to). They are not in :data:`ROOTS` (the
+(:mod:`eport.edi.manifest.codec`, which :mod:`eport.edi.core.dispatch` routes to). They are not in :data:`ROOTS` (the
 generic engine decodes what is there); :func:`lookup_any` and :func:`lookup_name` know them too.
 """
 
@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from eport.edi._paths import step
+from eport.edi.core.paths import step
 from eport.errors import ConfigurationError, UnknownMessageError
 
 logger = logging.getLogger(__name__)

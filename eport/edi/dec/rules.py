@@ -13,7 +13,7 @@ digits, and its two levels of required fields:
 * positional flags (``Type``, ``PromiseItmes``, ``SpecDeclFlag``) well formed; EdocID naming rule.
 
 Each rule is a pure function ``rule(message, context) -> Iterable[Problem]``; :data:`RULES` lists them for
-:mod:`eport.edi.rules`, and :func:`validate_declaration` runs them with explicit options.
+:mod:`eport.edi.core.rules`, and :func:`validate_declaration` runs them with explicit options.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from typing import Any, cast
 import attrs
 
 from eport.edi.codes import CodeBook, Generation
+from eport.edi.core.report import Problem, Severity, ValidationReport
+from eport.edi.core.spec import FieldSpec, ValueKind, spec_of
+from eport.edi.core.walk import Node, walk
 from eport.edi.dec.filedrop import EdocId
 from eport.edi.dec.flags import DecType, Level, PromiseItems, SpecDeclFlag
 from eport.edi.dec.models import REQUIRED_TO_DECLARE, REQUIRED_TO_SAVE, DecMessage
-from eport.edi.report import Problem, Severity, ValidationReport
-from eport.edi.rules.walk import Node, walk
-from eport.edi.spec import FieldSpec, ValueKind, spec_of
 from eport.errors import CodeTableError, ConfigurationError
 
 logger = logging.getLogger(__name__)
@@ -411,7 +411,7 @@ def _adapt(rule: _RuleFn) -> Callable[[Any, Any], Iterable[Problem]]:
     return run
 
 
-#: The rules in the ``rule(message, context)`` form of :mod:`eport.edi.rules`.
+#: The rules in the ``rule(message, context)`` form of :mod:`eport.edi.core.rules`.
 RULES = tuple(_adapt(r) for r in _ALL)
 
 

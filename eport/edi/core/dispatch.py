@@ -1,14 +1,14 @@
 """``eport.edi.decode``/``decode_lenient``/``encode``: the generic engine plus the manifest family (舱单).
 
 Manifests have their own codec (:mod:`eport.edi.manifest.codec`: the namespace follows the message type, and some
-elements hold text and attributes). The engine's root table (:mod:`eport.edi.registry`) has no entry for them, so
+elements hold text and attributes). The engine's root table (:mod:`eport.edi.core.registry`) has no entry for them, so
 these thin wrappers route them (and declarations as other software writes them, which the declaration codec
 reads: an ``ImportMessage`` wrapper, empty elements, children without namespace):
 
 * a document that carries a manifest namespace (``urn:Declaration:datamodel:standard:CN:MTxxxx:1``, a byte
   search) is read with :func:`eport.edi.manifest.decode_manifest` first, parsed once; if its root is not a
   manifest, and for every other document, the engine decodes it;
-* encoding needs no routing here: :func:`eport.edi.encoding.encode` (re-exported with :func:`iter_encode` and
+* encoding needs no routing here: :func:`eport.edi.core.encoding.encode` (re-exported with :func:`iter_encode` and
   :func:`encode_many`) hands a :class:`~eport.edi.manifest.Manifest` to the manifest codec itself, so a batch may
   mix families.
 
@@ -21,9 +21,9 @@ import logging
 import sys
 from typing import Any, TypeVar, overload
 
-from eport.edi import decoding
-from eport.edi._xml import DEFAULT_MAX_SIZE
-from eport.edi.encoding import encode, encode_many, iter_encode
+from eport.edi.core import decoding
+from eport.edi.core.encoding import encode, encode_many, iter_encode
+from eport.edi.core.safexml import DEFAULT_MAX_SIZE
 from eport.errors import DecodeError, UnknownMessageError
 
 logger = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def decode(
 
     Args:
         data: the XML document.
-        model: decode as this class instead of looking the root up in :mod:`eport.edi.registry`.
+        model: decode as this class instead of looking the root up in :mod:`eport.edi.core.registry`.
         edition: CEB edition for the lookup, ``"202205"`` (default) or ``"2018"``.
         max_size: the largest accepted document in bytes (default 50 MiB).
 
@@ -150,7 +150,7 @@ def decode_lenient(
         max_size: the largest accepted document in bytes (default 50 MiB).
 
     Returns:
-        A :class:`~eport.edi.decoding.Decoded` with the message, the problems and the elements not placed.
+        A :class:`~eport.edi.core.decoding.Decoded` with the message, the problems and the elements not placed.
 
     Raises:
         UnknownMessageError: the root element is not a known message.
