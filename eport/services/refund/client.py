@@ -1,0 +1,364 @@
+"""``RefundClient``: the export tax refund (出口退税) service over a :class:`~eport.services.portal.PortalSession`.
+
+What it talks to: eport's refund API (``/api/refund/v1``, ``docs/refund.md``), which the sandbox implements. The
+live E-Port has **no** public refund API; what maps to the live world:
+
+* closed declarations (结关信息查询) and the head/body view: on the live Single Window these are the declaration
+  list filtered on status ``R`` and the declaration detail (internal, unofficial portal JSON);
+* refund-copy records and claim batches: held by the tax side (电子税务局 / the refund declaration software), not
+  by E-Port; the sandbox plays that side so the whole flow can be tested;
+* the legacy 查询报送 / 选择报送 / 全体报送: the old E-Port only. Customs has fed the tax side directly for years;
+  these calls work against the sandbox and refuse (:class:`~eport.errors.LegacyOperationError`, without any
+  network call) unless the client is created with ``legacy=True``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from eport.errors import FieldError, LegacyOperationError, PortalError, ProtocolError
+from eport.identifiers import CustomsCode, EntryId, RefundDeclNo, Uscc
+from eport.services.portal import Page, PortalSession, iter_items, paginate
+from eport.services.refund.lines import ClaimLine
+from eport.services.refund.models import BatchState, ClosedDeclaration, Condition, Doubt, LegacyState, RefundRecord
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+PREFIX = "/api/refund/v1"
+
+
+@attrs.frozen
+class DeclarationView:
+    """The 表头 / 表体 view of a declaration.
+
+    Attributes:
+        head: head fields by eport attribute name (``entry_id``, ``trade_mode``, ``ie_port`` …), as text.
+        body: one mapping per item (``g_no``, ``code_ts``, ``g_name``, ``g_qty``, ``decl_total`` …).
+    """
+
+    head: dict[str, Any]
+    body: tuple[dict[str, Any], ...]
+
+
+@attrs.frozen
+class LegacyRow:
+    """A row of the legacy 查询报送 list.
+
+    Attributes:
+        entry_id: 报关单编号.
+        export_date: 出口时间.
+        customs: 申报地海关.
+        state: 未报送 / 已报送 / 已接收 / 报送失败.
+    """
+
+    entry_id: EntryId
+    export_date: dt.date | None
+    customs: str
+    state: LegacyState
+
+
+@attrs.frozen(kw_only=True)
+class Batch:
+    """A refund declaration batch as the tax service holds it.
+
+    Attributes:
+        id: the service's batch id.
+        trade_code: the enterprise's customs code.
+        period: 申报年月 ``YYYYMM``.
+        batch: 申报批次.
+        state: DRAFT → SELF_CHECKED → DECLARED → APPROVED / REJECTED.
+        lines: number of lines.
+        doubts: the doubts of the last self-check.
+        lcslid: 流程实例ID once declared.
+    """
+
+    id: str
+    trade_code: str
+    period: str
+    batch: int
+    state: BatchState
+    lines: int
+    doubts: tuple[Doubt, ...]
+    lcslid: str | None = None
+
+    @property
+    def blocking(self) -> tuple[Doubt, ...]:
+        """Doubts that block the declaration."""
+        return tuple(d for d in self.doubts if not d.passable)
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Batch:
+        """Read the service's JSON.
+
+        Raises:
+            eport.errors.ProtocolError: malformed.
+        """
+        try:
+            return cls(id=str(value["id"]), trade_code=str(value["tradeCode"]), period=str(value["period"]),
+                       batch=int(value["batch"]), state=BatchState(value["state"]), lines=int(value["lines"]),
+                       doubts=tuple(Doubt.from_json(d) for d in value.get("doubts") or ()),
+                       lcslid=value.get("lcslid"))  # fmt: skip
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProtocolError(f"malformed batch in the refund service's answer: {exc}") from exc
+
+
+def _rows(answer: Any) -> tuple[list[Any], int | None]:
+    if not isinstance(answer, dict) or not isinstance(answer.get("rows"), list):
+        raise ProtocolError("the refund service answered without a rows array")
+    total = answer.get("total")
+    return answer["rows"], int(total) if isinstance(total, int) else None
+
+
+class RefundClient:
+    """Client of the refund service.
+
+    Args:
+        session: a :class:`PortalSession`, or the service's base URL (a session is then created and owned).
+        legacy: allow the legacy 数据报送 calls (the sandbox has them; the live E-Port does not).
+
+    Example (against a running sandbox)::
+
+        client = RefundClient("http://127.0.0.1:8730")
+        for row in client.closed_declarations("4403960001"):
+            print(row.entry_id, row.closed_on)
+    """
+
+    def __init__(self, session: PortalSession | str, *, legacy: bool = False) -> None:
+        self._owned = isinstance(session, str)
+        self.session = PortalSession(session) if isinstance(session, str) else session
+        self.legacy = legacy
+
+    def __repr__(self) -> str:
+        return f"RefundClient({self.session.base_url!r}, legacy={self.legacy})"
+
+    def close(self) -> None:
+        """Close the session when the client created it."""
+        if self._owned:
+            self.session.close()
+
+    def __enter__(self) -> RefundClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --------------------------------------------------------------------------------------------- helpers
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        try:
+            return self.session.get_json(PREFIX + path, params=params)
+        except PortalError as exc:
+            raise _field_error(exc) from exc
+
+    def _post(self, path: str, body: Any, *, idempotent: bool = False) -> Any:
+        try:
+            return self.session.post_json(PREFIX + path, body, idempotent=idempotent)
+        except PortalError as exc:
+            raise _field_error(exc) from exc
+
+    # --------------------------------------------------------------------------------------------- queries
+    def closed_declarations(
+        self,
+        trade_code: str,
+        *,
+        entry_id_prefix: str = "",
+        export_from: dt.date | None = None,
+        export_to: dt.date | None = None,
+        customs: str = "",
+        page_size: int = 50,
+    ) -> Iterator[ClosedDeclaration]:
+        """结关信息查询: the enterprise's closed export declarations, newest first, fetched page by page.
+
+        Raises:
+            eport.errors.IdentifierError: a bad trade code or prefix (checked before any request).
+            eport.errors.PortalError: the service refused.
+        """
+        code = CustomsCode.parse(trade_code, field="trade_code")
+        if entry_id_prefix and not (entry_id_prefix.isascii() and entry_id_prefix.isalnum()
+                                    and len(entry_id_prefix) <= 18):  # fmt: skip
+            raise FieldError("entry_id_prefix", "up to 18 digits (or I/E) of an entry id")
+        params = {"tradeCode": code, "entryIdPrefix": entry_id_prefix, "customs": customs,
+                  "exportFrom": export_from.isoformat() if export_from else None,
+                  "exportTo": export_to.isoformat() if export_to else None}  # fmt: skip
+
+        def fetch(offset: int, limit: int) -> Page[ClosedDeclaration]:
+            rows, total = _rows(self._get("/closed-declarations", {**params, "offset": offset, "limit": limit}))
+            return Page(tuple(ClosedDeclaration.from_json(r) for r in rows), offset, total)
+
+        return iter_items(paginate(fetch, page_size=page_size))
+
+    def closed_declarations_frame(self, trade_code: str, **filters: Any) -> pd.DataFrame:
+        """:meth:`closed_declarations` as a DataFrame (``pandas`` extra)."""
+        import pandas as pd
+
+        rows = [attrs.asdict(row) for row in self.closed_declarations(trade_code, **filters)]
+        columns = [f.name for f in attrs.fields(ClosedDeclaration)]
+        frame: pd.DataFrame = pd.DataFrame(rows, columns=columns)
+        return frame
+
+    def declaration(self, entry_id: str) -> DeclarationView:
+        """表头 / 表体 of one closed declaration.
+
+        Raises:
+            eport.errors.IdentifierError: a bad entry id.
+            eport.errors.PortalError: not found (``status`` 404).
+        """
+        answer = self._get(f"/declarations/{EntryId.parse(entry_id)}")
+        if not isinstance(answer, dict) or not isinstance(answer.get("head"), dict):
+            raise ProtocolError("the declaration view has no head")
+        return DeclarationView(head=answer["head"], body=tuple(answer.get("body") or ()))
+
+    def record(self, refund_decl_no: str) -> RefundRecord | None:
+        """The refund-copy record of one 21-character item; ``None`` when customs sent none (无电子信息).
+
+        Raises:
+            eport.errors.IdentifierError: a malformed number.
+        """
+        key = RefundDeclNo.parse(refund_decl_no)
+        try:
+            return RefundRecord.from_json(self.session.get_json(f"{PREFIX}/records/{key}"))
+        except PortalError as exc:
+            if exc.status == 404:
+                return None
+            raise _field_error(exc) from exc
+
+    def records(self, trade_code: str, *, entry_id: str = "", page_size: int = 100) -> Iterator[RefundRecord]:
+        """All refund-copy records of the enterprise (or of one declaration), page by page."""
+        params = {"tradeCode": CustomsCode.parse(trade_code, field="trade_code"),
+                  "entryId": EntryId.parse(entry_id) if entry_id else ""}  # fmt: skip
+
+        def fetch(offset: int, limit: int) -> Page[RefundRecord]:
+            rows, total = _rows(self._get("/records", {**params, "offset": offset, "limit": limit}))
+            return Page(tuple(RefundRecord.from_json(r) for r in rows), offset, total)
+
+        return iter_items(paginate(fetch, page_size=page_size))
+
+    def records_frame(self, trade_code: str, **filters: Any) -> pd.DataFrame:
+        """:meth:`records` as a DataFrame."""
+        import pandas as pd
+
+        frame: pd.DataFrame = pd.DataFrame([r.to_json() for r in self.records(trade_code, **filters)])
+        return frame
+
+    # ---------------------------------------------------------------------------------------------- legacy
+    def _legacy(self, what: str) -> None:
+        if not self.legacy:
+            raise LegacyOperationError(
+                f"{what} existed only on the old E-Port; customs now feeds the tax side directly. Check data "
+                "availability with record() instead, or pass legacy=True to use the sandbox's simulation",
+                code="legacy",
+            )
+
+    def legacy_query(
+        self, trade_code: str, conditions: Sequence[tuple[str, Condition | str, str]] = (), *, page_size: int = 50
+    ) -> Iterator[LegacyRow]:
+        """查询报送 (legacy): declarations and their 报送 state, filtered by ``(attribute, operator, value)``
+        conditions, all of which must hold. Attributes: ``entryId`` (报关单编号), ``exportDate`` (出口时间);
+        operators ``=``, ``like`` (prefix), ``>=``, ``<=``.
+
+        Raises:
+            eport.errors.LegacyOperationError: the client was not created with ``legacy=True``.
+            eport.errors.FieldError: a bad condition.
+        """
+        self._legacy("查询报送")
+        checked = []
+        for index, (attribute, op, value) in enumerate(conditions):
+            if attribute not in ("entryId", "exportDate"):
+                raise FieldError(f"conditions[{index}].attribute", "must be entryId or exportDate")
+            try:
+                checked.append({"attribute": attribute, "op": Condition(op).value, "value": value})
+            except ValueError as exc:
+                raise FieldError(f"conditions[{index}].op", "must be =, like, >= or <=") from exc
+        code = CustomsCode.parse(trade_code, field="trade_code")
+
+        def fetch(offset: int, limit: int) -> Page[LegacyRow]:
+            body = {"tradeCode": code, "conditions": checked, "offset": offset, "limit": limit}
+            rows, total = _rows(self._post("/legacy/query", body, idempotent=False))
+            return Page(tuple(LegacyRow(EntryId(r["entryId"]), dt.date.fromisoformat(r["exportDate"])
+                                        if r.get("exportDate") else None, str(r.get("customs") or ""),
+                                        LegacyState(r["state"])) for r in rows), offset, total)  # fmt: skip
+
+        return iter_items(paginate(fetch, page_size=page_size))
+
+    def select_submit(self, trade_code: str, entry_ids: Iterable[str]) -> list[EntryId]:
+        """选择报送 (legacy): submit the chosen declarations (未报送 → 已报送).
+
+        Raises:
+            eport.errors.LegacyOperationError: without ``legacy=True``.
+            eport.errors.IdentifierError: a bad entry id (nothing is sent).
+            eport.errors.PortalError: a declaration is unknown (404) or already submitted (409); nothing changes.
+        """
+        self._legacy("选择报送")
+        ids = [str(EntryId.parse(value, field=f"entry_ids[{i}]")) for i, value in enumerate(entry_ids)]
+        if not ids:
+            raise FieldError("entry_ids", "choose at least one declaration")
+        body = {"tradeCode": CustomsCode.parse(trade_code, field="trade_code"), "entryIds": ids}
+        return [EntryId(v) for v in self._post("/legacy/submit", body)["submitted"]]
+
+    def submit_all(self, trade_code: str) -> list[EntryId]:
+        """全体报送 (legacy): submit every declaration not yet submitted.
+
+        Raises:
+            eport.errors.LegacyOperationError: without ``legacy=True``.
+        """
+        self._legacy("全体报送")
+        body = {"tradeCode": CustomsCode.parse(trade_code, field="trade_code"), "entryIds": None}
+        return [EntryId(v) for v in self._post("/legacy/submit", body)["submitted"]]
+
+    # --------------------------------------------------------------------------------------------- batches
+    def create_batch(
+        self,
+        *,
+        trade_code: str,
+        taxpayer_id: str,
+        period: str,
+        lines: Sequence[ClaimLine],
+        batch: int = 1,
+        explained: Iterable[str] = (),
+    ) -> Batch:
+        """Store a claim batch (DRAFT).
+
+        Raises:
+            eport.errors.FieldError: a bad identifier (checked locally) or a line the service refuses (its field).
+        """
+        body = {
+            "tradeCode": CustomsCode.parse(trade_code, field="trade_code"),
+            "taxpayerId": Uscc.parse(taxpayer_id, field="taxpayer_id"),
+            "period": period,
+            "batch": batch,
+            "lines": [line.to_json() for line in lines],
+            "explained": [str(RefundDeclNo.parse(v, field=f"explained[{i}]")) for i, v in enumerate(explained)],
+        }
+        return Batch.from_json(self._post("/batches", body))
+
+    def self_check(self, batch_id: str) -> Batch:
+        """Run the tax side's self-check (自检) on a batch; the doubts come back on the batch."""
+        return Batch.from_json(self._post(f"/batches/{batch_id}/self-check", {}))
+
+    def declare(self, batch_id: str) -> Batch:
+        """正式申报 a self-checked batch without blocking doubts.
+
+        Raises:
+            eport.errors.PortalError: ``code="blocking_doubts"`` or ``"state"`` (status 409).
+        """
+        return Batch.from_json(self._post(f"/batches/{batch_id}/declare", {}))
+
+    def batch(self, batch_id: str) -> Batch:
+        """The batch as the service holds it now."""
+        return Batch.from_json(self._get(f"/batches/{batch_id}"))
+
+
+def _field_error(exc: PortalError) -> Exception:
+    """A 422 answer naming a field becomes a :class:`FieldError`; anything else stays as it is."""
+    if exc.status == 422 and exc.code == "invalid":
+        text = str(exc).split("HTTP 422: ", 1)[-1]
+        field, _, reason = text.partition(": ")
+        return FieldError(field or "request", reason or text)
+    return exc
+
+
+__all__ = ["Batch", "DeclarationView", "LegacyRow", "RefundClient"]
