@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from eport import __version__
 from eport.errors import ConnectError
-from eport.sandbox import exchange_api
+from eport.sandbox import exchange_api, refund_api
 from eport.sandbox.web import ERRORS, ApiError, SandboxContext, accepts_json
 
 logger = logging.getLogger(__name__)
@@ -67,6 +67,7 @@ def create_app(context: SandboxContext, *, server_url: str | None = None) -> Fas
 
     # The sandbox services: one router each, in its own module.
     app.include_router(exchange_api.router)
+    app.include_router(refund_api.router)
 
     _install_error_handlers(app)
     _install_content_negotiation(app)

@@ -494,6 +494,14 @@ class RefundService:
             )  # fmt: skip
         return self.batch(batch_id)
 
+    def batches(self, trade_code: str) -> list[dict[str, Any]]:
+        """Every batch of an enterprise, oldest first (declared ones reviewed as they are read)."""
+        code = str(CustomsCode.parse(trade_code, field="tradeCode"))
+        with self._lock:
+            ids = [r[0] for r in self._db.execute(
+                "SELECT id FROM batches WHERE trade_code = ? ORDER BY rowid", (code,))]  # fmt: skip
+        return [self.batch(batch_id) for batch_id in ids]
+
     def _row(self, batch_id: str) -> sqlite3.Row | tuple[Any, ...]:
         with self._lock:
             row = self._db.execute(
@@ -548,12 +556,12 @@ class RefundService:
         with self._tx() as db:
             db.execute("UPDATE batches SET state = 'DECLARED', lcslid = ?, updated_at = ? WHERE id = ?",
                        (uuid.uuid4().hex, _now(), batch_id))  # fmt: skip
-        return self.batch(batch_id)
+        return self.batch(batch_id, review=False)
 
-    def batch(self, batch_id: str) -> dict[str, Any]:
-        """One batch; a DECLARED batch is reviewed now (APPROVED, booking the claims, or REJECTED)."""
+    def batch(self, batch_id: str, *, review: bool = True) -> dict[str, Any]:
+        """One batch; with ``review`` a DECLARED batch is reviewed now (APPROVED, booking the claims, or REJECTED)."""
         row = self._row(batch_id)
-        if row[5] == BatchState.DECLARED.value:
+        if review and row[5] == BatchState.DECLARED.value:
             self._review(row)
             row = self._row(batch_id)
         return {"id": row[0], "tradeCode": row[1], "taxpayerId": row[2], "period": row[3], "batch": row[4],

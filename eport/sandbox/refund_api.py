@@ -1,9 +1,11 @@
-"""HTTP endpoints of the sandbox refund service (``/api/refund/v1``), as a FastAPI ``APIRouter``.
+"""HTTP endpoints of the sandbox refund service (``/api/v1/refund``), as a FastAPI ``APIRouter``.
 
-Errors are JSON ``{"code", "error", "field"?}``: 422 ``invalid`` for a bad field (``field`` names it), 404
-``not_found``, 409 ``state`` / ``blocking_doubts``. The sandbox's app factory includes the router once:
-``app.include_router(router_for(config))``. Routes under ``/sandbox`` are controls that set tax-side data; the
-legacy 报送 routes exist only here (the live E-Port has had no such function since the customs→tax feed).
+Errors are the gateway's ``{"error", "code"}`` documents: 422 ``invalid`` for a bad field (the message starts with
+the field's name: ``lines[3].refund_decl_no: …``), 404 ``not_found``, 409 ``state`` / ``blocking_doubts``. The
+service's state (:class:`~eport.sandbox.refund.RefundService`) is built once per running sandbox through
+:data:`eport.sandbox.web.Context` and kept in ``<state_dir>/refund.sqlite3``. Routes under ``/sandbox`` are controls
+that set tax-side data; the legacy 报送 routes exist only here (the live E-Port has had no such function since the
+customs→tax feed).
 """
 
 from __future__ import annotations
@@ -13,16 +15,16 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from eport.errors import FieldError, PortalError
-from eport.sandbox.config import SandboxConfig
 from eport.sandbox.refund import RefundService
+from eport.sandbox.web import ApiError, Context, SandboxContext, error_responses
 from eport.services.refund.models import Condition
 
-PREFIX = "/api/refund/v1"
+PREFIX = "/api/v1/refund"
 T = TypeVar("T")
+ERRORS = error_responses(400, 404, 409, 422)
 
 
 class ConditionIn(BaseModel):
@@ -67,20 +69,20 @@ class EnterpriseIn(BaseModel):
     consumptionCerts: list[str] = []  # noqa: N815
 
 
-def _error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
-    body = {"code": code, "error": message}
-    if field is not None:
-        body["field"] = field
-    return JSONResponse(status_code=status, content=body)
+def service_of(sandbox: SandboxContext) -> RefundService:
+    """The running sandbox's refund service (built on first use, closed when the sandbox stops)."""
+    return sandbox.service(
+        "refund", lambda: RefundService(sandbox.config.database, sandbox.data_dir / "refund.sqlite3")
+    )
 
 
-def _call(action: Callable[[], T]) -> T | JSONResponse:
+def _call(action: Callable[[], T]) -> T:
     try:
         return action()
     except FieldError as exc:
-        return _error(422, "invalid", str(exc), exc.field)
+        raise ApiError(422, "invalid", str(exc)) from exc
     except PortalError as exc:
-        return _error(exc.status or 400, exc.code or "refused", str(exc))
+        raise ApiError(exc.status or 400, exc.code or "refused", str(exc)) from exc
 
 
 def _date(value: str | None, field: str) -> dt.date | None:
@@ -92,106 +94,118 @@ def _date(value: str | None, field: str) -> dt.date | None:
         raise FieldError(field, "a date is YYYY-MM-DD") from exc
 
 
-def refund_router(service: RefundService) -> APIRouter:
-    """The refund endpoints over one :class:`~eport.sandbox.refund.RefundService`."""
-    router = APIRouter(prefix=PREFIX, tags=["refund (出口退税)"])
-
-    @router.get("/closed-declarations", summary="结关信息查询: closed export declarations")
-    def closed(
-        tradeCode: str,  # noqa: N803
-        entryIdPrefix: str = "",  # noqa: N803
-        exportFrom: str | None = None,  # noqa: N803
-        exportTo: str | None = None,  # noqa: N803
-        customs: str = "",
-        offset: int = Query(0, ge=0),
-        limit: int = Query(50, ge=1, le=500),
-    ) -> Any:
-        def run() -> dict[str, Any]:
-            total, rows = service.closed_declarations(
-                tradeCode, entry_id_prefix=entryIdPrefix, export_from=_date(exportFrom, "exportFrom"),
-                export_to=_date(exportTo, "exportTo"), customs=customs, offset=offset, limit=limit,
-            )  # fmt: skip
-            return {"total": total, "rows": [row.to_json() for row in rows]}
-
-        return _call(run)
-
-    @router.get("/declarations/{entryId}", summary="表头/表体: head and body of a closed declaration")
-    def declaration(entryId: str) -> Any:  # noqa: N803
-        return _call(lambda: service.declaration(entryId))
-
-    @router.get("/records", summary="refund-copy records (出口退税专用联 electronic data) of an enterprise")
-    def records(
-        tradeCode: str,  # noqa: N803
-        entryId: str = "",  # noqa: N803
-        offset: int = Query(0, ge=0),
-        limit: int = Query(100, ge=1, le=1000),
-    ) -> Any:
-        def run() -> dict[str, Any]:
-            total, rows = service.records(tradeCode, entry_id=entryId, offset=offset, limit=limit)
-            return {"total": total, "rows": [row.to_json() for row in rows]}
-
-        return _call(run)
-
-    @router.get("/records/{refundDeclNo}", summary="the refund-copy record of one 21-character item")
-    def record(refundDeclNo: str) -> Any:  # noqa: N803
-        return _call(lambda: service.record(refundDeclNo).to_json())
-
-    @router.post("/legacy/query", summary="查询报送 (legacy, sandbox only)")
-    def legacy_query(body: LegacyQueryIn) -> Any:
-        def run() -> dict[str, Any]:
-            conditions = []
-            for index, item in enumerate(body.conditions):
-                try:
-                    op = Condition(item.op)
-                except ValueError as exc:
-                    raise FieldError(f"conditions[{index}].op", "must be =, like, >= or <=") from exc
-                conditions.append((item.attribute, op, item.value))
-            total, rows = service.legacy_list(body.tradeCode, conditions, offset=body.offset, limit=body.limit)
-            return {"total": total, "rows": rows}
-
-        return _call(run)
-
-    @router.post("/legacy/submit", summary="选择报送 / 全体报送 (legacy, sandbox only)")
-    def legacy_submit(body: LegacySubmitIn) -> Any:
-        return _call(lambda: {"submitted": service.legacy_submit(body.tradeCode, body.entryIds)})
-
-    @router.post("/batches", status_code=201, summary="store a claim batch (DRAFT)")
-    def create_batch(body: BatchIn) -> Any:
-        return _call(lambda: service.create_batch(trade_code=body.tradeCode, taxpayer_id=body.taxpayerId,
-                                                  period=body.period, batch=body.batch, lines=body.lines,
-                                                  explained=body.explained))  # fmt: skip
-
-    @router.get("/batches/{batchId}", summary="a batch (a declared batch is reviewed when read)")
-    def batch(batchId: str) -> Any:  # noqa: N803
-        return _call(lambda: service.batch(batchId))
-
-    @router.post("/batches/{batchId}/self-check", summary="自检: attach the doubts (疑点)")
-    def self_check(batchId: str) -> Any:  # noqa: N803
-        return _call(lambda: service.self_check(batchId))
-
-    @router.post("/batches/{batchId}/declare", summary="正式申报 (only without blocking doubts)")
-    def declare(batchId: str) -> Any:  # noqa: N803
-        return _call(lambda: service.declare(batchId))
-
-    @router.patch("/sandbox/records/{refundDeclNo}", summary="sandbox control: tax-side flags of a record")
-    def annotate(refundDeclNo: str, flags: dict[str, Any]) -> Any:  # noqa: N803
-        return _call(lambda: service.annotate(refundDeclNo, flags).to_json())
-
-    @router.put("/sandbox/enterprises/{tradeCode}", summary="sandbox control: enterprise class, 消费税 certificates")
-    def enterprise(tradeCode: str, body: EnterpriseIn) -> Any:  # noqa: N803
-        def run() -> dict[str, Any]:
-            service.set_enterprise(tradeCode, klass=body.enterpriseClass, consumption_certs=body.consumptionCerts)
-            return {"tradeCode": tradeCode}
-
-        return _call(run)
-
-    return router
+router = APIRouter(prefix=PREFIX, tags=["refund (出口退税)"], responses=ERRORS)
 
 
-def router_for(config: SandboxConfig) -> APIRouter:
-    """The refund router of a sandbox: its state in ``<state_dir>/refund.sqlite3``, the feed from the sandbox's."""
-    service = RefundService(config.database, config.state_dir / "refund.sqlite3")
-    return refund_router(service)
+@router.get("/closed-declarations", summary="结关信息查询: closed export declarations")
+def closed(
+    sandbox: Context,
+    tradeCode: str,  # noqa: N803 - JSON names
+    entryIdPrefix: str = "",  # noqa: N803
+    exportFrom: str | None = None,  # noqa: N803
+    exportTo: str | None = None,  # noqa: N803
+    customs: str = "",
+    offset: int = Query(0, ge=0),
+    limit: int = Query(50, ge=1, le=500),
+) -> dict[str, Any]:
+    def run() -> dict[str, Any]:
+        total, rows = service_of(sandbox).closed_declarations(
+            tradeCode, entry_id_prefix=entryIdPrefix, export_from=_date(exportFrom, "exportFrom"),
+            export_to=_date(exportTo, "exportTo"), customs=customs, offset=offset, limit=limit,
+        )  # fmt: skip
+        return {"total": total, "rows": [row.to_json() for row in rows]}
+
+    return _call(run)
 
 
-__all__ = ["PREFIX", "refund_router", "router_for"]
+@router.get("/declarations/{entryId}", summary="表头/表体: head and body of a closed declaration")
+def declaration(sandbox: Context, entryId: str) -> dict[str, Any]:  # noqa: N803
+    return _call(lambda: service_of(sandbox).declaration(entryId))
+
+
+@router.get("/records", summary="refund-copy records (出口退税专用联 electronic data) of an enterprise")
+def records(
+    sandbox: Context,
+    tradeCode: str,  # noqa: N803
+    entryId: str = "",  # noqa: N803
+    offset: int = Query(0, ge=0),
+    limit: int = Query(100, ge=1, le=1000),
+) -> dict[str, Any]:
+    def run() -> dict[str, Any]:
+        total, rows = service_of(sandbox).records(tradeCode, entry_id=entryId, offset=offset, limit=limit)
+        return {"total": total, "rows": [row.to_json() for row in rows]}
+
+    return _call(run)
+
+
+@router.get("/records/{refundDeclNo}", summary="the refund-copy record of one 21-character item")
+def record(sandbox: Context, refundDeclNo: str) -> dict[str, Any]:  # noqa: N803
+    return _call(lambda: service_of(sandbox).record(refundDeclNo).to_json())
+
+
+@router.post("/legacy/query", summary="查询报送 (legacy, sandbox only)")
+def legacy_query(sandbox: Context, body: LegacyQueryIn) -> dict[str, Any]:
+    def run() -> dict[str, Any]:
+        conditions = []
+        for index, item in enumerate(body.conditions):
+            try:
+                op = Condition(item.op)
+            except ValueError as exc:
+                raise FieldError(f"conditions[{index}].op", "must be =, like, >= or <=") from exc
+            conditions.append((item.attribute, op, item.value))
+        total, rows = service_of(sandbox).legacy_list(body.tradeCode, conditions, offset=body.offset,
+                                                      limit=body.limit)  # fmt: skip
+        return {"total": total, "rows": rows}
+
+    return _call(run)
+
+
+@router.post("/legacy/submit", summary="选择报送 / 全体报送 (legacy, sandbox only)")
+def legacy_submit(sandbox: Context, body: LegacySubmitIn) -> dict[str, Any]:
+    return _call(lambda: {"submitted": service_of(sandbox).legacy_submit(body.tradeCode, body.entryIds)})
+
+
+@router.post("/batches", status_code=201, summary="store a claim batch (DRAFT)")
+def create_batch(sandbox: Context, body: BatchIn) -> dict[str, Any]:
+    return _call(lambda: service_of(sandbox).create_batch(
+        trade_code=body.tradeCode, taxpayer_id=body.taxpayerId, period=body.period, batch=body.batch,
+        lines=body.lines, explained=body.explained,
+    ))  # fmt: skip
+
+
+@router.get("/batches", summary="the batches of an enterprise")
+def batches(sandbox: Context, tradeCode: str) -> dict[str, Any]:  # noqa: N803
+    return _call(lambda: {"rows": service_of(sandbox).batches(tradeCode)})
+
+
+@router.get("/batches/{batchId}", summary="a batch (a declared batch is reviewed when read)")
+def batch(sandbox: Context, batchId: str) -> dict[str, Any]:  # noqa: N803
+    return _call(lambda: service_of(sandbox).batch(batchId))
+
+
+@router.post("/batches/{batchId}/self-check", summary="自检: attach the doubts (疑点)")
+def self_check(sandbox: Context, batchId: str) -> dict[str, Any]:  # noqa: N803
+    return _call(lambda: service_of(sandbox).self_check(batchId))
+
+
+@router.post("/batches/{batchId}/declare", summary="正式申报 (only without blocking doubts)")
+def declare(sandbox: Context, batchId: str) -> dict[str, Any]:  # noqa: N803
+    return _call(lambda: service_of(sandbox).declare(batchId))
+
+
+@router.patch("/sandbox/records/{refundDeclNo}", summary="sandbox control: tax-side flags of a record")
+def annotate(sandbox: Context, refundDeclNo: str, flags: dict[str, Any]) -> dict[str, Any]:  # noqa: N803
+    return _call(lambda: service_of(sandbox).annotate(refundDeclNo, flags).to_json())
+
+
+@router.put("/sandbox/enterprises/{tradeCode}", summary="sandbox control: enterprise class, 消费税 certificates")
+def enterprise(sandbox: Context, tradeCode: str, body: EnterpriseIn) -> dict[str, str]:  # noqa: N803
+    def run() -> dict[str, str]:
+        service_of(sandbox).set_enterprise(tradeCode, klass=body.enterpriseClass,
+                                           consumption_certs=body.consumptionCerts)  # fmt: skip
+        return {"tradeCode": tradeCode}
+
+    return _call(run)
+
+
+__all__ = ["PREFIX", "router", "service_of"]

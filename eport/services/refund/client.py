@@ -1,6 +1,6 @@
 """``RefundClient``: the export tax refund (出口退税) service over a :class:`~eport.services.portal.PortalSession`.
 
-What it talks to: eport's refund API (``/api/refund/v1``, ``docs/refund.md``), which the sandbox implements. The
+What it talks to: eport's refund API (``/api/v1/refund``, ``docs/refund.md``), which the sandbox implements. The
 live E-Port has **no** public refund API; what maps to the live world:
 
 * closed declarations (结关信息查询) and the head/body view: on the live Single Window these are the declaration
@@ -29,7 +29,7 @@ from eport.services.refund.models import BatchState, ClosedDeclaration, Conditio
 if TYPE_CHECKING:
     import pandas as pd
 
-PREFIX = "/api/refund/v1"
+PREFIX = "/api/v1/refund"
 
 
 @attrs.frozen
@@ -322,15 +322,18 @@ class RefundClient:
     ) -> Batch:
         """Store a claim batch (DRAFT).
 
+        Every line is validated again locally first (``lines[<n>].<field>`` errors); nothing is sent on refusal.
+
         Raises:
-            eport.errors.FieldError: a bad identifier (checked locally) or a line the service refuses (its field).
+            eport.errors.FieldError: a bad identifier or line (checked locally), or a value the service refuses.
         """
+        rows = [ClaimLine.from_row(line.to_json(), index=index).to_json() for index, line in enumerate(lines, 1)]
         body = {
             "tradeCode": CustomsCode.parse(trade_code, field="trade_code"),
             "taxpayerId": Uscc.parse(taxpayer_id, field="taxpayer_id"),
             "period": period,
             "batch": batch,
-            "lines": [line.to_json() for line in lines],
+            "lines": rows,
             "explained": [str(RefundDeclNo.parse(v, field=f"explained[{i}]")) for i, v in enumerate(explained)],
         }
         return Batch.from_json(self._post("/batches", body))
@@ -346,6 +349,12 @@ class RefundClient:
             eport.errors.PortalError: ``code="blocking_doubts"`` or ``"state"`` (status 409).
         """
         return Batch.from_json(self._post(f"/batches/{batch_id}/declare", {}))
+
+    def batches(self, trade_code: str) -> list[Batch]:
+        """Every batch of the enterprise, oldest first."""
+        answer = self._get("/batches", {"tradeCode": CustomsCode.parse(trade_code, field="trade_code")})
+        rows, _ = _rows(answer)
+        return [Batch.from_json(row) for row in rows]
 
     def batch(self, batch_id: str) -> Batch:
         """The batch as the service holds it now."""

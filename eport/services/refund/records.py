@@ -100,13 +100,13 @@ def closed_declaration(message: DecMessage, receipts: Iterable[DecResult | Statu
                              trade_code=head.trade_code or "", items=items)  # fmt: skip
 
 
-def _fee(mark: str | None, rate: Decimal | None, curr: str | None, *, value: Decimal, gross_kg: Decimal | None,
-         rates: Mapping[str, Decimal], field: str, value_currency: str) -> Decimal:  # fmt: skip
-    """A head-level freight or insurance amount in the value's currency (0 when not given)."""
+def _fee_usd(mark: str | None, rate: Decimal | None, curr: str | None, *, value_usd: Decimal,
+             gross_kg: Decimal | None, rates: Mapping[str, Decimal], field: str) -> Decimal:  # fmt: skip
+    """A head-level freight or insurance amount in USD (0 when not given)."""
     if not mark or rate is None:
         return ZERO
     if mark == "1":  # 率: percent of the value
-        return value * rate / 100
+        return value_usd * rate / 100
     if mark == "2":  # 单价: per tonne of gross weight
         if gross_kg is None:
             raise FieldError(field, "a per-tonne fee (mark 2) needs DecHead/GrossWet")
@@ -115,10 +115,9 @@ def _fee(mark: str | None, rate: Decimal | None, curr: str | None, *, value: Dec
         amount = rate
     else:
         raise FieldError(field, f"unknown fee mark {mark!r} (1 rate, 2 per tonne, 3 total)")
-    fee_currency = currency_iso(curr or value_currency, field=f"{field}.curr")
-    if fee_currency == value_currency:
-        return amount
-    return amount * _rate(fee_currency, rates, field) / _rate(value_currency, rates, field)
+    if not curr:
+        raise FieldError(f"{field}_curr", "an amount (mark 2 or 3) needs its currency")
+    return amount * _rate(currency_iso(curr, field=f"{field}_curr"), rates, f"{field}_curr")
 
 
 def _rate(currency: str, rates: Mapping[str, Decimal], field: str) -> Decimal:
@@ -155,16 +154,23 @@ def records_from_declaration(
     head = message.dec_head
     assert head is not None  # checked by closed_declaration  # noqa: S101
     items = list(message.dec_lists.dec_list) if message.dec_lists is not None else []
-    converted: list[tuple[Any, str, Decimal]] = []
+    converted: list[tuple[Any, str, Decimal, Decimal]] = []
     for index, item in enumerate(items):
         where = f"dec_lists[{index}]"
         currency = currency_iso(item.trade_curr or "", field=f"{where}.trade_curr")
         total = item.decl_total if item.decl_total is not None else ZERO
-        converted.append((item, currency, total))
-    grand = sum((total for _, _, total in converted), ZERO)
+        converted.append((item, currency, total, total * _rate(currency, rates, f"{where}.trade_curr")))
+    grand = sum((usd for *_, usd in converted), ZERO)
     trans = (head.trans_mode or "3").strip()
+    deduct = ZERO
+    if trans in ("1", "2") and grand > 0:  # CIF, C&F: take freight (and for CIF insurance) off the value
+        deduct = _fee_usd(head.fee_mark, head.fee_rate, head.fee_curr, value_usd=grand, gross_kg=head.gross_wet,
+                          rates=rates, field="dec_head.fee")  # fmt: skip
+        if trans == "1":
+            deduct += _fee_usd(head.insur_mark, head.insur_rate, head.insur_curr, value_usd=grand, gross_kg=None,
+                               rates=rates, field="dec_head.insur")  # fmt: skip
     records: list[RefundRecord] = []
-    for index, (item, currency, total) in enumerate(converted):
+    for index, (item, currency, total, usd_total) in enumerate(converted):
         where = f"dec_lists[{index}]"
         try:
             number = RefundDeclNo.of(closed.entry_id, int(item.g_no or index + 1), field=f"{where}.g_no")
@@ -172,17 +178,7 @@ def records_from_declaration(
             if isinstance(exc, IdentifierError):
                 raise
             raise FieldError(f"{where}.g_no", f"not an item number: {item.g_no!r:.10}") from exc
-        fob = total
-        if trans in ("1", "2") and grand > 0:
-            share = total / grand
-            freight = _fee(head.fee_mark, head.fee_rate, head.fee_curr, value=grand, gross_kg=head.gross_wet,
-                           rates=rates, field="dec_head.fee", value_currency=currency)  # fmt: skip
-            fob -= freight * share
-            if trans == "1":
-                insurance = _fee(head.insur_mark, head.insur_rate, head.insur_curr, value=grand, gross_kg=None,
-                                 rates=rates, field="dec_head.insur", value_currency=currency)  # fmt: skip
-                fob -= insurance * share
-        usd = (fob * _rate(currency, rates, f"{where}.trade_curr")).quantize(CENT)
+        usd = (usd_total - (deduct * usd_total / grand if grand > 0 else ZERO)).quantize(CENT)
         use_first = item.first_qty is not None and bool(item.first_unit)
         records.append(
             RefundRecord(
