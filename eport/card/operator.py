@@ -103,11 +103,12 @@ class OperatorCard:
             reader: reader name; ``None`` takes the first reader holding a card.
             timeout: seconds to wait for a card; ``0`` fails at once when there is none.
             exclusive: keep other applications off the card while connected.
-            profile, key_algorithm: as for the constructor.
+            profile: as for the constructor.
+            key_algorithm: as for the constructor.
 
         Raises:
-            eport.errors.PcscUnavailableError, eport.errors.NoReaderError, eport.errors.NoCardError,
-            eport.errors.CardTimeoutError: see :func:`eport.card.pcsc.connect`.
+            eport.errors.CardError: ``PcscUnavailableError``, ``NoReaderError``, ``NoCardError`` or
+                ``CardTimeoutError``, see :func:`eport.card.pcsc.connect`.
             eport.errors.FileNotFound: the card has no E-Port application.
         """
         from eport.card import pcsc

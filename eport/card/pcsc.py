@@ -215,7 +215,7 @@ def wait_for_card(reader: str | None = None, *, timeout: float = 10.0) -> str:
 
     Raises:
         eport.errors.CardTimeoutError: no card within ``timeout`` seconds.
-        eport.errors.NoReaderError, eport.errors.ReaderNotFoundError, eport.errors.PcscUnavailableError.
+        eport.errors.CardError: ``NoReaderError``, ``ReaderNotFoundError`` or ``PcscUnavailableError``.
     """
     return _wait(reader, present=True, timeout=timeout)
 

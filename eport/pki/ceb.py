@@ -94,7 +94,10 @@ def sign_ceb(
         xml: the unsigned message bytes (root in namespace ``http://www.chinaport.gov.cn/ceb``).
         signer: the signing key and certificate.
         dialect: default RSA_SHA1 for RSA keys, SM2_SM3 for SM2 keys.
-        sm2_value, key_name, extra_certificates, max_size: as in :func:`eport.pki.xmldsig.sign_enveloped`.
+        sm2_value: as in :func:`eport.pki.xmldsig.sign_enveloped`.
+        key_name: as in :func:`eport.pki.xmldsig.sign_enveloped`.
+        extra_certificates: as in :func:`eport.pki.xmldsig.sign_enveloped`.
+        max_size: as in :func:`eport.pki.xmldsig.sign_enveloped`.
 
     Raises:
         ConfigurationError: not a CEB message with a signature slot, malformed XML, or already signed.

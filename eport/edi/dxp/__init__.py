@@ -416,7 +416,9 @@ def wrap(
         msg_type: ``MsgType``; by default the payload's root name (``CEB621Message``).
         cop_msg_id: your unique message id; by default the sender id + a UUID without dashes.
         created: ``CreatTime``; by default now in China Standard Time. Naive values are taken as CST.
-        file_name, ic_card, biz_keys: optional ``AddInfo`` content.
+        file_name: optional ``AddInfo/FileName``.
+        ic_card: optional ``AddInfo/IcCard``.
+        biz_keys: optional ``AddInfo/BizKey`` entries.
         encoding: charset written in ``AddInfo/IsText``; ``None`` marks a binary payload.
         id: optional ``Id`` attribute, the reference target of an envelope signature.
 
