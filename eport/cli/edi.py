@@ -100,7 +100,7 @@ def validate_command(
     """Validate FILES with the official schema and the customs rules: one line per problem.
 
     A folder stands for its .xml files (recursively); - reads standard input. Files are read as they are
-    validated, so a large folder needs little memory; ``--jobs`` spreads them over worker processes, results
+    validated, so a large folder needs little memory; --jobs spreads them over worker processes, results
     stay in file order.
 
     Exit status: 0 when no file has errors (warnings allowed), 1 when at least one has, or when a folder holds no
