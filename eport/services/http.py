@@ -4,8 +4,10 @@ Request building and reply parsing are pure functions (:func:`build_submit`, :fu
 :func:`parse_receipts_reply`); :class:`HttpTransport` only moves bytes with ``requests`` and translates its
 exceptions in one place (:func:`_translate`).
 
-Retries: queries (GET) are retried on connection failures, timeouts and 5xx answers with exponential backoff; 4xx
-never. A submission (POST) that certainly never reached the gateway (the connection could not be opened) is retried
+Retries: queries (GET) are retried on connection failures, timeouts, 5xx answers and the two transient 4xx, 408
+Request Timeout and 429 Too Many Requests, with exponential backoff; a ``Retry-After`` header (seconds or an HTTP
+date) lengthens the pause, up to :attr:`Retry.max_retry_after`. Other 4xx are final. A submission (POST) that
+certainly never reached the gateway (the connection could not be opened, or a 408 / 429 answer) is retried
 the same way. A POST that *may* have reached it — the read timed out, the connection dropped after the request was
 written, or a 5xx answer — is "unconfirmed", and :class:`HttpTransport` has one switch for it,
 ``retry_unconfirmed_posts``:
@@ -27,6 +29,8 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import datetime as dt
+import email.utils
 import importlib
 import json
 import logging
@@ -59,20 +63,24 @@ logger = logging.getLogger(__name__)
 
 @attrs.frozen
 class Retry:
-    """Retry policy for connection failures, timeouts and 5xx answers (never 4xx).
+    """Retry policy for connection failures, timeouts, 5xx, 408 and 429 answers (never other 4xx).
 
     Attributes:
         attempts: total tries, the first included (1 = no retry).
         backoff: first pause in seconds; doubled after each try.
         max_backoff: longest pause in seconds.
+        max_retry_after: longest pause a ``Retry-After`` header may ask for; a gateway asking for more is not waited
+            for: the error is raised at once (a submission stays ``written``, :meth:`ClearanceClient.recover` sends it
+            later).
     """
 
     attempts: int = 4
     backoff: float = 0.2
     max_backoff: float = 5.0
+    max_retry_after: float = 60.0
 
     def __attrs_post_init__(self) -> None:
-        if self.attempts < 1 or self.backoff < 0 or self.max_backoff < 0:
+        if self.attempts < 1 or self.backoff < 0 or self.max_backoff < 0 or self.max_retry_after < 0:
             raise ConfigurationError("Retry needs attempts >= 1 and non-negative pauses")
 
     def pauses(self) -> Iterator[float]:
@@ -88,10 +96,34 @@ _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class _Retryable(Exception):  # noqa: N818 - internal signal, never escapes this module
-    def __init__(self, error: TransportError, *, reached: bool = True) -> None:
+    def __init__(self, error: TransportError, *, reached: bool = True, retry_after: float | None = None) -> None:
         self.error = error
         self.reached = reached  # the request may have reached the server
+        self.retry_after = retry_after  # seconds the server asked to wait
         super().__init__(str(error))
+
+
+#: 4xx answers that say "not now" rather than "never": the request was not processed, try again later.
+TRANSIENT_4XX = frozenset({408, 429})
+
+
+def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """The pause a ``Retry-After`` header asks for, in seconds (``None`` when absent or unreadable).
+
+    Accepts both forms of RFC 9110: a number of seconds (``"120"``) or an HTTP date.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return max(0.0, (when - (now or dt.datetime.now(dt.timezone.utc))).total_seconds())
 
 
 _NOT_CONNECTED = (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError, ConnectionRefusedError)
@@ -167,7 +199,7 @@ def parse_submit_reply(outgoing: Outgoing, status: int, body: bytes) -> SendResu
     Raises:
         eport.errors.DuplicateError: 409, the CopMsgId is stored with different bytes (``code="conflict"``).
         eport.errors.ProtocolError: another 4xx (the gateway refused the envelope), or a malformed 2xx body.
-        eport.errors.TransportError: 5xx (the caller retries).
+        eport.errors.TransportError: 5xx, 408 or 429 (the caller retries).
     """
     if status in (200, 201, 202):
         reply = _json(status, body)
@@ -180,7 +212,7 @@ def parse_submit_reply(outgoing: Outgoing, status: int, body: bytes) -> SendResu
         )
     if status == 409:
         raise DuplicateError(f"CopMsgId {outgoing.cop_msg_id} is held with different bytes", code="conflict")
-    if 500 <= status < 600:
+    if 500 <= status < 600 or status in TRANSIENT_4XX:
         raise TransportError(f"gateway error HTTP {status}: {_error_text(status, body)}")
     raise ProtocolError(f"gateway refused the envelope, HTTP {status}: {_error_text(status, body)}")
 
@@ -190,9 +222,9 @@ def parse_receipts_reply(status: int, body: bytes, after: str | None) -> Receive
 
     Raises:
         eport.errors.ProtocolError: not a 200 listing, or a malformed one.
-        eport.errors.TransportError: 5xx.
+        eport.errors.TransportError: 5xx, 408 or 429.
     """
-    if 500 <= status < 600:
+    if 500 <= status < 600 or status in TRANSIENT_4XX:
         raise TransportError(f"gateway error HTTP {status}: {_error_text(status, body)}")
     if status != 200:
         raise ProtocolError(f"receipts listing failed, HTTP {status}: {_error_text(status, body)}")
@@ -365,18 +397,28 @@ class HttpTransport:
                         allow_redirects=False,
                     )
                     body = response.content
-                if 500 <= response.status_code < 600:
+                status = response.status_code
+                if 500 <= status < 600 or status in TRANSIENT_4XX:
                     try:
-                        parse(response.status_code, body)
+                        parse(status, body)
                     except TransportError as exc:
-                        raise _Retryable(exc) from exc
-                return parse(response.status_code, body)
+                        wait = retry_after_seconds(response.headers.get("Retry-After"))
+                        # 408 and 429: the gateway did not process the request, so even a POST is safe to repeat
+                        raise _Retryable(exc, reached=status >= 500, retry_after=wait) from exc
+                return parse(status, body)
             except _Retryable as signal:
                 if signal.reached and not unconfirmed_retry:
                     raise _Unconfirmed(signal.error) from signal.__cause__
                 pause = next(pauses, None)
                 if pause is None:
                     raise signal.error from signal.__cause__
+                if signal.retry_after is not None:
+                    if signal.retry_after > self.retry.max_retry_after:
+                        raise TransportError(
+                            f"{signal.error}; the gateway asks to retry after {signal.retry_after:g} s, more than"
+                            f" max_retry_after ({self.retry.max_retry_after:g} s)"
+                        ) from signal.__cause__
+                    pause = max(pause, signal.retry_after)
                 logger.info("%s failed (%s); retrying in %.2f s", what, signal.error, pause)
                 self._sleep(pause)
 
@@ -448,7 +490,7 @@ class HttpTransport:
         def parse(status: int, body: bytes) -> dict[str, Any] | None:
             if status == 404:
                 return None
-            if 500 <= status < 600:
+            if 500 <= status < 600 or status in TRANSIENT_4XX:
                 raise TransportError(f"gateway error HTTP {status}")
             if status != 200:
                 raise ProtocolError(f"submission lookup failed, HTTP {status}: {_error_text(status, body)}")

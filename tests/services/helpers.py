@@ -123,6 +123,8 @@ class Gateway:
         stored: CopMsgId -> envelope bytes.
         drop_after_store: number of next POSTs whose connection is closed without a reply *after* storing.
         fail_next: list of HTTP statuses answered (without storing) to the next POSTs.
+        fail_headers: headers sent with those injected answers (``Retry-After`` …).
+        fail_body: the body of those injected answers (JSON ``{"error","code"}`` when ``None``).
         delay: seconds to sleep before storing and answering.
         delay_after_store: seconds to sleep after storing, before answering.
         on_store: called with (cop_msg_id, envelope) to produce receipt business XML (or None).
@@ -135,6 +137,8 @@ class Gateway:
         self.posts = 0
         self.drop_after_store = 0
         self.fail_next: list[int] = []
+        self.fail_headers: dict[str, str] = {}
+        self.fail_body: bytes | None = None
         self.delay = 0.0
         self.delay_after_store = 0.0
         self.on_store: Callable[[str, bytes], list[bytes] | None] | None = None
@@ -151,11 +155,13 @@ class Gateway:
             def log_message(self, *args: object) -> None:
                 pass
 
-            def _reply(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
+            def _reply(self, status: int, body: dict[str, Any] | bytes, headers: dict[str, str] | None = None) -> None:
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(data)
 
@@ -167,7 +173,8 @@ class Gateway:
                     gateway.posts += 1
                     if gateway.fail_next:
                         status = gateway.fail_next.pop(0)
-                        self._reply(status, {"error": "injected", "code": str(status)})
+                        injected = gateway.fail_body or {"error": "injected", "code": str(status)}
+                        self._reply(status, injected, gateway.fail_headers)
                         return
                     try:
                         envelope = unwrap(body)

@@ -25,7 +25,7 @@ from eport.errors import (
     TransportError,
 )
 from eport.services import ClearanceClient, Family, HttpTransport, Journal, Outgoing, Retry, Stage, Timeout, wrap
-from eport.services.http import build_receipts, parse_receipts_reply, parse_submit_reply
+from eport.services.http import build_receipts, parse_receipts_reply, parse_submit_reply, retry_after_seconds
 from tests.services.helpers import Gateway, ceb622, fake_sign, free_port, inventory
 
 SENDER = "DXPENT0000000001"
@@ -102,6 +102,53 @@ def test_5xx_until_retries_run_out_leaves_the_submission_written_for_recovery(ga
     [handle] = _client(_transport(gateway.url), journal).recover()
     assert handle.cop_msg_id == written.cop_msg_id
     assert list(gateway.stored) == [written.cop_msg_id]
+
+
+@pytest.mark.parametrize("status", [408, 429])
+def test_408_and_429_are_retried_honouring_retry_after(gateway: Gateway, status: int) -> None:
+    """Both say "not now": retried (the POST too, as the gateway did not process it), after the pause asked for."""
+    gateway.fail_next = [status, status]
+    gateway.fail_headers = {"Retry-After": "2"}
+    sleeps = Sleeps()
+    transport = _transport(gateway.url, sleeps=sleeps, retry=Retry(attempts=4, backoff=0.1, max_backoff=0.3))
+    result = transport.send(_outgoing(gateway))
+    assert result.duplicate is False
+    assert gateway.posts == 3
+    assert sleeps == [2.0, 2.0]  # Retry-After, longer than the backoff, wins
+    assert len(gateway.stored) == 1
+
+
+@pytest.mark.parametrize("status", [408, 429])
+def test_408_and_429_until_retries_run_out_leave_the_submission_written(gateway: Gateway, status: int) -> None:
+    gateway.fail_next = [status] * 4
+    journal = Journal(":memory:")
+    sleeps = Sleeps()
+    client = _client(_transport(gateway.url, sleeps=sleeps), journal)
+    with pytest.raises(TransportError, match=f"HTTP {status}"):
+        client.submit(inventory("COP1"), signer=object())
+    assert sleeps == [0.01, 0.02, 0.02]  # no Retry-After: the backoff
+    [written] = journal.unsent()  # not refused for good: recovery sends it
+    [handle] = _client(_transport(gateway.url), journal).recover()
+    assert list(gateway.stored) == [handle.cop_msg_id] == [written.cop_msg_id]
+
+
+def test_retry_after_beyond_the_limit_is_not_waited_for(gateway: Gateway) -> None:
+    gateway.fail_next = [429]
+    gateway.fail_headers = {"Retry-After": "3600"}
+    sleeps = Sleeps()
+    transport = _transport(gateway.url, sleeps=sleeps, retry=Retry(attempts=4, backoff=0.1, max_retry_after=60))
+    with pytest.raises(TransportError, match="retry after 3600 s"):
+        transport.send(_outgoing(gateway))
+    assert sleeps == []
+    assert gateway.posts == 1
+
+
+def test_retry_after_as_an_http_date() -> None:
+    now = dt.datetime(2026, 12, 4, 12, 0, 0, tzinfo=dt.timezone.utc)
+    assert retry_after_seconds("Fri, 04 Dec 2026 12:00:30 GMT", now) == 30.0
+    assert retry_after_seconds("Fri, 04 Dec 2026 11:00:00 GMT", now) == 0.0
+    assert retry_after_seconds("soon", now) is None
+    assert retry_after_seconds(None, now) is None
 
 
 @pytest.mark.parametrize("status", [400, 403, 404, 422])
