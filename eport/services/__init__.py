@@ -14,6 +14,7 @@ from eport.services.receipts import DUPLICATE_CODES, Stage, StatusEvent, TypedRe
 from eport.services.transport import (
     DEFAULT_TIMEOUT,
     BatchingTransport,
+    CheckingTransport,
     MockTransport,
     Outgoing,
     RawReceipt,
@@ -30,6 +31,7 @@ __all__ = [
     "DUPLICATE_CODES",
     "BatchingTransport",
     "BusinessInfo",
+    "CheckingTransport",
     "ClearanceClient",
     "DocumentKey",
     "Envelope",

@@ -39,12 +39,20 @@ from eport.errors import (
     ProtocolError,
     RejectedError,
     ServiceTimeout,
+    TransportError,
 )
 from eport.pki.signer import Signer
 from eport.services._xml import BusinessInfo, Family, business_info, new_cop_msg_id, wrap
 from eport.services.journal import Journal, Submission
 from eport.services.receipts import Stage, StatusEvent, parse_receipt
-from eport.services.transport import BatchingTransport, Outgoing, RawReceipt, SendResult, Transport
+from eport.services.transport import (
+    BatchingTransport,
+    CheckingTransport,
+    Outgoing,
+    RawReceipt,
+    SendResult,
+    Transport,
+)
 
 if TYPE_CHECKING:
     import pandas
@@ -215,9 +223,13 @@ class ClearanceClient:
         Raises:
             eport.errors.DuplicateError: the document was already submitted (``code="local"``; see
                 :mod:`eport.services.journal` for the rule), or the exchange holds the CopMsgId with other bytes.
+            eport.errors.ConfigurationError: the transport can tell it could never send it (a bad ``file_name``):
+                nothing is recorded.
             eport.errors.TransportError: sending failed; the submission stays ``written`` in the journal and
                 :meth:`recover` sends it again with the same CopMsgId.
             eport.errors.ProtocolError: the exchange refused the envelope for good (recorded as rejected).
+            Exception: any other failure of the transport is recorded as :attr:`Stage.ATTENTION` with its reason
+                (terminal: never re-sent, never blocking recovery) and raised.
         """
         return self._submit_all([(message, file_name)], signer)[0]
 
@@ -254,6 +266,9 @@ class ClearanceClient:
         if not self._recovered:
             self.recover()
         prepared = [self._outgoing(message, signer, file_name) for message, file_name in items]
+        if isinstance(self.transport, CheckingTransport):  # what can be checked is checked before the journal
+            for outgoing, _ in prepared:
+                self.transport.check(outgoing)
         self.journal.record_many(
             [(o.cop_msg_id, info, o.envelope, o.file_name) for o, info in prepared], transport=self.transport.name
         )
@@ -304,9 +319,16 @@ class ClearanceClient:
                 for outgoing in outgoings:
                     try:
                         sent.append(self.transport.send(outgoing))
+                    except TransportError:  # transient: stays ``written``, recovery sends it again
+                        raise
                     except (ProtocolError, DuplicateError) as exc:
                         code = getattr(exc, "code", None) or "refused"
                         self.journal.mark_refused(outgoing.cop_msg_id, code=code, info=str(exc))
+                        raise
+                    except Exception as exc:  # no retry will fix it: terminal, with its reason, never wedging
+                        reason = f"{type(exc).__name__}: {exc}"
+                        logger.error("%s cannot be sent and needs attention: %s", outgoing.cop_msg_id, reason)
+                        self.journal.mark_attention(outgoing.cop_msg_id, reason=reason)
                         raise
         finally:  # after the batch: its folder fsync is done
             done = outgoings[: len(sent)]
@@ -319,6 +341,9 @@ class ClearanceClient:
     def recover(self) -> list[SubmissionHandle]:
         """Send again, with the same CopMsgId and bytes, every submission left ``written`` by a crash or failure.
 
+        A submission refused for good on the way (a 4xx, a conflict, or a failure no retry fixes) is recorded as
+        rejected or :attr:`Stage.ATTENTION` with its reason and recovery goes on with the others.
+
         Returns:
             Handles of the submissions re-sent.
 
@@ -329,8 +354,9 @@ class ClearanceClient:
         subs = self.journal.unsent(self.transport.name)
         for sub in subs:
             logger.warning("recovering %s %s recorded at %s", sub.msg_type, sub.cop_msg_id, sub.created_at)
-        outgoings = [
-            Outgoing(
+        handles: list[SubmissionHandle] = []
+        for sub in subs:  # one at a time: a row refused for good is marked and the others still go
+            outgoing = Outgoing(
                 cop_msg_id=sub.cop_msg_id,
                 msg_type=sub.msg_type,
                 family=sub.family,
@@ -338,20 +364,24 @@ class ClearanceClient:
                 file_name=sub.file_name,
                 resend=True,
             )
-            for sub in subs
-        ]
-        results = self._send_all(outgoings)
-        return [
-            SubmissionHandle(
-                cop_msg_id=sub.cop_msg_id,
-                msg_type=sub.msg_type,
-                family=sub.family,
-                guids=(sub.guid,) if sub.guid else (),
-                client_seq_no=sub.client_seq_no,
-                duplicate_send=result.duplicate,
+            try:
+                [result] = self._send_all([outgoing])
+            except TransportError:
+                raise  # the transport is down: the rest stays ``written`` for the next recovery
+            except Exception as exc:  # recorded as rejected or needing attention by _send_all
+                logger.error("recovery of %s failed for good: %s", sub.cop_msg_id, exc)
+                continue
+            handles.append(
+                SubmissionHandle(
+                    cop_msg_id=sub.cop_msg_id,
+                    msg_type=sub.msg_type,
+                    family=sub.family,
+                    guids=(sub.guid,) if sub.guid else (),
+                    client_seq_no=sub.client_seq_no,
+                    duplicate_send=result.duplicate,
+                )
             )
-            for sub, result in zip(subs, results, strict=True)
-        ]
+        return handles
 
     # ------------------------------------------------------------------------------------------------ receipts
     def poll(self, *, limit: int = 100) -> list[Update]:

@@ -193,6 +193,24 @@ class FileExchangeTransport:
         """The box folder of a family."""
         return self.root / self.boxes[family]
 
+    def check(self, outgoing: Outgoing) -> str:
+        """The file name :meth:`send` would write (``outgoing.file_name`` or ``<CopMsgId>.xml``), checked without I/O.
+
+        Raises:
+            eport.errors.ConfigurationError: the name is not a plain ``.xml`` / ``.zip`` file name of that folder.
+        """
+        name = outgoing.file_name or f"{outgoing.cop_msg_id}.xml"
+        if (
+            not name.lower().endswith(_FINAL_SUFFIXES)
+            or any(c in name for c in "/\\:\x00")
+            or name.startswith(".")
+            or name != name.strip()
+        ):
+            raise ConfigurationError(
+                f"bad exchange file name {name!r}: a plain name ending in .xml or .zip, not hidden, no folder"
+            )
+        return name
+
     def send(self, outgoing: Outgoing) -> SendResult:
         """Write the envelope atomically into the OutBox of its family.
 
@@ -203,9 +221,7 @@ class FileExchangeTransport:
             eport.errors.DuplicateError: a file of that name with different bytes waits in the OutBox.
             eport.errors.TransportError: the OutBox cannot be written.
         """
-        name = outgoing.file_name or f"{outgoing.cop_msg_id}.xml"
-        if not name.endswith(_FINAL_SUFFIXES) or "/" in name or "\\" in name or name.startswith("."):
-            raise ConfigurationError(f"bad exchange file name {name!r}")
+        name = self.check(outgoing)
         box = self.box(outgoing.family)
         for folder in (OUT_BOX, SENT_BOX):
             existing = box / folder / name

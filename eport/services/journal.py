@@ -102,7 +102,7 @@ CREATE INDEX IF NOT EXISTS events_cop_msg_id ON events(cop_msg_id);
 CREATE TABLE IF NOT EXISTS cursors (transport TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-_RETIRED = (Stage.REJECTED.value, Stage.CANCELLED.value)
+_RETIRED = (Stage.REJECTED.value, Stage.CANCELLED.value, Stage.ATTENTION.value)
 _TYPED_CACHE_SIZE = 4096
 """Parsed receipts kept per journal (receipt bytes never change, so the cache is never stale)."""
 
@@ -420,6 +420,20 @@ class Journal:
             db.execute(
                 "UPDATE submissions SET state = ?, code = ?, info = ?, updated_at = ? WHERE cop_msg_id = ?",
                 (Stage.REJECTED.value, code, info, stamp, cop_msg_id),
+            )
+
+    def mark_attention(self, cop_msg_id: str, *, reason: str, now: dt.datetime | None = None) -> None:
+        """Move a submission that can never be sent as it is to :attr:`Stage.ATTENTION` (需处理), with ``reason`` as its
+        info: terminal, never re-sent by recovery, and it no longer blocks the same document (fix and submit again).
+
+        Raises:
+            eport.errors.JournalError: the journal cannot be written.
+        """
+        stamp = _iso(now or _now())
+        with self._write() as db:
+            db.execute(
+                "UPDATE submissions SET state = ?, code = ?, info = ?, updated_at = ? WHERE cop_msg_id = ?",
+                (Stage.ATTENTION.value, "attention", reason, stamp, cop_msg_id),
             )
 
     def envelope(self, cop_msg_id: str) -> bytes:

@@ -75,6 +75,9 @@ class Stage(enum.Enum):
     """Rejected (退单: CEB 100, negative codes, CEB900 format errors, DEC E/Z/Y/F1, manifest 03)."""
     CANCELLED = "cancelled"
     """Deleted by customs or withdrawn (DEC A/D)."""
+    ATTENTION = "attention"
+    """Needs attention (需处理): the client could not send it for a reason no retry will fix (a bad setting, a bug);
+    the reason is in ``info``. Never re-sent by recovery; fix the cause and submit again."""
     OTHER = "other"
     """A status that does not move the submission along the scale (detention, suspension, 退运 …)."""
 
@@ -85,8 +88,8 @@ class Stage(enum.Enum):
 
     @property
     def final(self) -> bool:
-        """Whether no further receipt is expected (closed, rejected or cancelled)."""
-        return self in (Stage.CLOSED, Stage.REJECTED, Stage.CANCELLED)
+        """Whether no further receipt is expected (closed, rejected, cancelled, or needing attention)."""
+        return self in (Stage.CLOSED, Stage.REJECTED, Stage.CANCELLED, Stage.ATTENTION)
 
 
 _RANK = {
@@ -102,6 +105,7 @@ _RANK = {
     Stage.CLOSED: 8,
     Stage.REJECTED: 9,
     Stage.CANCELLED: 9,
+    Stage.ATTENTION: 9,
 }
 
 _CEB_STAGES = {

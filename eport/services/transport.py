@@ -173,6 +173,19 @@ class BatchingTransport(Protocol):
         ...
 
 
+@runtime_checkable
+class CheckingTransport(Protocol):
+    """A transport that can tell, without I/O, whether it could ever send a submission (optional for transports).
+
+    :class:`~eport.services.ClearanceClient` calls :meth:`check` before it records a submission in its journal, so
+    a submission that could never leave (a file name the exchange refuses …) is refused with nothing recorded.
+    """
+
+    def check(self, outgoing: Outgoing) -> None:
+        """Raise :class:`~eport.errors.ConfigurationError` if :meth:`Transport.send` would refuse it for good."""
+        ...
+
+
 class MockTransport:
     """An in-memory exchange for unit tests: keeps what is sent, serves receipts you push.
 

@@ -118,5 +118,5 @@ def test_stage_mapping(function: object, code: str, stage: Stage) -> None:
 
 def test_stage_scale() -> None:
     assert Stage.WRITTEN.rank < Stage.SENT.rank < Stage.ACCEPTED.rank < Stage.RELEASED.rank < Stage.CLOSED.rank
-    assert [s for s in Stage if s.final] == [Stage.CLOSED, Stage.REJECTED, Stage.CANCELLED]
+    assert [s for s in Stage if s.final] == [Stage.CLOSED, Stage.REJECTED, Stage.CANCELLED, Stage.ATTENTION]
     assert Stage.OTHER.rank == -1
