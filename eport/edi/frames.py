@@ -2,7 +2,8 @@
 
 :func:`heads` and :func:`items` flatten any message through its specs: one row per document head (``OrderHead``,
 ``InventoryHead`` …) or per item (``OrderList`` …), with a ``document`` column numbering the documents from 1.
-:func:`to_frame` turns those rows (or any sequence of models of one class) into a DataFrame;
+:func:`to_frame` turns those rows into a DataFrame: of one message, of a list of messages (one row per document
+of each, with a ``message`` column), of receipts (one row per receipt) or of any sequence of models of one class;
 :func:`from_frame` builds models back from a DataFrame's rows. Amounts stay :class:`~decimal.Decimal` (object
 columns), never floats; values read back from floats (Excel) go through ``str`` so ``0.1`` stays ``0.1``.
 
@@ -18,7 +19,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, cast
 
-from eport.edi.core.schema import field_names
+from eport.edi.ceb.receipts import Receipt
+from eport.edi.core import registry
+from eport.edi.core.schema import EDITIONS, field_names
 from eport.edi.core.spec import FieldSpec, ModelSpec, ValueKind, spec_of
 from eport.edi.sheets import read_declarations
 from eport.errors import ConfigurationError
@@ -128,34 +131,83 @@ def _pandas() -> Any:
         raise ConfigurationError("DataFrames need pandas: pip install 'eport[pandas]'") from None
 
 
+def is_message(model: Any) -> bool:
+    """True for a whole message (a registered root: ``CEB311Message``, ``DecMessage``, ``Manifest`` …)."""
+    spec = spec_of(model)
+    if spec.tag == "Manifest":  # one class serves every manifest message type
+        return True
+    return any(registry.lookup(spec.namespace, spec.tag, edition=edition) is type(model) for edition in EDITIONS)
+
+
+def receipt_row(receipt: Receipt, *, columns: Columns = "name") -> dict[str, Any]:
+    """One receipt as a row: message type, returnStatus, status meaning, time (China time), info and its keys."""
+    tag = columns == "tag"
+    out: dict[str, Any] = {
+        "type": receipt.message_type,
+        "entity": receipt.entity,
+        "returnStatus" if tag else "return_status": receipt.return_status,
+        "meaning": receipt.meaning,
+        "final": receipt.is_final,
+        "error": receipt.is_error,
+        "returnTime" if tag else "time": receipt.time,
+        "returnInfo" if tag else "info": receipt.info,
+    }
+    for key, value in receipt.keys.items():
+        out.setdefault(key, value)
+    return out
+
+
+def _message_rows(messages: Sequence[Any], part: Part, columns: Columns) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for n, message in enumerate(messages, 1):
+        rows = heads(message, columns=columns) if part == "heads" else items(message, columns=columns)
+        tag = spec_of(message).tag
+        out.extend({"message": n, "type": tag, **r} for r in rows)
+    return out
+
+
 def to_frame(obj: Any, *, part: Part = "heads", columns: Columns = "name") -> pd.DataFrame:
-    """Convert a message's heads or items, or a sequence of models of one class, to a DataFrame.
+    """Convert messages, receipts or models to a DataFrame.
+
+    - one message: its document heads (``part="heads"``, one row per document) or items (``part="items"``);
+    - a sequence of messages (a month of orders): the heads (or items) of every document of every message, with
+      ``message`` (1-based position in the sequence) and ``type`` (``CEB311Message``) columns first;
+    - a receipt or a sequence of receipts (:class:`~eport.edi.ceb.receipts.Receipt`, from
+      :func:`eport.edi.parse_receipts`): one row per receipt, its business keys as columns;
+    - a sequence of models of one class (``order.order[0].order_list``): one row per model.
 
     Args:
-        obj: a message model (``CEB311Message``), or a sequence of models (``order.order[0].order_list``).
-        part: for a message, ``"heads"`` (one row per document) or ``"items"`` (one row per item).
+        obj: a message, a receipt, or a sequence of messages, receipts or models of one class.
+        part: for messages, ``"heads"`` or ``"items"``.
         columns: column names: Python names (default, what :func:`from_frame` reads) or XML tags.
 
     Returns:
-        The DataFrame; amounts are Decimal objects.
+        The DataFrame; amounts are Decimal objects, times aware datetimes.
 
     Raises:
-        ConfigurationError: when pandas is missing, or the sequence mixes model classes.
+        ConfigurationError: when pandas is missing, ``part`` is unknown, or the sequence mixes model classes
+            (messages of different types may be mixed).
         TypeError: when ``obj`` is neither a model nor a sequence of models.
     """
     pandas = _pandas()
+    if part not in ("heads", "items"):
+        raise ConfigurationError(f"part must be 'heads' or 'items', not {part!r}")
+    if isinstance(obj, Receipt):
+        obj = [obj]
     if isinstance(obj, Sequence) and not isinstance(obj, str | bytes):
-        classes = {type(m) for m in obj}
+        models = list(obj)
+        if models and all(isinstance(m, Receipt) for m in models):
+            return cast("pd.DataFrame", pandas.DataFrame([receipt_row(r, columns=columns) for r in models]))
+        if models and all(not isinstance(m, Receipt) and is_message(m) for m in models):
+            return cast("pd.DataFrame", pandas.DataFrame(_message_rows(models, part, columns)))
+        classes = {type(m) for m in models}
         if len(classes) > 1:
             raise ConfigurationError(f"models of one class expected, got {sorted(c.__name__ for c in classes)}")
-        data = [row(m, columns=columns) for m in obj]
-        frame = pandas.DataFrame(data)
+        frame = pandas.DataFrame([row(m, columns=columns) for m in models])
         if classes:
             frame.attrs["eport_model"] = next(iter(classes)).__name__
         return cast("pd.DataFrame", frame)
     spec_of(obj)
-    if part not in ("heads", "items"):
-        raise ConfigurationError(f"part must be 'heads' or 'items', not {part!r}")
     data = heads(obj, columns=columns) if part == "heads" else items(obj, columns=columns)
     return cast("pd.DataFrame", pandas.DataFrame(data))
 
@@ -191,8 +243,9 @@ def _convert_blank(value: Any) -> Any:
 def models_from_rows(rows: Iterable[Mapping[str, Any]], model: type[M]) -> tuple[M, ...]:
     """Build models of class ``model`` from mappings keyed by Python name or XML tag.
 
-    A ``document`` key (from :func:`heads`/:func:`items`) is ignored; any other key that names no field of
-    ``model`` is refused when it holds a value, so a misspelt column never loses its data silently.
+    The ``document``, ``message`` and ``type`` keys (from :func:`heads`, :func:`items`, :func:`to_frame`) are
+    ignored; any other key that names no field of ``model`` is refused when it holds a value, so a misspelt column
+    never loses its data silently.
 
     Raises:
         ConfigurationError: when a required field is missing, a value cannot be converted, a non-empty column
@@ -204,7 +257,7 @@ def models_from_rows(rows: Iterable[Mapping[str, Any]], model: type[M]) -> tuple
         raise ConfigurationError(f"{model.__name__} has nested required fields {nested}: build it directly")
     simple = _scalar_fields(spec)
     known = (
-        {"document"}
+        {"document", "message", "type"}
         | {k for a in spec.attributes for k in (a.name, a.tag)}
         | {k for f in simple for k in (f.name, f.tag)}
     )
@@ -235,7 +288,8 @@ def models_from_rows(rows: Iterable[Mapping[str, Any]], model: type[M]) -> tuple
 
 
 def from_frame(frame: pd.DataFrame, model: type[M]) -> tuple[M, ...]:
-    """Build one ``model`` per DataFrame row (columns by Python name or XML tag; a ``document`` column is ignored).
+    """Build one ``model`` per DataFrame row (columns by Python name or XML tag; ``document``, ``message`` and ``type``
+    columns are ignored).
 
     Args:
         frame: e.g. from :func:`to_frame` or ``pandas.read_excel``.
@@ -255,10 +309,12 @@ __all__ = [
     "documents",
     "from_frame",
     "heads",
+    "is_message",
     "items",
     "labels",
     "models_from_rows",
     "read_declarations",
+    "receipt_row",
     "row",
     "to_frame",
 ]

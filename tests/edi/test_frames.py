@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import pandas as pd
 import pytest
 
@@ -111,3 +112,41 @@ def test_declarations_flatten_to_their_head_and_goods_items() -> None:
     rows = frames.items(message, columns="tag")
     assert [r["CodeTS"] for r in rows] == [item.code_ts for item in message.dec_lists.dec_list]
     assert all("EdocID" not in r for r in rows)
+
+
+def test_a_list_of_messages_gives_one_row_per_document_head() -> None:
+    # Before: to_frame([msg, …]) read the messages as plain models, a 2×2 frame of guid/version.
+    first = examples.order()
+    second = examples.order(attrs.evolve(examples.DEFAULT, order_no="EPORT-DEMO-20261128-0002"))
+    inventory = examples.inventory()
+    frame = frames.to_frame([first, second, inventory])
+    assert len(frame) == 3
+    assert list(frame.columns[:3]) == ["message", "type", "document"]
+    assert list(frame["message"]) == [1, 2, 3]
+    assert list(frame["type"]) == ["CEB311Message", "CEB311Message", "CEB621Message"]
+    expected = ["EPORT-DEMO-20261128-0001", "EPORT-DEMO-20261128-0002", first_order_no(inventory)]
+    assert list(frame["order_no"]) == expected
+    assert frame.loc[0, "goods_value"] == first.order[0].order_head.goods_value  # head fields, Decimal kept
+    items = frames.to_frame([first, second], part="items")
+    assert len(items) == 2 * len(first.order[0].order_list)
+    back = frames.from_frame(items, ceb.OrderList)  # message/type/document columns are ignored
+    assert back == first.order[0].order_list + second.order[0].order_list
+
+
+def first_order_no(inventory: ceb.CEB621Message) -> str:
+    order_no = inventory.inventory[0].inventory_head.order_no
+    assert order_no is not None
+    return order_no
+
+
+def test_receipts_become_one_row_each_with_their_keys() -> None:
+    found = edi.parse_receipts(load("import/CEB622Message.xml").data)
+    frame = frames.to_frame(found)
+    assert len(frame) == len(found)
+    assert frame.loc[0, "type"] == "CEB622Message"
+    assert frame.loc[0, "return_status"] == found[0].return_status
+    assert frame.loc[0, "meaning"] == "saved at E-Port 电子口岸已暂存"
+    assert frame.loc[0, "copNo"] == found[0].key("copNo")
+    assert str(frame["time"].dt.tz) in ("CST", "UTC+08:00")
+    one = frames.to_frame(found[0], columns="tag")
+    assert list(one["returnStatus"]) == [found[0].return_status]

@@ -7,7 +7,9 @@ import pytest
 from lxml import etree, html
 
 from eport import edi, examples
-from eport.edi.notebook import MAX_ROWS, render_html
+from eport.edi.ceb import imports as ceb
+from eport.edi.core.spec import spec_of
+from eport.edi.notebook import COLLAPSE_AFTER, MAX_ROWS, code_name, render_html
 from tests.edi.samples import load
 
 
@@ -76,3 +78,52 @@ def test_long_item_lists_are_cut() -> None:
 def test_other_objects_are_refused() -> None:
     with pytest.raises(TypeError):
         render_html(object())
+
+
+def test_code_values_show_their_names() -> None:
+    tree = parse(render_html(examples.inventory()))
+    cells = [" ".join(td.text_content().split()) for td in tree.iter("td")]
+    assert "142 人民币" in cells  # currency
+    assert code_name("currency", "CNY") == "人民币"  # both generations
+    assert code_name("currency", "nope") is None
+    assert code_name("order_no", "142") is None  # not a coded field
+
+
+def test_empty_fields_are_hidden() -> None:
+    order = examples.order()
+    head = order.order[0].order_head
+    assert head.note is None  # an optional field the example leaves empty
+    tree = parse(render_html(order))
+    headers = [th.text_content() for th in tree.iter("th")]
+    assert not any(h.startswith("note") for h in headers)
+    assert any(h.startswith("orderNo") for h in headers)
+    item_table = next(t for t in tree.iter("table") if "SKU-GUMMY-60" in t.text_content())
+    item_headers = {th.text_content().split()[0] for th in item_table.findall("tr")[0].iter("th")}
+    lines = order.order[0].order_list
+    empty = {f.tag for f in spec_of(ceb.OrderList).fields if all(getattr(i, f.name) in (None, "", ()) for i in lines)}
+    assert empty  # the example leaves some optional item fields empty …
+    assert not empty & item_headers  # … and their columns are not shown
+    assert "gnum" in item_headers
+
+
+def test_long_item_lists_are_folded_short_ones_open() -> None:
+    order = examples.order()
+    lines = order.order[0].order_list
+    short = parse(render_html(order))
+    long_order = attrs.evolve(
+        order,
+        order=(
+            attrs.evolve(
+                order.order[0],
+                order_list=tuple(attrs.evolve(lines[0], gnum=n) for n in range(1, COLLAPSE_AFTER + 2)),
+            ),
+        ),
+    )
+    folded = parse(render_html(long_order))
+
+    def items_details(tree: etree._Element) -> etree._Element:
+        return next(d for d in tree.iter("details") if d.find("summary").text_content().startswith("OrderList"))
+
+    assert items_details(short).get("open") is not None
+    assert items_details(folded).get("open") is None
+    assert f"({COLLAPSE_AFTER + 1})" in items_details(folded).find("summary").text_content()
