@@ -7,8 +7,9 @@ the message, so callers can branch on it. PINs and private keys never appear in 
 
     EportError
     ├── ConfigurationError            (also ValueError: bad arguments from the caller)
-    │   └── FieldError(field, reason) one named input field is invalid
-    │       └── IdentifierError       an identifier (entry id, USCC, 统一编号 …) is malformed
+    │   ├── FieldError(field, reason) one named input field is invalid
+    │   │   └── IdentifierError       an identifier (entry id, USCC, 统一编号 …) is malformed
+    │   └── MissingExtraError(extra)  an optional part is used without its extra (also ImportError)
     ├── CardError
     │   ├── PcscUnavailableError      pcscd not running / smart card service stopped (智能卡服务未启动)
     │   ├── ReaderError
@@ -68,6 +69,21 @@ class EportError(Exception):
 
 class ConfigurationError(EportError, ValueError):
     """A caller passed arguments that cannot work (bad option, unknown name, inconsistent settings)."""
+
+
+# --------------------------------------------------------------------------------------------------- install (#15)
+class MissingExtraError(ConfigurationError, ImportError):
+    """A part of eport was imported without the optional dependencies of its extra (``pip install 'eport[pcsc]'``).
+
+    Also an :class:`ImportError`, so code probing an optional part with ``except ImportError`` keeps working.
+
+    Attributes:
+        extra: the name of the extra to install (``"pcsc"``).
+    """
+
+    def __init__(self, feature: str, extra: str) -> None:
+        super().__init__(f"{feature} needs the '{extra}' extra: pip install 'eport[{extra}]'")
+        self.extra = extra
 
 
 # --------------------------------------------------------------------------------------------------- identifiers
@@ -389,6 +405,7 @@ __all__ = [
     "JournalError",
     "LegacyOperationError",
     "LocalServiceError",
+    "MissingExtraError",
     "NoCardError",
     "NoReaderError",
     "NotSupportedError",

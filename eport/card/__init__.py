@@ -6,7 +6,8 @@ Layers, bottom up:
 - :mod:`eport.card.apdu`: command/response APDUs, status words, the status-word → exception table;
 - :mod:`eport.card.protocol`: the :class:`Transport` protocol and the processor chain (chaining, GET RESPONSE,
   traffic logging with PINs masked);
-- :mod:`eport.card.pcsc`: readers and cards through pyscard;
+- :mod:`eport.card.pcsc`: readers and cards through pyscard (needs the ``pcsc`` extra: ``pip install 'eport[pcsc]'``;
+  without it, importing the module raises :class:`~eport.errors.MissingExtraError`, the rest of the package works);
 - :mod:`eport.card.profile` and :mod:`eport.card.operator`: the operator-card application over any transport;
 - :mod:`eport.card.localservice`: the E-Port client's local signing service (needs the ``websocket`` extra);
 - :mod:`eport.card.emulator` and :mod:`eport.card.simulator`: a virtual card (in-process or through pcscd/vpcd)

@@ -110,6 +110,7 @@ class OperatorCard:
             eport.errors.CardError: ``PcscUnavailableError``, ``NoReaderError``, ``NoCardError`` or
                 ``CardTimeoutError``, see :func:`eport.card.pcsc.connect`.
             eport.errors.FileNotFound: the card has no E-Port application.
+            eport.errors.MissingExtraError: pyscard is not installed (the ``pcsc`` extra).
         """
         from eport.card import pcsc
 

@@ -26,7 +26,6 @@ from collections.abc import Iterator
 from typing import Any, Literal
 
 import attrs
-from smartcard import scard
 
 from eport.errors import (
     CardError,
@@ -34,11 +33,19 @@ from eport.errors import (
     CardResetError,
     CardTimeoutError,
     ConfigurationError,
+    MissingExtraError,
     NoCardError,
     NoReaderError,
     PcscUnavailableError,
     ReaderNotFoundError,
 )
+
+try:
+    from smartcard import scard
+except ImportError as exc:  # pyscard is the optional 'pcsc' extra
+    if not (exc.name or "").startswith("smartcard"):
+        raise
+    raise MissingExtraError("PC/SC readers (eport.card.pcsc, pyscard)", "pcsc") from exc
 
 logger = logging.getLogger(__name__)
 

@@ -11,37 +11,110 @@ Example::
     store.install(Path("ROOTCA.cer").read_bytes())
     signed = sign_ceb(xml, signer)                                  # card, token or in-memory signer
     result = verify_enveloped(signed, trust=ChainValidator(store))  # raises on any failure
+
+The names below are imported on first use: ``import eport.pki`` (and any submodule such as
+:mod:`eport.pki.signer`) stays cheap; cryptography, asn1crypto and lxml load with the first recipe used.
 """
 
-from eport.pki.ceb import sign_ceb, signature_followers
-from eport.pki.certs import Certificate, cert_number, load_certificate, load_certificates
-from eport.pki.chain import ChainValidator, ValidationPolicy
-from eport.pki.cms import VerifiedCms, sign_detached, verify_detached
-from eport.pki.pay179 import (
-    GoodsInfo,
-    PayExchangeInfoHead,
-    PayExchangeInfoList,
-    PayExInfo,
-    SignedPayExInfo,
-    SignStringStyle,
-    sign_pay_ex_info,
-    sign_string,
-    verify_pay_ex_info,
-)
-from eport.pki.revocation import RevocationMode, RevocationPolicy
-from eport.pki.signer import KeyAlgorithm, SignatureAlgorithm, Signer
-from eport.pki.signers import InMemorySigner, load_private_key
-from eport.pki.sm2 import SM2PrivateKey, SM2PublicKey
-from eport.pki.truststore import TrustStore
-from eport.pki.xmldsig import (
-    Dialect,
-    PinnedCertificate,
-    VerifiedXml,
-    VerifyConfig,
-    remove_signature,
-    sign_enveloped,
-    verify_enveloped,
-)
+from __future__ import annotations
+
+import importlib
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time module __getattr__ imports these on first use
+    from eport.pki.ceb import sign_ceb, signature_followers
+    from eport.pki.certs import Certificate, cert_number, load_certificate, load_certificates
+    from eport.pki.chain import ChainValidator, ValidationPolicy
+    from eport.pki.cms import VerifiedCms, sign_detached, verify_detached
+    from eport.pki.pay179 import (
+        GoodsInfo,
+        PayExchangeInfoHead,
+        PayExchangeInfoList,
+        PayExInfo,
+        SignedPayExInfo,
+        SignStringStyle,
+        sign_pay_ex_info,
+        sign_string,
+        verify_pay_ex_info,
+    )
+    from eport.pki.revocation import RevocationMode, RevocationPolicy
+    from eport.pki.signer import KeyAlgorithm, SignatureAlgorithm, Signer
+    from eport.pki.signers import InMemorySigner, load_private_key
+    from eport.pki.sm2 import SM2PrivateKey, SM2PublicKey
+    from eport.pki.truststore import TrustStore
+    from eport.pki.xmldsig import (
+        Dialect,
+        PinnedCertificate,
+        VerifiedXml,
+        VerifyConfig,
+        remove_signature,
+        sign_enveloped,
+        verify_enveloped,
+    )
+
+#: Public name → the module that defines it (a new public name: add it here, under TYPE_CHECKING and to __all__).
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(("sign_ceb", "signature_followers"), "eport.pki.ceb"),
+    **dict.fromkeys(("Certificate", "cert_number", "load_certificate", "load_certificates"), "eport.pki.certs"),
+    **dict.fromkeys(("ChainValidator", "ValidationPolicy"), "eport.pki.chain"),
+    **dict.fromkeys(("VerifiedCms", "sign_detached", "verify_detached"), "eport.pki.cms"),
+    **dict.fromkeys(
+        (
+            "GoodsInfo",
+            "PayExchangeInfoHead",
+            "PayExchangeInfoList",
+            "PayExInfo",
+            "SignedPayExInfo",
+            "SignStringStyle",
+            "sign_pay_ex_info",
+            "sign_string",
+            "verify_pay_ex_info",
+        ),
+        "eport.pki.pay179",
+    ),
+    **dict.fromkeys(("RevocationMode", "RevocationPolicy"), "eport.pki.revocation"),
+    **dict.fromkeys(("KeyAlgorithm", "SignatureAlgorithm", "Signer"), "eport.pki.signer"),
+    **dict.fromkeys(("InMemorySigner", "load_private_key"), "eport.pki.signers"),
+    **dict.fromkeys(("SM2PrivateKey", "SM2PublicKey"), "eport.pki.sm2"),
+    **dict.fromkeys(("TrustStore",), "eport.pki.truststore"),
+    **dict.fromkeys(
+        (
+            "Dialect",
+            "PinnedCertificate",
+            "VerifiedXml",
+            "VerifyConfig",
+            "remove_signature",
+            "sign_enveloped",
+            "verify_enveloped",
+        ),
+        "eport.pki.xmldsig",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use and keep it in the namespace."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        if not name.startswith("_"):
+            try:  # ``import eport.pki; eport.pki.keys.…`` worked while the package imported eagerly
+                return importlib.import_module(f"{__name__}.{name}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{__name__}.{name}":
+                    raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The public names and the submodules imported so far."""
+    prefix = f"{__name__}."
+    loaded = (n for n, v in globals().items() if isinstance(v, types.ModuleType) and v.__name__.startswith(prefix))
+    return sorted({*_EXPORTS, *loaded})
+
 
 __all__ = [
     "Certificate",

@@ -3,26 +3,92 @@
 
 Export tax refund (出口退税) and verification (核销) clients are not provided yet: no public interface for them
 could be backed with real behaviour (see ``docs/services.md``).
+
+The names below are imported on first use: ``import eport.services`` stays cheap (requests, the PKI and the message
+models load only when a client, transport or helper that needs them is used). ``from eport.services import
+ClearanceClient`` works as usual.
 """
 
-from eport.services._xml import BusinessInfo, DocumentKey, Envelope, Family, business_info, unwrap, wrap
-from eport.services.clearance import DEFAULT_RECEIVERS, ClearanceClient, SubmissionHandle, Update
-from eport.services.filexchange import DEFAULT_BOXES, FileExchangeTransport, atomic_write, fsync_folder
-from eport.services.http import HttpTransport, Retry, trust_context
-from eport.services.journal import Journal, Recorded, Submission
-from eport.services.receipts import DUPLICATE_CODES, Stage, StatusEvent, TypedReceipt, parse_receipt
-from eport.services.transport import (
-    DEFAULT_TIMEOUT,
-    BatchingTransport,
-    CheckingTransport,
-    MockTransport,
-    Outgoing,
-    RawReceipt,
-    ReceiveBatch,
-    SendResult,
-    Timeout,
-    Transport,
-)
+from __future__ import annotations
+
+import importlib
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time module __getattr__ imports these on first use
+    from eport.services._xml import BusinessInfo, DocumentKey, Envelope, Family, business_info, unwrap, wrap
+    from eport.services.clearance import DEFAULT_RECEIVERS, ClearanceClient, SubmissionHandle, Update
+    from eport.services.filexchange import DEFAULT_BOXES, FileExchangeTransport, atomic_write, fsync_folder
+    from eport.services.http import HttpTransport, Retry, trust_context
+    from eport.services.journal import Journal, Recorded, Submission
+    from eport.services.receipts import DUPLICATE_CODES, Stage, StatusEvent, TypedReceipt, parse_receipt
+    from eport.services.transport import (
+        DEFAULT_TIMEOUT,
+        BatchingTransport,
+        CheckingTransport,
+        MockTransport,
+        Outgoing,
+        RawReceipt,
+        ReceiveBatch,
+        SendResult,
+        Timeout,
+        Transport,
+    )
+
+#: Public name → the module that defines it (a new public name: add it here, under TYPE_CHECKING and to __all__).
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(
+        ("BusinessInfo", "DocumentKey", "Envelope", "Family", "business_info", "unwrap", "wrap"), "eport.services._xml"
+    ),
+    **dict.fromkeys(("DEFAULT_RECEIVERS", "ClearanceClient", "SubmissionHandle", "Update"), "eport.services.clearance"),
+    **dict.fromkeys(
+        ("DEFAULT_BOXES", "FileExchangeTransport", "atomic_write", "fsync_folder"), "eport.services.filexchange"
+    ),
+    **dict.fromkeys(("HttpTransport", "Retry", "trust_context"), "eport.services.http"),
+    **dict.fromkeys(("Journal", "Recorded", "Submission"), "eport.services.journal"),
+    **dict.fromkeys(
+        ("DUPLICATE_CODES", "Stage", "StatusEvent", "TypedReceipt", "parse_receipt"), "eport.services.receipts"
+    ),
+    **dict.fromkeys(
+        (
+            "DEFAULT_TIMEOUT",
+            "BatchingTransport",
+            "CheckingTransport",
+            "MockTransport",
+            "Outgoing",
+            "RawReceipt",
+            "ReceiveBatch",
+            "SendResult",
+            "Timeout",
+            "Transport",
+        ),
+        "eport.services.transport",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use and keep it in the namespace."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        if not name.startswith("_"):
+            try:  # ``import eport.services; eport.services.journal.…`` worked while the package imported eagerly
+                return importlib.import_module(f"{__name__}.{name}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{__name__}.{name}":
+                    raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The public names and the submodules imported so far."""
+    prefix = f"{__name__}."
+    loaded = (n for n, v in globals().items() if isinstance(v, types.ModuleType) and v.__name__.startswith(prefix))
+    return sorted({*_EXPORTS, *loaded})
+
 
 __all__ = [
     "DEFAULT_BOXES",
