@@ -167,6 +167,7 @@ class ClearanceClient:
         self._clock = clock or (lambda: dt.datetime.now(_CN))
         self._recovered = False
         self._poll_lock = threading.Lock()
+        self._foreign: set[str] = set()  # receipts of other journals left in place, seen at the last poll
 
     def __repr__(self) -> str:
         return f"ClearanceClient({self.transport!r}, journal={self.journal!r}, sender_id={self.sender_id!r})"
@@ -400,16 +401,22 @@ class ClearanceClient:
         with self._poll_lock:
             name = self.transport.name
             cursor = self.journal.cursor(name)
-            batch = self.transport.receive(after=cursor, limit=limit)
+            # Receipts of other journals left in place (keep_unmatched=False, a transport without cursor) are
+            # listed again at every poll: ask for that many more, so they never fill the batch.
+            batch = self.transport.receive(after=cursor, limit=limit + len(self._foreign))
             for item in batch.quarantined:
                 logger.error("receipt quarantined by the transport (kept, never read): %s", item)
             updates: list[Update] = []
             done: list[RawReceipt] = []
+            foreign: set[str] = set()
             for raw in batch.receipts:
                 recorded = self._record(name, raw)
                 if recorded is not None:
                     updates.extend(recorded)
                     done.append(raw)
+                elif raw.cursor is None:
+                    foreign.add(raw.receipt_id)
+            self._foreign = foreign
             if done:
                 self.transport.ack(done)
             if batch.cursor is not None and batch.cursor != cursor:
@@ -441,6 +448,7 @@ class ClearanceClient:
             data=raw.data,
             events=events,
             keep_unmatched=self.keep_unmatched,
+            remember_foreign=raw.cursor is not None,  # a cursor transport will not list it again
         )
         if not recorded.kept:
             logger.debug("receipt %s belongs to no submission in this journal; left in place", raw.receipt_id)

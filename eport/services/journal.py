@@ -100,7 +100,16 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_cop_msg_id ON events(cop_msg_id);
 CREATE TABLE IF NOT EXISTS cursors (transport TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pending_links (
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,
+    receipt_key TEXT NOT NULL REFERENCES receipts(receipt_key),
+    PRIMARY KEY (kind, value, receipt_key)
+);
 """
+
+_LINKS = ("guid", "client_seq_no", "seq_no", "entry_id")
+"""The keys of a status event that can tie it to a submission later (``pending_links`` of unmatched receipts)."""
 
 _RETIRED = (Stage.REJECTED.value, Stage.CANCELLED.value, Stage.ATTENTION.value)
 _TYPED_CACHE_SIZE = 4096
@@ -611,6 +620,7 @@ class Journal:
         events: Sequence[StatusEvent],
         error: str | None = None,
         keep_unmatched: bool = True,
+        remember_foreign: bool = False,
         now: dt.datetime | None = None,
     ) -> Recorded:
         """Record one receipt and its events, correlated to their submissions, in one transaction.
@@ -618,7 +628,11 @@ class Journal:
         Correlation, first hit wins: the SourceCopMsgId, the CEB guid, the ClientSeqNo, the SeqNo (统一编号), the
         EntryId (海关编号). An unreadable receipt (``error`` set, no events) is kept so nothing is lost. A receipt
         whose events all match no submission is kept with the error ``"unmatched"`` when ``keep_unmatched``
-        (see :meth:`unmatched_receipts`), else not recorded at all (it belongs to another journal).
+        (see :meth:`unmatched_receipts`), else not recorded at all (it belongs to another journal), unless
+        ``remember_foreign``: then it is stored as ``"foreign"`` (not listed as unmatched, not acknowledged), for
+        transports with a cursor that will not list it again. Either way, a stored unmatched or foreign receipt is
+        matched as soon as a later receipt gives a submission the key it waits for (a ``DEC_RESULT`` read before the
+        ``DecImportResponse`` that links its SeqNo), and its events are returned with that later receipt's.
 
         Raises:
             eport.errors.JournalError: the journal cannot be written.
@@ -634,11 +648,16 @@ class Journal:
                     owner = _correlate(db, event)
                     (matched.append((owner, event)) if owner else unmatched.append(event))
                 if events and not matched:
-                    if keep_unmatched:
+                    if keep_unmatched or remember_foreign:
                         db.execute(
                             "INSERT INTO receipts (receipt_key, transport, receipt_id, data, error, recorded_at)"
                             " VALUES (?, ?, ?, ?, ?, ?)",
-                            (receipt_key, transport, receipt_id, data, "unmatched", stamp),
+                            (receipt_key, transport, receipt_id, data, "unmatched" if keep_unmatched else "foreign",
+                             stamp),
+                        )  # fmt: skip
+                        db.executemany(
+                            "INSERT OR IGNORE INTO pending_links (kind, value, receipt_key) VALUES (?, ?, ?)",
+                            [(kind, value, receipt_key) for kind, value in _links(unmatched)],
                         )
                     return Recorded(new=True, unmatched=tuple(unmatched), kept=keep_unmatched)
                 db.execute(
@@ -649,9 +668,47 @@ class Journal:
                 for owner, event in matched:
                     _insert_event(db, receipt_key, owner, event, stamp)
                 self._remember(receipt_key, tuple(events))
+                matched += self._rematch(db, _links([event for _, event in matched]), stamp)
                 return Recorded(new=True, events=tuple(matched), unmatched=tuple(unmatched))
         except sqlite3.Error as exc:
             raise JournalError(f"cannot record receipt {receipt_id}: {exc}") from exc
+
+    def _rematch(
+        self, db: sqlite3.Connection, links: Iterable[tuple[str, str]], stamp: str | None
+    ) -> list[tuple[str, StatusEvent]]:
+        """Match receipts kept as unmatched that wait for one of these keys (a ``DEC_RESULT`` read before the
+        ``DecImportResponse`` that gives its submission the SeqNo), now that a submission has them."""
+        found: list[tuple[str, StatusEvent]] = []
+        pending = list(dict.fromkeys(links))
+        seen: set[str] = set()
+        while pending:
+            kind, value = pending.pop(0)
+            keys = [row[0] for row in db.execute(
+                "SELECT receipt_key FROM pending_links WHERE kind = ? AND value = ?", (kind, value)
+            ).fetchall()]  # fmt: skip
+            for key in keys:
+                if key in seen:
+                    continue
+                seen.add(key)
+                row = db.execute("SELECT data FROM receipts WHERE receipt_key = ?", (key,)).fetchone()
+                if row is None:
+                    continue
+                try:
+                    events = parse_receipt(bytes(row[0]))[1]
+                except EportError:
+                    continue
+                newly = [(owner, event) for event in events if (owner := _correlate(db, event))]
+                if not newly:
+                    continue
+                for owner, event in newly:
+                    _insert_event(db, key, owner, event, stamp)
+                db.execute("UPDATE receipts SET error = NULL WHERE receipt_key = ?", (key,))
+                db.execute("DELETE FROM pending_links WHERE receipt_key = ?", (key,))
+                self._remember(key, tuple(events))
+                logger.info("receipt %s matched once its link arrived", key)
+                found += newly
+                pending += _links([event for _, event in newly])  # its own keys may unlock others in turn
+        return found
 
     def unmatched_receipts(self) -> list[tuple[str, bytes]]:
         """Receipts kept although they matched no submission, as (transport receipt id, bytes), oldest first."""
@@ -675,6 +732,11 @@ class Journal:
                 " ON CONFLICT(transport) DO UPDATE SET value = excluded.value",
                 (transport, value),
             )
+
+
+def _links(events: Iterable[StatusEvent]) -> list[tuple[str, str]]:
+    """The (kind, value) keys of these events that can tie a receipt to a submission."""
+    return [(kind, value) for event in events for kind in _LINKS if (value := getattr(event, kind))]
 
 
 def _correlate(db: sqlite3.Connection, event: StatusEvent) -> str | None:

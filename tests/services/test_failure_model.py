@@ -3,13 +3,23 @@ for good ends in a terminal state with its reason (issue #12, item 1)."""
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pytest
 
 from eport.errors import ConfigurationError, TransportError
 from eport.services import ClearanceClient, FileExchangeTransport, Journal, MockTransport, Outgoing, Stage, unwrap
-from tests.services.helpers import fake_sign, inventory
+from tests.services.helpers import (
+    ceb622,
+    dec_import_response,
+    dec_result,
+    declaration,
+    fake_sign,
+    inventory,
+    receipt_envelope,
+)
 
 SENDER = "DXPENT0000000001"
 
@@ -81,3 +91,46 @@ def test_recover_goes_past_a_poison_row_and_sends_the_others(tmp_path: Path) -> 
     assert journal.count(Stage.SENT) == 2
     assert journal.count(Stage.ATTENTION) == 1
     assert journal.unsent() == []
+
+
+def test_foreign_receipts_never_starve_ones_own(tmp_path: Path) -> None:
+    """``keep_unmatched=False`` (a shared ImpPath): more foreign receipts than one batch holds, all older than
+    one's own, are left in place, and one's own receipt is still read (issue #12, item 3)."""
+    transport = FileExchangeTransport(tmp_path / "ImpPath")
+    client = ClearanceClient(transport, tmp_path / "j.db", sender_id=SENDER, sign=fake_sign, poll_interval=0.01,
+                             keep_unmatched=False)  # fmt: skip
+    handle = client.submit(inventory("COP-MINE"), signer=object())
+    inbox = tmp_path / "ImpPath" / "CEB" / "InBox"
+    old = time.time() - 600
+    for i in range(150):
+        path = inbox / f"foreign-{i:03d}.xml"
+        path.write_bytes(receipt_envelope(ceb622(f"OTHER-{i}", "800"), f"someone-else-{i}"))
+        os.utime(path, (old + i, old + i))
+    (inbox / "mine.xml").write_bytes(receipt_envelope(ceb622(handle.guids[0], "800"), handle.cop_msg_id))
+
+    final = client.wait(handle, until=Stage.RELEASED, timeout=5)
+
+    assert final.stage is Stage.RELEASED
+    assert len(list(inbox.glob("foreign-*.xml"))) == 150  # left for their owner
+    client.close()
+
+
+@pytest.mark.parametrize("keep_unmatched", [True, False])
+def test_dec_result_read_before_its_link_is_matched_when_the_link_arrives(keep_unmatched: bool) -> None:
+    """A ``DEC_RESULT`` (keyed by SeqNo only) read before the ``DecImportResponse`` that gives the submission its
+    SeqNo is matched once that response is recorded: the release is not lost (issue #12, item 4)."""
+    transport = MockTransport()
+    client = ClearanceClient(transport, Journal(":memory:"), sender_id=SENDER, sign=fake_sign, poll_interval=0.01,
+                             keep_unmatched=keep_unmatched)  # fmt: skip
+    handle = client.submit(declaration("202612040000000001"))
+    transport.push(dec_result("I20261204000000001", "P", "530120261000000001"))  # the release, too early
+    assert client.poll() == []
+    transport.push(dec_import_response("202612040000000001", "I20261204000000001"), source_cop_msg_id=handle.cop_msg_id)
+
+    updates = client.poll()
+
+    assert [u.event.code for u in updates] == ["0", "P"]
+    final = client.wait(handle, until=Stage.RELEASED, timeout=1)
+    assert final.stage is Stage.RELEASED
+    assert final.entry_id == "530120261000000001"
+    assert client.journal.unmatched_receipts() == []
