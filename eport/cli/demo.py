@@ -12,7 +12,10 @@ The full run (:data:`EXCHANGE_STEPS`, the default) does what a forwarder does in
 5. submit them by file exchange (``<ImpPath>/CEB/OutBox``) with :class:`eport.services.ClearanceClient`, follow the
    receipts with a progress display until the inventory is released (放行) and closed (结关);
 6. do the same for one declaration (报关单 ``DecMessage``, ``<ImpPath>/DecCus001/OutBox``) until 结关 ``R``;
-7. print the status history of every document as a table.
+7. export tax refund (出口退税): submit one export declaration, follow it to 结关 ``R``, find it with the refund
+   service's 结关信息查询, build the claim lines (出口明细) from the enterprise's own declaration and receipts,
+   self-check them (clean: no doubt), then declare the batch and see it approved;
+8. print the status history of every document as a table.
 
 ``eport demo --offline`` runs only the first version's steps (:data:`STEPS`: build, validate, wrap the inventory
 in a DxpMsg and print it), without card, sandbox or files.
@@ -43,13 +46,24 @@ from eport.card.signer import CardSigner
 from eport.cli._util import EXIT_REJECTED, CliFail, err, format_time, print_records
 from eport.edi.core.report import ValidationReport
 from eport.edi.core.validation import summary
+from eport.edi.dec import decode_declaration
 from eport.edi.dec import models as dec
 from eport.edi.dxp import DxpMsg
 from eport.errors import ServiceTimeout
+from eport.identifiers import uscc_check_char
 from eport.pki.ceb import sign_ceb
 from eport.pki.signer import Signer
 from eport.sandbox import Sandbox, SandboxConfig
+from eport.sandbox.refund import SANDBOX_RATES
 from eport.services import ClearanceClient, FileExchangeTransport, Stage, Submission, SubmissionHandle
+from eport.services.refund import (
+    BatchState,
+    RefundClient,
+    claim_lines,
+    index_records,
+    records_from_declaration,
+    run_self_check,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +96,7 @@ class DemoRun:
         progress: show the progress display (stderr).
         sandbox, client: the running sandbox and the clearance client.
         handles, results: submissions by document name, and their final state.
+        refund: the outcome of the export tax refund step (entry id, lines, doubts, batch state).
     """
 
     scenario: examples.Scenario = examples.DEFAULT
@@ -103,6 +118,7 @@ class DemoRun:
     client: ClearanceClient | None = None
     handles: dict[str, SubmissionHandle] = attrs.field(factory=dict)
     results: dict[str, Submission] = attrs.field(factory=dict)
+    refund: dict[str, Any] = attrs.field(factory=dict)
 
 
 # ------------------------------------------------------------------------------------------------ offline steps
@@ -294,6 +310,72 @@ def submit_declaration(run: DemoRun, echo: Echo) -> None:
     _follow(run, {"declaration": Stage.CLOSED})
 
 
+#: The demo exporter's USCC (纳税人识别号): a made-up body with its GB 32100 check character.
+DEMO_TAXPAYER_ID = "91440300EPRTDEM01" + uscc_check_char("91440300EPRTDEM01")
+
+
+def export_declaration_message(scenario: examples.Scenario, client_seq_no: str) -> bytes:
+    """A small export declaration (出口报关单, 一般贸易 0110, FOB) of the example seller's goods."""
+    seller = scenario.seller
+    goods = (
+        dec.DecList(g_no="1", code_ts="8516310000", g_name="吹风机 hair dryer", g_model="1800W", g_qty=Decimal("200"),
+                    g_unit="011", first_qty=Decimal("200"), first_unit="011", decl_price=Decimal("12.5"),
+                    decl_total=Decimal("2500"), trade_curr="USD", destination_country="USA"),
+        dec.DecList(g_no="2", code_ts="8509409000", g_name="搅拌机 blender", g_model="600W", g_qty=Decimal("100"),
+                    g_unit="011", first_qty=Decimal("100"), first_unit="011", decl_price=Decimal("140"),
+                    decl_total=Decimal("14000"), trade_curr="CNY", destination_country="USA"),
+    )  # fmt: skip
+    head = dec.DecHead(
+        ie_flag="E", custom_master=scenario.customs_code, ie_port=scenario.port_code, agent_code=scenario.agent.code,
+        agent_name=scenario.agent.name, owner_code=seller.code, owner_name=seller.name, trade_code=seller.code,
+        trade_name=seller.name, trade_mode="0110", trans_mode="3", trade_country="USA",
+    )  # fmt: skip
+    message = dec.DecMessage(
+        dec_head=head,
+        dec_lists=dec.DecLists(dec_list=goods),
+        dec_sign=dec.DecSign(
+            oper_type="G", cop_code=scenario.agent.code, oper_name="demo", client_seq_no=client_seq_no
+        ),
+    )
+    return edi.encode(message)
+
+
+def refund_self_check(run: DemoRun, echo: Echo) -> None:
+    """Export tax refund: an export declaration to 结关, found by 结关信息查询, claimed, checked clean, approved."""
+    client = _client(run)
+    if run.sandbox is None:
+        raise CliFail("the sandbox is not started")
+    now = dt.datetime.now(examples.CHINA_TZ)
+    data = export_declaration_message(run.scenario, f"{now:%Y%m%d%H%M%S}{now.microsecond // 1000:03d}1")
+    run.handles["export declaration"] = client.submit(data)
+    echo("submitted an export declaration (出口报关单) into DecCus001/OutBox; following it to 结关")
+    _follow(run, {"export declaration": Stage.CLOSED})
+    final = run.results["export declaration"]
+    trade_code = run.scenario.seller.code
+    with RefundClient(run.sandbox.url) as refund:
+        closed = [row for row in refund.closed_declarations(trade_code) if row.entry_id == final.entry_id]
+        if not closed:
+            raise CliFail(f"结关信息查询 did not find {final.entry_id}", kind="RefundFailed")
+        # the enterprise's own copy: its DecMessage and its receipts (the sandbox values at its demo rates)
+        records = records_from_declaration(decode_declaration(data), final.history, rates=SANDBOX_RATES)
+        lines = claim_lines(records, invoice_no=f"INV{now:%Y%m%d}01")
+        report = run_self_check(lines, index_records(records))
+        batch = refund.create_batch(trade_code=trade_code, taxpayer_id=DEMO_TAXPAYER_ID, period=f"{now:%Y%m}",
+                                    lines=lines)  # fmt: skip
+        checked = refund.self_check(batch.id)
+        declared = refund.declare(checked.id) if not checked.blocking else checked
+        reviewed = refund.batch(declared.id)
+    run.refund = {"entryId": str(final.entry_id), "closedOn": closed[0].closed_on.isoformat(), "lines": len(lines),
+                  "usdFob": str(sum(line.usd_fob for line in lines)), "localDoubts": len(report.doubts),
+                  "serviceDoubts": len(checked.doubts), "batchState": reviewed.state.value}  # fmt: skip
+    outcome = "clean" if report.clean and not checked.doubts else "found doubts"
+    echo(f"refund: {final.entry_id} closed {closed[0].closed_on}; {len(lines)} claim lines; self-check {outcome}; "
+         f"batch {reviewed.state.value}")  # fmt: skip
+    if not report.clean or checked.doubts or reviewed.state is not BatchState.APPROVED:
+        raise CliFail(f"the refund self-check was not clean: {report.codes() | {d.code for d in checked.doubts}}",
+                      kind="RefundFailed")  # fmt: skip
+
+
 def stop_sandbox(run: DemoRun, echo: Echo) -> None:
     """Close the client and stop the sandbox."""
     if run.client is not None:
@@ -315,7 +397,7 @@ STEPS: tuple[Callable[[DemoRun, Echo], None], ...] = (build_messages, validate_m
 
 #: The full demo against the sandbox (``eport demo``). ``stop_sandbox`` always runs last.
 EXCHANGE_STEPS: tuple[Callable[[DemoRun, Echo], None], ...] = (
-    start_sandbox, open_card, build_messages, sign_and_validate, submit_ceb, submit_declaration,
+    start_sandbox, open_card, build_messages, sign_and_validate, submit_ceb, submit_declaration, refund_self_check,
 )  # fmt: skip
 
 
@@ -340,7 +422,7 @@ def run_demo(run: DemoRun | None = None, *, steps: Sequence[Callable[[DemoRun, E
 def history_rows(run: DemoRun) -> list[dict[str, str]]:
     """The status history of every submitted document, one row per receipt status."""
     rows = []
-    for name in (*_NAMES, "declaration"):
+    for name in (*_NAMES, "declaration", "export declaration"):
         sub = run.results.get(name)
         if sub is None:
             continue
@@ -384,15 +466,22 @@ def demo(offline: bool, receiver_id: str, step_delay: float, workdir: Path | Non
     run_demo(state, steps=EXCHANGE_STEPS)
     history = history_rows(state)
     if as_json:
-        document = {"card": state.card, "messages": state.rows, "history": history}
+        document = {"card": state.card, "messages": state.rows, "history": history, "refund": state.refund}
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
     else:
-        click.echo("eport demo: a cross-border import purchase (9610 直购进口) and a declaration, through the sandbox")
+        click.echo("eport demo: a cross-border import purchase (9610 直购进口), a declaration and an export tax "
+                   "refund, through the sandbox")  # fmt: skip
         click.echo(f"operator card: {state.card}")
         click.echo("")
         print_records(state.rows)
         click.echo("")
         print_records(history, title="status history (回执):")
+        if state.refund:
+            r = state.refund
+            click.echo("")
+            click.echo(f"export tax refund (出口退税): {r['entryId']} closed {r['closedOn']}, {r['lines']} claim "
+                       f"lines, USD FOB {r['usdFob']}; self-check {r['localDoubts']} doubts; "
+                       f"batch {r['batchState']}")  # fmt: skip
     rejected = [name for name, sub in state.results.items() if sub.stage is Stage.REJECTED]
     if rejected:
         raise CliFail(f"customs rejected: {', '.join(rejected)}", status=EXIT_REJECTED, kind="RejectedError")
@@ -416,14 +505,17 @@ def _offline(receiver_id: str, as_json: bool) -> None:
 
 __all__ = [
     "DEMO_RECEIVER",
+    "DEMO_TAXPAYER_ID",
     "EXCHANGE_STEPS",
     "STEPS",
     "DemoRun",
     "build_messages",
     "declaration_message",
     "demo",
+    "export_declaration_message",
     "history_rows",
     "open_card",
+    "refund_self_check",
     "run_demo",
     "sign_and_validate",
     "start_sandbox",

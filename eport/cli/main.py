@@ -11,6 +11,7 @@ from eport import __version__
 from eport.cli import card as card_cli
 from eport.cli import edi as edi_cli
 from eport.cli import pki as pki_cli
+from eport.cli import refund as refund_cli
 from eport.cli import services as services_cli
 from eport.cli._util import EportGroup
 
@@ -29,6 +30,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 cli.add_command(edi_cli.group)
 cli.add_command(card_cli.group)
 cli.add_command(pki_cli.group)
+cli.add_command(refund_cli.group)
 for command in services_cli.commands:
     cli.add_command(command)
 

@@ -36,7 +36,9 @@ def test_demo_runs_the_exchange_to_release_in_under_a_minute(tmp_path: Path) -> 
     assert "sandbox listening on http://127.0.0.1:" in result.stderr
     sent = sorted(p.name for p in (tmp_path / "ImpPath" / "CEB" / "SentBox").iterdir())
     assert len(sent) == 4
-    assert len(list((tmp_path / "ImpPath" / "DecCus001" / "SentBox").glob("Dec*.xml"))) == 1
+    assert len(list((tmp_path / "ImpPath" / "DecCus001" / "SentBox").glob("Dec*.xml"))) == 2  # import + export
+    assert "export tax refund (出口退税)" in out
+    assert "self-check 0 doubts; batch APPROVED" in out
     journal = Journal(tmp_path / "journal.sqlite3")
     try:
         stages = {s.msg_type: s.stage for s in journal.submissions()}
@@ -65,6 +67,10 @@ def test_demo_json_history(tmp_path: Path) -> None:
         by_document.setdefault(row["document"], []).append(row["code"])
     assert by_document["inventory"] == ["2", "120", "399", "800", "899"]
     assert by_document["declaration"] == ["0", "7", "L", "J", "P", "R"]
+    assert by_document["export declaration"] == ["0", "7", "L", "J", "P", "R"]
+    assert document["refund"]["lines"] == 2
+    assert (document["refund"]["localDoubts"], document["refund"]["serviceDoubts"]) == (0, 0)
+    assert document["refund"]["batchState"] == "APPROVED"
     assert by_document["order"] == ["2", "120", "399"]
     assert [row["validation"] for row in document["messages"]] == ["valid"] * 4
     assert document["card"].startswith("card ")

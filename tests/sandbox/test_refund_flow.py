@@ -8,9 +8,11 @@ a clean batch is declared → approved.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -32,6 +34,7 @@ from eport.services.refund import (
     index_records,
     records_from_declaration,
     run_self_check,
+    write_lines_csv,
 )
 from eport.services.refund import selfcheck as rules
 from tests.sandbox import refund_messages as rm
@@ -275,3 +278,45 @@ def test_bad_input_is_a_typed_error_naming_the_field_and_nothing_is_stored(
     with pytest.raises(IdentifierError, match="position 9"):
         ClaimLine.from_row(bad_entry)
     assert len(refund.batches(released.trade_code)) == before
+
+
+def test_cli_query_export_and_check(released: Released, sandbox: SandboxProcess, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from eport.cli.main import cli
+
+    runner = CliRunner()
+    url = ["--url", sandbox.url, "--trade-code", released.trade_code]
+    query = runner.invoke(cli, ["refund", "query", *url, "--json"])
+    assert query.exit_code == 0, query.output
+    assert {json.loads(line)["entryId"] for line in query.stdout.splitlines()} == set(released.entries.values())
+
+    bonded = released.entries["bonded"]
+    out = tmp_path / "forms"
+    args = ["--taxpayer-id", USCC, "--taxpayer-name", "测试出口企业", "--period", "202612", "--entry-id", bonded]
+    export = runner.invoke(cli, ["refund", "export", *url, *args, "--format", "csv", "--out", str(out)])
+    assert export.exit_code == 0, export.output
+    form = out / "202612-001-出口明细.csv"
+    assert export.stdout.split() == [str(form)]
+
+    check = runner.invoke(cli, ["refund", "check", str(form), *url, "--json"])
+    assert check.exit_code == 1  # 监管方式 1233 has no refund type: a blocking doubt
+    assert [json.loads(line)["code"] for line in check.stdout.splitlines()] == [rules.MYXZ_BCZ]
+    assert check.stderr.strip().splitlines()[-1].startswith("error: BlockingDoubts: 1 blocking doubts")
+
+    # offline: records from a JSON-lines file, and a refused form writes nothing
+    records = tmp_path / "records.jsonl"
+    with RefundClient(sandbox.url) as client:
+        clean = [attrs.evolve(r, claimed_qty=Decimal(0), claimed_usd=Decimal(0))
+                 for r in client.records(released.trade_code, entry_id=released.entries["cif"])
+                 if r.item == 3]  # fmt: skip
+    records.write_text("".join(json.dumps(r.to_json()) + "\n" for r in clean), encoding="utf-8")
+    lines = write_lines_csv(tmp_path / "lines.csv", claim_lines(clean))
+    offline = runner.invoke(cli, ["refund", "check", str(lines), "--records", str(records)])
+    assert offline.exit_code == 0, offline.output
+    assert "1 lines checked against 1 records: 0 doubts, 0 blocking" in offline.stdout
+    refused = runner.invoke(cli, ["refund", "export", *url, "--taxpayer-id", USCC[:-1] + "4", "--taxpayer-name",
+                                  "x", "--period", "202612", "--out", str(tmp_path / "none")])  # fmt: skip
+    assert refused.exit_code == 1
+    assert "error: IdentifierError: header.taxpayer_id: check character" in refused.stderr
+    assert not (tmp_path / "none").exists()

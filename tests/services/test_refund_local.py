@@ -1,0 +1,278 @@
+"""eport.services.refund without a server: records from DecMessage + receipts, claim lines, the doubt rules, forms."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from eport.edi.dec import DecResult, decode_declaration
+from eport.errors import FieldError, IdentifierError, LegacyOperationError
+from eport.identifiers import RefundDeclNo
+from eport.services.refund import (
+    RULES,
+    ClaimLine,
+    FormHeader,
+    PurchaseLine,
+    RefundClient,
+    RefundRecord,
+    ReturnPurpose,
+    SelfCheckConfig,
+    check_line,
+    claim_lines,
+    index_records,
+    read_claim_lines,
+    records_from_declaration,
+    run_self_check,
+    self_check,
+    write_forms,
+    write_lines_csv,
+)
+from eport.services.refund import selfcheck as rules
+from tests.sandbox import refund_messages as rm
+
+ENTRY = "530020260000000123"
+USCC = "91350100M000100Y43"
+
+
+def _closed(entry: str = ENTRY, channel: str = "R") -> DecResult:
+    return DecResult(cus_ciq_no="E20260000000000001", entry_id=entry, notice_date="2026-12-04T10:00:00",
+                     channel=channel, i_e_date="2026-12-03")  # fmt: skip
+
+
+def _message(goods: list[rm.Goods] | None = None, **options: Any) -> Any:
+    goods = goods or [rm.Goods("8471300000", "笔记本电脑 laptop", Decimal("10"), Decimal("5000"))]
+    return decode_declaration(rm.export_declaration("123456789012345678", "4403R10001", goods, **options))
+
+
+# ------------------------------------------------------------------------------------------------ records
+def test_records_take_entry_id_and_dates_from_the_r_receipt() -> None:
+    (record,) = records_from_declaration(_message(), [_closed()])
+    assert record.refund_decl_no == f"{ENTRY}001"
+    assert (record.export_date, record.closed_on) == (dt.date(2026, 12, 3), dt.date(2026, 12, 4))
+    assert (record.usd_fob, record.currency, record.destination, record.trade_mode) == (
+        Decimal("5000.00"), "USD", "502", "0110")  # fmt: skip
+
+
+def test_cif_value_loses_freight_and_insurance_shared_by_usd_value() -> None:
+    goods = [rm.Goods("8471300000", "a", Decimal("10"), Decimal("5000")),
+             rm.Goods("6109100010", "b", Decimal("200"), Decimal("7000"), "CNY")]  # fmt: skip
+    message = _message(goods, trans_mode="1", fee=("3", Decimal("100"), "USD"), insurance=("1", Decimal("0.3"), "USD"))
+    first, second = records_from_declaration(message, [_closed()], rates={"CNY": Decimal("0.14")})
+    # value 5000 + 980 = 5980 USD; freight 100 + insurance 0.3 % = 117.94, shared by value
+    assert first.usd_fob == Decimal("4901.39")
+    assert second.usd_fob == Decimal("960.67")
+
+
+@pytest.mark.parametrize(
+    ("message_options", "receipts", "rates", "field"),
+    [
+        ({"goods": [rm.Goods("8471300000", "a", Decimal(1), Decimal(1), "XYZ")]}, "R", {}, "dec_lists[0].trade_curr"),
+        ({"goods": [rm.Goods("8471300000", "a", Decimal(1), Decimal(1), "EUR")]}, "R", {}, "dec_lists[0].trade_curr"),
+        ({}, "P", {}, "receipts"),
+    ],
+)
+def test_bad_declaration_data_names_the_field(
+    message_options: dict[str, Any], receipts: str, rates: dict[str, Decimal], field: str
+) -> None:
+    with pytest.raises(FieldError) as info:
+        records_from_declaration(_message(**message_options), [_closed(channel=receipts)], rates=rates)
+    assert info.value.field == field
+
+
+def test_unknown_currency_message_and_import_declarations_are_refused() -> None:
+    with pytest.raises(FieldError, match="unknown currency 'XYZ'"):
+        records_from_declaration(_message([rm.Goods("8471300000", "a", Decimal(1), Decimal(1), "XYZ")]), [_closed()])
+    message = _message()
+    imported = attrs.evolve(message, dec_head=attrs.evolve(message.dec_head, ie_flag="I"))
+    with pytest.raises(FieldError, match="export declarations") as info:
+        records_from_declaration(imported, [_closed()])
+    assert info.value.field == "dec_head.ie_flag"
+    with pytest.raises(IdentifierError, match="marks I, expected E"):
+        records_from_declaration(message, [_closed(entry="530020261000000123")])
+
+
+# ------------------------------------------------------------------------------------------------ claim lines
+def _record(item: int = 1, **changes: Any) -> RefundRecord:
+    base = RefundRecord(
+        refund_decl_no=RefundDeclNo.of(ENTRY, item), customs="5300", export_date=dt.date(2026, 12, 3),
+        closed_on=dt.date(2026, 12, 4), trade_mode="0110", trans_mode="3", trade_code="4403R10001",
+        destination="502", code_ts="8471300000", name="laptop", unit="035", qty=Decimal(10), currency="USD",
+        total=Decimal(1000), usd_fob=Decimal("1000.00"),
+    )  # fmt: skip
+    return attrs.evolve(base, **changes)
+
+
+def _line(seq: int = 1, item: int = 1, **changes: Any) -> ClaimLine:
+    (line,) = claim_lines([_record(item)], start=seq)
+    return attrs.evolve(line, **changes)
+
+
+def test_claim_line_rows_round_trip_and_errors_name_line_and_field() -> None:
+    line = _line()
+    assert ClaimLine.from_row(line.to_row()) == line
+    assert ClaimLine.from_row(line.to_json()) == line
+    for change, field, reason in [
+        ({"出口货物报关单号": f"{ENTRY}100"}, "lines[7].refund_decl_no", "001..099"),
+        ({"出口日期": "2026-13-01"}, "lines[7].export_date", "not a date"),
+        ({"美元离岸价": "10.001"}, "lines[7].usd_fob", "decimal places"),
+        ({"出口数量": "ten"}, "lines[7].qty", "not a number"),
+        ({"出口商品代码": "84A1"}, "lines[7].code", "4-10 digits"),
+        ({"关联号": ""}, "lines[7].link_no", "required"),
+        ({"序号": "0"}, "lines[7].seq", "1 or more"),
+    ]:
+        with pytest.raises(FieldError) as info:
+            ClaimLine.from_row(line.to_row() | change, index=7)
+        assert info.value.field == field
+        assert reason in info.value.reason
+
+
+def test_purchase_line_checks_rates_and_supplier_id() -> None:
+    row = {"seq": "1", "link_no": "L1", "tax_kind": "V", "voucher_type": "01", "voucher_no": "0440012345",
+           "supplier_tax_id": USCC, "invoice_date": "2026-11-20", "code": "8471300000", "name": "laptop",
+           "unit": "035", "qty": "10", "taxable_amount": "60000.00", "tax_rate": "13", "refund_rate": "13"}  # fmt: skip
+    assert PurchaseLine.from_row(row).refundable == Decimal("7800.00")
+    with pytest.raises(IdentifierError) as info:
+        PurchaseLine.from_row(row | {"supplier_tax_id": USCC[:-1] + "4"}, index=2)
+    assert info.value.field == "purchases[2].supplier_tax_id"
+    with pytest.raises(FieldError, match="cannot exceed"):
+        PurchaseLine.from_row(row | {"refund_rate": "16"})
+
+
+# ------------------------------------------------------------------------------------------------ doubt rules
+CASES: list[tuple[str, dict[str, Any], dict[str, Any], SelfCheckConfig]] = [
+    (rules.USDLAJ_CY, {}, {"usd_fob": Decimal("1060.00")}, SelfCheckConfig()),
+    (rules.USDLAJ_GD, {"amendment_pending": True}, {"usd_fob": Decimal("1060.00")}, SelfCheckConfig()),
+    (rules.LSSBJL, {"claimed_qty": Decimal(1)}, {}, SelfCheckConfig()),
+    (rules.BYTS, {"not_refundable": True}, {}, SelfCheckConfig()),
+    (rules.CD, {"return_purpose": ReturnPurpose.CANCEL}, {}, SelfCheckConfig()),
+    (rules.GD, {"return_purpose": ReturnPurpose.AMEND}, {}, SelfCheckConfig()),
+    (rules.SPDM, {}, {"code": "84713001"}, SelfCheckConfig()),
+    (rules.MYXZ_BCZ, {"trade_mode": ""}, {}, SelfCheckConfig()),
+    (rules.MYXZ_BTS, {"trade_mode": "0214"}, {}, SelfCheckConfig()),
+    (rules.LMYCL_ZZMDG, {}, {"business_type": "LMYCL"}, SelfCheckConfig()),
+    (rules.XFS_WDZXX, {}, {"consumption_tax_cert": "X1"}, SelfCheckConfig()),
+    (rules.HZCJ_BYZ, {"claimed_qty": Decimal(10), "claimed_usd": Decimal(1000)},
+     {"business_type": "HZCJ", "qty": Decimal(-10), "usd_fob": Decimal(-999)}, SelfCheckConfig()),
+    (rules.QYGTS_FQYG, {"departure_date": dt.date(2026, 12, 3)}, {"business_type": "QYGTS"},
+     SelfCheckConfig(enterprise_class="A")),
+    (rules.QYGTS_CXCK, {"departure_port": True, "export_cancelled": True, "departure_date": dt.date(2026, 12, 3)},
+     {"business_type": "QYGTS"}, SelfCheckConfig(enterprise_class="B")),
+    (rules.QYGTS_QYLB, {"departure_port": True, "departure_date": dt.date(2026, 12, 3)}, {"business_type": "QYGTS"},
+     SelfCheckConfig(enterprise_class="C")),
+    (rules.CKRQ, {"departure_port": True, "departure_date": dt.date(2026, 12, 1)}, {"business_type": "QYGTS"},
+     SelfCheckConfig(enterprise_class="A")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("code", "record_changes", "line_changes", "config"), CASES, ids=[c[0] for c in CASES])
+def test_each_rule_alone_gives_exactly_its_code(
+    code: str, record_changes: dict[str, Any], line_changes: dict[str, Any], config: SelfCheckConfig
+) -> None:
+    line = _line(**line_changes)
+    doubts = check_line(line, _record(**record_changes), config=config)
+    assert [d.code for d in doubts] == [code]
+    assert (doubts[0].level, doubts[0].passable) == RULES[code][:2]
+    assert doubts[0].line == 1
+    assert doubts[0].refund_decl_no == line.refund_decl_no
+
+
+def test_no_record_is_a_blocking_wdzxx_and_a_clean_line_has_no_doubt() -> None:
+    (doubt,) = check_line(_line(), None)
+    assert (doubt.code, doubt.level.value, doubt.passable) == (rules.WDZXX, "E", False)
+    assert doubt.message == f"出口货物报关单号[{ENTRY}001]无电子信息！ no customs electronic record"
+    assert check_line(_line(), _record()) == []
+
+
+def test_fob_tolerance_needs_both_more_than_1_usd_and_more_than_5_percent() -> None:
+    small = _record(usd_fob=Decimal("10.00"))
+    assert check_line(_line(usd_fob=Decimal("10.90")), small) == []  # 9 %, but under 1 USD
+    assert check_line(_line(usd_fob=Decimal("1049.00")), _record()) == []  # 49 USD, under 5 %
+    off = _line(usd_fob=Decimal("1060.00"))
+    assert check_line(off, _record(), config=SelfCheckConfig(explained=frozenset({f"{ENTRY}001"}))) == []
+    assert check_line(off, _record(), config=SelfCheckConfig(fob_rel=Decimal("0.1"))) == []
+    assert [d.code for d in check_line(off, _record())] == [rules.USDLAJ_CY]
+
+
+def test_streaming_check_flags_a_repeated_item_and_reports_counts() -> None:
+    lines = [_line(1), _line(2), _line(3, item=2)]
+    report = run_self_check(iter(lines), index_records([_record(1)]))
+    assert report.lines == 3
+    assert [(d.line, d.code) for d in report.doubts] == [(2, rules.LSSBJL), (3, rules.WDZXX)]
+    assert [d.code for d in report.blocking] == [rules.WDZXX]
+    assert not report.declarable
+    consumed = iter(lines)
+    first = next(self_check(consumed, {}))  # lazy: one line read for the first doubt
+    assert first.line == 1
+    assert next(consumed).seq == 2
+
+
+# ------------------------------------------------------------------------------------------------ forms
+def _purchase(link: str, seq: int = 1) -> PurchaseLine:
+    return PurchaseLine(seq=seq, link_no=link, tax_kind="V", voucher_type="01", voucher_no="0440012345",
+                        supplier_tax_id=USCC, invoice_date=dt.date(2026, 11, 20), code="8471300000", name="laptop",
+                        unit="035", qty=Decimal(10), taxable_amount=Decimal("6000.00"), tax_rate=Decimal(13),
+                        refund_rate=Decimal(13))  # fmt: skip
+
+
+def test_forms_written_as_xlsx_and_csv_with_linked_rows(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    header = FormHeader.parse(taxpayer_id=USCC, taxpayer_name="测试出口企业", period="202612", batch=1)
+    lines = claim_lines([_record(1), _record(2)])
+    purchases = [_purchase(lines[0].link_no)]
+    (book,) = write_forms(tmp_path, header, lines, purchases)
+    assert book.name == "202612-001.xlsx"
+    sheets = load_workbook(book)
+    export = [[c.value for c in row] for row in sheets["出口明细"].iter_rows()]
+    assert export[0][0] == "外贸企业出口退税出口明细申报表"
+    assert export[5][:4] == ["序号", "关联号", "出口发票号", "出口货物报关单号"]
+    assert export[6][3] == f"{ENTRY}001"
+    purchase = [[c.value for c in row] for row in sheets["进货明细"].iter_rows()]
+    assert purchase[6][1] == export[6][1] == export[7][1]  # 关联号 links
+    assert purchase[6][-2] == "780.00"
+
+    written = write_forms(tmp_path, header, lines, purchases, fmt="csv")
+    assert [p.name for p in written] == ["202612-001-出口明细.csv", "202612-001-进货明细.csv"]
+    assert list(read_claim_lines(written[0])) == lines  # the header block is skipped on reading
+    with open(written[1], encoding="utf-8-sig", newline="") as handle:
+        assert list(csv.reader(handle))[1] == ["纳税人识别号", USCC]
+
+
+def test_refused_forms_write_nothing(tmp_path: Path) -> None:
+    header = FormHeader.parse(taxpayer_id=USCC, taxpayer_name="x", period="202612")
+    lines = claim_lines([_record(1)])
+    with pytest.raises(FieldError) as info:
+        write_forms(tmp_path, header, lines, [_purchase("OTHER")])
+    assert info.value.field == "lines[1].link_no"
+    with pytest.raises(FieldError, match="appears twice"):
+        write_forms(tmp_path, header, [*lines, lines[0]])
+    with pytest.raises(FieldError) as bad_header:
+        FormHeader.parse(taxpayer_id=USCC, taxpayer_name="x", period="202600")
+    assert bad_header.value.field == "header.period"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_lines_csv_streams_back(tmp_path: Path) -> None:
+    lines = claim_lines([_record(i) for i in range(1, 4)])
+    path = write_lines_csv(tmp_path / "lines.csv", lines)
+    assert list(read_claim_lines(path)) == lines
+    path.write_text(path.read_text(encoding="utf-8-sig").replace(f"{ENTRY}002", f"{ENTRY}000"), encoding="utf-8")
+    reader = read_claim_lines(path)
+    assert next(reader) == lines[0]
+    with pytest.raises(IdentifierError) as info:
+        next(reader)
+    assert info.value.field == "lines[2].refund_decl_no"
+
+
+def test_legacy_calls_refuse_without_opt_in_and_without_network() -> None:
+    client = RefundClient("http://127.0.0.1:9")  # nothing listens there: a network call would fail differently
+    for call in (lambda: client.submit_all("4403R10001"), lambda: client.select_submit("4403R10001", [ENTRY]),
+                 lambda: list(client.legacy_query("4403R10001"))):  # fmt: skip
+        with pytest.raises(LegacyOperationError, match="customs now feeds the tax side"):
+            call()
