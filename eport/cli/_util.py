@@ -182,11 +182,12 @@ def print_records(
     title: str | None = None,
     labels: Mapping[str, str] | None = None,
     out: Console | None = None,
+    one_vertical: bool = True,
 ) -> None:
     """Print records as a table that fits the terminal.
 
-    One record, or records whose table is wider than the terminal, are shown vertically (one field per line,
-    with its label); otherwise one row per record.
+    One record (unless ``one_vertical`` is false), or records whose table is wider than the terminal, are shown
+    vertically (one field per line, with its label); otherwise one row per record.
     """
     target = out or console()
     if title:
@@ -195,7 +196,7 @@ def print_records(
         return
     table = records_table(records)
     natural = target.measure(table, options=target.options.update_width(1_000_000)).maximum
-    if len(records) > 1 and natural <= target.width:
+    if (len(records) > 1 or not one_vertical) and natural <= target.width:
         _emit(target, table)
         return
     for i, record in enumerate(records, 1):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from eport.cli._util import EXIT_FAIL, CliFail, err
+from eport.cli._util import EXIT_FAIL, CliFail, err, print_records
 
 if TYPE_CHECKING:
     from eport.card.base import OperatorCardBackend
@@ -85,9 +85,8 @@ def readers_command(as_json: bool) -> None:
         return
     if not statuses:
         raise CliFail("no card reader connected (未检测到读卡器)", kind="NoReaderError")
-    for s in statuses:
-        card = f"card  {s.atr.hex(' ').upper()}" if s.card_present else "empty"
-        click.echo(f"{s.name}\t{card}")
+    rows = [{"reader": s.name, "card": s.atr.hex(" ").upper() if s.card_present else "empty"} for s in statuses]
+    print_records(rows, one_vertical=False)
 
 
 @group.command("doctor")
@@ -138,8 +137,7 @@ def info_command(reader: str | None, service_url: str | None, wait: float, as_js
         "valid_until": "valid until",
         "pin_tries_left": "PIN tries left",
     }
-    for key, label in labels.items():
-        click.echo(f"{label + ':':30} {data.get(key) if data.get(key) is not None else 'unknown'}")
+    print_records([{label: data.get(key) if data.get(key) is not None else "unknown" for key, label in labels.items()}])
 
 
 @group.command("verify-pin")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from eport.cli._util import CliFail, InputPath, err
+from eport.cli._util import CliFail, InputPath, err, print_records
 
 if TYPE_CHECKING:
     from eport.pki.certs import Certificate
@@ -117,12 +117,12 @@ def roots(as_json: bool, store: Path | None) -> None:
     if not entries:
         err("the trust store is empty: install the E-Port root with `eport pki install-root ROOTCA.cer`")
         return
-    for e in entries:
-        click.echo(f"{e.role.value:<12} {e.certificate.subject}")
-        click.echo(
-            f"{'':<12} cert_no {e.certificate.cert_no}, until {e.certificate.not_after:%Y-%m-%d}, "
-            f"SHA-256 {e.fingerprint}"
-        )
+    rows = [
+        {"role": e.role.value, "subject": e.certificate.subject, "cert_no": e.certificate.cert_no,
+         "until": f"{e.certificate.not_after:%Y-%m-%d}", "SHA-256": e.fingerprint}
+        for e in entries
+    ]  # fmt: skip
+    print_records(rows, one_vertical=False)
 
 
 @group.command("remove-root")
@@ -172,12 +172,8 @@ def show(file: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
         return
-    for key, value in summary.items():
-        if key == "eport_extensions":
-            for oid, text in value.items():
-                click.echo(f"{'  ' + oid:<20} {text}")
-        elif value is not None:
-            click.echo(f"{key:<18} {value}")
+    extensions = summary.pop("eport_extensions")
+    print_records([{**summary, **{f"  {oid}": text for oid, text in extensions.items()}}])
 
 
 def _validator(store: Path | None, allow_sha1: bool, online: bool, intermediates: tuple[Path, ...]) -> ChainValidator:
