@@ -34,7 +34,7 @@ import attrs
 from lxml import etree
 
 from eport.edi.core import registry
-from eport.edi.core.fastread import Bail, node_count, raw_element, reader_for
+from eport.edi.core.fastread import Bail, consumed_everything, new_counter, raw_element, reader_for
 from eport.edi.core.paths import clark_step, step
 from eport.edi.core.report import Problem, Severity
 from eport.edi.core.safexml import DEFAULT_MAX_SIZE, parse
@@ -259,13 +259,13 @@ def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
 
 def _read_fast(root: etree._Element, cls: type[Any]) -> Any | None:
     """Decode with the compiled reader; ``None`` when the document needs the careful walker."""
-    counter = [0]
+    counter = new_counter()
     try:
         message = reader_for(cls)(root, counter)
     except (Bail, TypeError, ValueError) as exc:
         logger.debug("%s: fast reader stopped (%s); using the careful walker", cls.__name__, type(exc).__name__)
         return None
-    if counter[0] != node_count(root):
+    if not consumed_everything(root, counter):
         logger.debug("%s: document holds nodes the fast reader did not consume", cls.__name__)
         return None
     return message

@@ -5,8 +5,10 @@ children in schema order, converts values and builds the model. It never reports
 departure from the expected structure (unknown or misplaced element, comment, bad number, text where none is
 allowed) it raises :class:`Bail`, and :mod:`eport.edi.core.decoding` re-reads the document with its careful walker,
 which names the problem. To notice what the straight-line code does not look at (children of simple elements,
-unknown attributes, comments) the reader counts the nodes it consumed and the decoder compares the count with the
-document's, computed by libxml2.
+unknown attributes, comments inside values, text beside elements) the reader counts what it consumed and the
+decoder compares with the document's counts, computed by libxml2 (:func:`consumed_everything`): elements and
+attributes, and text nodes. Only when the text nodes differ (an indented document: whitespace between elements)
+does the decoder pay for the exact, slower check that every text beside an element is whitespace.
 """
 
 from __future__ import annotations
@@ -22,19 +24,18 @@ from lxml import etree
 
 from eport.edi.core.spec import ANY_ELEMENT, TEXT_CONTENT, ValueKind, spec_of
 
-Reader = Callable[[etree._Element, list[int]], Any]
+Reader = Callable[[etree._Element, list[Any]], Any]
 
 _DECIMAL = re.compile(r"[ \t\r\n]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[ \t\r\n]*").fullmatch
 _INTEGER = re.compile(r"[ \t\r\n]*[+-]?[0-9]+[ \t\r\n]*").fullmatch
 
-#: Elements, comments and processing instructions in the subtree, every attribute, and every non-whitespace text
-#: node beside an element (mixed content). The readers count what they consume; only elements, attributes and
-#: text of childless elements are consumed, so any comment, PI, unknown attribute or mixed text makes the counts
-#: differ. ``normalize-space`` strips exactly the XML whitespace characters.
-_COUNT_NODES = etree.XPath(
-    "count(descendant-or-self::*) + count(descendant::comment()) + count(descendant::processing-instruction())"
-    " + count(descendant-or-self::*/@*) + count(descendant-or-self::*[*]/text()[normalize-space()])"
-)
+#: Elements and attributes of a subtree (the readers count both as they consume them).
+_COUNT_NODES = etree.XPath("count(descendant-or-self::*) + count(descendant-or-self::*/@*)")
+#: Text nodes of a subtree: the readers count one per non-empty simple value.
+_COUNT_TEXTS = etree.XPath("count(descendant::text())")
+#: Non-whitespace text nodes beside an element (mixed content); ``normalize-space`` strips exactly the XML
+#: whitespace characters.
+_COUNT_MIXED = etree.XPath("count(descendant-or-self::*[*]/text()[normalize-space()])")
 
 
 class Bail(Exception):  # noqa: N818 - a control-flow signal, never escapes eport.edi
@@ -42,8 +43,31 @@ class Bail(Exception):  # noqa: N818 - a control-flow signal, never escapes epor
 
 
 def node_count(root: etree._Element) -> int:
-    """Return how many nodes (elements, comments, PIs, attributes) the subtree of ``root`` holds."""
+    """Return how many elements and attributes the subtree of ``root`` holds."""
     return int(cast(float, _COUNT_NODES(root)))
+
+
+def new_counter() -> list[Any]:
+    """The tally a reader fills: elements + attributes, text nodes, and the ``XML`` subtrees it kept raw."""
+    return [0, 0, []]
+
+
+def consumed_everything(root: etree._Element, counter: list[Any]) -> bool:
+    """True when a reader that filled ``counter`` consumed every node of the document under ``root``.
+
+    Comments and processing instructions anywhere make it False (inside a simple value they would split its
+    text). Text nodes: when their number equals the non-empty values read, there is no other text; otherwise
+    (whitespace between elements, or worse) every text beside an element must be whitespace, outside the subtrees
+    kept raw.
+    """
+    if next(root.iter(etree.Comment, etree.ProcessingInstruction), None) is not None:
+        return False
+    if counter[0] != node_count(root):
+        return False
+    if counter[1] == int(cast(float, _COUNT_TEXTS(root))):
+        return True
+    mixed = int(cast(float, _COUNT_MIXED(root)))
+    return mixed == sum(int(cast(float, _COUNT_MIXED(raw))) for raw in counter[2])
 
 
 def raw_element(el: etree._Element) -> bytes:
@@ -59,7 +83,9 @@ def raw_element(el: etree._Element) -> bytes:
     return etree.tostring(copied, encoding="utf-8", xml_declaration=False, with_tail=False)
 
 
-def _count_subtree(el: etree._Element) -> int:
+def _count_subtree(el: etree._Element, cnt: list[Any]) -> int:
+    cnt[1] += int(cast(float, _COUNT_TEXTS(el)))
+    cnt[2].append(el)
     return node_count(el)
 
 
@@ -93,6 +119,7 @@ def _compile(cls: type[Any]) -> Reader:
         "    it = iter(el)",
         "    c = _next(it, None)",
         f"    k = {_static_count(spec)}",
+        "    m = 0",
     ]
     kwargs = []
     for a in spec.attributes:
@@ -139,6 +166,7 @@ def _compile(cls: type[Any]) -> Reader:
             src.append("        raise _Bail" if f.min_occurs > 0 else f"        {name} = None")
     src.append("    if c is not None: raise _Bail")
     src.append("    cnt[0] += k")
+    src.append("    if m: cnt[1] += m")
     src.append(f"    return _K({', '.join(kwargs)})")
     code = "\n".join(src)
     exec(compile(code, f"<eport reader {cls.__qualname__}>", "exec"), env)  # noqa: S102 - source built from specs
@@ -151,10 +179,10 @@ def _text_source(kind: ValueKind, name: str, optional: bool) -> list[str]:
     empty = "None" if optional else ("''" if kind is ValueKind.STRING else "_Bail")
     lines = ["if t is None or t == '':", f"    {name} = {empty}" if empty != "_Bail" else "    raise _Bail"]
     if kind is ValueKind.STRING:
-        return [*lines, "else:", f"    {name} = t"]
+        return [*lines, "else:", f"    {name} = t", "    m += 1"]
     check = "_dec" if kind is ValueKind.DECIMAL else "_int"
     make = "_Decimal" if kind is ValueKind.DECIMAL else "int"
-    return [*lines, f"elif not {check}(t): raise _Bail", "else:", f"    {name} = {make}(t)"]
+    return [*lines, f"elif not {check}(t): raise _Bail", "else:", f"    {name} = {make}(t)", "    m += 1"]
 
 
 def _static_count(spec: Any) -> int:
@@ -176,12 +204,13 @@ def _convert(kind: ValueKind, i: int, env: dict[str, Any], model: type[Any] | No
     """
     count = ["    k += 1"] if counted else []
     if kind is ValueKind.STRING:
-        return ["    x = c.text", "    if x is None: x = ''", *count]
+        return ["    x = c.text", "    if x is None: x = ''", "    else: m += 1", *count]
     if kind is ValueKind.DECIMAL:
         return [
             "    x = c.text",
             "    if x is None or not ((x.isdigit() and x.isascii()) or _dec(x)): raise _Bail",
             "    x = _Decimal(x)",
+            "    m += 1",
             *count,
         ]
     if kind is ValueKind.INTEGER:
@@ -189,14 +218,15 @@ def _convert(kind: ValueKind, i: int, env: dict[str, Any], model: type[Any] | No
             "    x = c.text",
             "    if x is None or not ((x.isdigit() and x.isascii() and len(x) < 1000) or _int(x)): raise _Bail",
             "    x = int(x)",
+            "    m += 1",
             *count,
         ]
     if kind is ValueKind.XML:
-        return ["    x = _raw(c)", "    k += _sub(c)"]
+        return ["    x = _raw(c)", "    k += _sub(c, cnt)"]
     if model is None:
         raise Bail
     env[f"_r{i}"] = _compile(cast(Hashable, model))
     return [f"    x = _r{i}(c, cnt)"]
 
 
-__all__ = ["Bail", "node_count", "raw_element", "reader_for"]
+__all__ = ["Bail", "consumed_everything", "new_counter", "node_count", "raw_element", "reader_for"]
