@@ -11,17 +11,20 @@ Problem codes: ``guid-format``, ``time-format``, ``gnum-sequence``, ``header-tot
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation, Overflow, localcontext
-from typing import Any
+from typing import Any, cast
+
+import attrs
 
 from eport.edi.codes import numeric
 from eport.edi.core.report import Problem, Severity
 from eport.edi.core.rules import Rule, RuleContext
 from eport.edi.core.schema import field_names
-from eport.edi.core.spec import ValueKind
+from eport.edi.core.spec import ValueKind, spec_of
 from eport.edi.core.walk import Node, walk
 from eport.errors import CodeTableError
 
@@ -44,6 +47,8 @@ TIME_FORMATS: Mapping[str, int] = {
     "ieDate": 8,
 }
 _STRPTIME = {14: "%Y%m%d%H%M%S", 8: "%Y%m%d"}
+_SHAPES = {14: "YYYYMMDDhhmmss", 17: "YYYYMMDDhhmmssSSS", 8: "YYYYMMDD"}
+_GUID = re.compile(r"[0-9A-Z_-]+").fullmatch
 
 #: Field (Python name) → numeric code table alias (``eport.edi.codes.numeric``).
 CODE_FIELDS: Mapping[str, str] = {
@@ -68,6 +73,70 @@ TOLERANCE = Decimal("0.01")
 
 def _nodes(message: Any, context: RuleContext) -> tuple[Node, ...]:
     return context.nodes or tuple(walk(message))
+
+
+# What each rule reads of a model class, worked out once per class (the rules then touch only those fields).
+@attrs.frozen
+class _Plan:
+    guid: str | None  # "attribute", "field" or None
+    times: tuple[tuple[str, str, int], ...]  # (field name, tag, width)
+    codes: tuple[tuple[str, str, str], ...]  # (field name, tag, code table alias)
+    gnum_lists: tuple[tuple[str, str], ...]  # (field name, tag) of repeated items numbered by gnum
+    heads: tuple[tuple[str, str], ...]  # (field name, tag) of single …Head sub-models
+    lists: tuple[tuple[str, str], ...]  # (field name, tag) of repeated …List sub-models
+
+
+def _plan(node: Node) -> _Plan:
+    cls = type(node.model)
+    if getattr(cls, "__eport_spec__", None) is node.spec:
+        return _class_plan(cast(Hashable, cls))
+    return _make_plan(node.spec)  # a node built by hand with another spec
+
+
+@functools.lru_cache(maxsize=2048)
+def _class_plan(cls: type[Any]) -> _Plan:
+    return _make_plan(spec_of(cls))
+
+
+def _make_plan(spec: Any) -> _Plan:
+    fields = spec.fields
+    if any(a.name == "guid" for a in spec.attributes):
+        guid: str | None = "attribute"
+    else:
+        guid = "field" if any(f.name == "guid" for f in fields) else None
+    gnum_lists = []
+    for f in fields:
+        if f.kind is not ValueKind.MODEL or not f.repeated or f.model is None:
+            continue
+        item_spec = getattr(f.model, "__eport_spec__", None)
+        if item_spec is None or item_spec.tag in GNUM_REFERENCES:
+            continue
+        if any(i.name == "gnum" for i in item_spec.fields):
+            gnum_lists.append((f.name, f.tag))
+    return _Plan(
+        guid=guid,
+        times=tuple((f.name, f.tag, TIME_FORMATS[f.tag]) for f in fields if f.tag in TIME_FORMATS),
+        codes=tuple(
+            (f.name, f.tag, CODE_FIELDS[f.name]) for f in fields if f.name in CODE_FIELDS and f.kind is ValueKind.STRING
+        ),
+        gnum_lists=tuple(gnum_lists),
+        heads=tuple(
+            (f.name, f.tag) for f in fields if f.kind is ValueKind.MODEL and not f.repeated and f.tag.endswith("Head")
+        ),
+        lists=tuple(
+            (f.name, f.tag) for f in fields if f.kind is ValueKind.MODEL and f.repeated and f.tag.endswith("List")
+        ),
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _code_set(table_name: str) -> tuple[frozenset[str], str, str] | None:
+    """The codes of a shipped numeric table as a frozen set, with its name and title; ``None`` when missing."""
+    try:
+        table = numeric(table_name)
+    except CodeTableError:  # pragma: no cover - the tables ship with eport
+        return None
+    return table.codes, table.name, table.title
 
 
 def _label(tag: str) -> str:
@@ -100,31 +169,32 @@ def guid_format(message: Any, context: RuleContext) -> Iterator[Problem]:
     if not nodes[0].has("base_transfer"):
         return
     for node in nodes:
-        candidates: list[tuple[str, Any]] = []
-        if any(a.name == "guid" for a in node.spec.attributes):
-            candidates.append((f"{node.path}/@guid", node.value("guid")))
-        elif node.has("guid"):
-            candidates.append((node.field_path("guid"), node.value("guid")))
-        for path, value in candidates:
-            if not isinstance(value, str):
-                continue
-            if len(value) != 36 or value != value.upper() or not re.fullmatch(r"[0-9A-Z_-]+", value):
-                yield Problem(
-                    path,
-                    "guid-format",
-                    f"guid 系统唯一序号 must be 36 upper-case characters (英文字母大写), got {value!r}",
-                )
+        where = _plan(node).guid
+        if where is None:
+            continue
+        value = getattr(node.model, "guid", None)
+        if not isinstance(value, str):
+            continue
+        if len(value) != 36 or value != value.upper() or not _GUID(value):
+            path = f"{node.path}/@guid" if where == "attribute" else node.field_path("guid")
+            yield Problem(
+                path,
+                "guid-format",
+                f"guid 系统唯一序号 must be 36 upper-case characters (英文字母大写), got {value!r}",
+            )
 
 
 def time_formats(message: Any, context: RuleContext) -> Iterator[Problem]:
     """Times must have their documented format and be real dates (``appTime`` YYYYMMDDhhmmss …)."""
     for node in _nodes(message, context):
-        for field in node.spec.fields:
-            width = TIME_FORMATS.get(field.tag)
-            value = getattr(node.model, field.name, None)
-            if width is None or not isinstance(value, str):
+        times = _plan(node).times
+        if not times:
+            continue
+        model = node.model
+        for name, tag, width in times:
+            value = getattr(model, name, None)
+            if not isinstance(value, str):
                 continue
-            shape = {14: "YYYYMMDDhhmmss", 17: "YYYYMMDDhhmmssSSS", 8: "YYYYMMDD"}[width]
             ok = len(value) == width and value.isascii() and value.isdigit()  # not full-width ２０２２
             if ok:
                 try:
@@ -133,24 +203,17 @@ def time_formats(message: Any, context: RuleContext) -> Iterator[Problem]:
                     ok = False
             if not ok:
                 yield Problem(
-                    node.field_path(field.name),
+                    node.field_path(name),
                     "time-format",
-                    f"{_label(field.tag)} must be {shape} (a real date and time), got {value!r}",
+                    f"{_label(tag)} must be {_SHAPES[width]} (a real date and time), got {value!r}",
                 )
 
 
 def _gnum_lists(node: Node) -> Iterator[tuple[str, tuple[Any, ...]]]:
-    for field in node.spec.fields:
-        if field.kind is not ValueKind.MODEL or not field.repeated or field.model is None:
-            continue
-        item_spec = getattr(field.model, "__eport_spec__", None)
-        if item_spec is None or item_spec.tag in GNUM_REFERENCES:
-            continue
-        if not any(f.name == "gnum" for f in item_spec.fields):
-            continue
-        items = getattr(node.model, field.name, None)
+    for name, tag in _plan(node).gnum_lists:
+        items = getattr(node.model, name, None)
         if isinstance(items, tuple) and items:
-            yield field.tag, items
+            yield tag, items
 
 
 def gnum_sequence(message: Any, context: RuleContext) -> Iterator[Problem]:
@@ -186,16 +249,18 @@ def header_totals(message: Any, context: RuleContext) -> Iterator[Problem]:
 
 def _header_totals(message: Any, context: RuleContext) -> Iterator[Problem]:
     for node in _nodes(message, context):
-        heads = [f for f in node.spec.fields if f.kind is ValueKind.MODEL and not f.repeated and f.tag.endswith("Head")]
-        lists = [f for f in node.spec.fields if f.kind is ValueKind.MODEL and f.repeated and f.tag.endswith("List")]
-        for head_field in heads:
-            head = getattr(node.model, head_field.name, None)
+        plan = _plan(node)
+        heads, lists = plan.heads, plan.lists
+        if not heads and not lists:
+            continue
+        for head_name, head_tag in heads:
+            head = getattr(node.model, head_name, None)
             if head is None:
                 continue
-            head_path = f"{node.path}/ceb:{head_field.tag}"
+            head_path = f"{node.path}/ceb:{head_tag}"
             goods_value = _decimal(getattr(head, "goods_value", None))
-            for list_field in lists:
-                items = getattr(node.model, list_field.name, None) or ()
+            for list_name, list_tag in lists:
+                items = getattr(node.model, list_name, None) or ()
                 prices = [_decimal(getattr(item, "total_price", None)) for item in items]
                 if goods_value is None or not prices or any(p is None for p in prices):
                     continue
@@ -205,7 +270,7 @@ def _header_totals(message: Any, context: RuleContext) -> Iterator[Problem]:
                         f"{head_path}/ceb:goodsValue",
                         "header-total",
                         f"goodsValue {_label('goodsValue').split(' ', 1)[-1]} {goods_value} differs from the sum of "
-                        f"{list_field.tag} totalPrice 总价 {total}",
+                        f"{list_tag} totalPrice 总价 {total}",
                     )
             paid = _decimal(getattr(head, "actural_paid", None))
             parts = [_decimal(getattr(head, n, None)) for n in ("goods_value", "freight", "tax_total", "discount")]
@@ -219,8 +284,8 @@ def _header_totals(message: Any, context: RuleContext) -> Iterator[Problem]:
                         f"acturalPaid 实际支付金额 {paid} must equal goodsValue + freight + taxTotal − discount "
                         f"= {expected}",
                     )
-        for list_field in lists:
-            items = getattr(node.model, list_field.name, None) or ()
+        for list_name, list_tag in lists:
+            items = getattr(node.model, list_name, None) or ()
             for position, item in enumerate(items, 1):
                 qty, price, line = (_decimal(getattr(item, n, None)) for n in ("qty", "price", "total_price"))
                 if qty is None or price is None or line is None:
@@ -228,7 +293,7 @@ def _header_totals(message: Any, context: RuleContext) -> Iterator[Problem]:
                 if abs(qty * price - line) > TOLERANCE:
                     index = f"[{position}]" if len(items) > 1 else ""
                     yield Problem(
-                        f"{node.path}/ceb:{list_field.tag}{index}/ceb:totalPrice",
+                        f"{node.path}/ceb:{list_tag}{index}/ceb:totalPrice",
                         "line-total",
                         f"totalPrice 总价 {line} differs from qty 数量 × price 单价 = {qty * price}",
                         Severity.WARNING,
@@ -238,21 +303,24 @@ def _header_totals(message: Any, context: RuleContext) -> Iterator[Problem]:
 def code_tables(message: Any, context: RuleContext) -> Iterator[Problem]:
     """Codes must be in the customs code tables of the numeric generation (currency 币制 142, country 国别 502 …)."""
     for node in _nodes(message, context):
-        for field in node.spec.fields:
-            table_name = CODE_FIELDS.get(field.name)
-            value = getattr(node.model, field.name, None)
-            if table_name is None or not isinstance(value, str) or field.kind is not ValueKind.STRING:
+        codes = _plan(node).codes
+        if not codes:
+            continue
+        model = node.model
+        for name, tag, table_name in codes:
+            value = getattr(model, name, None)
+            if not isinstance(value, str):
                 continue
-            try:
-                table = numeric(table_name)
-            except CodeTableError:  # pragma: no cover - the tables ship with eport
+            table = _code_set(table_name)
+            if table is None:  # pragma: no cover - the tables ship with eport
                 logger.warning("code table %s is missing", table_name)
                 continue
-            if value not in table:
+            known, table_title_name, title = table
+            if value not in known:
                 yield Problem(
-                    node.field_path(field.name),
+                    node.field_path(name),
                     "code-table",
-                    f"{_label(field.tag)}: {value!r} is not in the customs table {table.name} ({table.title})",
+                    f"{_label(tag)}: {value!r} is not in the customs table {table_title_name} ({title})",
                 )
 
 

@@ -462,11 +462,31 @@ def decode_lenient(
         UnknownMessageError: the root element is not a known message (not even with a ``Message`` suffix).
         DecodeError: the bytes are unsafe or not well-formed XML.
     """
-    root = parse(data, max_size=max_size)
+    return decode_lenient_parsed(parse(data, max_size=max_size), model=model, edition=edition)
+
+
+def decode_lenient_parsed(
+    root: etree._Element, *, model: type[Any] | None = None, edition: str | None = None
+) -> Decoded[Any]:
+    """:func:`decode_lenient` of a document already parsed by :func:`eport.edi.core.safexml.parse` (its root).
+
+    Validation parses once and hands the same tree to the XSD check and to this decoder; the tree is not changed.
+
+    Raises:
+        UnknownMessageError: the root element is not a known message (not even with a ``Message`` suffix).
+    """
     st = _State(strict=False)
     cls, path = _root_class(root, model, edition, st)
     message = _read_root(root, cls, path, st)
     return Decoded(message, tuple(st.problems), tuple(st.unparsed))
 
 
-__all__ = ["Decoded", "Unparsed", "decode", "decode_element", "decode_lenient", "unknown_attributes"]
+__all__ = [
+    "Decoded",
+    "Unparsed",
+    "decode",
+    "decode_element",
+    "decode_lenient",
+    "decode_lenient_parsed",
+    "unknown_attributes",
+]

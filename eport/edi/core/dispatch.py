@@ -21,6 +21,8 @@ import logging
 import sys
 from typing import Any, TypeVar, overload
 
+from lxml import etree
+
 from eport.edi.core import decoding
 from eport.edi.core.encoding import encode, encode_many, iter_encode
 from eport.edi.core.safexml import DEFAULT_MAX_SIZE
@@ -156,12 +158,32 @@ def decode_lenient(
         UnknownMessageError: the root element is not a known message.
         DecodeError: the bytes are unsafe or not well-formed XML.
     """
+    return decode_lenient_parsed(data, None, model=model, edition=edition, max_size=max_size)
+
+
+def decode_lenient_parsed(
+    data: bytes,
+    root: etree._Element | None,
+    *,
+    model: type[Any] | None = None,
+    edition: str | None = None,
+    max_size: int = DEFAULT_MAX_SIZE,
+) -> decoding.Decoded[Any]:
+    """:func:`decode_lenient`, reusing ``root`` when the caller already parsed ``data`` safely (validation does).
+
+    ``root`` must be the root of ``data`` as :func:`eport.edi.core.safexml.parse` returned it, with ``max_size``
+    applied; ``None`` parses here. Manifests and declarations written by other software are routed as in
+    :func:`decode_lenient` (their codecs parse the bytes themselves).
+    """
     if model is None and _mentions_manifest(data):  # manifests first: the engine has no root for them
         lenient: decoding.Decoded[Any] | None = _manifest(bytes(data), max_size, strict=False)
         if lenient is not None:
             return lenient
     try:
-        decoded = decoding.decode_lenient(data, model=model, edition=edition, max_size=max_size)
+        if root is None:
+            decoded = decoding.decode_lenient(data, model=model, edition=edition, max_size=max_size)
+        else:
+            decoded = decoding.decode_lenient_parsed(root, model=model, edition=edition)
     except UnknownMessageError as exc:
         if model is not None:
             raise
@@ -176,4 +198,4 @@ def decode_lenient(
     return decoded
 
 
-__all__ = ["decode", "decode_lenient", "encode", "encode_many", "iter_encode"]
+__all__ = ["decode", "decode_lenient", "decode_lenient_parsed", "encode", "encode_many", "iter_encode"]

@@ -34,13 +34,34 @@ def _parser() -> etree.XMLParser:
     )
 
 
-_DOCTYPE_MARKERS = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
+_DOCTYPE = b"<!DOCTYPE"
+_DOCTYPE_MARKERS = (_DOCTYPE, "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
 
 
 def _has_doctype(data: bytes) -> bool:
-    # A DOCTYPE can only come before the root element, but the prolog may hold long comments: scan everything
-    # (a fast memchr-based search). Legitimate text never contains the raw marker: "<" is escaped in character data.
-    return any(marker in data for marker in _DOCTYPE_MARKERS)
+    """True when ``data`` declares a document type, looked for before the parser sees it.
+
+    A DOCTYPE can only stand in the prolog, before the root element, among the XML declaration, processing
+    instructions, comments and whitespace: for an ASCII-compatible encoding (UTF-8, GB18030, GBK …) only the prolog
+    is read, stepping over those. Anything else (UTF-16 and UTF-32 put zero bytes among the first four) is searched
+    whole for the marker in each UTF-16 byte order. The parser's document information is checked after parsing too.
+    """
+    if b"\x00" in data[:4]:
+        return any(marker in data for marker in _DOCTYPE_MARKERS)
+    find, position = data.find, 0
+    while True:
+        start = find(b"<", position)
+        if start < 0:
+            return False
+        if data.startswith(b"<?", start):
+            end, step = find(b"?>", start + 2), 2
+        elif data.startswith(b"<!--", start):
+            end, step = find(b"-->", start + 4), 3
+        else:
+            return data.startswith(_DOCTYPE, start)  # the root element, or a declaration in the prolog
+        if end < 0:
+            return False  # unterminated: the parser reports it
+        position = end + step
 
 
 def parse(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> etree._Element:
@@ -58,10 +79,11 @@ def parse(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> etree._Element:
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise DecodeError(f"expected bytes, got {type(data).__name__}")
-    data = bytes(data)
+    if not isinstance(data, bytes):
+        data = bytes(data)
     if len(data) > max_size:
         raise DecodeError(f"document of {len(data)} bytes exceeds the limit of {max_size} bytes")
-    if not data.strip():
+    if not data or data.isspace():
         raise DecodeError("empty document")
     if _has_doctype(data):
         raise DecodeError("document type declarations (DOCTYPE) are not accepted")

@@ -162,7 +162,7 @@ def validate_bytes(
             problems.extend(_payload_problems(envelope, edition, extra, max_size))
         return ValidationReport.of(dedupe(problems))
     try:
-        decoded = _dispatch.decode_lenient(data, edition=edition, max_size=max_size)
+        decoded = _dispatch.decode_lenient_parsed(data, root, edition=edition, max_size=max_size)
     except DecodeError as exc:
         logger.debug("not decodable for rules: %s", exc)
         return ValidationReport.of(dedupe(problems))

@@ -2,12 +2,16 @@
 
 Paths use the canonical prefixes (``ceb:``, ``dxp:``, ``ds:``) and an index ``[n]`` only where a repeated element
 occurs more than once, exactly like the paths of XSD problems, so both kinds of problem line up.
+
+What the walk needs of a model class (its sub-model fields with their path steps, its field names) is worked out
+once per class and cached, so a walk costs one step per sub-model.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+import functools
+from collections.abc import Hashable, Iterator
+from typing import Any, cast
 
 import attrs
 
@@ -34,6 +38,8 @@ class Node:
 
     def has(self, name: str) -> bool:
         """True when the spec has a field with Python name ``name``."""
+        if spec_of(type(self.model)) is self.spec:
+            return name in field_names(type(self.model))
         return any(f.name == name for f in self.spec.fields)
 
 
@@ -55,20 +61,40 @@ def root_path(model: Any) -> str:
     return "/" + qualified(spec.namespace, spec.tag)
 
 
+@functools.lru_cache(maxsize=2048)
+def _model_steps(cls: type[Any]) -> tuple[tuple[str, str], ...]:
+    spec = spec_of(cls)
+    return tuple((f.name, step(spec, f)) for f in spec.fields if f.kind is ValueKind.MODEL)
+
+
+def field_names(cls: type[Any]) -> frozenset[str]:
+    """The Python names of the fields of model class ``cls`` (cached per class)."""
+    return _field_names(cast(Hashable, cls))
+
+
+@functools.lru_cache(maxsize=2048)
+def _field_names(cls: type[Any]) -> frozenset[str]:
+    return frozenset(f.name for f in spec_of(cls).fields)
+
+
 def children(node: Node) -> Iterator[Node]:
     """The direct sub-models of ``node``."""
-    for field in node.spec.fields:
-        if field.kind is not ValueKind.MODEL:
-            continue
-        value = getattr(node.model, field.name, None)
+    model, path = node.model, node.path
+    if spec_of(type(model)) is not node.spec:  # a node built by hand with another spec: read that spec
+        steps = tuple((f.name, step(node.spec, f)) for f in node.spec.fields if f.kind is ValueKind.MODEL)
+    else:
+        steps = _model_steps(cast(Hashable, type(model)))
+    for name, text in steps:
+        value = getattr(model, name, None)
         if value is None:
             continue
-        items = value if isinstance(value, tuple) else (value,)
-        for i, item in enumerate(items, 1):
-            if item is None:
-                continue
-            index = i if len(items) > 1 else None
-            yield Node(item, spec_of(item), f"{node.path}/{step(node.spec, field, index)}", node)
+        if not isinstance(value, tuple):
+            yield Node(value, spec_of(value), f"{path}/{text}", node)
+            continue
+        several = len(value) > 1
+        for i, item in enumerate(value, 1):
+            if item is not None:
+                yield Node(item, spec_of(item), f"{path}/{text}[{i}]" if several else f"{path}/{text}", node)
 
 
 def walk(model: Any) -> Iterator[Node]:
@@ -80,4 +106,4 @@ def walk(model: Any) -> Iterator[Node]:
         stack.extend(reversed(list(children(node))))
 
 
-__all__ = ["Node", "children", "qualified", "root_path", "step", "walk"]
+__all__ = ["Node", "children", "field_names", "qualified", "root_path", "step", "walk"]
