@@ -28,6 +28,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import click
@@ -140,7 +141,9 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float =
     raise AssertionError(f"nothing listens on {port} after {timeout} s")
 
 
+@contextmanager
 def _background(command: str, cwd: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a documented shell command (``python -m eport.sandbox … &``) until the block ends."""
     lines = [line.split("#", 1)[0].strip().removesuffix("&").strip() for line in command.splitlines()]
     argv = shlex.split(" ".join(line for line in lines if line))
     if argv[0] == "python":
@@ -178,10 +181,9 @@ def run_page(page: str, workdir: Path) -> str:
     ]
     backgrounds = [substitute(code) for lang, marker, code in fences(page) if marker == "background"]
     assert len(backgrounds) <= 1, "one background command per page"
-    running = [_background(command, workdir, port) for command in backgrounds]
-    for generator in running:
-        next(generator)
-    try:
+    with ExitStack() as stack:
+        for command in backgrounds:
+            stack.enter_context(_background(command, workdir, port))
         result = subprocess.run(
             [sys.executable, "-c", RUNNER],
             input=json.dumps(blocks),
@@ -192,9 +194,6 @@ def run_page(page: str, workdir: Path) -> str:
             timeout=180,
             check=False,
         )
-    finally:
-        for generator in running:
-            next(generator, None)
     assert result.returncode == 0, f"{page} failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}"
     assert result.stdout.rstrip().endswith("--- done")
     return result.stdout
