@@ -30,7 +30,7 @@ import attrs
 from eport.edi.ceb.receipts import Receipt, parse_return_time, receipts
 from eport.edi.ceb.status import ErrorCode, ReturnStatus, error_code
 from eport.edi.core import decoding
-from eport.edi.dec import DecStatus, parse_dec_receipt
+from eport.edi.dec import Channel, ChannelGroup, DecStatus, parse_dec_receipt
 from eport.edi.dec.filedrop import ReceiptKind, classify_receipt
 from eport.edi.dec.receipts import DecData, DecImportResponse, DecReceipt, DecResult, FailInfo
 from eport.edi.manifest import Manifest, Response, StatementCode, decode_manifest_lenient
@@ -66,13 +66,13 @@ class Stage(enum.Enum):
     INSPECTION = "inspection"
     """Inspection (查验: CEB 500, DEC C)."""
     CONCLUDED = "concluded"
-    """Review concluded (审结: CEB 399, DEC J/G/W)."""
+    """Review concluded (审结: CEB 399, DEC J/G, # 准予进卡)."""
     RELEASED = "released"
-    """Released (放行: CEB 800, DEC P/I/K/B/F/#, manifest 11)."""
+    """Released (放行: CEB 800, DEC P/W/I/K/B/F/SpK, manifest 11)."""
     CLOSED = "closed"
     """Closed (结关: CEB 899, DEC R)."""
     REJECTED = "rejected"
-    """Rejected (退单: CEB 100, negative codes, CEB900 format errors, DEC E/Z/Y/F1, manifest 03)."""
+    """Rejected (退单: CEB 100, negative codes, CEB900 format errors, DEC E/Z/Y/F1/f0/SpE, manifest 03/12/13)."""
     CANCELLED = "cancelled"
     """Deleted by customs or withdrawn (DEC A/D)."""
     ATTENTION = "attention"
@@ -108,13 +108,11 @@ _RANK = {
     Stage.ATTENTION: 9,
 }
 
+#: Stages of the CEB statuses that are not errors (errors, :attr:`ReturnStatus.is_error`, are all ``REJECTED``).
 _CEB_STAGES = {
     ReturnStatus.SAVED: Stage.STORED,
     ReturnStatus.DECLARING: Stage.DECLARING,
     ReturnStatus.SENT_TO_CUSTOMS: Stage.DECLARING,
-    ReturnStatus.SEND_FAILED: Stage.REJECTED,
-    ReturnStatus.REJECTED: Stage.REJECTED,
-    ReturnStatus.ERROR: Stage.REJECTED,
     ReturnStatus.ACCEPTED: Stage.ACCEPTED,
     ReturnStatus.MANUAL_REVIEW: Stage.MANUAL_REVIEW,
     ReturnStatus.CONCLUDED: Stage.CONCLUDED,
@@ -123,47 +121,40 @@ _CEB_STAGES = {
     ReturnStatus.CLOSED: Stage.CLOSED,
 }
 
-_DEC_STAGES = {
-    "0": Stage.STORED,
-    "1": Stage.STORED,
-    "S0": Stage.STORED,
-    "7": Stage.DECLARING,
-    "E0": Stage.DECLARING,
-    "E1": Stage.DECLARING,
-    "L": Stage.ACCEPTED,
-    "H": Stage.MANUAL_REVIEW,
-    "M": Stage.MANUAL_REVIEW,
-    "C": Stage.INSPECTION,
-    "J": Stage.CONCLUDED,
-    "G": Stage.CONCLUDED,
-    "W": Stage.CONCLUDED,
-    "P": Stage.RELEASED,
-    "I": Stage.RELEASED,
-    "K": Stage.RELEASED,
-    "B": Stage.RELEASED,
-    "F": Stage.RELEASED,
-    "#": Stage.RELEASED,
-    "R": Stage.CLOSED,
-    "E": Stage.REJECTED,
-    "Z": Stage.REJECTED,
-    "Y": Stage.REJECTED,
-    "F1": Stage.REJECTED,
-    "f0": Stage.REJECTED,
-    "A": Stage.CANCELLED,
-    "D": Stage.CANCELLED,
-    "SpL": Stage.ACCEPTED,
-    "SpJ": Stage.CONCLUDED,
-    "SpC": Stage.INSPECTION,
-    "SpK": Stage.RELEASED,
-    "SpE": Stage.REJECTED,
+#: Where the stages of non-release, non-failure channels differ from their group's (the group decides the rest).
+_DEC_STEPS: dict[Channel, Stage] = {
+    Channel.IMPORT_OK: Stage.STORED,
+    Channel.COOPERATIVE_ENTRY_OK: Stage.STORED,
+    Channel.SAVED: Stage.STORED,
+    Channel.SUSPENDED: Stage.MANUAL_REVIEW,
+    Channel.REVIEW_AGAIN: Stage.MANUAL_REVIEW,
+    Channel.INSPECTION_NOTICE: Stage.INSPECTION,
+    Channel.TWO_STEP_INSPECTION: Stage.INSPECTION,
+    Channel.TWO_STEP_ENTERED: Stage.ACCEPTED,
+    Channel.TWO_STEP_CONCLUDED: Stage.CONCLUDED,
+    Channel.DELETED_BEFORE_RELEASE: Stage.CANCELLED,
+    Channel.DELETED_BY_CUSTOMS: Stage.CANCELLED,
+    Channel.TAXES_DUE: Stage.OTHER,
+    Channel.RESEND_FILES: Stage.OTHER,
+    Channel.TWO_STEP_SUPPLEMENT_REQUIRED: Stage.OTHER,
 }
 
-_MANIFEST_STAGES = {
-    "0": Stage.DECLARING,
-    "01": Stage.ACCEPTED,
-    "02": Stage.MANUAL_REVIEW,
-    "03": Stage.REJECTED,
-    "11": Stage.RELEASED,
+#: The stage of each channel group, for channels that are neither a release nor a failure.
+_DEC_GROUPS: dict[ChannelGroup, Stage] = {
+    ChannelGroup.CLIENT: Stage.DECLARING,
+    ChannelGroup.ENTERED: Stage.ACCEPTED,
+    ChannelGroup.RELEASED: Stage.CONCLUDED,  # G/J 审结, # 准予进卡: reviewed, release still to come
+    ChannelGroup.NOT_RELEASED: Stage.REJECTED,
+    ChannelGroup.CIQ: Stage.OTHER,
+    ChannelGroup.TWO_STEP: Stage.OTHER,
+    ChannelGroup.OTHER: Stage.OTHER,
+    ChannelGroup.UNKNOWN: Stage.OTHER,
+}
+
+_MANIFEST_STEPS: dict[StatementCode, Stage] = {
+    StatementCode.CALL_OK: Stage.DECLARING,
+    StatementCode.ACCEPTED: Stage.ACCEPTED,
+    StatementCode.MANUAL_REVIEW: Stage.MANUAL_REVIEW,
 }
 
 
@@ -171,24 +162,48 @@ def ceb_stage(return_status: str | ReturnStatus) -> Stage:
     """The stage of a CEB ``returnStatus``, as written or as :class:`~eport.edi.ceb.status.ReturnStatus`
     (negative numbers are customs error codes: rejected; detention, 600, 700 and unknown codes: ``OTHER``)."""
     status = return_status if isinstance(return_status, ReturnStatus) else ReturnStatus.parse(return_status)
+    if status.is_error:  # negative codes, 4 发送海关失败, 100 海关退单
+        return Stage.REJECTED
     return _CEB_STAGES.get(status, Stage.OTHER)
 
 
-def dec_stage(channel: str) -> Stage:
+def dec_stage(channel: str | DecStatus) -> Stage:
     """The stage of a declaration ``DEC_RESULT/CHANNEL`` code (7 申报, L 入库, J 审结, P 放行, R 结关, E 退单 …).
 
-    Codes off the table that :class:`~eport.edi.dec.DecStatus` counts as failures are rejections; other codes do not
-    move the submission (``OTHER``).
+    Derived from :class:`~eport.edi.dec.DecStatus`: a channel that is a failure (:attr:`~DecStatus.is_failure`) is
+    ``REJECTED``, one that is a release (:attr:`~DecStatus.is_released`: P, W, I, K, B, F, SpK) is ``RELEASED``
+    (R 结关: ``CLOSED``); the others take the stage of their group (入库未审批 ``ACCEPTED``, 审结 and 准予进卡
+    ``CONCLUDED``), refined for review, inspection and deletion. Unknown codes do not move the submission
+    (``OTHER``).
     """
-    stage = _DEC_STAGES.get(channel)
-    if stage is not None:
-        return stage
-    return Stage.REJECTED if DecStatus.of(channel).is_failure else Stage.OTHER
+    status = channel if isinstance(channel, DecStatus) else DecStatus.of(channel)
+    if status.is_failure:
+        return Stage.REJECTED
+    if status.channel is Channel.CLOSED:
+        return Stage.CLOSED
+    if status.is_released:
+        return Stage.RELEASED
+    if status.channel is not None and status.channel in _DEC_STEPS:
+        return _DEC_STEPS[status.channel]
+    return _DEC_GROUPS[status.group]
 
 
-def manifest_stage(statement_code: str) -> Stage:
-    """The stage of a manifest ``StatementCode`` (01 accepted, 02 manual review, 03 rejected, 11 released)."""
-    return _MANIFEST_STAGES.get(statement_code, Stage.OTHER)
+def manifest_stage(statement_code: str | StatementCode) -> Stage:
+    """The stage of a manifest ``StatementCode``, derived from :class:`~eport.edi.manifest.StatementCode`: its
+    failures (03 退单, 12 拒装, 13 禁卸) are ``REJECTED``, 11 提运单放行 ``RELEASED``, 01 ``ACCEPTED``, 02
+    ``MANUAL_REVIEW``; unknown codes ``OTHER``."""
+    if isinstance(statement_code, StatementCode):
+        code = statement_code
+    else:
+        try:
+            code = StatementCode(statement_code.strip())
+        except ValueError:
+            return Stage.OTHER
+    if code.is_failure:
+        return Stage.REJECTED
+    if code is StatementCode.RELEASED:
+        return Stage.RELEASED
+    return _MANIFEST_STEPS[code]
 
 
 TypedReceipt: TypeAlias = Receipt | DecImportResponse | DecResult | DecData | FailInfo | Response

@@ -202,7 +202,7 @@ def test_fail_info_is_a_rejection() -> None:
 @pytest.mark.parametrize(
     ("code", "stage", "statement"),
     [("01", Stage.ACCEPTED, StatementCode.ACCEPTED), ("03", Stage.REJECTED, StatementCode.REJECTED),
-     ("11", Stage.RELEASED, StatementCode.RELEASED), ("13", Stage.OTHER, StatementCode.UNLOADING_FORBIDDEN)],
+     ("11", Stage.RELEASED, StatementCode.RELEASED), ("13", Stage.REJECTED, StatementCode.UNLOADING_FORBIDDEN)],
 )  # fmt: skip
 def test_manifest_mt9999_statement_codes_are_typed(code: str, stage: Stage, statement: StatementCode) -> None:
     _, (event,) = parse_receipt(mt9999(code, "说明"))
