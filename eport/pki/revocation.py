@@ -16,6 +16,7 @@ import datetime as dt
 import enum
 import hashlib
 import logging
+import time
 from collections.abc import Callable
 
 import attrs
@@ -96,13 +97,19 @@ class RevocationResult:
 def http_fetch(url: str, body: bytes | None, timeout: float) -> bytes:
     """Default online fetcher: HTTP GET (CRL) or POST (OCSP) with ``requests``.
 
+    ``timeout`` bounds the connection, each read, and the whole download (a responder that stalls or trickles its
+    answer is given up after ``timeout`` seconds); the response is always closed.
+
     Raises:
-        RevocationError: on network errors, non-200 replies or oversized answers.
+        RevocationError: on network errors, timeouts, non-200 replies or oversized answers.
     """
     import requests
+    import urllib3
 
     if not url.startswith(("http://", "https://")):
         raise RevocationError(f"cannot fetch {url}: only http(s) is supported")
+    deadline = time.monotonic() + timeout
+    data = bytearray()
     try:
         if body is None:
             reply = requests.get(url, timeout=timeout, stream=True)
@@ -110,12 +117,18 @@ def http_fetch(url: str, body: bytes | None, timeout: float) -> bytes:
             reply = requests.post(
                 url, data=body, timeout=timeout, stream=True, headers={"Content-Type": "application/ocsp-request"}
             )
-        reply.raise_for_status()
-        data = reply.raw.read(MAX_RESPONSE_SIZE + 1, decode_content=True)
-    except requests.RequestException as exc:
+        with reply:
+            reply.raise_for_status()
+            # read1: at most one socket read per call, so the deadline is checked however slowly bytes arrive
+            while chunk := reply.raw.read1(65536, decode_content=True):
+                data += chunk
+                if len(data) > MAX_RESPONSE_SIZE:
+                    raise RevocationError(f"answer from {url} is too large")
+                if time.monotonic() > deadline:
+                    raise RevocationError(f"cannot fetch {url}: no complete answer within {timeout} s")
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+        # urllib3's errors (ReadTimeoutError when a responder stalls after its headers …) come straight from read1
         raise RevocationError(f"cannot fetch {url}: {type(exc).__name__}") from None
-    if len(data) > MAX_RESPONSE_SIZE:
-        raise RevocationError(f"answer from {url} is too large")
     return bytes(data)
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import http.server
+import signal
+import socket
 import threading
 from collections.abc import Iterator
 
+import attrs
 import pytest
 
 from eport.errors import ChainError, ConfigurationError, RevocationError
@@ -217,3 +221,91 @@ def test_revocation_runs_after_the_path_is_valid(rsa_chain: TestChain) -> None:
     validator = ChainValidator([other.root], revocation=RevocationPolicy(mode=RevocationMode.HARD_FAIL))
     with pytest.raises(ChainError):
         validator.validate(rsa_chain.leaf, [rsa_chain.intermediate])
+
+
+# ------------------------------------------------------------------------------------- stalled responders
+class _StallingResponder:
+    """A loopback HTTP responder that sends its headers and then stalls (``trickle=False``) or sends one byte every
+    50 ms forever (``trickle=True``). ``closed`` is set when the client closes its side of a connection."""
+
+    def __init__(self, *, trickle: bool) -> None:
+        self.trickle = trickle
+        self.closed = threading.Event()
+        self.stop = threading.Event()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        self.listener.settimeout(0.1)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)  # the request (small: an OCSP POST or a CRL GET)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + b"0")
+            conn.settimeout(0.05)
+            while not self.stop.is_set():
+                try:
+                    if conn.recv(1) == b"":
+                        self.closed.set()
+                        return
+                except TimeoutError:
+                    if self.trickle:
+                        try:
+                            conn.sendall(b"0")
+                        except OSError:
+                            self.closed.set()
+                            return
+                except OSError:
+                    self.closed.set()
+                    return
+
+    def close(self) -> None:
+        self.stop.set()
+        self._thread.join(timeout=2)
+        self.listener.close()
+
+
+class _StillDownloading(Exception):  # noqa: N818 - not an error of the code under test
+    """Raised by :func:`_deadline` (not a TimeoutError: urllib3 would take that for a socket timeout)."""
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """Fail instead of hanging when a download is never given up."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise _StillDownloading(f"still downloading after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("trickle", [False, True], ids=["stalled", "trickling"])
+def test_a_stalled_download_is_a_typed_unknown_status(trickle: bool) -> None:
+    responder = _StallingResponder(trickle=trickle)
+    try:
+        chain = make_chain(KeyAlgorithm.RSA, ocsp_url=f"{responder.url}/ocsp", crl_url=f"{responder.url}/ca.crl")
+        hard = RevocationPolicy(mode=RevocationMode.HARD_FAIL, online=True, timeout=0.5, leaf_only=True)
+        with _deadline(10), pytest.raises(RevocationError, match="unknown") as info:
+            ChainValidator([chain.root], revocation=hard).validate(chain.leaf, [chain.intermediate])
+        assert "cannot fetch" in info.value.args[0]
+        assert responder.closed.wait(2), "the stalled response was not closed"
+        soft = attrs.evolve(hard, mode=RevocationMode.SOFT_FAIL)
+        with _deadline(10):
+            path = ChainValidator([chain.root], revocation=soft).validate(chain.leaf, [chain.intermediate])
+        assert len(path) == 3
+    finally:
+        responder.close()
