@@ -54,7 +54,16 @@ the message, so callers can branch on it. PINs and private keys never appear in 
         ├── JournalError              the local submission journal failed
         └── PortalError(status, code) a portal JSON service (refund, verification, login …) refused or failed
             ├── SessionExpiredError   the portal session ended; log in again
-            └── LegacyOperationError  the operation no longer exists on the live E-Port (sandbox only)
+            ├── LegacyOperationError  the operation no longer exists on the live E-Port (sandbox only)
+            ├── FormStateError(form_no, state, action)   核销单: the custody state forbids the action
+            ├── PortRuleError(rule)   核销单: not filed for the declaration's port, or already used
+            ├── IdentityMismatchError(fields)   card identity/enterprise ≠ the 报关人员 record (no binding)
+            └── LoginError(login_status)   the CAS card login was refused
+                ├── LoginPinError(tries_left)   wrong PIN at the login service
+                ├── LoginLockedError          locked after too many wrong PINs (卡已锁定)
+                ├── CardNotBoundError         the card is not registered / bound to an account
+                ├── LoginCertificateError     certificate expired or abnormal (status 5: 证书延期)
+                └── ChallengeError            challenge unknown, used or expired; signature does not verify
 """
 
 from __future__ import annotations
@@ -380,16 +389,102 @@ class LegacyOperationError(PortalError):
     only the sandbox still offers it."""
 
 
+# ------------------------------------------------------------------------------- verification, login, identity (#11)
+class FormStateError(PortalError):
+    """A 核销单 (verification form) action is not allowed in the form's custody state (e.g. hand-in before use).
+
+    Attributes:
+        form_no: the form number.
+        state: the form's current state (``ISSUED`` …).
+        action: the refused action (``file``, ``use``, ``hand_in`` …).
+    """
+
+    def __init__(self, message: str, *, form_no: str, state: str, action: str, status: int | None = None) -> None:
+        self.form_no = form_no
+        self.state = state
+        self.action = action
+        super().__init__(message, status=status, code="illegal_transition")
+
+
+class PortRuleError(PortalError):
+    """A 核销单 cannot be used on a declaration: not filed (备案) for the declaration's port, already used, or the
+    declaration already carries another form.
+
+    Attributes:
+        rule: ``not_filed_for_port``, ``form_already_used`` or ``one_form_per_declaration``.
+    """
+
+    def __init__(self, message: str, *, rule: str, status: int | None = None) -> None:
+        self.rule = rule
+        super().__init__(message, status=status, code=rule)
+
+
+class IdentityMismatchError(PortalError):
+    """The card's identity (name, ID number) or enterprise does not match the 报关人员 record; nothing was bound.
+
+    Attributes:
+        fields: the names of the fields that differ (``name``, ``id_number``, ``enterprise_code``); never the values.
+    """
+
+    def __init__(self, message: str, *, fields: Sequence[str], status: int | None = None) -> None:
+        self.fields = tuple(fields)
+        super().__init__(message, status=status, code="identity_mismatch")
+
+
+class LoginError(PortalError):
+    """The card login (CAS challenge–response) was refused.
+
+    Attributes:
+        login_status: the login page's status code when it gave one (``4`` blacklist, ``5`` card information
+            abnormal, ``0`` server error, ``6`` other), else ``None``.
+    """
+
+    def __init__(
+        self, message: str, *, status: int | None = None, code: str | None = None, login_status: str | None = None
+    ) -> None:
+        self.login_status = login_status
+        super().__init__(message, status=status, code=code)
+
+
+class LoginPinError(LoginError):
+    """The login service refused the PIN. ``tries_left`` says how many tries remain before the lock (``None``:
+    unknown). eport never retries: ask the user again."""
+
+    def __init__(self, message: str, *, tries_left: int | None, status: int | None = None) -> None:
+        self.tries_left = tries_left
+        super().__init__(message, status=status, code="pin_wrong")
+
+
+class LoginLockedError(LoginError):
+    """The card is locked at the login service after too many wrong PINs (卡已锁定): the card centre unlocks it
+    (the PIN then goes back to the factory default)."""
+
+
+class CardNotBoundError(LoginError):
+    """The card (or its certificate) is not registered with / bound to a portal account."""
+
+
+class LoginCertificateError(LoginError):
+    """The login service refused the certificate: expired, or card information abnormal (status 5: 证书延期)."""
+
+
+class ChallengeError(LoginError):
+    """The login challenge (``random``/``lt``) is unknown, used or expired, or the signature over it does not
+    verify (the challenge-signing encoding is unverified: see ``docs/login.md``)."""
+
+
 __all__ = [
     "ApduError",
     "BadResponseError",
     "CardError",
+    "CardNotBoundError",
     "CardRemovedError",
     "CardResetError",
     "CardTimeoutError",
     "CertificateError",
     "ChainError",
     "ChainSearchLimitError",
+    "ChallengeError",
     "CodeTableError",
     "ConfigurationError",
     "ConnectError",
@@ -400,11 +495,17 @@ __all__ = [
     "EportError",
     "FieldError",
     "FileNotFound",
+    "FormStateError",
     "IdentifierError",
+    "IdentityMismatchError",
     "InvalidSignature",
     "JournalError",
     "LegacyOperationError",
     "LocalServiceError",
+    "LoginCertificateError",
+    "LoginError",
+    "LoginLockedError",
+    "LoginPinError",
     "MissingExtraError",
     "NoCardError",
     "NoReaderError",
@@ -414,6 +515,7 @@ __all__ = [
     "PinLockedError",
     "PinPolicyError",
     "PkiError",
+    "PortRuleError",
     "PortalError",
     "ProtocolError",
     "ReaderError",

@@ -37,6 +37,23 @@ from eport.sandbox.foreground import run_foreground
     "--match-wait", type=float, default=30.0, show_default=True, help="Seconds an inventory waits for its 三单."
 )
 @click.option(
+    "--login-max-failures",
+    type=click.IntRange(1, 99),
+    default=5,
+    show_default=True,
+    help="Wrong PINs before the fake CAS locks a card.",
+)
+@click.option(
+    "--login-session-ttl", type=float, default=1800.0, show_default=True, help="Seconds a card-login session lives."
+)
+@click.option(
+    "--verification-delay",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Seconds SAFE takes to issue and to verify verification forms (核销单).",
+)
+@click.option(
     "--certificate",
     "certificates",
     type=InputPath(dir_okay=False),
@@ -53,6 +70,9 @@ def sandbox(
     inspection_share: float,
     manual_review_share: float,
     match_wait: float,
+    login_max_failures: int,
+    login_session_ttl: float,
+    verification_delay: float,
     certificates: tuple[Path, ...],
 ) -> None:
     """Run a local simulator of the E-Port exchange and customs (HTTP gateway plus file exchange).
@@ -70,6 +90,9 @@ def sandbox(
         inspection_share=inspection_share,
         manual_review_share=manual_review_share,
         match_wait=match_wait,
+        login_max_failures=login_max_failures,
+        login_session_ttl=login_session_ttl,
+        verification_delay=verification_delay,
     )
     run_foreground(config, [load_certificate(path) for path in certificates], echo=err)
 

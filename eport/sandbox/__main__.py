@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--inspection-share", type=float, default=0.1)
     parser.add_argument("--manual-review-share", type=float, default=0.1)
     parser.add_argument("--match-wait", type=float, default=30.0)
+    parser.add_argument("--login-max-failures", type=int, default=5)
+    parser.add_argument("--login-session-ttl", type=float, default=1800.0)
+    parser.add_argument("--verification-delay", type=float, default=0.0)
     parser.add_argument("--certificate", type=Path, action="append", default=[])
     parser.add_argument("--log-level", default="WARNING")
     args = parser.parse_args(argv)
@@ -43,6 +46,9 @@ def main(argv: list[str] | None = None) -> None:
         inspection_share=args.inspection_share,
         manual_review_share=args.manual_review_share,
         match_wait=args.match_wait,
+        login_max_failures=args.login_max_failures,
+        login_session_ttl=args.login_session_ttl,
+        verification_delay=args.verification_delay,
     )
     run_foreground(config, [load_certificate(p) for p in args.certificate])
 

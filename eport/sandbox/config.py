@@ -59,6 +59,10 @@ class SandboxConfig:
         seed: salt of the deterministic draw that picks inspected / reviewed messages.
         require_signature: check signatures against the registered certificates (off: accept any signature).
         max_body: largest accepted message in bytes.
+        login_max_failures: wrong PINs before the fake CAS locks a card (the real number is not documented; 5 is
+            the common card behaviour).
+        login_session_ttl: seconds a portal session (card login) lives.
+        verification_delay: seconds SAFE takes to issue applied 核销单 and to verify handed-in ones (0: at once).
     """
 
     state_dir: Path = attrs.field(converter=Path)
@@ -76,6 +80,9 @@ class SandboxConfig:
     seed: str = "eport"
     require_signature: bool = True
     max_body: int = 10 * 1024 * 1024
+    login_max_failures: int = attrs.field(default=5, validator=attrs.validators.ge(1))
+    login_session_ttl: float = attrs.field(default=1800.0, validator=_non_negative)
+    verification_delay: float = attrs.field(default=0.0, validator=_non_negative)
 
     @property
     def database(self) -> Path:

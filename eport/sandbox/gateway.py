@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from eport import __version__
 from eport.errors import ConnectError
-from eport.sandbox import exchange_api, refund_api
+from eport.sandbox import exchange_api, identity_api, login_api, refund_api, verification_api
 from eport.sandbox.web import ERRORS, ApiError, SandboxContext, accepts_json
 
 logger = logging.getLogger(__name__)
@@ -68,6 +68,9 @@ def create_app(context: SandboxContext, *, server_url: str | None = None) -> Fas
     # The sandbox services: one router each, in its own module.
     app.include_router(exchange_api.router)
     app.include_router(refund_api.router)
+    app.include_router(login_api.router)
+    app.include_router(verification_api.router)
+    app.include_router(identity_api.router)
 
     _install_error_handlers(app)
     _install_content_negotiation(app)
