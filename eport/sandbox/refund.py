@@ -33,6 +33,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from eport.edi.dec import DecMessage, DecResult, decode_declaration
 from eport.edi.dec.receipts import parse_dec_receipt
 from eport.errors import EdiError, EportError, FieldError, PortalError
@@ -48,7 +50,7 @@ from eport.services.refund.models import (
     RefundRecord,
     ReturnPurpose,
 )
-from eport.services.refund.records import closed_declaration, records_from_declaration
+from eport.services.refund.records import CLOSED, closed_declaration, records_from_declaration
 from eport.services.refund.selfcheck import SelfCheckConfig, self_check
 
 logger = logging.getLogger(__name__)
@@ -132,8 +134,6 @@ def _plain(value: object) -> Any:
 
 def declaration_view(message: DecMessage, entry_id: str) -> dict[str, Any]:
     """The 表头 / 表体 view of a declaration: head fields and one row per item (scalar fields, as text)."""
-    import attrs
-
     head: dict[str, Any] = {}
     if message.dec_head is not None:
         for field in attrs.fields(type(message.dec_head)):
@@ -224,7 +224,7 @@ class RefundService:
         except (EportError, ValueError) as exc:
             logger.warning("refund feed: unreadable receipt for %s: %s", source_cop, exc)
             return 0
-        if not isinstance(result, DecResult) or result.channel != "R" or not result.entry_id:
+        if not isinstance(result, DecResult) or result.channel != CLOSED or not result.entry_id:
             return 0
         raw = source.execute("SELECT raw FROM submissions WHERE cop_msg_id = ?", (source_cop,)).fetchone()
         if raw is None:

@@ -320,3 +320,33 @@ def test_cli_query_export_and_check(released: Released, sandbox: SandboxProcess,
     assert refused.exit_code == 1
     assert "error: IdentifierError: header.taxpayer_id: check character" in refused.stderr
     assert not (tmp_path / "none").exists()
+
+
+def test_refund_state_survives_a_sandbox_restart(tmp_path: Path) -> None:
+    from eport.sandbox import DEMO_DXP_ID
+    from eport.services import HttpTransport
+
+    process = SandboxProcess(tmp_path / "sandbox")
+    trade_code = f"4403S{uuid.uuid4().int % 10**5:05d}"
+    data = rm.export_declaration(rm.client_seq_no(), trade_code, [rm.Goods("8471300000", "a", Decimal(1), Decimal(9))])
+    process.start()
+    try:
+        with ClearanceClient(HttpTransport(process.url, dxp_id=DEMO_DXP_ID), tmp_path / "journal.db",
+                             sender_id=DEMO_DXP_ID, poll_interval=0.02) as client:  # fmt: skip
+            entry = str(client.wait(client.submit(data), until=Stage.CLOSED, timeout=30).entry_id)
+        with RefundClient(process.url, legacy=True) as refund:
+            lines = claim_lines(refund.records(trade_code))
+            batch = refund.self_check(refund.create_batch(trade_code=trade_code, taxpayer_id=USCC, period="202612",
+                                                          lines=lines).id)  # fmt: skip
+            refund.select_submit(trade_code, [entry])
+    finally:
+        process.stop()
+    process.start()
+    try:
+        with RefundClient(process.url, legacy=True) as refund:
+            assert [str(r.refund_decl_no) for r in refund.records(trade_code)] == [_no(entry, 1)]  # fed once
+            assert [(b.id, b.state) for b in refund.batches(trade_code)] == [(batch.id, BatchState.SELF_CHECKED)]
+            assert [r.state for r in refund.legacy_query(trade_code)] == [LegacyState.RECEIVED]
+            assert refund.batch(refund.declare(batch.id).id).state is BatchState.APPROVED
+    finally:
+        process.stop()

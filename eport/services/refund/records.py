@@ -19,14 +19,14 @@ from decimal import Decimal
 from typing import Any
 
 from eport.edi import codes
-from eport.edi.dec import DecMessage, DecResult
+from eport.edi.dec import Channel, DecMessage, DecResult
 from eport.errors import CodeTableError, FieldError, IdentifierError
 from eport.identifiers import EntryId, RefundDeclNo
 from eport.services.receipts import StatusEvent
 from eport.services.refund.models import ZERO, ClosedDeclaration, RefundRecord
 
-CLOSED = "R"
-"""CHANNEL ``R`` 已结关: only closed declarations have refund-copy records."""
+CLOSED = Channel.CLOSED.value
+"""CHANNEL ``R`` 已结关 (:attr:`eport.edi.dec.Channel.CLOSED`): only closed declarations have refund-copy records."""
 CENT = Decimal("0.01")
 
 
