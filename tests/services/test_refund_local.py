@@ -23,6 +23,7 @@ from eport.services.refund import (
     RefundRecord,
     ReturnPurpose,
     SelfCheckConfig,
+    check_declarations,
     check_line,
     claim_lines,
     index_records,
@@ -276,3 +277,13 @@ def test_legacy_calls_refuse_without_opt_in_and_without_network() -> None:
                  lambda: list(client.legacy_query("4403R10001"))):  # fmt: skip
         with pytest.raises(LegacyOperationError, match="customs now feeds the tax side"):
             call()
+
+
+def test_check_declarations_takes_the_enterprises_own_messages_and_receipts() -> None:
+    closed, still_open = _message(), _message()
+    (record,) = records_from_declaration(closed, [_closed()])
+    (line,) = claim_lines([record])
+    other = attrs.evolve(line, seq=2, refund_decl_no=RefundDeclNo.of("530020260000000124", 1))
+    report = check_declarations([(closed, [_closed()]), (still_open, [_closed("530020260000000124", "P")])],
+                                [line, other])  # fmt: skip
+    assert [(d.line, d.code) for d in report.doubts] == [(2, rules.WDZXX)]  # the open one has no record yet

@@ -32,6 +32,9 @@ The thresholds (1 USD, 5 %) come from one provincial system and may differ (unve
 :class:`SelfCheckConfig`, like the 监管方式 refund-type table (:data:`DEFAULT_TRADE_MODE_REFUND`, eport's reading of
 which 监管方式 are refundable; the tax side keeps the authoritative table).
 
+:func:`check_declarations` takes the enterprise's own data as it is: its ``DecMessage`` documents with their receipts
+(from :class:`~eport.services.ClearanceClient`) and the planned claim lines.
+
 The engine streams: records are looked up in a mapping (build it once, e.g. with :func:`index_records`), claim lines
 are consumed one at a time and doubts yielded as found, so a check of any number of lines holds only the records and
 the set of numbers already seen.
@@ -45,9 +48,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from eport.edi.dec import DecMessage, DecResult
 from eport.errors import ConfigurationError
+from eport.services.receipts import StatusEvent
 from eport.services.refund.lines import ClaimLine
 from eport.services.refund.models import Doubt, DoubtLevel, RefundRecord, ReturnPurpose
+from eport.services.refund.records import records_of
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -290,6 +296,29 @@ def run_self_check(
     return SelfCheckReport(lines=count, doubts=doubts)
 
 
+def check_declarations(
+    declarations: Iterable[tuple[DecMessage, Iterable[DecResult | StatusEvent]]],
+    lines: Iterable[ClaimLine],
+    *,
+    rates: Mapping[str, Decimal] | None = None,
+    config: SelfCheckConfig = DEFAULT_CONFIG,
+) -> SelfCheckReport:
+    """Self-check planned claim lines against the enterprise's own declarations.
+
+    Args:
+        declarations: ``(DecMessage, receipts)`` pairs, e.g. each submitted declaration with
+            ``ClearanceClient.wait(...).history``; import declarations and those not closed yet are skipped.
+        lines: the planned 出口明细 lines.
+        rates: USD rates for the records' USD FOB (see :func:`~eport.services.refund.records_from_declaration`).
+        config: thresholds and tax-side tables.
+
+    Raises:
+        eport.errors.FieldError: a closed export declaration cannot be valued (unknown currency, missing rate).
+    """
+    records = index_records(records_of(declarations, rates=rates))
+    return run_self_check(lines, records, config=config)
+
+
 def doubts_frame(doubts: Iterable[Doubt]) -> pd.DataFrame:
     """Doubts as a DataFrame with columns ``line, refund_decl_no, code, level, pass_flag, message``."""
     import pandas as pd
@@ -324,6 +353,7 @@ __all__ = [
     "XFS_WDZXX",
     "SelfCheckConfig",
     "SelfCheckReport",
+    "check_declarations",
     "check_line",
     "doubts_frame",
     "index_records",
