@@ -10,9 +10,12 @@ import click
 from eport import __version__
 from eport.cli import card as card_cli
 from eport.cli import edi as edi_cli
+from eport.cli import identity as identity_cli
+from eport.cli import login as login_cli
 from eport.cli import pki as pki_cli
 from eport.cli import refund as refund_cli
 from eport.cli import services as services_cli
+from eport.cli import verification as verification_cli
 from eport.cli._util import EportGroup
 
 
@@ -30,6 +33,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
 cli.add_command(edi_cli.group)
 cli.add_command(card_cli.group)
 cli.add_command(pki_cli.group)
+cli.add_command(login_cli.login_command)
+cli.add_command(verification_cli.group)
+cli.add_command(identity_cli.group)
 cli.add_command(refund_cli.group)
 for command in services_cli.commands:
     cli.add_command(command)

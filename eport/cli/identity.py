@@ -1,0 +1,119 @@
+"""``eport identity …``: 报关人员 binding (身份认证) and enterprise records (企业管理)."""
+
+from __future__ import annotations
+
+import json
+from contextlib import AbstractContextManager
+from typing import Any
+
+import click
+
+from eport.cli._util import print_records
+from eport.cli.login import portal_options, portal_session
+
+
+def _session(ctx: click.Context) -> Any:
+    opener: AbstractContextManager[Any] = ctx.obj["identity_login"]()
+    return ctx.with_resource(opener)
+
+
+def _declarant(record: Any, as_json: bool) -> None:
+    data = {
+        "报关人员编号": str(record.declarant_no),
+        "name (姓名)": record.name,
+        "ID type (证件类型)": record.id_type,
+        "enterprise (所属企业)": record.enterprise_code,
+        "status": record.status.value,
+        "binding": record.binding.value,
+        "card (卡号)": record.card_id or "",
+    }
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print_records([data])
+
+
+@click.group(name="identity")
+@portal_options
+@click.pass_context
+def group(
+    ctx: click.Context,
+    portal_url: str,
+    reader: str | None,
+    service_url: str | None,
+    emulated: bool,
+    wait: float,
+    allow_last_try: bool,
+) -> None:
+    """报关人员 binding to the operator card (身份认证) and enterprise records (企业管理).
+
+    Binding requires that the card's identity (name, ID number) and enterprise match the 报关人员 record; a mismatch
+    fails with IdentityMismatchError and binds nothing. Every command logs in with the card first.
+    """
+    ctx.ensure_object(dict)
+
+    def opener() -> AbstractContextManager[Any]:
+        return portal_session(portal_url, reader, service_url, emulated, wait, allow_last_try)
+
+    ctx.obj["identity_login"] = opener
+
+
+@group.command("show")
+@click.argument("declarant_no")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def show_command(ctx: click.Context, declarant_no: str, as_json: bool) -> None:
+    """Show a 报关人员 record and its binding (the ID number is not shown)."""
+    from eport.services.identity import IdentityClient
+
+    _declarant(IdentityClient(_session(ctx)).get(declarant_no), as_json)
+
+
+@group.command("bind")
+@click.argument("declarant_no")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def bind_command(ctx: click.Context, declarant_no: str, as_json: bool) -> None:
+    """Bind a 报关人员 to the card you log in with (报关人员信息绑定)."""
+    from eport.services.identity import IdentityClient
+
+    _declarant(IdentityClient(_session(ctx)).bind(declarant_no), as_json)
+
+
+@group.command("unbind")
+@click.argument("declarant_no")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def unbind_command(ctx: click.Context, declarant_no: str, as_json: bool) -> None:
+    """Unbind a 报关人员 from the card you log in with."""
+    from eport.services.identity import IdentityClient
+
+    _declarant(IdentityClient(_session(ctx)).unbind(declarant_no), as_json)
+
+
+@group.command("enterprise")
+@click.argument("customs_code")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def enterprise_command(ctx: click.Context, customs_code: str, as_json: bool) -> None:
+    """Show an enterprise's 备案 record, credit level (five-level scheme) and annual report."""
+    from eport.services.enterprise import EnterpriseClient
+
+    record = EnterpriseClient(_session(ctx)).get(customs_code)
+    report = record.annual_report
+    data = {
+        "海关编码": str(record.customs_code),
+        "USCC (统一社会信用代码)": str(record.uscc),
+        "name (企业名称)": record.name,
+        "registered customs (注册海关)": record.registered_customs,
+        "filing (备案)": record.filing_state.value,
+        "credit (信用等级)": f"{record.credit_level.value} {record.credit_level.label}",
+        "annual report (年报)": f"{report.year} {report.status.value}" if report else "",
+    }
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print_records([data])
+
+
+__all__ = ["group"]

@@ -1,0 +1,94 @@
+"""``eport login``, ``eport verification …`` and ``eport identity …`` against the sandbox process, with the
+emulated card: output, the one error format, exit codes, and no PIN in the output."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from eport.card.emulator import DEMO_PIN
+from eport.cli.main import cli
+from tests.portal.conftest import unique
+from tests.sandbox.process import SandboxProcess
+
+
+@pytest.fixture
+def run(portal_sandbox: SandboxProcess, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """Run ``eport`` against the portal sandbox with the emulated card; returns (exit code, stdout, stderr)."""
+    monkeypatch.setenv("EPORT_PORTAL", portal_sandbox.url)
+
+    def _run(*args: str, pin: str = DEMO_PIN) -> tuple[int, str, str]:
+        runner = CliRunner()
+        result = runner.invoke(cli, list(args), env={"EPORT_PIN": pin})
+        assert pin not in result.stdout + result.stderr
+        return result.exit_code, result.stdout, result.stderr
+
+    return _run
+
+
+def test_login_shows_the_session(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run("login", "--emulated", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert (data["card_id"], data["enterprise_code"]) == ("JJ0DEMO000001", "1101960001")
+
+
+def test_a_wrong_pin_is_explained_and_fails_with_the_error_line(run) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run("login", "--emulated", pin="87654321")
+    assert code == 1
+    assert "pin_wrong" in err
+    assert "tries left before the card locks: 4" in err
+    assert err.strip().splitlines()[-1].startswith("error: PinError: ")
+
+
+def test_diagnose_without_a_pin(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run("login", "--emulated", "--diagnose", "--json")
+    assert code == 0
+    assert json.loads(out)["state"] == "CARD_PRESENT"
+    code, _, err = run("login", "--emulated", "--diagnose", "--expect-enterprise", "4403960001")
+    assert code == 1
+    assert "error: DiagnosisFailed: " in err
+
+
+def test_the_verification_steps_from_the_command_line(run) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run("verification", "--emulated", "apply", "1", "--json")
+    assert code == 0
+    form_no = json.loads(out)[0]["formNo"]
+    assert run("verification", "--emulated", "file", form_no, "--port", "深圳海关")[0] == 0
+    entry = f"53002011{0}{int(form_no):09d}"
+    code, out, _ = run(
+        "verification", "--emulated", "use", form_no, "--entry-id", entry, "--port", "5300", "--date",
+        "2011-04-01", "--amount", "10", "--json",
+    )  # fmt: skip
+    assert code == 0
+    assert json.loads(out)[0]["state"] == "USED"
+    assert run("verification", "--emulated", "hand-in", form_no)[0] == 0
+    code, out, _ = run("verification", "--emulated", "query", f"formNo={form_no}", "state=VERIFIED", "--json")
+    assert [f["formNo"] for f in json.loads(out)] == [form_no]
+    code, out, _ = run("verification", "--emulated", "proceeds", "--entry-id", entry, "--json")
+    assert [r["entryId"] for r in json.loads(out)] == [entry]
+    code, _, err = run("verification", "--emulated", "hand-in", form_no)
+    assert code == 1
+    assert "error: FormStateError: " in err
+    code, _, err = run("verification", "--emulated", "query", "colour=red")
+    assert code == 1
+    assert "error: FieldError: condition" in err
+
+
+def test_bind_unbind_and_a_mismatch_from_the_command_line(run, portal_sandbox: SandboxProcess) -> None:  # type: ignore[no-untyped-def]
+    number = unique("C")
+    body = {"declarantNo": number, "name": "演示操作员 Demo Operator", "idNumber": "110101199003070011",
+            "enterpriseCode": "1101960001"}  # fmt: skip
+    requests.post(f"{portal_sandbox.url}/api/v1/identity/declarants", json=body, timeout=5).raise_for_status()
+    code, out, _ = run("identity", "--emulated", "bind", number, "--json")
+    assert code == 0
+    assert json.loads(out)["binding"] == "BOUND"
+    assert json.loads(run("identity", "--emulated", "unbind", number, "--json")[1])["binding"] == "UNBOUND"
+    code, _, err = run("identity", "--emulated", "bind", "DEMO000000002")
+    assert code == 1
+    assert "error: IdentityMismatchError: " in err
+    code, out, _ = run("identity", "--emulated", "enterprise", "4403960001", "--json")
+    assert "CERTIFIED 认证企业" in json.loads(out)["credit (信用等级)"]
