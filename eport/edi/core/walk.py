@@ -10,8 +10,8 @@ once per class and cached, so a walk costs one step per sub-model.
 from __future__ import annotations
 
 import functools
-from collections.abc import Hashable, Iterator
-from typing import Any, cast
+from collections.abc import Iterator
+from typing import Any
 
 import attrs
 
@@ -69,7 +69,7 @@ def _model_steps(cls: type[Any]) -> tuple[tuple[str, str], ...]:
 
 def field_names(cls: type[Any]) -> frozenset[str]:
     """The Python names of the fields of model class ``cls`` (cached per class)."""
-    return _field_names(cast(Hashable, cls))
+    return _field_names(cls)  # type: ignore[arg-type]  # a class is hashable
 
 
 @functools.lru_cache(maxsize=2048)
@@ -83,7 +83,7 @@ def children(node: Node) -> Iterator[Node]:
     if spec_of(type(model)) is not node.spec:  # a node built by hand with another spec: read that spec
         steps = tuple((f.name, step(node.spec, f)) for f in node.spec.fields if f.kind is ValueKind.MODEL)
     else:
-        steps = _model_steps(cast(Hashable, type(model)))
+        steps = _model_steps(type(model))  # type: ignore[arg-type]  # a class is hashable
     for name, text in steps:
         value = getattr(model, name, None)
         if value is None:

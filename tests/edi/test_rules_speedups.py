@@ -1,0 +1,46 @@
+"""The faster CEB rules give the verdicts of the straightforward ones they replaced."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from eport.edi.ceb import rules
+
+
+def strptime_verdict(digits: str) -> bool:
+    fmt = "%Y%m%d" if len(digits) == 8 else "%Y%m%d%H%M%S"
+    try:
+        dt.datetime.strptime(digits[:14], fmt)
+    except ValueError:
+        return False
+    return True
+
+
+def near_bounds(width: int) -> st.SearchStrategy[str]:
+    """Digit strings whose fields sit at and around their limits (month 0/12/13, day 28–32, second 59–61 …)."""
+    parts = [
+        st.sampled_from(["0000", "0001", "1900", "2000", "2023", "2024", "9999"]),
+        st.sampled_from(["00", "01", "02", "09", "12", "13", "99"]),
+        st.sampled_from(["00", "01", "28", "29", "30", "31", "32"]),
+        st.sampled_from(["00", "23", "24", "99"]),
+        st.sampled_from(["00", "59", "60", "99"]),
+        st.sampled_from(["00", "59", "60", "61", "99"]),
+        st.sampled_from(["000", "999"]),
+    ]
+    count = {8: 3, 14: 6, 17: 7}[width]
+    return st.tuples(*parts[:count]).map("".join)
+
+
+@settings(max_examples=300)
+@given(st.sampled_from([8, 14, 17]).flatmap(near_bounds))
+def test_real_time_agrees_with_strptime(digits: str) -> None:
+    assert rules._real_time(digits) is strptime_verdict(digits)
+
+
+@settings(max_examples=200)
+@given(st.sampled_from([8, 14]).flatmap(lambda width: st.text("0123456789", min_size=width, max_size=width)))
+def test_real_time_agrees_with_strptime_on_any_digits(digits: str) -> None:
+    assert rules._real_time(digits) is strptime_verdict(digits)
