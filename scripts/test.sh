@@ -16,5 +16,7 @@ echo "== mypy"
 mypy
 echo "== docs (mkdocs build --strict: every page, links and the API reference from the docstrings)"
 NO_MKDOCS_2_WARNING=1 mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
+echo "== import-linter (the layers of docs/architecture.md, contracts in pyproject.toml)"
+lint-imports
 echo "== pytest (tests, then every benchmark once with --benchmark-disable as a smoke test)"
 pytest -p no:cacheprovider -o addopts="-ra --strict-markers" --benchmark-disable tests benchmarks "$@"

@@ -12,6 +12,7 @@ from lxml import etree
 
 from eport.edi import decode, decode_lenient, encode
 from eport.edi.ceb import exports, imports
+from eport.edi.ceb.family import NS as CEB_NS
 from eport.edi.core import decoding, registry
 from eport.edi.core.paths import clark_step
 from eport.edi.core.safexml import parse
@@ -81,11 +82,11 @@ def test_lenient_decoding_keeps_injected_elements(cls: type[Any], data: st.DataO
     containers = [
         el
         for el in root.iter()
-        if len(el) and etree.QName(el).namespace == registry.CEB_NS and etree.QName(el).localname != "Message"
+        if len(el) and etree.QName(el).namespace == CEB_NS and etree.QName(el).localname != "Message"
     ]
     parent = data.draw(st.sampled_from(containers), label="parent")
     position = data.draw(st.integers(0, len(parent)), label="position")
-    extra = etree.Element(f"{{{registry.CEB_NS}}}extraField")
+    extra = etree.Element(f"{{{CEB_NS}}}extraField")
     extra.text = data.draw(st.text(alphabet="abc&<中", max_size=5), label="text")
     parent.insert(position, extra)
     damaged = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
@@ -109,12 +110,12 @@ def test_lenient_decoding_names_duplicated_and_removed_elements(cls: type[Any], 
     root = parse(encode(message))
     singles = []  # (element, field) of elements the schema allows once, outside ds:Signature
     for el in root.iter():
-        if not isinstance(el.tag, str) or etree.QName(el).namespace != registry.CEB_NS or el is root:
+        if not isinstance(el.tag, str) or etree.QName(el).namespace != CEB_NS or el is root:
             continue
         parent = el.getparent()
         if parent is None or etree.QName(parent).localname == "Message":
             continue
-        owner = registry.lookup(registry.CEB_NS, etree.QName(parent).localname) or _model_of(parent, root, cls)
+        owner = registry.lookup(CEB_NS, etree.QName(parent).localname) or _model_of(parent, root, cls)
         f = next(f for f in spec_of(owner).fields if f.tag == etree.QName(el).localname)
         if not f.repeated:
             singles.append((el, f))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from eport.edi.ceb import exports, imports, imports2018
+from eport.edi.ceb.family import NS as CEB_NS
 from eport.edi.core import registry
 from eport.errors import ConfigurationError, UnknownMessageError
 
-CEB = registry.CEB_NS
+CEB = CEB_NS
 
 
 def test_lookup_by_edition() -> None:

@@ -13,8 +13,10 @@ from lxml import etree
 from eport import edi
 from eport.edi import dxp
 from eport.edi import manifest as mf
+from eport.edi.ceb.family import NS as CEB_NS
 from eport.edi.core import registry
 from eport.edi.dec import DecMessage
+from eport.edi.manifest import family as manifest_family
 from eport.errors import ConfigurationError, DecodeError, UnknownMessageError
 from tests.edi import samples
 from tests.edi.test_manifest_thirdparty import canonical
@@ -179,19 +181,19 @@ def test_registry_finds_manifests_by_root(name: str) -> None:
     root = etree.fromstring((DATA / name).read_bytes())
     qname = etree.QName(root)
     message = edi.decode((DATA / name).read_bytes())
-    assert registry.manifest_type(qname.namespace, qname.localname) == message.message_type
+    assert manifest_family.manifest_type(qname.namespace, qname.localname) == message.message_type
     assert registry.lookup_any(qname.namespace, qname.localname) is mf.Manifest
     assert registry.lookup(qname.namespace, qname.localname) is None  # not a root the generic engine decodes
-    assert qname.namespace == registry.MANIFEST_NS_TEMPLATE.format(message.message_type)
+    assert qname.namespace == manifest_family.NS_TEMPLATE.format(message.message_type)
 
 
 def test_registry_root_lookup_rejects_near_manifests() -> None:
     ns = "urn:Declaration:datamodel:standard:CN:MT2101:1"
-    assert registry.manifest_type(ns, "Declaration") is None
-    assert registry.manifest_type(ns.replace(":1", ":2"), "Manifest") is None
-    assert registry.manifest_type(None, "Manifest") is None
+    assert manifest_family.manifest_type(ns, "Declaration") is None
+    assert manifest_family.manifest_type(ns.replace(":1", ":2"), "Manifest") is None
+    assert manifest_family.manifest_type(None, "Manifest") is None
     assert registry.lookup_any(ns, "Declaration") is None
-    assert registry.lookup_any(registry.CEB_NS, "CEB621Message") is registry.lookup(registry.CEB_NS, "CEB621Message")
+    assert registry.lookup_any(CEB_NS, "CEB621Message") is registry.lookup(CEB_NS, "CEB621Message")
 
 
 def test_batch_encoding_mixes_families() -> None:

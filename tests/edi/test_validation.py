@@ -12,8 +12,9 @@ import pytest
 from eport import edi
 from eport.edi.ceb import rules as ceb_rules
 from eport.edi.core import decoding, validation
+from eport.edi.core.registry import family_of
 from eport.edi.core.report import Problem, Severity
-from eport.edi.core.rules import RULE_MODULES, RuleContext, rules_for
+from eport.edi.core.rules import RuleContext, rules_for
 from eport.edi.core.schema import EDITIONS, SCHEMA_FILES, schema
 from eport.errors import ConfigurationError, ValidationError
 from tests.edi.samples import invalid_keys, load, valid_keys
@@ -217,7 +218,9 @@ def test_unknown_root() -> None:
 
 
 def test_rules_plug_in_by_family_and_per_call(order: Any) -> None:
-    assert RULE_MODULES["ceb-import"] == "eport.edi.ceb.rules"
+    ceb = family_of("ceb-import")
+    assert ceb is not None
+    assert ceb.rules["ceb-import"] == "eport.edi.ceb.rules"
     assert ceb_rules.gnum_sequence in rules_for("ceb-import")
     assert rules_for("no-such-family") == ()
 

@@ -11,7 +11,6 @@ This module is pure: no I/O.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import importlib
 import logging
@@ -21,13 +20,12 @@ from typing import Any
 
 import attrs
 
-from eport.edi import dxp
 from eport.edi.ceb.status import ErrorCode, ReturnStatus, error_code
 from eport.edi.core import decoding
-from eport.edi.core.schema import DXP_NS
+from eport.edi.core.dispatch import unwrap
 from eport.edi.core.spec import ValueKind
 from eport.edi.core.walk import walk
-from eport.errors import DecodeError, UnknownMessageError
+from eport.errors import DecodeError
 
 logger = logging.getLogger(__name__)
 
@@ -210,10 +208,7 @@ def parse_receipts(data: bytes, *, edition: str | None = None) -> tuple[Receipt,
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise DecodeError(f"expected bytes, got {type(data).__name__}")
     data = bytes(data)
-    if DXP_NS.encode() in data:  # anywhere: a long comment or prolog may come before the envelope's root
-        # When the namespace is only mentioned in the content, the message itself is decoded.
-        with contextlib.suppress(UnknownMessageError):
-            data = dxp.unwrap(data)
+    data = unwrap(data)  # an envelope's payload (through the registry: this family does not import DXP)
     message = decoding.decode(data, edition=edition)
     found = receipts(message)
     if not found:

@@ -25,7 +25,7 @@ from eport.edi.core.report import Problem, Severity
 from eport.edi.core.rules import Rule, RuleContext
 from eport.edi.core.schema import field_names
 from eport.edi.core.spec import ValueKind, spec_of
-from eport.edi.core.walk import Node, walk
+from eport.edi.core.walk import Node, root_path, walk
 from eport.errors import CodeTableError
 
 logger = logging.getLogger(__name__)
@@ -372,6 +372,20 @@ def run(message: Any, context: RuleContext, rules: Iterable[Rule] = RULES) -> li
     return problems
 
 
+def drop_covered(problems: list[Problem], message: Any) -> list[Problem]:
+    """Drop the XSD "missing ds:Signature" problem when :func:`signature_required` reports it with more meaning.
+
+    The validation engine calls this through the family's ``drop_covered`` hook.
+    """
+    tag = getattr(getattr(message, "__eport_spec__", None), "tag", None)
+    if tag not in SIGNED_ROOTS or getattr(message, "signature", None) is not None:
+        return problems
+    root = root_path(message)
+    return [
+        p for p in problems if not (p.path == root and p.code == "xsd-missing-element" and "ds:Signature" in p.message)
+    ]
+
+
 __all__ = [
     "CODE_FIELDS",
     "GNUM_REFERENCES",
@@ -379,6 +393,7 @@ __all__ = [
     "SIGNED_ROOTS",
     "TIME_FORMATS",
     "code_tables",
+    "drop_covered",
     "gnum_sequence",
     "guid_format",
     "header_totals",

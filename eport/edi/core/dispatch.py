@@ -1,30 +1,34 @@
-"""``eport.edi.decode``/``decode_lenient``/``encode``: the generic engine plus the manifest family (舱单).
+"""``eport.edi.decode``/``decode_lenient``/``encode``: the generic engine plus the families' own codecs.
 
-Manifests have their own codec (:mod:`eport.edi.manifest.codec`: the namespace follows the message type, and some
-elements hold text and attributes). The engine's root table (:mod:`eport.edi.core.registry`) has no entry for them, so
-these thin wrappers route them (and declarations as other software writes them, which the declaration codec
-reads: an ``ImportMessage`` wrapper, empty elements, children without namespace):
+Some documents are not read by the generic engine (:mod:`eport.edi.core.decoding`) alone; their families say so
+with hooks (:class:`~eport.edi.core.family.Family`), tried only on documents that carry the family's marker bytes
+(a byte search, no parsing):
 
-* a document that carries a manifest namespace (``urn:Declaration:datamodel:standard:CN:MTxxxx:1``, a byte
-  search) is read with :func:`eport.edi.manifest.decode_manifest` first, parsed once; if its root is not a
-  manifest, and for every other document, the engine decodes it;
-* encoding needs no routing here: :func:`eport.edi.core.encoding.encode` (re-exported with :func:`iter_encode` and
-  :func:`encode_many`) hands a :class:`~eport.edi.manifest.Manifest` to the manifest codec itself, so a batch may
-  mix families.
+* a family's ``decoder`` reads its documents before the engine: manifests (舱单), whose namespace names the
+  message type, are read by the manifest codec, parsed once; when the root is not the family's, the engine
+  decodes the document;
+* a family's ``rescue`` reads what the engine could not: declarations as other software writes them (an
+  ``ImportMessage`` wrapper, empty elements, no namespace) go to the declaration codec;
+* encoding needs no routing here: :func:`eport.edi.core.encoding.encode` (re-exported with :func:`iter_encode`
+  and :func:`encode_many`) hands a model to its family's ``encoder`` when it has one, so a batch may mix
+  families;
+* :func:`unwrap` gives the payload of an envelope (DXP) through the envelope family's hook, so that a family
+  reading its receipts need not import DXP.
 
-The manifest package is imported only when a manifest is met.
+A family's modules are imported only when a document of that family is met.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import sys
 from typing import Any, TypeVar, overload
 
 from lxml import etree
 
 from eport.edi.core import decoding
 from eport.edi.core.encoding import encode, encode_many, iter_encode
+from eport.edi.core.registry import hooks
 from eport.edi.core.safexml import DEFAULT_MAX_SIZE
 from eport.errors import DecodeError, UnknownMessageError
 
@@ -32,57 +36,20 @@ logger = logging.getLogger(__name__)
 
 M = TypeVar("M")
 
-#: Bytes every manifest document carries (its namespace, ``urn:Declaration:datamodel:standard:CN:MT2101:1``).
-_MANIFEST_MARKER = b"urn:Declaration:datamodel:standard:CN:"
 
-
-def _mentions_manifest(data: object) -> bool:
-    """True when ``data`` carries a manifest namespace somewhere (a cheap byte search, no parsing)."""
-    return isinstance(data, (bytes, bytearray)) and _MANIFEST_MARKER in data
-
-
-def _manifest(data: bytes, max_size: int, *, strict: bool) -> Any:
-    """The document read by the manifest codec, or ``None`` when its root is not a manifest.
+def unwrap(data: bytes) -> bytes:
+    """Return the payload of an envelope (a ``DxpMsg``/``DxpMsgSv``), or ``data`` itself for any other document.
 
     Raises:
-        DecodeError: the document is a manifest that does not follow the models (strict), or is unsafe or not
-            well-formed.
+        DecodeError: the document is an envelope that cannot be read.
     """
-    from eport.edi.manifest.codec import decode_manifest, decode_manifest_lenient
-
-    try:
-        return (
-            decode_manifest(bytes(data), max_size=max_size)
-            if strict
-            else decode_manifest_lenient(bytes(data), max_size=max_size)
-        )
-    except UnknownMessageError:  # the namespace was mentioned, but the root is not a manifest
-        return None
-
-
-def _mentions_declaration(data: object) -> bool:
-    return isinstance(data, (bytes, bytearray)) and b"DecMessage" in data
-
-
-def _is_declaration(message: object) -> bool:
-    module = sys.modules.get("eport.edi.dec.models")
-    return module is not None and isinstance(message, module.DecMessage)
-
-
-@overload
-def _declaration_lenient(data: bytes, max_size: int, original: DecodeError) -> decoding.Decoded[Any]: ...
-@overload
-def _declaration_lenient(data: bytes, max_size: int, original: None) -> decoding.Decoded[Any] | None: ...
-def _declaration_lenient(data: bytes, max_size: int, original: DecodeError | None) -> decoding.Decoded[Any] | None:
-    """The declaration codec's lenient result; on failure re-raise ``original`` (or give ``None``)."""
-    from eport.edi.dec.codec import decode_declaration_lenient
-
-    try:
-        return decode_declaration_lenient(bytes(data), max_size=max_size)
-    except DecodeError:
-        if original is not None:
-            raise original from None
-        return None
+    for family, family_unwrap in hooks("unwrap"):
+        if family.marked(data):
+            # When the family's namespace is only mentioned in the content, the document itself is the message.
+            with contextlib.suppress(UnknownMessageError):
+                payload: bytes = family_unwrap(bytes(data))
+                return payload
+    return data
 
 
 @overload
@@ -108,28 +75,21 @@ def decode(
         DecodeError: the bytes are unsafe, not well-formed, or do not follow the message's structure; ``path`` and
             ``line`` say where.
     """
-    if model is None and _mentions_manifest(data):  # manifests first: the engine has no root for them
-        message = _manifest(bytes(data), max_size, strict=True)
-        if message is not None:
-            return message
+    if model is None:  # the families that read their documents first (manifests: the engine has no root for them)
+        for family, decoder in hooks("decoder"):
+            if family.marked(data):
+                message = decoder(bytes(data), max_size=max_size, strict=True)
+                if message is not None:
+                    return message
     try:
         return decoding.decode(data, model=model, edition=edition, max_size=max_size)
     except DecodeError as exc:
         if model is not None:
             raise
-        if not _mentions_declaration(data):
-            raise
-        original = exc
-    # Declarations as other software writes them: an ImportMessage wrapper, empty elements, no namespace.
-    from eport.edi.dec.codec import decode_declaration
-
-    try:
-        return decode_declaration(bytes(data), max_size=max_size)
-    except DecodeError as exc:
-        wrapped = isinstance(original, UnknownMessageError) and (exc.path or "").startswith("/DecMessage")
-        if wrapped:  # an ImportMessage wrapper around a declaration: the declaration codec knows more
-            raise exc from None
-        raise original from None
+        for family, rescue in hooks("rescue"):  # declarations as other software writes them
+            if family.marked(data):
+                return rescue(bytes(data), max_size=max_size, original=exc)
+        raise
 
 
 @overload
@@ -175,10 +135,12 @@ def decode_lenient_parsed(
     applied; ``None`` parses here. Manifests and declarations written by other software are routed as in
     :func:`decode_lenient` (their codecs parse the bytes themselves).
     """
-    if model is None and _mentions_manifest(data):  # manifests first: the engine has no root for them
-        lenient: decoding.Decoded[Any] | None = _manifest(bytes(data), max_size, strict=False)
-        if lenient is not None:
-            return lenient
+    if model is None:  # the families that read their documents first (manifests: the engine has no root for them)
+        for family, decoder in hooks("decoder"):
+            if family.marked(data):
+                lenient: decoding.Decoded[Any] | None = decoder(bytes(data), max_size=max_size, strict=False)
+                if lenient is not None:
+                    return lenient
     try:
         if root is None:
             decoded = decoding.decode_lenient(data, model=model, edition=edition, max_size=max_size)
@@ -187,15 +149,20 @@ def decode_lenient_parsed(
     except UnknownMessageError as exc:
         if model is not None:
             raise
-        if not _mentions_declaration(data):
-            raise
-        return _declaration_lenient(data, max_size, exc)
-    if decoded.problems and model is None and _is_declaration(decoded.message):
-        # The declaration codec reads empty elements as absent, as the Single Window client writes them.
-        alternative = _declaration_lenient(data, max_size, None)
-        if alternative is not None and len(alternative.problems) < len(decoded.problems):
-            return alternative
+        for family, rescue in hooks("rescue_lenient"):
+            if family.marked(data):
+                rescued: decoding.Decoded[Any] = rescue(bytes(data), max_size=max_size, original=exc, decoded=None)
+                return rescued
+        raise
+    if decoded.problems and model is None:
+        # A family's codec may read its documents with fewer problems (empty elements as absent, as the Single
+        # Window client writes declarations).
+        for family, rescue in hooks("rescue_lenient"):
+            if family.marked(data):
+                alternative = rescue(bytes(data), max_size=max_size, original=None, decoded=decoded)
+                if alternative is not None:
+                    return alternative  # type: ignore[no-any-return]
     return decoded
 
 
-__all__ = ["decode", "decode_lenient", "decode_lenient_parsed", "encode", "encode_many", "iter_encode"]
+__all__ = ["decode", "decode_lenient", "decode_lenient_parsed", "encode", "encode_many", "iter_encode", "unwrap"]

@@ -28,6 +28,7 @@ from typing import IO, Any, cast
 import attrs
 
 from eport.edi.core.paths import step
+from eport.edi.core.registry import hook
 from eport.edi.core.spec import MANIFEST_FAMILY, TEXT_CONTENT, FieldSpec, ModelSpec, ValueKind, spec_of
 from eport.errors import ConfigurationError, EncodeError
 
@@ -364,10 +365,10 @@ def encode_str(message: Any) -> str:
         TypeError: ``message`` is not an eport model.
     """
     spec = spec_of(message)
-    if spec.family == MANIFEST_FAMILY:  # namespace chosen per message type by the manifest codec
-        from eport.edi.manifest.codec import encode_manifest
-
-        return encode_manifest(message).decode("utf-8")
+    family_encoder = hook(spec.family, "encoder")
+    if family_encoder is not None:  # the family writes its own documents (manifests, DXP envelopes)
+        text: str = family_encoder(message).decode("utf-8")
+        return text
     writer = _compile(cast(Hashable, type(message)), spec.tag, spec.namespace, _ROOT_CONTEXT)
     parts: list[str] = [XML_DECLARATION]
     try:
@@ -386,7 +387,8 @@ def encode(message: Any, *, edition: str | None = None) -> bytes:
 
     Args:
         message: any eport model instance (a class with ``__eport_spec__``), e.g. ``CEB621Message``, ``DecMessage``
-            or a manifest ``Manifest`` (written by the manifest codec in the namespace of its message type).
+            or a manifest ``Manifest`` (written by its family's codec: the manifest codec, in the namespace of its
+            message type).
         edition: for CEB messages, write the structure of this schema edition (``"202205"`` or ``"2018"``),
             converting with :func:`eport.edi.ceb.to_edition`; ``None`` writes the model's own edition.
 
@@ -400,10 +402,9 @@ def encode(message: Any, *, edition: str | None = None) -> bytes:
         TypeError: ``message`` is not an eport model.
     """
     if edition is not None:
-        if spec_of(message).family == MANIFEST_FAMILY:
-            raise ConfigurationError("manifests have no CEB edition; call encode without edition=")
-        from eport.edi.ceb.editions import to_edition
-
+        to_edition = hook(spec_of(message).family, "to_edition")
+        if to_edition is None:
+            raise ConfigurationError(f"{type(message).__name__} has no schema editions; call encode without edition=")
         message = to_edition(message, edition)
     return encode_str(message).encode("utf-8")
 

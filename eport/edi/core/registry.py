@@ -1,124 +1,120 @@
-"""Which model class a document's root element stands for.
+"""Which model class a document's root element stands for, and which family handles what.
 
-The table is static: ``(namespace, local name) -> "module:Class"``, imported lazily on first use, so looking up a
-message does not import every family. Families add their roots to :data:`ROOTS` in this file (one line each);
-there is no mutable, run-time registry.
+The families declare themselves (:class:`~eport.edi.core.family.Family`, in each family's ``family`` module);
+:data:`FAMILIES` lists those declarations as import strings and :func:`families` loads them on first use. The
+root table (``(namespace, local name) -> "module:Class"``) is built from them once; a model class is imported
+only when a document asks for it, so looking up a message does not import every family. There is no mutable,
+run-time registry: a new family is one line in :data:`FAMILIES`.
 
-CEB roots exist in two editions (``"202205"``, the default, and ``"2018"``) with the same names;
-:data:`EDITIONS` overlays the table for the older edition.
+CEB roots exist in two editions (``"202205"``, the default, and ``"2018"``) with the same names; a family's
+``editions`` overlay the table for the older edition.
 
-Manifests (舱单) are the exception: every manifest root is ``Manifest``, in a namespace that names the message type
-(``urn:Declaration:datamodel:standard:CN:MT2101:1``), and they have a codec of their own
-(:mod:`eport.edi.manifest.codec`, which :mod:`eport.edi.core.dispatch` routes to). They are not in :data:`ROOTS` (the
-generic engine decodes what is there); :func:`lookup_any` and :func:`lookup_name` know them too.
+Roots that no static table can list (every manifest root is ``Manifest``, in a namespace that names the message
+type) are the families' ``lookup`` hooks: :func:`lookup_any` and :func:`lookup_name` know them, :func:`lookup`
+(what the generic engine decodes) does not.
 """
 
 from __future__ import annotations
 
-import importlib
+import functools
 import logging
-import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from eport.edi.core.family import Family, RootKey, load
 from eport.edi.core.paths import step
 from eport.errors import ConfigurationError, UnknownMessageError
 
 logger = logging.getLogger(__name__)
 
-CEB_NS = "http://www.chinaport.gov.cn/ceb"
-
-#: The default CEB edition.
+#: The default schema edition.
 DEFAULT_EDITION = "202205"
 
-_CEB_IMPORT = [
-    "311",
-    "312",
-    "411",
-    "412",
-    "511",
-    "512",
-    "513",
-    "514",
-    "621",
-    "622",
-    "623",
-    "624",
-    "625",
-    "626",
-    "711",
-    "712",
-    "816",
-    "818",
-    "900",
-]
-_CEB_EXPORT_2018 = [
-    "303",
-    "304",
-    "403",
-    "404",
-    "505",
-    "506",
-    "507",
-    "508",
-    "509",
-    "510",
-    "603",
-    "604",
-    "605",
-    "606",
-    "607",
-    "608",
-    "701",
-    "702",
-    "792",
-]
-_CEB_EXPORT = [*_CEB_EXPORT_2018, "213", "214", "215", "216"]
+if TYPE_CHECKING:  # module constants built on first use by __getattr__
+    ROOTS: Mapping[RootKey, str]
+    EDITIONS: Mapping[str, Mapping[RootKey, str]]
 
-
-def _ceb(module: str, codes: list[str]) -> dict[tuple[str | None, str], str]:
-    return {(CEB_NS, f"CEB{c}Message"): f"{module}:CEB{c}Message" for c in codes}
-
-
-#: Root element ``(namespace, local name)`` → ``"module:Class"``, for the default edition.
-ROOTS: Mapping[tuple[str | None, str], str] = MappingProxyType(
-    {
-        **_ceb("eport.edi.ceb.imports", _CEB_IMPORT),
-        **_ceb("eport.edi.ceb.exports", _CEB_EXPORT),
-        # Other families add their roots here, e.g.
-        # ("http://www.chinaport.gov.cn/dec", "DecMessage"): "eport.edi.dec.models:DecMessage",
-        ("http://www.chinaport.gov.cn/dec", "DecMessage"): "eport.edi.dec.models:DecMessage",
-        ("http://www.chinaport.gov.cn/dec", "DecImportResponse"): "eport.edi.dec.receipts:DecImportResponse",
-        (None, "DEC_RESULT"): "eport.edi.dec.receipts:DecResult",
-        (None, "DEC_DATA"): "eport.edi.dec.receipts:DecData",
-    }
-)
-
-#: Edition name → overrides of :data:`ROOTS` for that edition.
-EDITIONS: Mapping[str, Mapping[tuple[str | None, str], str]] = MappingProxyType(
-    {
-        DEFAULT_EDITION: MappingProxyType({}),
-        "2018": MappingProxyType(
-            {
-                **_ceb("eport.edi.ceb.imports2018", _CEB_IMPORT),
-                **_ceb("eport.edi.ceb.exports2018", _CEB_EXPORT_2018),
-            }
-        ),
-    }
+#: The families, as ``"module:attribute"`` of their :class:`~eport.edi.core.family.Family` declaration.
+FAMILIES: tuple[str, ...] = (
+    "eport.edi.ceb.family:FAMILY",
+    "eport.edi.dec.family:FAMILY",
+    "eport.edi.manifest.family:FAMILY",
+    "eport.edi.dxp.family:FAMILY",
 )
 
 
-def _load(target: str) -> type[Any]:
-    module_name, _, attr = target.partition(":")
-    cls: type[Any] = getattr(importlib.import_module(module_name), attr)
-    return cls
+@functools.cache
+def families() -> tuple[Family, ...]:
+    """Return every family's declaration, in :data:`FAMILIES` order (loaded once)."""
+    found = tuple(load(target) for target in FAMILIES)
+    for target, family in zip(FAMILIES, found, strict=True):
+        if not isinstance(family, Family):
+            raise ConfigurationError(f"{target} is not an eport.edi.core.family.Family")
+    return found
+
+
+@functools.cache
+def family_of(spec_family: str) -> Family | None:
+    """Return the family whose models carry ``spec_family`` (:attr:`ModelSpec.family`), or ``None``."""
+    return next((f for f in families() if spec_family in f.spec_families), None)
+
+
+@functools.cache
+def hooks(name: str) -> tuple[tuple[Family, Callable[..., Any]], ...]:
+    """Return ``(family, hook)`` for every family that declares the hook ``name`` (``"decoder"``, ``"unwrap"`` …).
+
+    The hooks' modules are imported on the first call for that hook.
+    """
+    return tuple((f, load(getattr(f, name))) for f in families() if getattr(f, name) is not None)
+
+
+def hook(spec_family: str, name: str) -> Callable[..., Any] | None:
+    """Return the hook ``name`` of the family whose models carry ``spec_family``, or ``None``."""
+    family = family_of(spec_family)
+    target = None if family is None else getattr(family, name)
+    return None if target is None else load(target)
+
+
+@functools.cache
+def _tables() -> tuple[Mapping[RootKey, str], Mapping[str, Mapping[RootKey, str]], frozenset[RootKey]]:
+    """The root table, the per-edition overlays and the roots of families that have editions."""
+    roots: dict[RootKey, str] = {}
+    editions: dict[str, dict[RootKey, str]] = {DEFAULT_EDITION: {}}
+    versioned: set[RootKey] = set()
+    for family in families():
+        roots.update(family.roots)
+        if family.editions:
+            versioned.update(family.roots)
+        for edition, table in family.editions.items():
+            editions.setdefault(edition, {}).update(table)
+    overlays = MappingProxyType({ed: MappingProxyType(table) for ed, table in editions.items()})
+    return MappingProxyType(roots), overlays, frozenset(versioned)
+
+
+def roots() -> Mapping[RootKey, str]:
+    """Root element ``(namespace, local name)`` → ``"module:Class"``, for the default edition."""
+    return _tables()[0]
+
+
+def editions() -> Mapping[str, Mapping[RootKey, str]]:
+    """Edition name → the roots that differ from :func:`roots` in that edition."""
+    return _tables()[1]
+
+
+def __getattr__(name: str) -> Any:
+    """``ROOTS`` and ``EDITIONS``, the tables as constants (built from the families on first use)."""
+    if name == "ROOTS":
+        return roots()
+    if name == "EDITIONS":
+        return editions()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _edition(edition: str | None) -> str:
     ed = edition or DEFAULT_EDITION
-    if ed not in EDITIONS:
-        raise ConfigurationError(f"unknown edition {ed!r}; known: {', '.join(sorted(EDITIONS))}")
+    if ed not in editions():
+        raise ConfigurationError(f"unknown edition {ed!r}; known: {', '.join(sorted(editions()))}")
     return ed
 
 
@@ -134,13 +130,17 @@ def lookup(namespace: str | None, local: str, *, edition: str | None = None) -> 
         ConfigurationError: for an unknown edition.
     """
     ed = _edition(edition)
+    table, overlays, versioned = _tables()
     key = (namespace, local)
-    target = EDITIONS[ed].get(key)
+    target = overlays[ed].get(key)
     if target is None:
-        if ed != DEFAULT_EDITION and namespace == CEB_NS and key in ROOTS:
+        if ed != DEFAULT_EDITION and key in versioned:
             return None  # a 202205-only CEB message does not exist in the older edition
-        target = ROOTS.get(key)
-    return None if target is None else _load(target)
+        target = table.get(key)
+    if target is None:
+        return None
+    cls: type[Any] = load(target)
+    return cls
 
 
 def resolve(namespace: str | None, local: str, *, edition: str | None = None) -> type[Any]:
@@ -157,30 +157,9 @@ def resolve(namespace: str | None, local: str, *, edition: str | None = None) ->
     return cls
 
 
-#: Where the manifest model lives; one class, ``Manifest``, serves every manifest message type.
-MANIFEST = "eport.edi.manifest.message:Manifest"
-#: Namespace of a manifest message; ``{}`` is the message type (``MT2101``).
-MANIFEST_NS_TEMPLATE = "urn:Declaration:datamodel:standard:CN:{}:1"
-#: A manifest namespace; group 1 is the message type (match it whole, or search a text for one).
-MANIFEST_NS_PATTERN = re.compile(r"urn:Declaration:datamodel:standard:CN:(MT[0-9A-Z]{4}):1")
-_MANIFEST_NAME = re.compile(r"(?:CN_)?(MT[0-9A-Z]{4})", re.IGNORECASE)
-
-
-def manifest_type(namespace: str | None, local: str) -> str | None:
-    """Return the manifest message type of a root element (``MT2101``), or ``None`` for any other root.
-
-    Args:
-        namespace: the root's namespace URI, e.g. ``urn:Declaration:datamodel:standard:CN:MT2101:1``.
-        local: the root's local name (``Manifest``).
-    """
-    if local != "Manifest":
-        return None
-    m = MANIFEST_NS_PATTERN.fullmatch(namespace or "")
-    return m.group(1) if m else None
-
-
 def lookup_any(namespace: str | None, local: str, *, edition: str | None = None) -> type[Any] | None:
-    """Like :func:`lookup`, and manifests too: the model class for any root element eport can read, or ``None``.
+    """Like :func:`lookup`, and the families' own lookups (manifests): the model class for any root element eport
+    can read, or ``None``.
 
     Args:
         namespace: the root's namespace URI (``None`` for no namespace).
@@ -191,8 +170,11 @@ def lookup_any(namespace: str | None, local: str, *, edition: str | None = None)
         ConfigurationError: for an unknown edition.
     """
     cls = lookup(namespace, local, edition=edition)
-    if cls is None and manifest_type(namespace, local) is not None:
-        return _load(MANIFEST)
+    if cls is None:
+        for _, family_lookup in hooks("lookup"):
+            cls = family_lookup(namespace, local)
+            if cls is not None:
+                break
     return cls
 
 
@@ -212,12 +194,11 @@ def lookup_name(name: str, *, edition: str | None = None) -> type[Any] | None:
     """
     ed = _edition(edition)
     wanted = name.strip()
-    m = _MANIFEST_NAME.fullmatch(wanted)
-    if m:
-        from eport.edi.manifest.message import MESSAGE_TYPES
-
-        return _load(MANIFEST) if m.group(1).upper() in MESSAGE_TYPES else None
-    for namespace, local in ROOTS:
+    for _, family_lookup in hooks("lookup_name"):
+        found: type[Any] | None = family_lookup(wanted)
+        if found is not None:
+            return found
+    for namespace, local in roots():
         if wanted and wanted in (local, local.removesuffix("Message")):
             cls = lookup(namespace, local, edition=ed)
             if cls is not None:
@@ -238,11 +219,21 @@ def resolve_name(name: str, *, edition: str | None = None) -> type[Any]:
     return cls
 
 
+def message_name(namespace: str | None, local: str) -> str:
+    """Return the name a root element goes by on the wire: its local name, or what its family calls it
+    (a manifest, ``Manifest`` in ``urn:Declaration:datamodel:standard:CN:MT2101:1``, is ``MT2101``)."""
+    for _, name_of in hooks("message_name"):
+        name: str | None = name_of(namespace, local)
+        if name:
+            return name
+    return local
+
+
 def message_types(*, edition: str | None = None) -> tuple[type[Any], ...]:
     """Return every registered message class (of the given CEB edition), in table order."""
     ed = edition or DEFAULT_EDITION
     out = []
-    for ns, local in ROOTS:
+    for ns, local in roots():
         cls = lookup(ns, local, edition=ed)
         if cls is not None:
             out.append(cls)
@@ -250,17 +241,19 @@ def message_types(*, edition: str | None = None) -> tuple[type[Any], ...]:
 
 
 __all__ = [
-    "CEB_NS",
     "DEFAULT_EDITION",
-    "EDITIONS",
-    "MANIFEST",
-    "MANIFEST_NS_TEMPLATE",
-    "ROOTS",
+    "FAMILIES",
+    "editions",
+    "families",
+    "family_of",
+    "hook",
+    "hooks",
     "lookup",
     "lookup_any",
     "lookup_name",
-    "manifest_type",
+    "message_name",
     "message_types",
     "resolve",
     "resolve_name",
+    "roots",
 ]

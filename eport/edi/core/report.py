@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import importlib
 from collections.abc import Iterable, Iterator
 
 import attrs
@@ -71,9 +72,8 @@ class ValidationReport:
 
     def _repr_html_(self) -> str:
         """Render the report as an HTML table in Jupyter."""
-        from eport.edi.notebook import render_html  # imported here: notebook imports this module
-
-        return render_html(self)
+        # Late-bound like ModelBase._repr_html_: the notebook helpers sit above the families, the engine below.
+        return str(importlib.import_module("eport.edi.notebook").render_html(self))
 
     def raise_for_errors(self) -> None:
         """Raise :class:`eport.errors.ValidationError` carrying every problem when the report has errors."""

@@ -1,21 +1,21 @@
 """Business rules the schemas cannot express, one module per message family, plugged in by spec family.
 
 A rule is a function ``rule(message, context) -> Iterable[Problem]`` over a decoded model. Each rule module exposes
-a tuple ``RULES`` of such functions. :data:`RULE_MODULES` maps a :attr:`eport.edi.core.spec.ModelSpec.family` to the
-module holding its rules; :func:`eport.edi.validate` runs the rules of the message's family after XSD
-validation. A new family plugs in by adding a module with ``RULES`` and one line to :data:`RULE_MODULES`;
-callers can also pass extra rules to :func:`eport.edi.validate` (``rules=...``).
+a tuple ``RULES`` of such functions, and each family declares which module holds the rules of each of its spec
+families (:attr:`eport.edi.core.family.Family.rules`); :func:`eport.edi.validate` runs the rules of the message's
+family after XSD validation. Callers can also pass extra rules to :func:`eport.edi.validate` (``rules=...``).
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
 
+from eport.edi.core import registry
+from eport.edi.core.family import load
 from eport.edi.core.report import Problem
 
 
@@ -38,24 +38,19 @@ class RuleContext:
 #: A business rule: takes the message model and the context, yields problems.
 Rule = Callable[[Any, RuleContext], Iterable[Problem]]
 
-#: Spec family -> module whose ``RULES`` apply to messages of that family.
-RULE_MODULES: Mapping[str, str] = {
-    "ceb-import": "eport.edi.ceb.rules",
-    "ceb-export": "eport.edi.ceb.rules",
-    "ceb": "eport.edi.ceb.rules",
-    "dec": "eport.edi.dec.rules",
-    "manifest": "eport.edi.manifest.rules",
-}
-
 
 @functools.cache
 def rules_for(family: str) -> tuple[Rule, ...]:
-    """Return the rules registered for a spec family (empty for families without rules)."""
-    module_name = RULE_MODULES.get(family)
-    if module_name is None:
-        return ()
-    module = importlib.import_module(module_name)
-    return tuple(module.RULES)
+    """Return the rules registered for a spec family (empty for families without rules).
+
+    Each message family declares its rule modules (:attr:`eport.edi.core.family.Family.rules`, spec family →
+    module); the module's ``RULES`` tuple is imported on first use.
+    """
+    for declared in registry.families():
+        module_name = declared.rules.get(family)
+        if module_name is not None:
+            return tuple(load(module_name).RULES)
+    return ()
 
 
-__all__ = ["RULE_MODULES", "Rule", "RuleContext", "rules_for"]
+__all__ = ["Rule", "RuleContext", "rules_for"]

@@ -26,6 +26,7 @@ when the document lacks it; the returned problems name every such gap. Strict de
 from __future__ import annotations
 
 import enum
+import importlib
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
@@ -179,9 +180,10 @@ class ModelBase:
         Raises:
             eport.errors.DecodeError: the document is unsafe, not well-formed, or not this model's structure.
         """
-        from eport.edi.core.decoding import decode
-
-        return decode(data, model=cls)
+        # Late-bound: the engine's readers and writers build on these specs, so this module does not import them.
+        decode = importlib.import_module("eport.edi.core.decoding").decode
+        message: _M = decode(data, model=cls)
+        return message
 
     def to_bytes(self) -> bytes:
         """Encode this model as a UTF-8 XML document (same as :func:`eport.edi.core.encoding.encode`).
@@ -189,14 +191,11 @@ class ModelBase:
         Raises:
             eport.errors.EncodeError: if a value cannot be written.
         """
-        from eport.edi.core.encoding import encode
-
-        return encode(self)
+        data: bytes = importlib.import_module("eport.edi.core.encoding").encode(self)
+        return data
 
     def _repr_html_(self) -> str:
         """Render the model as HTML in Jupyter (delegates to ``eport.edi.notebook.render_html``)."""
-        import importlib
-
         try:
             render_html = importlib.import_module("eport.edi.notebook").render_html
         except (ImportError, AttributeError):

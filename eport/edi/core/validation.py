@@ -21,14 +21,13 @@ from typing import Any
 import attrs
 from lxml import etree
 
-from eport.edi import dxp
-from eport.edi.ceb.rules import SIGNED_ROOTS
 from eport.edi.core import dispatch as _dispatch
+from eport.edi.core import registry
+from eport.edi.core.family import Family, load
 from eport.edi.core.report import Problem, Severity, ValidationReport
 from eport.edi.core.rules import Rule, RuleContext, rules_for
 from eport.edi.core.schema import (
     DEFAULT_EDITION,
-    DXP_NS,
     MAX_DOCUMENT_BYTES,
     dedupe,
     edition_folder,
@@ -50,12 +49,6 @@ def edition_of(message: Any, default: str = DEFAULT_EDITION) -> str:
     return edition if isinstance(edition, str) else default
 
 
-def _encode(message: Any) -> bytes:
-    if isinstance(message, dxp.DxpMsg | dxp.DxpMsgSv | dxp.DxpRep):
-        return dxp.encode_envelope(message)
-    return _dispatch.encode(message)  # manifests have their own codec
-
-
 def _rule_problems(message: Any, edition: str, extra: Iterable[Rule]) -> list[Problem]:
     spec = spec_of(message)
     context = RuleContext(edition=edition, root=root_path(message), nodes=tuple(walk(message)))
@@ -71,14 +64,9 @@ def _rule_problems(message: Any, edition: str, extra: Iterable[Rule]) -> list[Pr
 
 
 def _drop_covered(problems: list[Problem], message: Any) -> list[Problem]:
-    """Drop the XSD "missing ds:Signature" problem when the signature rule reports it with more meaning."""
-    spec = spec_of(message)
-    if spec.tag not in SIGNED_ROOTS or getattr(message, "signature", None) is not None:
-        return problems
-    root = root_path(message)
-    return [
-        p for p in problems if not (p.path == root and p.code == "xsd-missing-element" and "ds:Signature" in p.message)
-    ]
+    """Drop the schema problems the family's rules report with more meaning (its ``drop_covered`` hook)."""
+    drop = registry.hook(spec_of(message).family, "drop_covered")
+    return problems if drop is None else list(drop(problems, message))
 
 
 def validate(message: Any, *, edition: str | None = None, rules: Iterable[Rule] = ()) -> ValidationReport:
@@ -102,25 +90,28 @@ def validate(message: Any, *, edition: str | None = None, rules: Iterable[Rule] 
     edition_folder(edition)
     problems: list[Problem] = []
     try:
-        data = _encode(message)
+        data = _dispatch.encode(message)  # manifests and envelopes are written by their family's codec
     except EncodeError as exc:
         problems.append(Problem(exc.path or root_path(message), "encode", str(exc)))
     else:
         problems.extend(xsd_problems(parse(data), edition))
     extra = tuple(rules)
     problems.extend(_rule_problems(message, edition, extra))
-    if isinstance(message, dxp.DxpMsg | dxp.DxpMsgSv):
-        problems.extend(_payload_problems(message, edition, extra, MAX_DOCUMENT_BYTES))
+    problems.extend(_payload_problems(message, edition, extra, MAX_DOCUMENT_BYTES))
     return ValidationReport.of(dedupe(_drop_covered(problems, message)))
 
 
-def _payload_problems(envelope: dxp.Envelope, edition: str, rules: tuple[Rule, ...], max_size: int) -> list[Problem]:
-    msg = envelope.msg if isinstance(envelope, dxp.DxpMsgSv) else envelope
-    if not isinstance(msg, dxp.DxpMsg) or not msg.data.lstrip().startswith(b"<"):
+def _payload_problems(message: Any, edition: str, rules: tuple[Rule, ...], max_size: int) -> list[Problem]:
+    """The problems of the documents an envelope carries (its family's ``payloads`` hook), under the envelope's
+    path; validated as raw documents, whatever their family."""
+    payloads = registry.hook(spec_of(message).family, "payloads")
+    if payloads is None:
         return []
-    prefix = "/dxp:DxpMsgSv/dxp:DxpMsg/dxp:Data" if isinstance(envelope, dxp.DxpMsgSv) else "/dxp:DxpMsg/dxp:Data"
-    inner = validate_bytes(msg.data, edition=edition, rules=rules, max_size=max_size)
-    return [Problem(prefix + p.path, p.code, p.message, p.severity) for p in inner]
+    problems: list[Problem] = []
+    for prefix, data in payloads(message):
+        inner = validate_bytes(data, edition=edition, rules=rules, max_size=max_size)
+        problems.extend(Problem(prefix + p.path, p.code, p.message, p.severity) for p in inner)
+    return problems
 
 
 def validate_bytes(
@@ -152,9 +143,10 @@ def validate_bytes(
         where = f"line {exc.line}" if exc.line else "/"
         return ValidationReport.of([Problem(where, "xml-syntax", str(exc))])
     problems = xsd_problems(root, edition)
-    if etree.QName(root).namespace == DXP_NS:
+    envelope_family = _envelope_family(etree.QName(root).namespace)
+    if envelope_family is not None and envelope_family.envelope is not None:
         try:
-            envelope = dxp.decode_envelope(data, max_bytes=max_size)
+            envelope = load(envelope_family.envelope)(data, max_bytes=max_size)
         except DecodeError as exc:
             logger.debug("envelope not decodable for rules: %s", exc)
         else:
@@ -180,6 +172,11 @@ def validate_bytes(
         ]
     problems.extend(found)
     return ValidationReport.of(dedupe(_drop_covered(problems, message)))
+
+
+def _envelope_family(namespace: str | None) -> Family | None:
+    """The envelope family (DXP) whose documents have their root in ``namespace``, or ``None``."""
+    return next((f for f in registry.families() if f.envelope is not None and f.namespace == namespace), None)
 
 
 def _root_step(root: etree._Element) -> str:

@@ -5,62 +5,146 @@ Pure: no I/O. See ``docs/declarations.md``.
 
 from __future__ import annotations
 
+import importlib
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from eport.edi.codes import CodeBook, Generation
-from eport.edi.core.report import ValidationReport
-from eport.edi.dec.channel import Channel, ChannelGroup, DecStatus
-from eport.edi.dec.codec import decode_declaration, decode_declaration_lenient, encode_declaration
-from eport.edi.dec.filedrop import ReceiptKind, classify_receipt
-from eport.edi.dec.flags import DataSource, DeclarationMode, DecType, Level, OperType, PromiseItems, SpecDeclFlag
-from eport.edi.dec.models import (
-    NS,
-    REQUIRED_TO_DECLARE,
-    REQUIRED_TO_SAVE,
-    DecContainer,
-    DecContainers,
-    DecCopLimit,
-    DecCopLimits,
-    DecCopPromise,
-    DecCopPromises,
-    DecFreeTxt,
-    DecGoodsLimit,
-    DecGoodsLimits,
-    DecGoodsLimitVin,
-    DecHead,
-    DecLicenseDocus,
-    DecList,
-    DecLists,
-    DecMarkLob,
-    DecMarkLobs,
-    DecMessage,
-    DecOtherPack,
-    DecOtherPacks,
-    DecRequestCert,
-    DecRequestCerts,
-    DecRisk,
-    DecSign,
-    DecSupplementList,
-    DecSupplementLists,
-    DecUser,
-    DecUsers,
-    EcoRelation,
-    EdocRealation,
-    LicenseDocu,
-    SddTax,
-    SddTaxDetail,
-    SddTaxDetails,
-    SddTaxHead,
-    SddTaxList,
-    SddTaxLists,
-    TrnContaGoods,
-    TrnContaGoodsList,
-    TrnContainer,
-    TrnContainers,
-    TrnHead,
-    TrnList,
-)
-from eport.edi.dec.receipts import DecData, DecImportResponse, DecResult, FailInfo, parse_dec_receipt
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports these on first use
+    from eport.edi.codes import CodeBook, Generation
+    from eport.edi.core.report import ValidationReport
+    from eport.edi.dec.channel import Channel, ChannelGroup, DecStatus
+    from eport.edi.dec.codec import decode_declaration, decode_declaration_lenient, encode_declaration
+    from eport.edi.dec.filedrop import ReceiptKind, classify_receipt
+    from eport.edi.dec.flags import DataSource, DeclarationMode, DecType, Level, OperType, PromiseItems, SpecDeclFlag
+    from eport.edi.dec.models import (
+        NS,
+        REQUIRED_TO_DECLARE,
+        REQUIRED_TO_SAVE,
+        DecContainer,
+        DecContainers,
+        DecCopLimit,
+        DecCopLimits,
+        DecCopPromise,
+        DecCopPromises,
+        DecFreeTxt,
+        DecGoodsLimit,
+        DecGoodsLimits,
+        DecGoodsLimitVin,
+        DecHead,
+        DecLicenseDocus,
+        DecList,
+        DecLists,
+        DecMarkLob,
+        DecMarkLobs,
+        DecMessage,
+        DecOtherPack,
+        DecOtherPacks,
+        DecRequestCert,
+        DecRequestCerts,
+        DecRisk,
+        DecSign,
+        DecSupplementList,
+        DecSupplementLists,
+        DecUser,
+        DecUsers,
+        EcoRelation,
+        EdocRealation,
+        LicenseDocu,
+        SddTax,
+        SddTaxDetail,
+        SddTaxDetails,
+        SddTaxHead,
+        SddTaxList,
+        SddTaxLists,
+        TrnContaGoods,
+        TrnContaGoodsList,
+        TrnContainer,
+        TrnContainers,
+        TrnHead,
+        TrnList,
+    )
+    from eport.edi.dec.receipts import DecData, DecImportResponse, DecResult, FailInfo, parse_dec_receipt
+
+#: Public name → the module that defines it; imported on first use, so that importing the package (the family
+#: registering with the engine, for one) does not build every model.
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("Channel", "ChannelGroup", "DecStatus"), "eport.edi.dec.channel"),
+    **dict.fromkeys(("decode_declaration", "decode_declaration_lenient", "encode_declaration"), "eport.edi.dec.codec"),
+    **dict.fromkeys(("ReceiptKind", "classify_receipt"), "eport.edi.dec.filedrop"),
+    **dict.fromkeys(
+        ("DataSource", "DeclarationMode", "DecType", "Level", "OperType", "PromiseItems", "SpecDeclFlag"),
+        "eport.edi.dec.flags",
+    ),
+    **dict.fromkeys(
+        (
+            "NS",
+            "REQUIRED_TO_DECLARE",
+            "REQUIRED_TO_SAVE",
+            "DecContainer",
+            "DecContainers",
+            "DecCopLimit",
+            "DecCopLimits",
+            "DecCopPromise",
+            "DecCopPromises",
+            "DecFreeTxt",
+            "DecGoodsLimit",
+            "DecGoodsLimits",
+            "DecGoodsLimitVin",
+            "DecHead",
+            "DecLicenseDocus",
+            "DecList",
+            "DecLists",
+            "DecMarkLob",
+            "DecMarkLobs",
+            "DecMessage",
+            "DecOtherPack",
+            "DecOtherPacks",
+            "DecRequestCert",
+            "DecRequestCerts",
+            "DecRisk",
+            "DecSign",
+            "DecSupplementList",
+            "DecSupplementLists",
+            "DecUser",
+            "DecUsers",
+            "EcoRelation",
+            "EdocRealation",
+            "LicenseDocu",
+            "SddTax",
+            "SddTaxDetail",
+            "SddTaxDetails",
+            "SddTaxHead",
+            "SddTaxList",
+            "SddTaxLists",
+            "TrnContaGoods",
+            "TrnContaGoodsList",
+            "TrnContainer",
+            "TrnContainers",
+            "TrnHead",
+            "TrnList",
+        ),
+        "eport.edi.dec.models",
+    ),
+    **dict.fromkeys(
+        ("DecData", "DecImportResponse", "DecResult", "FailInfo", "parse_dec_receipt"), "eport.edi.dec.receipts"
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name (or a submodule) on first use and keep it in the namespace."""
+    module = _LAZY.get(name)
+    if module is None:
+        if not name.startswith("_"):
+            try:
+                return importlib.import_module(f"{__name__}.{name}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{__name__}.{name}":
+                    raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
 def validate_declaration(

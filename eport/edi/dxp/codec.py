@@ -15,7 +15,7 @@ from collections.abc import Callable
 from lxml import etree
 
 from eport.edi.core.schema import DS_NS, DXP_NS, MAX_DOCUMENT_BYTES, element_path, local_name, parse
-from eport.edi.dxp import (
+from eport.edi.dxp.models import (
     CHINA_TZ,
     AddInfo,
     BizKey,

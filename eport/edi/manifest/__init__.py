@@ -12,68 +12,165 @@ Pure: no I/O. See ``docs/manifests.md``.
 
 from __future__ import annotations
 
-from eport.edi.manifest.codec import decode_manifest, decode_manifest_lenient, encode_manifest
-from eport.edi.manifest.message import (
-    FUNCTION_CODES,
-    MESSAGE_ID_PATTERN,
-    MESSAGE_TYPES,
-    NAMESPACE_TEMPLATE,
-    Head,
-    Manifest,
-    Response,
-    ResponseConsignment,
-    ResponseType,
-    StatementCode,
-    is_road,
-    message_id,
-    message_type_of_namespace,
-    namespace_for,
-    parse_send_time,
-    send_time,
-    sender_id,
-)
-from eport.edi.manifest.models import (
-    TEXT,
-    AdditionalInformation,
-    Address,
-    Amount,
-    BorderTransportMeans,
-    Commodity,
-    Communication,
-    Consignment,
-    ConsignmentItem,
-    Contact,
-    Declaration,
-    FreightPayment,
-    GoodsMeasure,
-    Identification,
-    Location,
-    Measure,
-    Named,
-    Packaging,
-    Party,
-    PreviousCustomsDocument,
-    ResponseTransportEquipment,
-    Seal,
-    TransportContractDocument,
-    TransportEquipment,
-)
-from eport.edi.manifest.road import (
-    Amendment,
-    ChangeInformation,
-    Freight,
-    GovernmentAgencyGoodsItem,
-    GovernmentProcedure,
-    Itinerary,
-    RoadConsignment,
-    RoadConsignmentItem,
-    RoadConsignmentTransport,
-    RoadDeclaration,
-    RoadPackaging,
-    RoadTransportContractDocument,
-    RoadTransportEquipment,
-    RoadUnloadingLocation,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports these on first use
+    from eport.edi.manifest.codec import decode_manifest, decode_manifest_lenient, encode_manifest
+    from eport.edi.manifest.message import (
+        FUNCTION_CODES,
+        MESSAGE_ID_PATTERN,
+        MESSAGE_TYPES,
+        NAMESPACE_TEMPLATE,
+        Head,
+        Manifest,
+        Response,
+        ResponseConsignment,
+        ResponseType,
+        is_road,
+        message_id,
+        message_type_of_namespace,
+        namespace_for,
+        parse_send_time,
+        send_time,
+        sender_id,
+    )
+    from eport.edi.manifest.models import (
+        TEXT,
+        AdditionalInformation,
+        Address,
+        Amount,
+        BorderTransportMeans,
+        Commodity,
+        Communication,
+        Consignment,
+        ConsignmentItem,
+        Contact,
+        Declaration,
+        FreightPayment,
+        GoodsMeasure,
+        Identification,
+        Location,
+        Measure,
+        Named,
+        Packaging,
+        Party,
+        PreviousCustomsDocument,
+        ResponseTransportEquipment,
+        Seal,
+        TransportContractDocument,
+        TransportEquipment,
+    )
+    from eport.edi.manifest.road import (
+        Amendment,
+        ChangeInformation,
+        Freight,
+        GovernmentAgencyGoodsItem,
+        GovernmentProcedure,
+        Itinerary,
+        RoadConsignment,
+        RoadConsignmentItem,
+        RoadConsignmentTransport,
+        RoadDeclaration,
+        RoadPackaging,
+        RoadTransportContractDocument,
+        RoadTransportEquipment,
+        RoadUnloadingLocation,
+    )
+    from eport.edi.manifest.status import StatementCode
+
+#: Public name → the module that defines it; imported on first use, so that importing the package (the family
+#: registering with the engine, for one) does not build every model.
+_LAZY: dict[str, str] = {
+    "StatementCode": "eport.edi.manifest.status",
+    **dict.fromkeys(("decode_manifest", "decode_manifest_lenient", "encode_manifest"), "eport.edi.manifest.codec"),
+    **dict.fromkeys(
+        (
+            "FUNCTION_CODES",
+            "MESSAGE_ID_PATTERN",
+            "MESSAGE_TYPES",
+            "NAMESPACE_TEMPLATE",
+            "Head",
+            "Manifest",
+            "Response",
+            "ResponseConsignment",
+            "ResponseType",
+            "is_road",
+            "message_id",
+            "message_type_of_namespace",
+            "namespace_for",
+            "parse_send_time",
+            "send_time",
+            "sender_id",
+        ),
+        "eport.edi.manifest.message",
+    ),
+    **dict.fromkeys(
+        (
+            "TEXT",
+            "AdditionalInformation",
+            "Address",
+            "Amount",
+            "BorderTransportMeans",
+            "Commodity",
+            "Communication",
+            "Consignment",
+            "ConsignmentItem",
+            "Contact",
+            "Declaration",
+            "FreightPayment",
+            "GoodsMeasure",
+            "Identification",
+            "Location",
+            "Measure",
+            "Named",
+            "Packaging",
+            "Party",
+            "PreviousCustomsDocument",
+            "ResponseTransportEquipment",
+            "Seal",
+            "TransportContractDocument",
+            "TransportEquipment",
+        ),
+        "eport.edi.manifest.models",
+    ),
+    **dict.fromkeys(
+        (
+            "Amendment",
+            "ChangeInformation",
+            "Freight",
+            "GovernmentAgencyGoodsItem",
+            "GovernmentProcedure",
+            "Itinerary",
+            "RoadConsignment",
+            "RoadConsignmentItem",
+            "RoadConsignmentTransport",
+            "RoadDeclaration",
+            "RoadPackaging",
+            "RoadTransportContractDocument",
+            "RoadTransportEquipment",
+            "RoadUnloadingLocation",
+        ),
+        "eport.edi.manifest.road",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name (or a submodule) on first use and keep it in the namespace."""
+    module = _LAZY.get(name)
+    if module is None:
+        if not name.startswith("_"):
+            try:
+                return importlib.import_module(f"{__name__}.{name}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{__name__}.{name}":
+                    raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "FUNCTION_CODES",

@@ -5,13 +5,11 @@ head value builders and the MT9999 statement codes.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import re
 from typing import ClassVar
 
 import attrs
 
-from eport.edi.core.registry import MANIFEST_NS_TEMPLATE, manifest_type
 from eport.edi.core.spec import Facets, ModelSpec
 from eport.edi.manifest._fields import child, children, manifest_model, text
 from eport.edi.manifest.models import (
@@ -20,11 +18,13 @@ from eport.edi.manifest.models import (
     Declaration,
     Identification,
 )
+from eport.edi.manifest.names import NS_TEMPLATE, manifest_type
 from eport.edi.manifest.road import RoadDeclaration
+from eport.edi.manifest.status import StatementCode, statement_of
 from eport.errors import ConfigurationError
 
 #: Namespace of a manifest message; ``{}`` is the message type (``MT2101``).
-NAMESPACE_TEMPLATE = MANIFEST_NS_TEMPLATE
+NAMESPACE_TEMPLATE = NS_TEMPLATE
 
 #: China Standard Time.
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
@@ -160,46 +160,6 @@ def message_id(message_type: str, sender: str, when: dt.datetime, *, version: st
 MESSAGE_ID_PATTERN = re.compile(r"^CN_(MT[0-9A-Z]{4})_\d+p\d+_([0-9A-Za-z_@]+)_(\d{17})$")
 
 
-class StatementCode(enum.Enum):
-    """``Response/AdditionalInformation/StatementCode`` of MT9999 responses (CC020)."""
-
-    ACCEPTED = "01"
-    """海关接受申报 accepted."""
-    MANUAL_REVIEW = "02"
-    """传输待人工审核 pending manual review."""
-    REJECTED = "03"
-    """不允许传输, 退单 rejected."""
-    RELEASED = "11"
-    """提运单放行 B/L released."""
-    LOADING_REFUSED = "12"
-    """提(运)单或集装箱(器)拒装 refused loading."""
-    UNLOADING_FORBIDDEN = "13"
-    """禁卸 unloading forbidden."""
-    CALL_OK = "0"
-    """调用成功 call accepted (client level)."""
-
-    @property
-    def meaning(self) -> str:
-        """The docstring meaning (Chinese and English)."""
-        return _STATEMENTS[self]
-
-    @property
-    def is_failure(self) -> bool:
-        """True for 03 rejected, 12 refused loading, 13 unloading forbidden."""
-        return self in (StatementCode.REJECTED, StatementCode.LOADING_REFUSED, StatementCode.UNLOADING_FORBIDDEN)
-
-
-_STATEMENTS = {
-    StatementCode.ACCEPTED: "海关接受申报 accepted",
-    StatementCode.MANUAL_REVIEW: "传输待人工审核 pending manual review",
-    StatementCode.REJECTED: "不允许传输, 退单 rejected",
-    StatementCode.RELEASED: "提运单放行 B/L released",
-    StatementCode.LOADING_REFUSED: "提(运)单或集装箱(器)拒装 loading refused",
-    StatementCode.UNLOADING_FORBIDDEN: "禁卸 unloading forbidden",
-    StatementCode.CALL_OK: "调用成功 call accepted",
-}
-
-
 @manifest_model("Head")
 @attrs.frozen(kw_only=True)
 class Head:
@@ -242,16 +202,6 @@ class ResponseType:
     __eport_spec__: ClassVar[ModelSpec]
     code: str | None = text("Code", "处理结果代码")
     text: str | None = text("Text", "处理结果")
-
-
-def statement_of(info: AdditionalInformation | None) -> StatementCode | None:
-    """The :class:`StatementCode` of an ``AdditionalInformation`` block, ``None`` if absent or unknown."""
-    if info is None or not info.statement_code:
-        return None
-    try:
-        return StatementCode(info.statement_code.strip())
-    except ValueError:
-        return None
 
 
 @manifest_model("Response")

@@ -15,15 +15,13 @@ models whose ``value`` field has the tag :data:`TEXT` (:data:`eport.edi.core.spe
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import attrs
 
 from eport.edi.core.spec import TEXT_CONTENT, ModelSpec
 from eport.edi.manifest._fields import attribute, child, children, manifest_model, number, text
-
-if TYPE_CHECKING:
-    from eport.edi.manifest.message import StatementCode
+from eport.edi.manifest.status import StatementCode, statement_of
 
 #: ``FieldSpec.tag`` of a field that holds the element's own text (simple content with attributes); the same
 #: marker as :data:`eport.edi.core.spec.TEXT_CONTENT`.
@@ -240,8 +238,6 @@ class ResponseTransportEquipment:
     @property
     def statement(self) -> StatementCode | None:
         """The statement code as :class:`~eport.edi.manifest.StatementCode` (``None`` if absent or unknown)."""
-        from eport.edi.manifest.message import statement_of
-
         return statement_of(self.additional_information)
 
 
