@@ -63,6 +63,14 @@ _RESIDENT_ID = re.compile(r"\d{17}[\dX]")
 _ALNUM = re.compile(r"[0-9A-Za-z]+")
 
 
+_CHINA = _dt.timezone(_dt.timedelta(hours=8))
+
+
+def _china_year() -> int:
+    """The current year in China (customs numbers entry ids by the China date: 1 January comes 8 h before UTC)."""
+    return _dt.datetime.now(_CHINA).year
+
+
 class UnusualIdentifierWarning(UserWarning):
     """An identifier is well formed but unusual (for example an IC card number not starting ``89``)."""
 
@@ -128,7 +136,7 @@ class EntryId(_Identifier):
             value: the 18 characters.
             field: the name to put in errors (default ``entry_id``).
             direction: ``"I"`` or ``"E"``: the I/E flag must agree (``1``/``I`` import, ``0``/``E`` export).
-            max_year: the latest acceptable year of acceptance (default: the current year).
+            max_year: the latest acceptable year of acceptance (default: the current year in China).
 
         Raises:
             eport.errors.IdentifierError: not 18 characters, a bad part, a future year or the wrong direction.
@@ -144,7 +152,7 @@ class EntryId(_Identifier):
                 raise IdentifierError(name, f"position 9 (I/E flag) must be 1, 0, I or E, got {text[8]!r}")
             raise IdentifierError(name, "positions 10-18 (serial) must be digits")
         year = int(match.group(2))
-        limit = _dt.date.today().year if max_year is None else max_year
+        limit = _china_year() if max_year is None else max_year
         if year > limit:
             raise IdentifierError(name, f"year {year} is after {limit}")
         if direction is not None:

@@ -60,6 +60,18 @@ def test_records_take_entry_id_and_dates_from_the_r_receipt() -> None:
         Decimal("5000.00"), "USD", "502", "0110")  # fmt: skip
 
 
+def test_closed_date_is_the_china_date_of_the_r_notice() -> None:
+    from eport.services import Family, Stage, StatusEvent
+    from eport.services.refund import closed_declaration
+
+    late = DecResult(cus_ciq_no="E20260000000000001", entry_id=ENTRY, notice_date="2026-12-04T23:30:00", channel="R")
+    assert closed_declaration(_message(), [late]).closed_on == dt.date(2026, 12, 4)
+    utc_evening = dt.datetime(2026, 12, 4, 17, 0, tzinfo=dt.timezone.utc)  # 01:00 on 5 December in China
+    event = StatusEvent(receipt_type="DEC_RESULT", family=Family.DEC, stage=Stage.CLOSED, code="R", info="已结关",
+                        at=utc_evening, entry_id=ENTRY)  # fmt: skip
+    assert closed_declaration(_message(), [event]).closed_on == dt.date(2026, 12, 5)
+
+
 def test_cif_value_loses_freight_and_insurance_shared_by_usd_value() -> None:
     goods = [rm.Goods("8471300000", "a", Decimal("10"), Decimal("5000")),
              rm.Goods("6109100010", "b", Decimal("200"), Decimal("7000"), "CNY")]  # fmt: skip

@@ -28,6 +28,7 @@ from eport.services.refund.models import ZERO, ClosedDeclaration, RefundRecord
 CLOSED = Channel.CLOSED.value
 """CHANNEL ``R`` 已结关 (:attr:`eport.edi.dec.Channel.CLOSED`): only closed declarations have refund-copy records."""
 CENT = Decimal("0.01")
+CHINA_TZ = dt.timezone(dt.timedelta(hours=8))
 
 
 def currency_iso(code: str, *, field: str = "currency") -> str:
@@ -93,7 +94,10 @@ def closed_declaration(message: DecMessage, receipts: Iterable[DecResult | Statu
     if closed is None:
         raise FieldError("receipts", "the declaration is not closed: no CHANNEL R (已结关) receipt with an entry id")
     entry = EntryId.parse(closed[0], field="receipts.entry_id", direction="E")
-    closed_on = closed[1].date() if closed[1] is not None else (export_date or dt.date.today())
+    at = closed[1]
+    if at is not None and at.tzinfo is not None:
+        at = at.astimezone(CHINA_TZ)  # customs dates are China dates
+    closed_on = at.date() if at is not None else (export_date or dt.datetime.now(CHINA_TZ).date())
     items = len(message.dec_lists.dec_list) if message.dec_lists is not None else 0
     customs = (head.custom_master or entry.customs)[:4]
     return ClosedDeclaration(entry_id=entry, closed_on=closed_on, customs=customs, export_date=export_date,
