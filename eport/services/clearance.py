@@ -43,7 +43,7 @@ from eport.errors import (
 )
 from eport.pki.signer import Signer
 from eport.services._xml import BusinessInfo, Family, business_info, new_cop_msg_id, wrap
-from eport.services.journal import Journal, Submission
+from eport.services.journal import Journal, Submission, client_owner
 from eport.services.receipts import Stage, StatusEvent, parse_receipt
 from eport.services.transport import (
     BatchingTransport,
@@ -137,6 +137,9 @@ class ClearanceClient:
         keep_unmatched: record (and acknowledge) receipts that match no submission of this journal, as
             "unmatched" (:meth:`Journal.unmatched_receipts`), so foreign receipts never pile up in an InBox. Set
             ``False`` when several journals share one ImpPath: foreign receipts are then left for their owner.
+        lease: seconds this client holds the submissions it recorded against recovery by clients on other
+            machines sharing the journal; clients on this machine wait for its process to end (or for
+            :meth:`close`).
         clock: returns the current time (timezone-aware), injected by tests.
     """
 
@@ -150,6 +153,7 @@ class ClearanceClient:
         sign: SignFunction | None = None,
         poll_interval: float = 0.2,
         keep_unmatched: bool = True,
+        lease: float = 600.0,
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
         if not 1 <= len(sender_id) <= 16:
@@ -164,6 +168,10 @@ class ClearanceClient:
         self._sign = sign or _default_sign
         self.poll_interval = poll_interval
         self.keep_unmatched = keep_unmatched
+        if lease <= 0:
+            raise ConfigurationError("lease must be positive")
+        self.lease = lease
+        self.owner = client_owner()
         self._clock = clock or (lambda: dt.datetime.now(_CN))
         self._recovered = False
         self._poll_lock = threading.Lock()
@@ -182,8 +190,13 @@ class ClearanceClient:
         self.close()
 
     def close(self) -> None:
-        """Close the transport, and the journal if this client opened it."""
+        """Close the transport, and the journal if this client opened it. Submissions it could not send are left
+        for the next client's :meth:`recover`."""
         self.transport.close()
+        try:
+            self.journal.release(self.owner)
+        except JournalError as exc:
+            logger.warning("cannot release this client's unsent submissions: %s", exc)
         if self._owns_journal:
             self.journal.close()
 
@@ -271,7 +284,10 @@ class ClearanceClient:
             for outgoing, _ in prepared:
                 self.transport.check(outgoing)
         self.journal.record_many(
-            [(o.cop_msg_id, info, o.envelope, o.file_name) for o, info in prepared], transport=self.transport.name
+            [(o.cop_msg_id, info, o.envelope, o.file_name) for o, info in prepared],
+            transport=self.transport.name,
+            owner=self.owner,
+            lease=self.lease,
         )
         for outgoing, _ in prepared:
             logger.info("recorded %s %s", outgoing.msg_type, outgoing.cop_msg_id)
@@ -342,6 +358,10 @@ class ClearanceClient:
     def recover(self) -> list[SubmissionHandle]:
         """Send again, with the same CopMsgId and bytes, every submission left ``written`` by a crash or failure.
 
+        Only submissions no live client holds are taken (this client's own, those of clients that closed or whose
+        process is gone, and those whose lease ran out: :meth:`Journal.claim_unsent`), so clients sharing a journal
+        never re-send each other's submissions on their way out.
+
         A submission refused for good on the way (a 4xx, a conflict, or a failure no retry fixes) is recorded as
         rejected or :attr:`Stage.ATTENTION` with its reason and recovery goes on with the others.
 
@@ -352,7 +372,7 @@ class ClearanceClient:
             eport.errors.TransportError: the transport is still failing (the ones not re-sent stay ``written``).
         """
         self._recovered = True
-        subs = self.journal.unsent(self.transport.name)
+        subs = self.journal.claim_unsent(self.transport.name, self.owner, lease=self.lease)
         for sub in subs:
             logger.warning("recovering %s %s recorded at %s", sub.msg_type, sub.cop_msg_id, sub.created_at)
         handles: list[SubmissionHandle] = []

@@ -22,8 +22,11 @@ import datetime as dt
 import json
 import logging
 import os
+import socket
 import sqlite3
 import threading
+import time
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -244,6 +247,10 @@ class Journal:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
                         db.execute(statement)
+                columns = {row[1] for row in db.execute("PRAGMA table_info(submissions)")}
+                for column, kind in (("owner", "TEXT"), ("lease_until", "REAL")):  # added after format 1 shipped
+                    if column not in columns:
+                        db.execute(f"ALTER TABLE submissions ADD COLUMN {column} {kind}")
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.Error as exc:
             raise JournalError(f"cannot open the journal {self.path}: {exc}") from exc
@@ -319,6 +326,8 @@ class Journal:
         submissions: Sequence[tuple[str, BusinessInfo, bytes, str | None]],
         *,
         transport: str,
+        owner: str | None = None,
+        lease: float = 0.0,
         now: dt.datetime | None = None,
     ) -> None:
         """Record several submissions as ``written`` in one durable transaction (one fsync): all or none.
@@ -327,6 +336,9 @@ class Journal:
             submissions: ``(cop_msg_id, info, envelope, file_name)`` per submission, in sending order. The duplicate
                 rule applies between them too: the same new document twice in one batch is refused.
             transport: the transport name.
+            owner: the recording client (:func:`client_owner`); only it recovers them while it lives (see
+                :meth:`claim_unsent`).
+            lease: seconds the owner holds them against clients on other machines.
             now: the time stamp (defaults to now).
 
         Raises:
@@ -341,6 +353,12 @@ class Journal:
                 for cop_msg_id, info, envelope, file_name in submissions:
                     current = cop_msg_id
                     self._insert(db, cop_msg_id, info, envelope, transport, file_name, stamp)
+                if owner is not None:
+                    until = time.time() + lease
+                    db.executemany(
+                        "UPDATE submissions SET owner = ?, lease_until = ? WHERE cop_msg_id = ?",
+                        [(owner, until, item[0]) for item in submissions],
+                    )
         except sqlite3.Error as exc:
             raise JournalError(f"cannot record submission {current}: {exc}") from exc
 
@@ -455,6 +473,51 @@ class Journal:
         if not rows:
             raise JournalError(f"no submission {cop_msg_id} in the journal")
         return bytes(rows[0]["envelope"])
+
+    def claim_unsent(self, transport: str, owner: str, *, lease: float) -> list[Submission]:
+        """Take over the ``written`` submissions of a transport that no live client holds, for ``owner``.
+
+        A row is taken when it has no owner (recorded by an older eport), is ``owner``'s own, its owner's lease ran
+        out, or its owner is a process of this machine that is gone. Rows of live clients are left alone: they may
+        be on their way out right now. Taken rows get ``owner`` and a new lease, in one transaction, so two
+        clients recovering at once never both take one.
+
+        Raises:
+            eport.errors.JournalError: the journal cannot be written.
+        """
+        now = time.time()
+        try:
+            with self._write() as db:
+                rows = db.execute(
+                    "SELECT cop_msg_id, owner, lease_until FROM submissions WHERE state = ? AND transport = ?",
+                    (Stage.WRITTEN.value, transport),
+                ).fetchall()
+                taken = [
+                    cop_msg_id
+                    for cop_msg_id, holder, until in rows
+                    if holder is None or holder == owner or (until or 0.0) < now or not owner_alive(holder)
+                ]
+                db.executemany(
+                    "UPDATE submissions SET owner = ?, lease_until = ? WHERE cop_msg_id = ?",
+                    [(owner, now + lease, cop_msg_id) for cop_msg_id in taken],
+                )
+        except sqlite3.Error as exc:
+            raise JournalError(f"cannot claim unsent submissions: {exc}") from exc
+        if not taken:
+            return []
+        chosen = set(taken)
+        return [sub for sub in self.unsent(transport) if sub.cop_msg_id in chosen]
+
+    def release(self, owner: str) -> None:
+        """End ``owner``'s leases (a client closing): its unsent rows are then recovered by the next client.
+
+        Raises:
+            eport.errors.JournalError: the journal cannot be written.
+        """
+        with self._write(durable=False) as db:
+            db.execute(
+                "UPDATE submissions SET lease_until = 0 WHERE owner = ? AND state = ?", (owner, Stage.WRITTEN.value)
+            )
 
     def unsent(self, transport: str | None = None) -> list[Submission]:
         """Submissions still ``written``: recorded but never confirmed as taken by a transport."""
@@ -732,6 +795,30 @@ class Journal:
                 " ON CONFLICT(transport) DO UPDATE SET value = excluded.value",
                 (transport, value),
             )
+
+
+def client_owner() -> str:
+    """A new owner id for one client: ``<host>|<pid>|<random>`` (see :meth:`Journal.claim_unsent`)."""
+    return f"{socket.gethostname()}|{os.getpid()}|{uuid.uuid4().hex[:12]}"
+
+
+def owner_alive(owner: str) -> bool:
+    """Whether the client ``owner`` may still be running: always for another machine (its lease decides), else
+    whether its process exists."""
+    host, _, rest = owner.partition("|")
+    pid_text = rest.partition("|")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return True
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: an existence check, nothing is sent
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, owned by another user
+        return True
+    return True
 
 
 def _links(events: Iterable[StatusEvent]) -> list[tuple[str, str]]:

@@ -259,6 +259,7 @@ def test_send_failure_leaves_written_and_recover_resends_same_cop_msg_id() -> No
         client.submit(inventory("COP1"), signer=object())
     [written] = journal.unsent()
     assert written.stage is Stage.WRITTEN
+    client.close()  # a restart: the next client recovers what this one left
     handles = ClearanceClient(transport, journal, sender_id=SENDER, sign=fake_sign).recover()
     assert [h.cop_msg_id for h in handles] == [written.cop_msg_id]
     assert list(transport.sent) == [written.cop_msg_id]

@@ -10,15 +10,27 @@ from pathlib import Path
 import pytest
 
 from eport.errors import ConfigurationError, TransportError
-from eport.services import ClearanceClient, FileExchangeTransport, Journal, MockTransport, Outgoing, Stage, unwrap
+from eport.services import (
+    ClearanceClient,
+    FileExchangeTransport,
+    HttpTransport,
+    Journal,
+    MockTransport,
+    Outgoing,
+    Stage,
+    unwrap,
+)
 from tests.services.helpers import (
+    Gateway,
     ceb622,
     dec_import_response,
     dec_result,
     declaration,
     fake_sign,
     inventory,
+    journal_states,
     receipt_envelope,
+    run_and_kill,
 )
 
 SENDER = "DXPENT0000000001"
@@ -85,6 +97,7 @@ def test_recover_goes_past_a_poison_row_and_sends_the_others(tmp_path: Path) -> 
     assert journal.count(Stage.WRITTEN) == 3
     down[0] = False
 
+    client.close()  # a restart
     recovered = _client(transport, journal).recover()
 
     assert len(recovered) == 2  # the two good ones were sent although the first row failed for good
@@ -134,3 +147,45 @@ def test_dec_result_read_before_its_link_is_matched_when_the_link_arrives(keep_u
     assert final.stage is Stage.RELEASED
     assert final.entry_id == "530120261000000001"
     assert client.journal.unmatched_receipts() == []
+
+
+def test_clients_sharing_a_journal_never_recover_each_others_live_rows(tmp_path: Path) -> None:
+    """Issue #12, item 7: a live client's unsent row is its own; another client starting on the same journal leaves
+    it alone, and takes it over once that client has closed."""
+    down = [True]
+
+    def handler(outgoing: Outgoing) -> None:
+        if down[0]:
+            raise TransportError("exchange down")
+
+    transport = MockTransport(handler)
+    first = _client(transport, tmp_path / "shared.db")
+    with pytest.raises(TransportError):
+        first.submit(inventory("COP-FIRST"), signer=object())
+    down[0] = False
+
+    second = _client(transport, tmp_path / "shared.db")
+    assert second.recover() == []  # the first client lives: its row is not re-sent behind its back
+    assert transport.sent == {}
+    first.close()
+    [taken] = second.recover()
+    assert list(transport.sent) == [taken.cop_msg_id]
+    second.close()
+
+
+def test_rows_of_a_killed_client_are_recovered_at_once(gateway: Gateway, tmp_path: Path) -> None:
+    """The owner of an unsent row died (SIGKILL, no close): the next client on this machine recovers it without
+    waiting for its lease."""
+    journal = tmp_path / "shared.db"
+    gateway.fail_next = [503] * 100
+    run_and_kill(
+        "try:\n    client.submit(inventory('COP-KILLED'), signer=object())\nexcept Exception:\n    pass\n"
+        "import time\ntime.sleep(60)\n",
+        gateway,
+        journal,
+        until=lambda: journal_states(journal) == ["written"] and gateway.posts >= 4,
+    )
+    gateway.fail_next = []
+    with ClearanceClient(HttpTransport(gateway.url, dxp_id=SENDER), journal, sender_id=SENDER, sign=fake_sign) as again:
+        assert again.journal.count(Stage.SENT) == 1  # recovered by `with`
+    assert len(gateway.stored) == 1

@@ -99,6 +99,7 @@ def test_5xx_until_retries_run_out_leaves_the_submission_written_for_recovery(ga
         client.submit(inventory("COP1"), signer=object())
     [written] = journal.unsent()
     assert gateway.stored == {}
+    client.close()  # a restart: the next client recovers what this one left
     [handle] = _client(_transport(gateway.url), journal).recover()
     assert handle.cop_msg_id == written.cop_msg_id
     assert list(gateway.stored) == [written.cop_msg_id]
@@ -128,6 +129,7 @@ def test_408_and_429_until_retries_run_out_leave_the_submission_written(gateway:
         client.submit(inventory("COP1"), signer=object())
     assert sleeps == [0.01, 0.02, 0.02]  # no Retry-After: the backoff
     [written] = journal.unsent()  # not refused for good: recovery sends it
+    client.close()
     [handle] = _client(_transport(gateway.url), journal).recover()
     assert list(gateway.stored) == [handle.cop_msg_id] == [written.cop_msg_id]
 
@@ -194,6 +196,7 @@ def test_read_timeout_is_a_service_timeout_and_recovery_is_idempotent(gateway: G
         client.submit(inventory("COP1"), signer=object())
     [written] = journal.unsent()
     gateway.delay_after_store = 0
+    client.close()
     [handle] = _client(_transport(gateway.url), journal).recover()
     assert handle.duplicate_send is True
     assert list(gateway.stored) == [written.cop_msg_id]

@@ -95,8 +95,10 @@ def test_read_timeout_is_not_posted_again_and_recovery_asks_before_posting(gatew
     gateway.delay = 0.6  # the gateway stores only after the client gave up waiting
     journal = Journal(":memory:")
     transport = _transport(gateway.url, confirm=True, timeout=Timeout(connect=1, read=0.2))
+    first = _client(transport, journal)
     with pytest.raises(ServiceTimeout, match="no reply in time"):
-        _client(transport, journal).submit(inventory(), signer=object())
+        first.submit(inventory(), signer=object())
+    first.close()  # a restart: the next client recovers what this one left
     [written] = journal.unsent()
     deadline = time.monotonic() + 5
     while written.cop_msg_id not in gateway.stored and time.monotonic() < deadline:
@@ -115,8 +117,10 @@ def test_5xx_is_not_posted_again_but_recovery_posts_what_the_gateway_does_not_ho
     gateway.fail_next = [503]
     journal = Journal(":memory:")
     sleeps = Sleeps()
+    first = _client(_transport(gateway.url, confirm=True, sleeps=sleeps), journal)
     with pytest.raises(TransportError, match="HTTP 503"):
-        _client(_transport(gateway.url, confirm=True, sleeps=sleeps), journal).submit(inventory(), signer=object())
+        first.submit(inventory(), signer=object())
+    first.close()  # a restart: the next client recovers what this one left
     assert gateway.posts == 1
     assert sleeps == []
     [written] = journal.unsent()
