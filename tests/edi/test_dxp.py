@@ -170,6 +170,43 @@ def test_envelope_validation_reaches_the_payload(inventory: bytes) -> None:
 
 
 @pytest.mark.parametrize(
+    ("prefix", "encoding", "declaration"),
+    [
+        (b"\xef\xbb\xbf", "utf-8", True),  # a UTF-8 BOM: every official sample starts with one
+        (b"", "utf-16", True),  # Python's utf-16 codec writes a BOM
+        (b"\xef\xbb\xbf\r\n  ", "utf-8", False),  # whitespace before the root is fine without a declaration
+        (b"\n\t", "utf-8", False),
+    ],
+    ids=["utf8-bom", "utf16-bom", "bom-and-whitespace", "whitespace"],
+)
+def test_a_payload_with_a_bom_is_validated_not_skipped(
+    inventory: bytes, prefix: bytes, encoding: str, declaration: bool
+) -> None:
+    bad = inventory.replace(b"<ceb:currency>142</ceb:currency>", b"<ceb:currency>999</ceb:currency>", 1)
+    text = bad.decode("utf-8").replace('encoding="UTF-8"', f'encoding="{encoding.upper()}"')
+    if not declaration:
+        text = text[text.index("?>") + 2 :]
+    payload = prefix + text.encode(encoding)
+    envelope = dxp.wrap(
+        payload, sender_id=SENDER, receiver_ids=RECEIVER, created=WHEN, msg_type="CEB621Message", encoding=None
+    )
+    for report in (edi.validate_bytes(envelope.to_bytes()), edi.validate(envelope)):
+        assert not report.ok
+        inner = [p for p in report if p.path.startswith("/dxp:DxpMsg/dxp:Data/ceb:CEB621Message")]
+        assert "code-table" in {p.code for p in inner}
+
+
+@pytest.mark.parametrize("payload", [b" \r\n", b"PK\x03\x04 not xml", "报关单".encode()], ids=["blank", "zip", "text"])
+def test_a_payload_that_is_not_xml_is_an_error_not_valid(payload: bytes) -> None:
+    envelope = dxp.wrap(payload, sender_id=SENDER, receiver_ids=RECEIVER, created=WHEN, msg_type="CEB621Message")
+    for report in (edi.validate_bytes(envelope.to_bytes()), edi.validate(envelope)):
+        assert not report.ok
+        assert [(p.path, p.code) for p in report if p.code == "payload-not-xml"] == [
+            ("/dxp:DxpMsg/dxp:Data", "payload-not-xml")
+        ]
+
+
+@pytest.mark.parametrize(
     ("mutation", "message"),
     [
         ((b"<Data>", b"<Data>!!"), "Data is not valid base64"),

@@ -101,16 +101,44 @@ def validate(message: Any, *, edition: str | None = None, rules: Iterable[Rule] 
     return ValidationReport.of(dedupe(_drop_covered(problems, message)))
 
 
+#: Byte-order marks and the codec of the text after them, longest first (UTF-32 LE starts like UTF-16 LE).
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
+
+
+def _looks_like_xml(data: bytes) -> bool:
+    """Whether ``data`` starts like an XML document: an optional byte-order mark, optional whitespace, then ``<``
+    (a declaration, a comment or the root). Only a sniff: the parser decides whether it is well-formed."""
+    head = bytes(data[:64])
+    codec = "latin-1"
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            head, codec = head[len(bom) :], name
+            break
+    return head.decode(codec, "ignore").lstrip(" \t\r\n").startswith("<")
+
+
 def _payload_problems(message: Any, edition: str, rules: tuple[Rule, ...], max_size: int) -> list[Problem]:
     """The problems of the documents an envelope carries (its family's ``payloads`` hook), under the envelope's
-    path; validated as raw documents, whatever their family."""
+    path; validated as raw documents, whatever their family. A payload that is not XML is a problem too."""
     payloads = registry.hook(spec_of(message).family, "payloads")
     if payloads is None:
         return []
     problems: list[Problem] = []
     for prefix, data in payloads(message):
+        if not _looks_like_xml(data):
+            note = f"the payload ({len(data)} bytes) is not an XML document, so it could not be validated"
+            problems.append(Problem(prefix, "payload-not-xml", note))
+            continue
         inner = validate_bytes(data, edition=edition, rules=rules, max_size=max_size)
-        problems.extend(Problem(prefix + p.path, p.code, p.message, p.severity) for p in inner)
+        problems.extend(
+            Problem(prefix + p.path if p.path.startswith("/") else prefix, p.code, p.message, p.severity) for p in inner
+        )
     return problems
 
 

@@ -30,12 +30,13 @@ def encode(message: Any) -> bytes:
 
 
 def payloads(message: Any) -> tuple[tuple[str, bytes], ...]:
-    """The XML document a ``DxpMsg``/``DxpMsgSv`` carries, with the path of its ``Data`` element; ``()`` for
-    anything else (a ``DxpRep``, a payload that is not XML)."""
+    """The document a ``DxpMsg``/``DxpMsgSv`` carries, with the path of its ``Data`` element; ``()`` for a
+    ``DxpRep``. Every payload is returned, XML or not (with a byte-order mark, as official samples have): the
+    validator reports one that is not XML rather than skipping it."""
     from eport.edi.dxp import DxpMsg, DxpMsgSv
 
     msg = message.msg if isinstance(message, DxpMsgSv) else message
-    if not isinstance(msg, DxpMsg) or not msg.data.lstrip().startswith(b"<"):
+    if not isinstance(msg, DxpMsg):
         return ()
     prefix = "/dxp:DxpMsgSv/dxp:DxpMsg/dxp:Data" if isinstance(message, DxpMsgSv) else "/dxp:DxpMsg/dxp:Data"
     return ((prefix, msg.data),)
