@@ -56,6 +56,14 @@ def test_validate_reports_one_line_per_problem_and_exits_one(runner: CliRunner, 
     assert "2 of 3 file(s) have errors" in result.stderr
 
 
+def test_validate_exits_one_for_a_document_that_is_no_customs_message(runner: CliRunner, tmp_path: Path) -> None:
+    page = tmp_path / "page.xml"
+    page.write_bytes(b"<html><body><p>hello</p></body></html>")
+    result = runner.invoke(cli, ["edi", "validate", str(page)])
+    assert result.exit_code == 1, result.output
+    assert "unknown-root" in result.output
+
+
 def test_validate_json_and_quiet(runner: CliRunner, files: dict[str, Path]) -> None:
     result = runner.invoke(cli, ["edi", "validate", "--json", "-q", str(files["CEB792"]), str(files["CEB311"])])
     assert result.exit_code == 1

@@ -217,6 +217,21 @@ def test_unknown_root() -> None:
     assert [(p.path, p.code) for p in report] == [("/ceb:CEB999Message", "unknown-root")]
 
 
+NOT_CUSTOMS = {
+    "no-namespace": (b"<foo/>", "/foo"),
+    "html": (b"<!-- page --><html><head><title>x</title></head><body><p>no message</p></body></html>", "/html"),
+    "foreign-namespace": (b'<x:Order xmlns:x="urn:example:orders"><x:id>1</x:id></x:Order>', "/Order"),
+    "ceb-lookalike-name": (b'<CEB311Message xmlns="urn:not-customs"/>', "/CEB311Message"),
+}
+
+
+@pytest.mark.parametrize(("data", "path"), NOT_CUSTOMS.values(), ids=NOT_CUSTOMS.keys())
+def test_a_document_that_is_no_customs_message_is_not_valid(data: bytes, path: str) -> None:
+    report = edi.validate_bytes(data)
+    assert not report.ok
+    assert [(p.path, p.code, p.severity) for p in report] == [(path, "unknown-root", Severity.ERROR)]
+
+
 def test_rules_plug_in_by_family_and_per_call(order: Any) -> None:
     ceb = family_of("ceb-import")
     assert ceb is not None

@@ -37,7 +37,7 @@ from eport.edi.core.schema import (
 )
 from eport.edi.core.spec import spec_of
 from eport.edi.core.walk import root_path, walk
-from eport.errors import DecodeError, EncodeError
+from eport.errors import DecodeError, EncodeError, UnknownMessageError
 
 logger = logging.getLogger(__name__)
 
@@ -183,6 +183,13 @@ def validate_bytes(
         return ValidationReport.of(dedupe(problems))
     try:
         decoded = _dispatch.decode_lenient_parsed(data, root, edition=edition, max_size=max_size)
+    except UnknownMessageError as exc:
+        # Neither a schema nor a decoder knows this root (``<foo/>``, HTML, a foreign namespace): not a customs
+        # message, never "valid". The "no-schema" note ("only the rules were checked") would be untrue here.
+        kept = [p for p in problems if p.code != "no-schema"]
+        if not any(p.code == "unknown-root" for p in kept):
+            kept.insert(0, Problem("/" + _root_step(root), "unknown-root", f"not a customs message: {exc}"))
+        return ValidationReport.of(dedupe(kept))
     except DecodeError as exc:
         logger.debug("not decodable for rules: %s", exc)
         return ValidationReport.of(dedupe(problems))
