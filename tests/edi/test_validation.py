@@ -16,7 +16,7 @@ from eport.edi.core.registry import family_of
 from eport.edi.core.report import Problem, Severity
 from eport.edi.core.rules import RuleContext, rules_for
 from eport.edi.core.schema import EDITIONS, SCHEMA_FILES, schema
-from eport.errors import ConfigurationError, ValidationError
+from eport.errors import ConfigurationError, DecodeError, ValidationError
 from tests.edi.samples import invalid_keys, load, valid_keys
 
 DUPLICATE_BASE_TRANSFER = ["303", "403", "505", "507", "509", "603", "605", "607"]
@@ -215,6 +215,35 @@ def test_malformed_and_hostile_bytes_are_reported_not_raised() -> None:
 def test_unknown_root() -> None:
     report = edi.validate_bytes(b'<ceb:CEB999Message xmlns:ceb="http://www.chinaport.gov.cn/ceb"/>')
     assert [(p.path, p.code) for p in report] == [("/ceb:CEB999Message", "unknown-root")]
+
+
+def test_validate_and_decode_share_one_size_limit_and_one_error() -> None:
+    """63 MB documents used to pass validate_bytes (1.4 GB of memory) while decode refused them above 50 MB."""
+    from eport.edi.core.safexml import DEFAULT_MAX_SIZE
+    from eport.edi.core.schema import MAX_DOCUMENT_BYTES
+
+    assert MAX_DOCUMENT_BYTES == DEFAULT_MAX_SIZE
+    sample = load("import/CEB311Message.xml").data
+    padding = b"<!--" + b"x" * (DEFAULT_MAX_SIZE - len(sample)) + b"-->"
+    data = sample.replace(b"</ceb:CEB311Message>", padding + b"</ceb:CEB311Message>")
+    assert DEFAULT_MAX_SIZE < len(data) < 64 * 1024 * 1024
+    with pytest.raises(DecodeError) as refused:
+        edi.decode(data)
+    report = edi.validate_bytes(data)
+    assert [(p.code, p.message) for p in report] == [("xml-syntax", str(refused.value))]
+    assert "exceeds the limit" in str(refused.value)
+
+
+def test_validating_an_oversized_model_is_a_problem_not_an_exception(order: Any) -> None:
+    head = order.order[0].order_head
+    huge = attrs.evolve(
+        order, order=(attrs.evolve(order.order[0], order_head=attrs.evolve(head, note="x" * (50 * 1024 * 1024))),)
+    )
+    report = edi.validate(huge)
+    assert not report.ok
+    syntax = [p for p in report if p.code == "xml-syntax"]
+    assert [p.path for p in syntax] == ["/ceb:CEB311Message"]
+    assert "exceeds the limit" in syntax[0].message
 
 
 NOT_CUSTOMS = {

@@ -44,8 +44,9 @@ SCHEMA_FILES: Mapping[str, str] = {
     "dxp-transfer": "dxp-transfer.xsd",
 }
 
-#: Largest document eport parses for validation, in bytes (a CEB message holds at most 100 documents).
-MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+#: Largest document eport validates, in bytes: the decoders' limit (50 MiB), so that validation and decoding refuse
+#: the same documents with the same error.
+MAX_DOCUMENT_BYTES = _xml.DEFAULT_MAX_SIZE
 
 _SCHEME = "eport-schema"
 

@@ -94,7 +94,10 @@ def validate(message: Any, *, edition: str | None = None, rules: Iterable[Rule] 
     except EncodeError as exc:
         problems.append(Problem(exc.path or root_path(message), "encode", str(exc)))
     else:
-        problems.extend(xsd_problems(parse(data), edition))
+        try:
+            problems.extend(xsd_problems(parse(data), edition))
+        except DecodeError as exc:  # larger than the one size limit: the problem validate_bytes reports too
+            problems.append(Problem(root_path(message), "xml-syntax", str(exc)))
     extra = tuple(rules)
     problems.extend(_rule_problems(message, edition, extra))
     problems.extend(_payload_problems(message, edition, extra, MAX_DOCUMENT_BYTES))
