@@ -256,3 +256,16 @@ def test_verification_form_number_default_and_strict_legacy() -> None:
 
 def test_identifier_errors_are_configuration_errors() -> None:
     assert issubclass(IdentifierError, ConfigurationError)
+
+
+def test_the_module_is_pure_and_imports_only_eport_errors() -> None:
+    import ast
+    from pathlib import Path
+
+    import eport.identifiers
+
+    tree = ast.parse(Path(eport.identifiers.__file__).read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert {name for name in imported if name.startswith("eport")} == {"eport.errors"}
+    assert imported <= {"__future__", "datetime", "re", "warnings", "typing", "eport.errors"}

@@ -1,6 +1,6 @@
 """HTTP endpoints of the sandbox refund service (``/api/v1/refund``), as a FastAPI ``APIRouter``.
 
-Errors are the gateway's ``{"error", "code"}`` documents: 422 ``invalid`` for a bad field (the message starts with
+Errors are the gateway's ``{"error", "code"}`` documents: 400 ``invalid`` for a bad field (the message starts with
 the field's name: ``lines[3].refund_decl_no: …``), 404 ``not_found``, 409 ``state`` / ``blocking_doubts``. The
 service's state (:class:`~eport.sandbox.refund.RefundService`) is built once per running sandbox through
 :data:`eport.sandbox.web.Context` and kept in ``<state_dir>/refund.sqlite3``. Routes under ``/sandbox`` are controls
@@ -24,7 +24,7 @@ from eport.services.refund.models import Condition
 
 PREFIX = "/api/v1/refund"
 T = TypeVar("T")
-ERRORS = error_responses(400, 404, 409, 422)
+ERRORS = error_responses(400, 404, 409)
 
 
 class ConditionIn(BaseModel):
@@ -80,7 +80,7 @@ def _call(action: Callable[[], T]) -> T:
     try:
         return action()
     except FieldError as exc:
-        raise ApiError(422, "invalid", str(exc)) from exc
+        raise ApiError(400, "invalid", str(exc)) from exc
     except PortalError as exc:
         raise ApiError(exc.status or 400, exc.code or "refused", str(exc)) from exc
 

@@ -264,7 +264,7 @@ def test_bad_input_is_a_typed_error_naming_the_field_and_nothing_is_stored(
     body = {"tradeCode": released.trade_code, "taxpayerId": USCC, "period": "202612", "lines": [good, bad_item]}
     with pytest.raises(PortalError) as info:  # refused by the service (the client refuses it locally already)
         refund.session.post_json("/api/v1/refund/batches", body)
-    assert (info.value.status, info.value.code) == (422, "invalid")
+    assert (info.value.status, info.value.code) == (400, "invalid")
     assert "lines[2].refund_decl_no" in str(info.value)
     with pytest.raises(IdentifierError) as local:
         ClaimLine.from_row(bad_item, index=2)
@@ -350,3 +350,11 @@ def test_refund_state_survives_a_sandbox_restart(tmp_path: Path) -> None:
             assert refund.batch(refund.declare(batch.id).id).state is BatchState.APPROVED
     finally:
         process.stop()
+
+
+def test_the_refund_api_is_in_the_sandbox_openapi_document(sandbox: SandboxProcess) -> None:
+    paths: Any = sandbox.get("/openapi.json")["paths"]
+    refund = {path for path in paths if path.startswith("/api/v1/refund/")}
+    assert {"/api/v1/refund/closed-declarations", "/api/v1/refund/records/{refundDeclNo}", "/api/v1/refund/batches",
+            "/api/v1/refund/batches/{batchId}/declare", "/api/v1/refund/legacy/submit"} <= refund  # fmt: skip
+    assert {"400", "409"} <= set(paths["/api/v1/refund/batches/{batchId}/declare"]["post"]["responses"])

@@ -362,9 +362,9 @@ class RefundClient:
 
 
 def _field_error(exc: PortalError) -> Exception:
-    """A 422 answer naming a field becomes a :class:`FieldError`; anything else stays as it is."""
-    if exc.status == 422 and exc.code == "invalid":
-        text = str(exc).split("HTTP 422: ", 1)[-1]
+    """A 400 ``invalid`` answer naming a field becomes a :class:`FieldError`; anything else stays as it is."""
+    if exc.status == 400 and exc.code == "invalid":
+        text = str(exc).split("HTTP 400: ", 1)[-1]
         field, _, reason = text.partition(": ")
         return FieldError(field or "request", reason or text)
     return exc
