@@ -1,9 +1,9 @@
 """Manifests (舱单) against plain lxml, measured in the same run.
 
-* ``manifest-decode-<n>``: a road MT1401 with one consignment of n items (n = 1: the third-party HXT document as
-  published; n = 200: its item repeated), decoded to models by ``eport.edi.decode``; the baseline parses the same
-  bytes with lxml (a safe parser, no entities) and stops there: what is left is eport's cost of building and
-  checking the models.
+* ``manifest-decode-<n>``: a road MT1401 with one consignment of n items (n = 1: the one-bill document of
+  ``tests/edi/data/writers`` in the .NET ``XmlSerializer`` layout; n = 200: its item repeated), decoded to models
+  by ``eport.edi.decode``; the baseline parses the same bytes with lxml (a safe parser, no entities) and stops
+  there: what is left is eport's cost of building and checking the models.
 * ``manifest-encode-<n>``: the same message written by ``eport.edi.encode``; the baseline serialises the already
   parsed lxml tree (``etree.tostring``): eport's cost of walking the models and building the tree.
 """
@@ -21,21 +21,13 @@ from benchmarks.conftest import measure
 from eport.edi import decode, encode
 from eport.edi import manifest as mf
 
-FIXTURE = (
-    Path(__file__).resolve().parents[1]
-    / "tests"
-    / "edi"
-    / "data"
-    / "thirdparty"
-    / "manifest"
-    / "hxt_1111111111111_XDT20240510001.xml"
-)
+FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "edi" / "data" / "writers" / "mt1401_dotnet_one_bill.xml"
 SIZES = [1, 200]
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 def manifest(items: int) -> mf.Manifest:
-    """The HXT MT1401 with ``items`` consignment items."""
+    """The one-bill MT1401 with ``items`` consignment items."""
     base = mf.decode_manifest(FIXTURE.read_bytes())
     assert isinstance(base.declaration, mf.RoadDeclaration)
     consignment = base.declaration.consignment[0]

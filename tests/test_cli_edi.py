@@ -232,8 +232,8 @@ def test_show_a_declaration_prints_its_head_and_goods(runner: CliRunner) -> None
     assert "decoded leniently" not in result.stderr  # empty elements are read as the declaration codec reads them
 
 
-def test_show_a_published_manifest_without_a_guid(runner: CliRunner) -> None:
-    path = EDI_DATA / "thirdparty" / "manifest" / "hxt_1111111111111_XDT20240510001.xml"
+def test_show_a_manifest_without_a_guid(runner: CliRunner) -> None:
+    path = EDI_DATA / "writers" / "mt1401_dotnet_one_bill.xml"
     result = runner.invoke(cli, ["edi", "show", str(path)])
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == "Manifest documents=1"  # no empty "guid=": manifests have none

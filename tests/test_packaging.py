@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tarfile
 import textwrap
 import venv
 import zipfile
@@ -159,6 +160,32 @@ def test_pyscard_is_only_in_the_pcsc_and_all_extras(dist: Path) -> None:
         "pyscard>=2.0; extra == 'all'",
         "pyscard>=2.0; extra == 'pcsc'",
     ]
+
+
+#: Top-level entries of the sdist (``[tool.hatch.build.targets.sdist] include`` plus what the backend adds).
+SDIST_TOP = {"eport", "tests", "docs", "benchmarks", "tools", "scripts", "README.md", "CHANGELOG.md", "LICENSE"}
+SDIST_TOP |= {"PKG-INFO", "pyproject.toml", ".gitignore", "changelog.d"}
+
+
+def _sdist_files(dist: Path) -> list[str]:
+    (sdist,) = dist.glob("eport-*.tar.gz")
+    with tarfile.open(sdist) as tf:
+        return [m.name.split("/", 1)[1] for m in tf.getmembers() if m.isfile()]
+
+
+def test_the_sdist_holds_only_what_the_project_wrote_or_may_redistribute(dist: Path) -> None:
+    files = _sdist_files(dist)
+    assert {f.split("/", 1)[0] for f in files} <= SDIST_TOP
+    assert "tools/make_writer_documents.py" in files  # and the tool that writes them
+    assert "tests/edi/data/writers/dec_dotnet_export.xml" in files  # the project's own test documents are in it
+    assert "eport/edi/schemas/ceb202205/ceb-import.xsd" in files  # the official schemas it packages (see SOURCES.md)
+    # no third-party documents, no local state
+    forbidden = ("thirdparty", ".venv", "__pycache__", ".benchmarks", ".pytest_cache", ".hypothesis")
+    assert [f for f in files if any(part in f.split("/") for part in forbidden)] == []
+    tracked = subprocess.run(["git", "ls-files"], capture_output=True, text=True, check=False, cwd=ROOT)
+    if tracked.returncode == 0:  # in a clone: every file of the sdist is a committed file of the repository
+        committed = set(tracked.stdout.splitlines()) | {"PKG-INFO"}
+        assert sorted(set(files) - committed) == []
 
 
 @pytest.mark.slow

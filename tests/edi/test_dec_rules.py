@@ -96,10 +96,11 @@ def test_item_total_must_match_quantity_times_price(saved: DecMessage) -> None:
 @pytest.mark.parametrize(
     ("qty", "price", "total", "ok"),
     [
-        # stated totals of a published declaration (tests/edi/data/thirdparty/dec), unit prices rounded to 4 places
-        ("17600", "0.0414", "729.34", True),  # 728.64: 0.70 off, allowed 0.01 + 17600 × 0.00005 = 0.89
-        ("126640", "0.0544", "6885.82", True),  # 6889.216: 3.40 off, allowed 6.34
-        ("17600", "0.0414", "729.60", False),  # 0.96 off: more than rounding the price can explain
+        # totals computed from unit prices that the declaration states rounded to 4 places (the first is item 1 of
+        # tests/edi/data/writers/dec_dotnet_export.xml)
+        ("12800", "0.0573", "733.90", True),  # 733.44: 0.46 off, allowed 0.01 + 12800 × 0.00005 = 0.65
+        ("98000", "0.0317", "3109.85", True),  # 3106.60: 3.25 off, allowed 4.91
+        ("12800", "0.0573", "734.14", False),  # 0.70 off: more than rounding the price can explain
         ("10", "25", "250.02", False),
         ("10", "25", "250.0105", True),  # 0.01 + 10 × 0.00005 = 0.0105, inclusive
     ],
@@ -114,7 +115,7 @@ def test_item_total_allows_the_rounding_of_the_unit_price(
 
 def test_item_total_with_exact_prices(saved: DecMessage) -> None:
     item = attrs.evolve(
-        saved.items[0], g_qty=Decimal("17600"), decl_price=Decimal("0.0414"), decl_total=Decimal("729.34")
+        saved.items[0], g_qty=Decimal("12800"), decl_price=Decimal("0.0573"), decl_total=Decimal("733.90")
     )
     report = validate_declaration(_with_items(saved, item), price_decimals=None)
     problems = [p for p in report.problems if p.code == "item-total"]
@@ -122,8 +123,8 @@ def test_item_total_with_exact_prices(saved: DecMessage) -> None:
     assert "tolerance 0.01" in problems[0].message
 
 
-def test_published_declaration_totals_are_consistent() -> None:
-    data = (Path(__file__).parent / "data" / "thirdparty" / "dec" / "loop_server_test_Dec20181.xml").read_bytes()
+def test_totals_of_a_dotnet_written_declaration_are_consistent() -> None:
+    data = (Path(__file__).parent / "data" / "writers" / "dec_dotnet_export.xml").read_bytes()
     message = decode_declaration_lenient(data).message
     assert len(message.items) == 4
     assert "item-total" not in {p.code for p in validate_declaration(message).problems}
@@ -216,12 +217,12 @@ def test_huge_amounts_do_not_overflow(saved: DecMessage) -> None:
 
 
 def test_problems_in_an_envelope_name_the_document_path() -> None:
-    # A published declaration inside the regional ImportMessage/SWImpData envelope: rule and decoder problems alike
-    # point at the element as it is in the file, not at a /DecMessage the file does not have.
+    # A declaration inside the regional ImportMessage/SWImpData envelope: rule and decoder problems alike point at
+    # the element as it is in the file, not at a /DecMessage the file does not have.
     from eport.edi.core.validation import validate_bytes
 
-    name = "loop_server_test1_export_sample_1.xml"
-    report = validate_bytes((Path(__file__).parent / "data" / "thirdparty" / "dec" / name).read_bytes())
+    name = "dec_xml_editor_sample.xml"
+    report = validate_bytes((Path(__file__).parent / "data" / "writers" / name).read_bytes())
     paths = [p.path for p in report.problems if p.code != "no-schema"]
     assert paths
     assert all(path.startswith("/ImportMessage/SWImpData/DecMessage/") for path in paths), paths

@@ -19,7 +19,7 @@ from eport.edi.dec import DecMessage
 from eport.edi.manifest import family as manifest_family
 from eport.errors import ConfigurationError, DecodeError, UnknownMessageError
 from tests.edi import samples
-from tests.edi.test_manifest_thirdparty import canonical
+from tests.edi.test_manifest_writers import canonical
 
 DATA = Path(__file__).parent / "data" / "manifest"
 FIXTURES = [

@@ -34,7 +34,9 @@ def rescue_lenient(
     data: bytes, *, max_size: int, original: DecodeError | None, decoded: Decoded[Any] | None
 ) -> Decoded[Any] | None:
     """The declaration codec's lenient reading, when the engine failed (``original``) or read a declaration with
-    problems (``decoded``) and the codec reads it with fewer; ``None`` to keep the engine's result.
+    problems (``decoded``) and the codec reads it with no more (a tie goes to the codec, which reads ``<SeqNo />``
+    as ``None`` as :func:`~eport.edi.dec.codec.decode_declaration_lenient` does); ``None`` to keep the engine's
+    result.
 
     Raises:
         DecodeError: ``original``, when the codec cannot read the document either.
@@ -50,7 +52,7 @@ def rescue_lenient(
         if original is not None:
             raise original from None
         return None
-    if original is not None or decoded is None or len(alternative.problems) < len(decoded.problems):
+    if original is not None or decoded is None or len(alternative.problems) <= len(decoded.problems):
         return alternative
     return None
 

@@ -1,9 +1,12 @@
-"""Declarations (报关单 DecMessage) written by other software, decoded and re-encoded.
+"""Declarations (报关单 DecMessage) in the layouts other software writes, decoded and re-encoded.
 
-The documents in ``tests/edi/data/thirdparty/dec`` are published files, committed byte for byte; ``SOURCES.md``
-there names the repository, path, commit and licence of each. Every case names its source in its parameters.
+The documents in ``tests/edi/data/writers`` are the project's own: ``tools/make_writer_documents.py`` writes them
+with invented values, each in the layout of one kind of writer met in the field (see the README there): a .NET
+``XmlSerializer`` (BOM, ``xmlns:xsd``/``xmlns:xsi``, ``<X />`` for every empty property), Python's ElementTree
+(``<Factor>None</Factor>``), the pre-2018 ``ImportMessage/SWImpData`` envelope in the paper form's order with 20
+items, an XML editor's generated sample edited by hand, and notes holding a ``DecImportResponse`` and its ``DxpMsg``.
 
-Each case decodes the file with the public API a user would call (none of the published files follows today's
+Each case decodes the file with the public API a user would call (none of the documents follows today's
 structure exactly, so :func:`decode_declaration_lenient` and ``eport.edi.decode_lenient``, asserting the exact
 problems reported; strict :func:`decode_declaration` must stop at the first of them),
 re-encodes the result and compares it with the original after exclusive C14N. The comparison applies these
@@ -12,7 +15,7 @@ normalisations to the *original* (never to our output), each for a stated reason
 1. **Envelope**: the ``DecMessage`` element is taken out of a regional ``ImportMessage/SWImpData`` envelope. The
    envelope is transport, not declaration; eport encodes the declaration only.
 2. **Namespace**: elements without namespace are put in ``http://www.chinaport.gov.cn/dec``, and both sides are
-   rebuilt with the namespace as the default one (no prefix). Pre-2018 files were written without namespace and
+   rebuilt with the namespace as the default one (no prefix). Pre-2018 files are written without namespace and
    prefix choice is not content; the encoder always writes the dec namespace as default.
 3. **Whitespace and comments**: whitespace-only text nodes (indentation) and comments are removed. C14N keeps
    both; neither carries data.
@@ -58,16 +61,15 @@ from eport.edi.dxp import DxpMsg, decode_envelope, unwrap
 from eport.errors import DecodeError
 from tests.edi.test_dec_messages import _REFERENCE_CLASS, _reference_order
 
-DATA = Path(__file__).parent / "data" / "thirdparty" / "dec"
-LOOP_SERVER = "Zzaniu/loop_server@c12dd814c9c0270de5da1b711072dc7c48870cef"
+DATA = Path(__file__).parent / "data" / "writers"
 
 
 @attrs.frozen(kw_only=True)
 class Case:
-    """One third-party document and what a correct decoder must report for it."""
+    """One document and what a correct decoder must report for it."""
 
     file: str
-    source: str
+    writer: str
     #: code -> number of problems of that code (lenient files)
     problem_counts: dict[str, int] = attrs.field(factory=dict)
     #: exact paths of the problems other than element-order
@@ -79,8 +81,10 @@ class Case:
 
 CASES = [
     Case(
-        file="loop_server_test_Dec20181.xml",
-        source=f"{LOOP_SERVER}:test/Dec20181.xml (UTF-8 BOM, xsd/xsi declarations, .NET XmlSerializer style)",
+        file="dec_dotnet_export.xml",
+        writer=".NET XmlSerializer: UTF-8 BOM, xsd/xsi declarations, <X /> for every empty property",
+        # two pre-2018 elements with a value (the empty ones, PayWay and InRatio, carry nothing and are not kept);
+        # TypistNo written after InputerName
         problem_counts={"unknown-element": 2, "element-order": 1},
         problem_paths=frozenset(
             {
@@ -88,13 +92,13 @@ CASES = [
                 ("unknown-element", "/DecMessage/DecHead/TradeCodeScc"),
             }
         ),
-        agent_code="4403180896",
+        agent_code="4403960002",
         items=4,
-        first_decl_total=Decimal("729.34"),
+        first_decl_total=Decimal("733.90"),
     ),
     Case(
-        file="loop_server_log_Dec20171231120400950020180206193553.xml",
-        source=f"{LOOP_SERVER}:log/xml/Dec20171231120400950020180206193553.xml (written by loop_server, ElementTree)",
+        file="dec_elementtree_import.xml",
+        writer="Python ElementTree: <?xml version='1.0' encoding='utf-8'?>, a None written as text",
         problem_counts={"unknown-element": 3, "bad-value": 1},
         problem_paths=frozenset(
             {
@@ -105,14 +109,15 @@ CASES = [
                 ("bad-value", "/DecMessage/DecLists/DecList/Factor"),
             }
         ),
-        agent_code="4403180896",
+        agent_code="4403960002",
         items=1,
-        first_decl_total=Decimal("3356.60"),
+        first_decl_total=Decimal("3400.00"),
     ),
     Case(
-        file="loop_server_test1_Dec201801181647076926.xml",
-        source=f"{LOOP_SERVER}:test2/test1/Dec201801181647076926.xml (ImportMessage envelope, pre-2018 order)",
-        problem_counts={"unknown-element": 3, "element-order": 269},
+        file="dec_import_message_20_items.xml",
+        writer="ElementTree, ImportMessage envelope, no namespace, the paper form's order, 20 items",
+        # in the paper form's order, 22 head elements, 10 per item (200) and 2 in DecSign follow a later one
+        problem_counts={"unknown-element": 3, "element-order": 224},
         problem_paths=frozenset(
             {
                 ("unknown-element", "/DecMessage/DecHead/DistrictCode"),
@@ -120,14 +125,15 @@ CASES = [
                 ("unknown-element", "/DecMessage/DecHead/TradeCodeScc"),
             }
         ),
-        agent_code="4403180896",
+        agent_code="4403960002",
         items=20,
-        first_decl_total=Decimal("729.34"),
+        first_decl_total=Decimal("125.00"),
     ),
     Case(
-        file="loop_server_test1_export_sample_1.xml",
-        source=f"{LOOP_SERVER}:test2/test1/出口普通报关单(1).xml (XMLSpy-generated sample, ImportMessage, pre-2018)",
-        problem_counts={"unknown-element": 7, "element-order": 70},
+        file="dec_xml_editor_sample.xml",
+        writer="an XML editor's generated sample, edited by hand: BOM, comment, ImportMessage, pre-2018 fields",
+        # 21 head elements, 10 per item (40) and 2 in DecSign follow a later one
+        problem_counts={"unknown-element": 7, "element-order": 63},
         problem_paths=frozenset(
             {
                 ("unknown-element", "/DecMessage/DecHead/PayWay"),
@@ -139,17 +145,11 @@ CASES = [
                 ("unknown-element", "/DecMessage/DecHead/TradeCodeScc"),
             }
         ),
-        agent_code="1101919107",
+        agent_code="1101960003",
         items=4,
         first_decl_total=Decimal("1000"),
     ),
 ]
-
-
-def _case_id(case: Case) -> str:
-    """The test id names the source: ``Zzaniu/loop_server@c12dd81:test/Dec20181.xml``."""
-    where = case.source.split(" (", 1)[0]
-    return where.replace(LOOP_SERVER, LOOP_SERVER.split("@")[0] + "@" + LOOP_SERVER.split("@")[1][:7])
 
 
 # --------------------------------------------------------------------------------------------- normalisation
@@ -270,17 +270,35 @@ def _follows_structure_order(encoded: bytes) -> None:
 
 
 # --------------------------------------------------------------------------------------------------- tests
-def test_every_committed_document_has_a_case_and_a_source() -> None:
-    files = {p.name for p in DATA.glob("*.xml")}
+NOTES = "dec_import_response_notes.txt"
+
+
+def test_every_document_has_a_case_and_is_described_in_the_readme() -> None:
+    files = {p.name for p in DATA.glob("dec_*.xml")}
     assert files == {c.file for c in CASES}
-    sources = (DATA / "SOURCES.md").read_text(encoding="utf-8")
-    for name in [*files, AS3_NOTES]:
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
+    for name in [*files, NOTES]:
         assert (DATA / name).stat().st_size < 200_000
-        assert f"`{name}`" in sources, name
+        assert f"`{name}`" in readme, name
 
 
-@pytest.mark.parametrize("case", CASES, ids=_case_id)
-def test_third_party_declaration(case: Case) -> None:
+def test_the_writers_layouts_are_in_the_files() -> None:
+    dotnet = (DATA / "dec_dotnet_export.xml").read_bytes()
+    assert dotnet.startswith(b'\xef\xbb\xbf<?xml version="1.0" encoding="utf-8"?>\n<DecMessage xmlns:xsd=')
+    assert b"    <SeqNo />" in dotnet
+    assert b"<Factor />" in dotnet
+    elementtree = (DATA / "dec_elementtree_import.xml").read_bytes()
+    assert elementtree.startswith(b"<?xml version='1.0' encoding='utf-8'?>\n<DecMessage xmlns=")
+    assert b"<Factor>None</Factor>" in elementtree
+    envelope = (DATA / "dec_import_message_20_items.xml").read_bytes()
+    assert b"<ImportMessage " in envelope
+    assert b"<SWImpData>\n\t\t<DecMessage>" in envelope
+    sample = (DATA / "dec_xml_editor_sample.xml").read_bytes()
+    assert sample.startswith(b'\xef\xbb\xbf<?xml version="1.0" encoding="UTF-8"?>\n<!--Sample XML file generated')
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.file)
+def test_declaration_from_another_writer(case: Case) -> None:
     data = (DATA / case.file).read_bytes()
     assert len(data) < 200_000
     decoded = decode_declaration_lenient(data)
@@ -293,59 +311,65 @@ def test_third_party_declaration(case: Case) -> None:
     generic = edi.decode_lenient(data)
     assert (generic.message, generic.problems, generic.unparsed) == (message, decoded.problems, decoded.unparsed)
     counts = Counter(p.code for p in decoded.problems)
-    assert dict(counts) == case.problem_counts, case.source
+    assert dict(counts) == case.problem_counts, case.writer
     paths = {(p.code, p.path) for p in decoded.problems if p.code != "element-order"}
-    assert paths == set(case.problem_paths), case.source
-    # real values read from the file, so an empty decode cannot pass
+    assert paths == set(case.problem_paths), case.writer
+    # values read from the file, so an empty decode cannot pass
     assert message.dec_head.agent_code == case.agent_code
     assert len(message.items) == case.items
     assert message.items[0].decl_total == case.first_decl_total
     encoded = encode_declaration(message)
-    assert _actual(encoded) == _expected(data, decoded, reorder="element-order" in counts), case.source
-    _follows_structure_order(encoded)
+    assert _actual(encoded) == _expected(data, decoded, reorder="element-order" in counts), case.writer
     assert decode_declaration(encoded) == message  # our own output is strict-clean
     assert edi.decode(encoded) == message
 
 
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.file)
+def test_the_reencoded_declaration_follows_the_structure_file(case: Case) -> None:
+    # against the reference set's structure file (independent of the models; needs ../shared/reference)
+    message = decode_declaration_lenient((DATA / case.file).read_bytes()).message
+    _follows_structure_order(encode_declaration(message))
+
+
 def test_elements_kept_from_a_document_without_namespace_read_as_dec_elements_with_their_line() -> None:
-    data = (DATA / "loop_server_test1_export_sample_1.xml").read_bytes()
+    data = (DATA / "dec_xml_editor_sample.xml").read_bytes()
     decoded = decode_declaration_lenient(data)
-    pay_way = decoded.unparsed[0]
+    (pay_way,) = [u for u in decoded.unparsed if u.path == "/DecMessage/DecHead/PayWay"]
     assert pay_way == edi.Unparsed(
         path="/DecMessage/DecHead/PayWay", xml=b'<PayWay xmlns="http://www.chinaport.gov.cn/dec">2</PayWay>'
     )
-    assert decoded.problems[0].message == "unknown element PayWay in DecHead (line 23)"
-    assert data.splitlines()[22].strip() == b"<PayWay>2</PayWay>"
+    (problem,) = [p for p in decoded.problems if p.path == "/DecMessage/DecHead/PayWay"]
+    line = next(n for n, text in enumerate(data.splitlines(), 1) if text.strip() == b"<PayWay>2</PayWay>")
+    assert problem.message == f"unknown element PayWay in DecHead (line {line})"
 
 
 # ------------------------------------------------------------------------------------------------ receipts
-AS3_NOTES = "loop_server_test1_1_dec_import_response_as3_notes.txt"
-# Zzaniu/loop_server@c12dd81:test2/test1/1.xml: a developer's notes, not one document. They hold a DecImportResponse
-# as saved by the client, the AS3 transport headers that followed it, and the DxpMsg from the data centre
-# (DXPEDCDEC0000001) that carried the same response base64-encoded. The file is committed as published; the test
-# cuts the two documents out of it (the DxpMsg's XML declaration is indented, which XML forbids, so its part starts
-# at the root element).
+# dec_import_response_notes.txt: a developer's notes, not one document. They hold a DecImportResponse as the
+# declaration client saved it (ns2: prefix), the AS3 transport headers that followed it, and the DxpMsg from the data
+# centre that carried the same response base64-encoded. The test cuts the two documents out of it (the DxpMsg's XML
+# declaration is indented, which XML forbids, so its part starts at the root element).
 
 
-def test_the_published_notes_file_is_refused_as_one_receipt_with_a_typed_error() -> None:
-    data = (DATA / AS3_NOTES).read_bytes()
+def test_the_notes_file_is_refused_as_one_receipt_with_a_typed_error() -> None:
+    data = (DATA / NOTES).read_bytes()
     with pytest.raises(DecodeError, match="Extra content at the end of the document"):
         parse_dec_receipt(data)
 
 
-def test_a_real_dec_import_response_and_its_dxp_envelope() -> None:
-    data = (DATA / AS3_NOTES).read_bytes()
+def test_a_dec_import_response_and_its_dxp_envelope() -> None:
+    data = (DATA / NOTES).read_bytes()
     end = data.index(b"</ns2:DecImportResponse>") + len(b"</ns2:DecImportResponse>")
     saved = data[:end]
     assert classify_receipt(saved) is ReceiptKind.DEC_IMPORT_RESPONSE
     response = parse_dec_receipt(saved)
     assert response == DecImportResponse(
-        response_code="0", error_message="调用成功", client_seq_no="201802260951588560", seq_no="Z11000001313617428"
+        response_code="0", error_message="调用成功", client_seq_no="201802260951580001", seq_no="Z99000009999990001"
     )
+    assert b"\n    <?xml" in data  # the indented declaration before the DxpMsg
     envelope = decode_envelope(data[data.index(b"<DxpMsg") :])
     assert isinstance(envelope, DxpMsg)
-    assert (envelope.trans_info.sender_id, envelope.trans_info.msg_type) == ("DXPEDCDEC0000001", "DECMSG")
-    assert envelope.trans_info.receiver_ids == ("DXPENT0000016069",)
+    assert (envelope.trans_info.sender_id, envelope.trans_info.msg_type) == ("DXPEDCDEC0000009", "DECMSG")
+    assert envelope.trans_info.receiver_ids == ("DXPENT0000099999",)
     assert envelope.add_info is not None
     assert envelope.add_info.is_text == "UTF-8"
     assert parse_dec_receipt(unwrap(envelope)) == response  # the same receipt, as the data centre sent it

@@ -1,7 +1,9 @@
-"""Manifests written by other software decode, re-encode to the same XML, and pass through envelopes and batches.
+"""Road manifests in the layouts other software writes decode, re-encode to the same XML, and pass through
+envelopes and batches.
 
-The documents are kept byte for byte in ``tests/edi/data/thirdparty/manifest/`` (``SOURCES.md`` there names the
-repository, path, commit and writer of each). Comparison: both documents are parsed without whitespace-only text
+The documents are the project's own, in ``tests/edi/data/writers/`` (written by ``tools/make_writer_documents.py``
+with invented values; the README there names the writer whose layout each one has). Comparison: both documents are
+parsed without whitespace-only text
 (``remove_blank_text``: the originals are indented, eport writes no indentation) and written in exclusive XML
 canonical form (C14N 1.0, exclusive, no comments). That form drops what carries no content: the XML declaration and
 its ``encoding`` spelling, the byte-order mark, attribute quoting, and namespace declarations no element uses
@@ -23,12 +25,12 @@ from eport import edi
 from eport.edi import dxp
 from eport.edi import manifest as mf
 
-DATA = Path(__file__).parent / "data" / "thirdparty" / "manifest"
+DATA = Path(__file__).parent / "data" / "writers"
 
 
 @attrs.frozen(kw_only=True)
 class Case:
-    """One third-party document and the values a reader sees in it."""
+    """One document and the values a reader sees in it."""
 
     file: str
     source: str
@@ -42,32 +44,32 @@ class Case:
 
 CASES = [
     Case(
-        file="zzaniu_loop_server_MT1401.xml",
-        source="Zzaniu/loop_server@c12dd81 manifest/MT1401.xml",
+        file="mt1401_dotnet_template.xml",
+        source=".NET template MT1401",
         message_type="MT1401",
-        message_id="CN_MT1401_1p0_5317796611420_20170221163412760",
-        bills=("T11", "T22"),
-        packages=((Decimal(233), "AT"), (Decimal(211), "BE")),
+        message_id="CN_MT1401_1p0_5317SAMPLE001_20180221163412760",
+        bills=("SAMPLE-B1", "SAMPLE-B2"),
+        packages=((Decimal(233), "CT"), (Decimal(211), "PK")),
         items=(3, 3),
     ),
     Case(
-        file="zzaniu_loop_server_MT2401.xml",
-        source="Zzaniu/loop_server@c12dd81 manifest/MT2401.xml",
+        file="mt2401_dotnet_template.xml",
+        source=".NET template MT2401",
         message_type="MT2401",
-        message_id="CN_MT2401_1p0_5317796611420_20170221164905542",
-        bills=("T11", "T22"),
-        packages=((Decimal(233), "AT"), (Decimal(211), "BE")),
+        message_id="CN_MT2401_1p0_5317SAMPLE001_20180221163412760",
+        bills=("SAMPLE-B1", "SAMPLE-B2"),
+        packages=((Decimal(233), "CT"), (Decimal(211), "PK")),
         items=(3, 3),
     ),
     Case(
-        file="hxt_1111111111111_XDT20240510001.xml",
-        source="ryanrong95/HXT@eca78ea BvnErp.Chains_SIT/WebApp/Files/DecMessage/202405/12/…XDT20240510001.xml",
+        file="mt1401_dotnet_one_bill.xml",
+        source=".NET XmlSerializer MT1401, one bill",
         message_type="MT1401",
-        message_id="XDT20240510001",
-        bills=("XDT20240510001",),
+        message_id="SAMPLEXD20240510001",
+        bills=("SAMPLEXD20240510001",),
         packages=((Decimal(1), "CT"),),
         items=(1,),
-        warnings=("message-id",),  # HXT uses its own B/L number as MessageID, not CN_MT1401_1p0_<sender>_<time>
+        warnings=("message-id",),  # the bill number used as MessageID, not CN_MT1401_1p0_<sender>_<time>
     ),
 ]
 IDS = [c.source for c in CASES]
@@ -80,12 +82,21 @@ def canonical(data: bytes) -> bytes:
     return etree.tostring(root, method="c14n", exclusive=True, with_comments=False)
 
 
-def test_every_file_in_the_folder_is_a_case_and_is_recorded_in_sources() -> None:
-    files = sorted(p.name for p in DATA.glob("*.xml"))
+def test_every_manifest_in_the_folder_is_a_case_and_is_described_in_the_readme() -> None:
+    files = sorted(p.name for p in DATA.glob("mt*.xml"))
     assert files == sorted(c.file for c in CASES)
-    sources = (DATA / "SOURCES.md").read_text(encoding="utf-8")
+    readme = (DATA / "README.md").read_text(encoding="utf-8")
     for name in files:
-        assert f"`{name}`" in sources
+        assert f"`{name}`" in readme
+
+
+def test_the_writers_layouts_are_in_the_files() -> None:
+    template = (DATA / "mt1401_dotnet_template.xml").read_bytes()
+    assert template.startswith(b'<?xml version="1.0" encoding="utf-8"?>\n<Manifest xmlns:xsi=')
+    assert b'xmlns:xsd="http://www.w3.org/2001/XMLSchema" xmlns="urn:' in template
+    one = (DATA / "mt1401_dotnet_one_bill.xml").read_bytes()
+    assert one.startswith(b'\xef\xbb\xbf<?xml version="1.0" encoding="utf-8"?>\n<Manifest xmlns:xsd=')
+    assert b'<GrossMassMeasure unitCode="KGM">2.000</GrossMassMeasure>' in one
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -103,7 +114,7 @@ def test_decodes_strictly_and_reencodes_to_the_same_canonical_xml(case: Case) ->
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_real_values_are_read(case: Case) -> None:
+def test_values_are_read(case: Case) -> None:
     message = edi.decode((DATA / case.file).read_bytes())
     assert message.head.message_id == case.message_id
     assert message.message_type == case.message_type
@@ -120,37 +131,39 @@ def test_real_values_are_read(case: Case) -> None:
         ]
 
 
-def test_details_of_the_loop_server_mt1401() -> None:
-    message = edi.decode((DATA / "zzaniu_loop_server_MT1401.xml").read_bytes())
+def test_details_of_the_template_mt1401() -> None:
+    message = edi.decode((DATA / "mt1401_dotnet_template.xml").read_bytes())
     body = message.declaration
     assert isinstance(body, mf.RoadDeclaration)
-    assert (body.declaration_office_id, body.id) == ("0100", "ZTDTEST0420")
+    assert (body.declaration_office_id, body.id) == ("5317", "SAMPLETRIP01")
     first = body.consignment[0]
-    assert first.value_amount == mf.Amount(value=Decimal("777.00"), currency_id="AMD")
+    assert first.value_amount == mf.Amount(value=Decimal("777.00"), currency_id="HKD")
+    assert str(first.value_amount.value) == "777.00"  # the scale survives
     assert first.border_transport_means is not None
     assert first.border_transport_means.itinerary is not None
-    assert first.border_transport_means.itinerary.routing_country_code == ("AD",) * 4
+    assert first.border_transport_means.itinerary.routing_country_code == ("HK",) * 4
     assert first.consignee is not None
     assert first.consignee.contact is not None
-    assert first.consignee.contact.communication[0] == mf.Communication(id="13912541299", type_id="EM")
+    assert first.consignee.contact.communication[0] == mf.Communication(id="13800000000", type_id="EM")
     item = first.consignment_item[0]
-    assert item.goods_measure == mf.GoodsMeasure(gross_mass_measure=mf.Measure(value=Decimal(233), unit_code="KGM"))
-    assert item.packaging == mf.RoadPackaging(quantity_quantity=mf.Measure(value=Decimal(222), unit_code="AM"))
-    assert [e.id for e in first.transport_equipment] == ["JIZHUANG002", "JIZHUANG003", "JIZHUANG001"]
+    assert item.goods_measure == mf.GoodsMeasure(gross_mass_measure=mf.Measure(value=Decimal(101), unit_code="KGM"))
+    assert item.packaging == mf.RoadPackaging(quantity_quantity=mf.Measure(value=Decimal(10), unit_code="CT"))
+    assert [e.id for e in first.transport_equipment] == ["SAMPLEBOX002", "SAMPLEBOX003", "SAMPLEBOX001"]
     assert first.transport_contract_document is not None
     assert first.transport_contract_document.deconsolidator == mf.Identification(id="000000000")
+    assert first.transit_destination is None
     assert body.consignment[1].transit_destination == mf.Identification(id="5300")
-    assert body.unloading_location == mf.RoadUnloadingLocation(arrival_date_time="20141211", id="34433333333333333")
+    assert body.unloading_location == mf.RoadUnloadingLocation(arrival_date_time="20180222", id="5317")
 
 
-def test_details_of_the_hxt_mt1401() -> None:
-    message = edi.decode((DATA / "hxt_1111111111111_XDT20240510001.xml").read_bytes())
-    assert message.head.sender_id == "5303MA5FHK4H1_DXPESW0000202894"
+def test_details_of_the_one_bill_mt1401() -> None:
+    message = edi.decode((DATA / "mt1401_dotnet_one_bill.xml").read_bytes())
+    assert message.head.sender_id == "5303SAMPLE002_DXPESW0000099998"
     assert mf.parse_send_time(message.head.send_time or "").isoformat() == "2024-05-12T02:53:37.834000+08:00"
     body = message.declaration
     assert isinstance(body, mf.RoadDeclaration)
     consignment = body.consignment[0]
-    assert consignment.consignee == mf.Party(name="深圳市芯达通供应链管理有限公司")
+    assert consignment.consignee == mf.Party(name="样例供应链（深圳）有限公司")
     assert consignment.government_procedure == mf.GovernmentProcedure(current_code="RD01")
     gross = consignment.government_agency_goods_item
     assert gross is not None
@@ -160,7 +173,7 @@ def test_details_of_the_hxt_mt1401() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_validation_of_real_files(case: Case) -> None:
+def test_validation(case: Case) -> None:
     report = edi.validate_bytes((DATA / case.file).read_bytes())
     assert report.ok
     assert sorted(p.code for p in report.problems if p.code != "no-schema") == sorted(case.warnings)
