@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import json
-from contextlib import AbstractContextManager
+from collections.abc import Callable
 from typing import Any
 
 import click
 
 from eport.cli._util import print_records
-from eport.cli.login import portal_options, portal_session
-
-
-def _session(ctx: click.Context) -> Any:
-    opener: AbstractContextManager[Any] = ctx.obj["identity_login"]()
-    return ctx.with_resource(opener)
+from eport.cli.login import portal_command
 
 
 def _declarant(record: Any, as_json: bool) -> None:
@@ -34,72 +29,56 @@ def _declarant(record: Any, as_json: bool) -> None:
 
 
 @click.group(name="identity")
-@portal_options
-@click.pass_context
-def group(
-    ctx: click.Context,
-    portal_url: str,
-    reader: str | None,
-    service_url: str | None,
-    emulated: bool,
-    wait: float,
-    allow_last_try: bool,
-) -> None:
+def group() -> None:
     """报关人员 binding to the operator card (身份认证) and enterprise records (企业管理).
 
     Binding requires that the card's identity (name, ID number) and enterprise match the 报关人员 record; a mismatch
     fails with IdentityMismatchError and binds nothing. Every command logs in with the card first.
     """
-    ctx.ensure_object(dict)
-
-    def opener() -> AbstractContextManager[Any]:
-        return portal_session(portal_url, reader, service_url, emulated, wait, allow_last_try)
-
-    ctx.obj["identity_login"] = opener
 
 
 @group.command("show")
 @click.argument("declarant_no")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_context
-def show_command(ctx: click.Context, declarant_no: str, as_json: bool) -> None:
+@portal_command
+def show_command(session: Callable[[], Any], declarant_no: str, as_json: bool) -> None:
     """Show a 报关人员 record and its binding (the ID number is not shown)."""
     from eport.services.identity import IdentityClient
 
-    _declarant(IdentityClient(_session(ctx)).get(declarant_no), as_json)
+    _declarant(IdentityClient(session()).get(declarant_no), as_json)
 
 
 @group.command("bind")
 @click.argument("declarant_no")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_context
-def bind_command(ctx: click.Context, declarant_no: str, as_json: bool) -> None:
+@portal_command
+def bind_command(session: Callable[[], Any], declarant_no: str, as_json: bool) -> None:
     """Bind a 报关人员 to the card you log in with (报关人员信息绑定)."""
     from eport.services.identity import IdentityClient
 
-    _declarant(IdentityClient(_session(ctx)).bind(declarant_no), as_json)
+    _declarant(IdentityClient(session()).bind(declarant_no), as_json)
 
 
 @group.command("unbind")
 @click.argument("declarant_no")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_context
-def unbind_command(ctx: click.Context, declarant_no: str, as_json: bool) -> None:
+@portal_command
+def unbind_command(session: Callable[[], Any], declarant_no: str, as_json: bool) -> None:
     """Unbind a 报关人员 from the card you log in with."""
     from eport.services.identity import IdentityClient
 
-    _declarant(IdentityClient(_session(ctx)).unbind(declarant_no), as_json)
+    _declarant(IdentityClient(session()).unbind(declarant_no), as_json)
 
 
 @group.command("enterprise")
 @click.argument("customs_code")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_context
-def enterprise_command(ctx: click.Context, customs_code: str, as_json: bool) -> None:
+@portal_command
+def enterprise_command(session: Callable[[], Any], customs_code: str, as_json: bool) -> None:
     """Show an enterprise's 备案 record, credit level (five-level scheme) and annual report."""
     from eport.services.enterprise import EnterpriseClient
 
-    record = EnterpriseClient(_session(ctx)).get(customs_code)
+    record = EnterpriseClient(session()).get(customs_code)
     report = record.annual_report
     data = {
         "海关编码": str(record.customs_code),

@@ -9,6 +9,7 @@ printed on stderr before the error line.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -58,6 +59,34 @@ def portal_options(function: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         function = option(function)
     return function
+
+
+def portal_command(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the portal options to a command; it receives ``session``, a function that logs in (once per command,
+    logging out when the command ends) and returns the :class:`~eport.services.session.PortalLoginSession`."""
+
+    @functools.wraps(function)
+    def wrapper(
+        *args: Any,
+        portal_url: str,
+        reader: str | None,
+        service_url: str | None,
+        emulated: bool,
+        wait: float,
+        allow_last_try: bool,
+        **kwargs: Any,
+    ) -> Any:
+        opened: list[PortalLoginSession] = []
+
+        def session() -> PortalLoginSession:
+            if not opened:
+                context = portal_session(portal_url, reader, service_url, emulated, wait, allow_last_try)
+                opened.append(click.get_current_context().with_resource(context))
+            return opened[0]
+
+        return function(session, *args, **kwargs)
+
+    return portal_options(wrapper)
 
 
 @contextmanager
@@ -174,4 +203,12 @@ def login_command(
     err("logged in and out again (a command-line session ends with the command)")
 
 
-__all__ = ["DEFAULT_PORTAL", "login_command", "open_card", "portal_options", "portal_session", "session_record"]
+__all__ = [
+    "DEFAULT_PORTAL",
+    "login_command",
+    "open_card",
+    "portal_command",
+    "portal_options",
+    "portal_session",
+    "session_record",
+]

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import click
 
 from eport.cli._util import CliFail, format_time, print_records
-from eport.cli.login import portal_options, portal_session
+from eport.cli.login import portal_command
 
 _FORM_LABELS = {
     "formNo": "核销单号",
@@ -25,13 +24,11 @@ _FORM_LABELS = {
 }
 
 
-def _client(ctx: click.Context) -> Any:
+def _client(session: Callable[[], Any]) -> Any:
     """Log in (once per command) and return the VerificationClient."""
     from eport.services.verification import VerificationClient
 
-    opener: AbstractContextManager[Any] = ctx.obj["verification_login"]()
-    session = ctx.with_resource(opener)
-    return VerificationClient(session)
+    return VerificationClient(session())
 
 
 def _form_row(form: Any) -> dict[str, str]:
@@ -54,48 +51,32 @@ def _show(forms: list[Any], as_json: bool) -> None:
 
 
 @click.group(name="verification")
-@portal_options
-@click.pass_context
-def group(
-    ctx: click.Context,
-    portal_url: str,
-    reader: str | None,
-    service_url: str | None,
-    emulated: bool,
-    wait: float,
-    allow_last_try: bool,
-) -> None:
+def group() -> None:
     """出口收汇核销单 (export-receipt verification forms) and the 出口收汇/进口付汇报关单 lists.
 
     The national verification scheme ended on 2012-08-01: the form commands are for historical data and replays
     against the local sandbox (eport sandbox). Every command logs in with the card first (PIN prompted, or
     EPORT_PIN) and logs out at the end.
     """
-    ctx.ensure_object(dict)
-
-    def opener() -> AbstractContextManager[Any]:
-        return portal_session(portal_url, reader, service_url, emulated, wait, allow_last_try)
-
-    ctx.obj["verification_login"] = opener
 
 
 @group.command("apply")
 @click.argument("count", type=click.IntRange(1, 100))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_context
-def apply_command(ctx: click.Context, count: int, as_json: bool) -> None:
+@portal_command
+def apply_command(session: Callable[[], Any], count: int, as_json: bool) -> None:
     """Apply for COUNT forms (核销单申请)."""
-    _show(_client(ctx).apply(count), as_json)
+    _show(_client(session).apply(count), as_json)
 
 
 @group.command("file")
 @click.argument("form_no")
 @click.option("--port", required=True, help="使用口岸: a 4-digit 关区 code or a customs name (深圳海关).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_context
-def file_command(ctx: click.Context, form_no: str, port: str, as_json: bool) -> None:
+@portal_command
+def file_command(session: Callable[[], Any], form_no: str, port: str, as_json: bool) -> None:
     """File FORM_NO for a port (口岸备案)."""
-    _show([_client(ctx).file(form_no, port=port)], as_json)
+    _show([_client(session).file(form_no, port=port)], as_json)
 
 
 def _date(value: str) -> str:
@@ -117,9 +98,16 @@ def _date(value: str) -> str:
 @click.option("--amount", default="0", show_default=True, help="Declared value.")
 @click.option("--currency", default="USD", show_default=True, help="Currency of the value.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_context
+@portal_command
 def use_command(
-    ctx: click.Context, form_no: str, entry_id: str, port: str, ie_date: str, amount: str, currency: str, as_json: bool
+    session: Callable[[], Any],
+    form_no: str,
+    entry_id: str,
+    port: str,
+    ie_date: str,
+    amount: str,
+    currency: str,
+    as_json: bool,
 ) -> None:
     """Use FORM_NO on an export declaration (its DecHead.ApprNo)."""
     from eport.edi.dec import DecHead
@@ -129,7 +117,7 @@ def use_command(
     except InvalidOperation:
         raise CliFail(f"--amount: {amount!r} is not a number", kind="BadAmount") from None
     head = DecHead(appr_no=form_no, entry_id=entry_id, ie_port=port, ie_date=_date(ie_date), ie_flag="E")
-    result = _client(ctx).use(form_no, head, currency=currency, amount=value)
+    result = _client(session).use(form_no, head, currency=currency, amount=value)
     _show([result.form], as_json)
     if result.informational:
         click.echo("note: the declaration is dated after 2012-08-01; ApprNo is informational only", err=True)
@@ -138,30 +126,30 @@ def use_command(
 @group.command("hand-in")
 @click.argument("form_no")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_context
-def hand_in_command(ctx: click.Context, form_no: str, as_json: bool) -> None:
+@portal_command
+def hand_in_command(session: Callable[[], Any], form_no: str, as_json: bool) -> None:
     """Hand in FORM_NO (交单) after use; SAFE then verifies it (核销)."""
-    _show([_client(ctx).hand_in(form_no)], as_json)
+    _show([_client(session).hand_in(form_no)], as_json)
 
 
 @group.command("lost")
 @click.argument("form_no")
 @click.option("--void", "void", is_flag=True, help="Void (作废) instead of reporting lost (挂失).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_context
-def lost_command(ctx: click.Context, form_no: str, void: bool, as_json: bool) -> None:
+@portal_command
+def lost_command(session: Callable[[], Any], form_no: str, void: bool, as_json: bool) -> None:
     """Report FORM_NO lost (挂失), or void it (作废)."""
-    client = _client(ctx)
+    client = _client(session)
     _show([client.void(form_no) if void else client.report_lost(form_no)], as_json)
 
 
 @group.command("show")
 @click.argument("form_no")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_context
-def show_command(ctx: click.Context, form_no: str, as_json: bool) -> None:
+@portal_command
+def show_command(session: Callable[[], Any], form_no: str, as_json: bool) -> None:
     """Show FORM_NO with its history."""
-    form = _client(ctx).get(form_no)
+    form = _client(session).get(form_no)
     if as_json:
         click.echo(json.dumps(form.to_wire(), ensure_ascii=False, indent=2))
         return
@@ -176,8 +164,8 @@ def show_command(ctx: click.Context, form_no: str, as_json: bool) -> None:
 @group.command("query")
 @click.argument("conditions", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_context
-def query_command(ctx: click.Context, conditions: tuple[str, ...], as_json: bool) -> None:
+@portal_command
+def query_command(session: Callable[[], Any], conditions: tuple[str, ...], as_json: bool) -> None:
     """List the forms matching every CONDITION (条件设定).
 
     A condition is field=value, field~prefix, field>=date or field<=date, with the fields formNo, state, port,
@@ -186,7 +174,7 @@ def query_command(ctx: click.Context, conditions: tuple[str, ...], as_json: bool
     from eport.services.verification_models import Condition
 
     parsed = [Condition.parse(text) for text in conditions]
-    _show(list(_client(ctx).query(parsed)), as_json)
+    _show(list(_client(session).query(parsed)), as_json)
 
 
 @group.command("proceeds")
@@ -195,9 +183,9 @@ def query_command(ctx: click.Context, conditions: tuple[str, ...], as_json: bool
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="From this date (YYYY-MM-DD).")
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Up to this date (YYYY-MM-DD).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_context
+@portal_command
 def proceeds_command(
-    ctx: click.Context,
+    session: Callable[[], Any],
     imports: bool,
     entry_id: str | None,
     date_from: dt.datetime | None,
@@ -207,7 +195,7 @@ def proceeds_command(
     """List the 出口收汇报关单 (or, with --import, 进口付汇报关单) of the logged-in enterprise, newest first."""
     from eport.services.verification_models import Direction
 
-    rows: Iterator[Any] = _client(ctx).proceeds(
+    rows: Iterator[Any] = _client(session).proceeds(
         Direction.IMPORT if imports else Direction.EXPORT,
         entry_id=entry_id,
         date_from=date_from.date() if date_from else None,

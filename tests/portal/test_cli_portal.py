@@ -54,26 +54,26 @@ def test_diagnose_without_a_pin(run) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_the_verification_steps_from_the_command_line(run) -> None:  # type: ignore[no-untyped-def]
-    code, out, _ = run("verification", "--emulated", "apply", "1", "--json")
+    code, out, _ = run("verification", "apply", "--emulated", "1", "--json")
     assert code == 0
     form_no = json.loads(out)[0]["formNo"]
-    assert run("verification", "--emulated", "file", form_no, "--port", "深圳海关")[0] == 0
+    assert run("verification", "file", "--emulated", form_no, "--port", "深圳海关")[0] == 0
     entry = f"53002011{0}{int(form_no):09d}"
     code, out, _ = run(
-        "verification", "--emulated", "use", form_no, "--entry-id", entry, "--port", "5300", "--date",
+        "verification", "use", "--emulated", form_no, "--entry-id", entry, "--port", "5300", "--date",
         "2011-04-01", "--amount", "10", "--json",
     )  # fmt: skip
     assert code == 0
     assert json.loads(out)[0]["state"] == "USED"
-    assert run("verification", "--emulated", "hand-in", form_no)[0] == 0
-    code, out, _ = run("verification", "--emulated", "query", f"formNo={form_no}", "state=VERIFIED", "--json")
+    assert run("verification", "hand-in", "--emulated", form_no)[0] == 0
+    code, out, _ = run("verification", "query", "--emulated", f"formNo={form_no}", "state=VERIFIED", "--json")
     assert [f["formNo"] for f in json.loads(out)] == [form_no]
-    code, out, _ = run("verification", "--emulated", "proceeds", "--entry-id", entry, "--json")
+    code, out, _ = run("verification", "proceeds", "--emulated", "--entry-id", entry, "--json")
     assert [r["entryId"] for r in json.loads(out)] == [entry]
-    code, _, err = run("verification", "--emulated", "hand-in", form_no)
+    code, _, err = run("verification", "hand-in", "--emulated", form_no)
     assert code == 1
     assert "error: FormStateError: " in err
-    code, _, err = run("verification", "--emulated", "query", "colour=red")
+    code, _, err = run("verification", "query", "--emulated", "colour=red")
     assert code == 1
     assert "error: FieldError: condition" in err
 
@@ -83,12 +83,12 @@ def test_bind_unbind_and_a_mismatch_from_the_command_line(run, portal_sandbox: S
     body = {"declarantNo": number, "name": "演示操作员 Demo Operator", "idNumber": "110101199003070011",
             "enterpriseCode": "1101960001"}  # fmt: skip
     requests.post(f"{portal_sandbox.url}/api/v1/identity/declarants", json=body, timeout=5).raise_for_status()
-    code, out, _ = run("identity", "--emulated", "bind", number, "--json")
+    code, out, _ = run("identity", "bind", "--emulated", number, "--json")
     assert code == 0
     assert json.loads(out)["binding"] == "BOUND"
-    assert json.loads(run("identity", "--emulated", "unbind", number, "--json")[1])["binding"] == "UNBOUND"
-    code, _, err = run("identity", "--emulated", "bind", "DEMO000000002")
+    assert json.loads(run("identity", "unbind", "--emulated", number, "--json")[1])["binding"] == "UNBOUND"
+    code, _, err = run("identity", "bind", "--emulated", "DEMO000000002")
     assert code == 1
     assert "error: IdentityMismatchError: " in err
-    code, out, _ = run("identity", "--emulated", "enterprise", "4403960001", "--json")
+    code, out, _ = run("identity", "enterprise", "--emulated", "4403960001", "--json")
     assert "CERTIFIED 认证企业" in json.loads(out)["credit (信用等级)"]
