@@ -217,6 +217,33 @@ def test_unknown_root() -> None:
     assert [(p.path, p.code) for p in report] == [("/ceb:CEB999Message", "unknown-root")]
 
 
+ONE_FACT = {
+    # an attribute's facet error is at the attribute, and the guid rule says the same thing there
+    "data-message-guid": (
+        "import/CEB311Message.xml", rb'guid="4CDE1CFD', b'guid="x4CDE1CFD', "/ceb:CEB311Message/@guid", "guid-format"
+    ),
+    # receipts are exempt from the guid rule: the schema's finding, at the attribute
+    "receipt-guid": ("export/CEB304Message.xml", rb'guid="311af125', b'guid="x311af125', "/ceb:CEB304Message/@guid",
+                     "xsd-length"),
+    "empty-code": ("import/CEB621Message.xml", rb"<ceb:country>\d+</ceb:country>", b"<ceb:country></ceb:country>",
+                   "/ceb:CEB621Message/ceb:Inventory[1]/ceb:InventoryHead/ceb:country", "code-table"),
+    "short-time": ("import/CEB311Message.xml", rb"<ceb:appTime>\d+</ceb:appTime>", b"<ceb:appTime>2016132</ceb:appTime>",
+                   "/ceb:CEB311Message/ceb:Order[1]/ceb:OrderHead/ceb:appTime", "time-format"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("key", "pattern", "replacement", "path", "code"), ONE_FACT.values(), ids=ONE_FACT.keys())
+def test_one_problem_per_fact_at_its_exact_path(
+    key: str, pattern: bytes, replacement: bytes, path: str, code: str
+) -> None:
+    data = re.sub(pattern, replacement, load(key).data, count=1)
+    original = {(p.path, p.code) for p in edi.validate_bytes(load(key).data)}
+    new = [p for p in edi.validate_bytes(data) if (p.path, p.code) not in original]
+    assert [(p.path, p.code) for p in new] == [(path, code)]
+    from_model = [p for p in edi.validate(edi.decode_lenient(data).message) if (p.path, p.code) not in original]
+    assert [(p.path, p.code) for p in from_model] == [(path, code)]
+
+
 def test_validate_and_decode_share_one_size_limit_and_one_error() -> None:
     """63 MB documents used to pass validate_bytes (1.4 GB of memory) while decode refused them above 50 MB."""
     from eport.edi.core.safexml import DEFAULT_MAX_SIZE

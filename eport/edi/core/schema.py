@@ -262,6 +262,8 @@ _CODES: Mapping[str, str] = {
 # Follow-up errors libxml2 emits after a facet error on the same value: they add nothing.
 _CONSEQUENTIAL = frozenset({"SCHEMAV_CVC_TYPE_3_1_2", "SCHEMAV_CVC_ATTRIBUTE_3", "SCHEMAV_CVC_TYPE_3_1_1"})
 _QNAME_RE = re.compile(r"\{([^}]*)\}([\w.-]+)")
+# libxml2 names the attribute of an attribute-value error in the message only: "Element 'x', attribute 'guid': …".
+_ATTRIBUTE_RE = re.compile(r"Element '[^']+', attribute '([^']+)':")
 
 
 def _short_names(text: str) -> str:
@@ -309,6 +311,10 @@ def _problem(entry: etree._LogEntry, document: etree._Element, edition: str) -> 
             message = f"{name}: {message}" if name else message
         else:
             code = "xsd-content"
+    elif element is not None and (attribute := _ATTRIBUTE_RE.match(message)):
+        # the exact path of the fact: the attribute, not its element (``/ceb:CEB311Message/@guid``)
+        path = f"{path}/@{attribute.group(1)}"
+        message = f"{describe(edition, local_name(element), attribute.group(1))}: {message}"
     elif name:
         message = f"{name}: {message}"
     return Problem(path, code, message, Severity.ERROR)

@@ -63,6 +63,30 @@ def _rule_problems(message: Any, edition: str, extra: Iterable[Rule]) -> list[Pr
     return problems
 
 
+#: Schema problems about a value's form; a rule reporting on the same path says the same thing with more meaning.
+_XSD_VALUE_CODES = frozenset(
+    {
+        "xsd-max-length",
+        "xsd-min-length",
+        "xsd-length",
+        "xsd-pattern",
+        "xsd-enumeration",
+        "xsd-total-digits",
+        "xsd-fraction-digits",
+        "xsd-min-inclusive",
+        "xsd-max-inclusive",
+        "xsd-datatype",
+    }
+)
+
+
+def _one_per_fact(problems: list[Problem]) -> list[Problem]:
+    """One problem per fact: drop a schema value problem (``xsd-length`` of an empty code, of a short time …) where
+    a rule reports on the same path (``code-table``, ``time-format``, ``guid-format``)."""
+    ruled = {p.path for p in problems if not p.code.startswith("xsd")}
+    return [p for p in problems if not (p.code in _XSD_VALUE_CODES and p.path in ruled)]
+
+
 def _drop_covered(problems: list[Problem], message: Any) -> list[Problem]:
     """Drop the schema problems the family's rules report with more meaning (its ``drop_covered`` hook)."""
     drop = registry.hook(spec_of(message).family, "drop_covered")
@@ -101,7 +125,7 @@ def validate(message: Any, *, edition: str | None = None, rules: Iterable[Rule] 
     extra = tuple(rules)
     problems.extend(_rule_problems(message, edition, extra))
     problems.extend(_payload_problems(message, edition, extra, MAX_DOCUMENT_BYTES))
-    return ValidationReport.of(dedupe(_drop_covered(problems, message)))
+    return ValidationReport.of(dedupe(_one_per_fact(_drop_covered(problems, message))))
 
 
 #: Byte-order marks and the codec of the text after them, longest first (UTF-32 LE starts like UTF-16 LE).
@@ -183,7 +207,7 @@ def validate_bytes(
         else:
             problems.extend(_rule_problems(envelope, edition, extra))
             problems.extend(_payload_problems(envelope, edition, extra, max_size))
-        return ValidationReport.of(dedupe(problems))
+        return ValidationReport.of(dedupe(_one_per_fact(problems)))
     try:
         decoded = _dispatch.decode_lenient_parsed(data, root, edition=edition, max_size=max_size)
     except UnknownMessageError as exc:
@@ -209,7 +233,7 @@ def validate_bytes(
             for p in found
         ]
     problems.extend(found)
-    return ValidationReport.of(dedupe(_drop_covered(problems, message)))
+    return ValidationReport.of(dedupe(_one_per_fact(_drop_covered(problems, message))))
 
 
 def _envelope_family(namespace: str | None) -> Family | None:
