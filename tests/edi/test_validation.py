@@ -227,8 +227,9 @@ ONE_FACT = {
                      "xsd-length"),
     "empty-code": ("import/CEB621Message.xml", rb"<ceb:country>\d+</ceb:country>", b"<ceb:country></ceb:country>",
                    "/ceb:CEB621Message/ceb:Inventory[1]/ceb:InventoryHead/ceb:country", "code-table"),
-    "short-time": ("import/CEB311Message.xml", rb"<ceb:appTime>\d+</ceb:appTime>", b"<ceb:appTime>2016132</ceb:appTime>",
-                   "/ceb:CEB311Message/ceb:Order[1]/ceb:OrderHead/ceb:appTime", "time-format"),
+    "short-time": ("import/CEB311Message.xml", rb"<ceb:appTime>\d+</ceb:appTime>",
+                   b"<ceb:appTime>2016132</ceb:appTime>", "/ceb:CEB311Message/ceb:Order[1]/ceb:OrderHead/ceb:appTime",
+                   "time-format"),
 }  # fmt: skip
 
 
