@@ -110,6 +110,22 @@ def test_gnum_gap_is_reported_with_path(order: Any) -> None:
     assert "gnum 商品序号" in gnum[0].message
 
 
+@pytest.mark.parametrize(
+    ("numbers", "wording"),
+    [((2, 1), "out of order"), ((1, 3), "gap"), ((1, 1), "repeat")],
+    ids=["swapped", "gap", "repeated"],
+)
+def test_gnum_problems_say_what_is_wrong(order: Any, numbers: tuple[int, int], wording: str) -> None:
+    lines = order.order[0].order_list
+    changed = tuple(attrs.evolve(line, gnum=n) for line, n in zip(lines, numbers, strict=True))
+    gnum = errors_at(edi.validate(_evolve_first_order(order, lists=changed)), "gnum-sequence")
+    assert gnum
+    for problem in gnum:
+        assert wording in problem.message
+    if wording != "gap":
+        assert all("gap" not in p.message for p in gnum)
+
+
 def test_header_total_and_actual_paid(order: Any) -> None:
     head = order.order[0].order_head
     report = edi.validate(_evolve_first_order(order, head={"goods_value": head.goods_value + Decimal("1")}))

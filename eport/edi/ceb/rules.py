@@ -232,21 +232,35 @@ def gnum_sequence(message: Any, context: RuleContext) -> Iterator[Problem]:
     """Item numbers ``gnum`` (商品序号) run 1, 2, 3 … in document order within each document."""
     for node in _nodes(message, context):
         for tag, items in _gnum_lists(node):
-            for position, item in enumerate(items, 1):
+            numbers = [_gnum_number(getattr(item, "gnum", None)) for item in items]
+            present = [n for n in numbers if n is not None]
+            swapped = sorted(present) == list(range(1, len(items) + 1))  # all there, in another order
+            for position, (item, number) in enumerate(zip(items, numbers, strict=True), 1):
                 value = getattr(item, "gnum", None)
-                if value is None:
+                if value is None or number == position:
                     continue
-                try:
-                    number = int(str(value))
-                except ValueError:
-                    number = -1
-                if number != position:
-                    index = f"[{position}]" if len(items) > 1 else ""
-                    yield Problem(
-                        f"{node.path}/ceb:{tag}{index}/ceb:gnum",
-                        "gnum-sequence",
-                        f"gnum 商品序号 must run from 1 without gaps: item {position} of {tag} has {value!r}",
-                    )
+                if swapped:
+                    why = "out of order (they must follow the document order 1, 2, 3 …)"
+                elif number is not None and present.count(number) > 1:
+                    why = f"a repeat ({number} is used {present.count(number)} times)"
+                else:
+                    why = "a gap or a wrong number (they must run from 1 without gaps)"
+                index = f"[{position}]" if len(items) > 1 else ""
+                yield Problem(
+                    f"{node.path}/ceb:{tag}{index}/ceb:gnum",
+                    "gnum-sequence",
+                    f"gnum 商品序号 is {why}: item {position} of {tag} has {value!r}",
+                )
+
+
+def _gnum_number(value: Any) -> int | None:
+    """The item number as an int; ``None`` when absent or not a number."""
+    if value is None:
+        return None
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
 
 
 def header_totals(message: Any, context: RuleContext) -> Iterator[Problem]:
