@@ -111,12 +111,9 @@ RECORD_FLAGS = ("not_refundable", "return_purpose", "amended", "amendment_pendin
                 "departure_date", "export_cancelled", "claimed_qty", "claimed_usd")  # fmt: skip
 
 
-class RefundStateError(PortalError):
-    """A batch or record is not in a state that allows the operation (HTTP 409)."""
-
-
-class NotFoundError(PortalError):
-    """No such batch, declaration or record (HTTP 404)."""
+def _refused(message: str, *, status: int, code: str) -> PortalError:
+    """A refusal the HTTP layer answers with ``status`` and ``code`` (404 ``not_found``, 409 ``state`` …)."""
+    return PortalError(message, status=status, code=code)
 
 
 def _now() -> str:
@@ -299,14 +296,14 @@ class RefundService:
         """The head/body view of one closed declaration.
 
         Raises:
-            NotFoundError: customs has not closed such a declaration.
+            eport.errors.PortalError: (404) customs has not closed such a declaration.
         """
         self.sync()
         key = EntryId.parse(entry_id, field="entryId")
         with self._lock:
             row = self._db.execute("SELECT view FROM declarations WHERE entry_id = ?", (key,)).fetchone()
         if row is None:
-            raise NotFoundError(f"no closed declaration {key}", status=404, code="not_found")
+            raise _refused(f"no closed declaration {key}", status=404, code="not_found")
         view: dict[str, Any] = json.loads(row[0])
         return view
 
@@ -314,14 +311,14 @@ class RefundService:
         """The refund-copy record of one item.
 
         Raises:
-            NotFoundError: no electronic record (the self-check's ``WDZXX`` case).
+            eport.errors.PortalError: (404) no electronic record (the self-check's ``WDZXX`` case).
         """
         self.sync()
         key = RefundDeclNo.parse(refund_decl_no, field="refundDeclNo")
         with self._lock:
             row = self._db.execute("SELECT record FROM records WHERE refund_decl_no = ?", (key,)).fetchone()
         if row is None:
-            raise NotFoundError(f"no electronic record for {key} (无电子信息)", status=404, code="not_found")
+            raise _refused(f"no electronic record for {key} (无电子信息)", status=404, code="not_found")
         return RefundRecord.from_json(json.loads(row[0]))
 
     def records(
@@ -393,8 +390,8 @@ class RefundService:
         """选择报送 (``entry_ids``) or 全体报送 (``None``): AVAILABLE/FAILED → SUBMITTED. Returns what was submitted.
 
         Raises:
-            NotFoundError: a named declaration is not in the list.
-            RefundStateError: a named declaration was already submitted; nothing is changed.
+            eport.errors.PortalError: (404) a named declaration is not in the list.
+            eport.errors.PortalError: (409) a named declaration was already submitted; nothing is changed.
         """
         self.sync()
         code = str(CustomsCode.parse(trade_code, field="tradeCode"))
@@ -410,10 +407,10 @@ class RefundService:
                     row = db.execute("SELECT legacy_state FROM declarations WHERE entry_id = ? AND trade_code = ?",
                                      (key, code)).fetchone()  # fmt: skip
                     if row is None:
-                        raise NotFoundError(f"entryIds[{index}]: {key} is not in the list", status=404,
+                        raise _refused(f"entryIds[{index}]: {key} is not in the list", status=404,
                                             code="not_found")  # fmt: skip
                     if row[0] not in ("AVAILABLE", "FAILED"):
-                        raise RefundStateError(f"entryIds[{index}]: {key} is {LegacyState(row[0]).label}",
+                        raise _refused(f"entryIds[{index}]: {key} is {LegacyState(row[0]).label}",
                                                status=409, code="state")  # fmt: skip
                     chosen.append(key)
             now = _now()
@@ -428,7 +425,7 @@ class RefundService:
 
         Raises:
             eport.errors.FieldError: an unknown flag or a bad value.
-            NotFoundError: no such record.
+            eport.errors.PortalError: (404) no such record.
         """
         record = self.record(refund_decl_no)
         values = record.to_json()
@@ -508,7 +505,7 @@ class RefundService:
                 "SELECT id, trade_code, taxpayer_id, period, batch, state, lines, explained, doubts, lcslid, "
                 "created_at, updated_at FROM batches WHERE id = ?", (batch_id,)).fetchone()  # fmt: skip
         if row is None:
-            raise NotFoundError(f"no batch {batch_id!r:.40}", status=404, code="not_found")
+            raise _refused(f"no batch {batch_id!r:.40}", status=404, code="not_found")
         return tuple(row)
 
     def _check(self, row: Sequence[Any]) -> list[Doubt]:
@@ -527,11 +524,11 @@ class RefundService:
         """Run the doubt rules on a DRAFT or SELF_CHECKED batch and attach the doubts.
 
         Raises:
-            RefundStateError: the batch was already declared.
+            eport.errors.PortalError: (409) the batch was already declared.
         """
         row = self._row(batch_id)
         if row[5] not in (BatchState.DRAFT.value, BatchState.SELF_CHECKED.value):
-            raise RefundStateError(f"batch {batch_id} is {BatchState(row[5]).label}; it cannot be checked again",
+            raise _refused(f"batch {batch_id} is {BatchState(row[5]).label}; it cannot be checked again",
                                    status=409, code="state")  # fmt: skip
         doubts = self._check(row)
         with self._tx() as db:
@@ -543,15 +540,15 @@ class RefundService:
         """正式申报: SELF_CHECKED without blocking doubts → DECLARED with a 流程实例ID.
 
         Raises:
-            RefundStateError: not self-checked, or blocking doubts remain (``code="blocking_doubts"``).
+            eport.errors.PortalError: (409) not self-checked, or blocking doubts remain (``code="blocking_doubts"``).
         """
         row = self._row(batch_id)
         if row[5] != BatchState.SELF_CHECKED.value:
-            raise RefundStateError(f"batch {batch_id} is {BatchState(row[5]).label}; self-check it first",
+            raise _refused(f"batch {batch_id} is {BatchState(row[5]).label}; self-check it first",
                                    status=409, code="state")  # fmt: skip
         blocking = [d for d in json.loads(row[8]) if d["passFlag"] == "N"]
         if blocking:
-            raise RefundStateError(f"batch {batch_id} has {len(blocking)} blocking doubts (PASS_FLAG N)",
+            raise _refused(f"batch {batch_id} has {len(blocking)} blocking doubts (PASS_FLAG N)",
                                    status=409, code="blocking_doubts")  # fmt: skip
         with self._tx() as db:
             db.execute("UPDATE batches SET state = 'DECLARED', lcslid = ?, updated_at = ? WHERE id = ?",
@@ -593,4 +590,4 @@ class RefundService:
             db.execute("UPDATE batches SET state = 'APPROVED', updated_at = ? WHERE id = ?", (_now(), row[0]))
 
 
-__all__ = ["RECORD_FLAGS", "SANDBOX_RATES", "NotFoundError", "RefundService", "RefundStateError", "declaration_view"]
+__all__ = ["RECORD_FLAGS", "SANDBOX_RATES", "RefundService", "declaration_view"]
