@@ -339,6 +339,20 @@ def _three_way_match(head: etree._Element, body: etree._Element, store: Store) -
     return missing, problems
 
 
+#: Document kinds of an inventory's other duplicate keys, with the names a refusal gives them.
+INVENTORY_KEY_NAMES = {"inventory_cop_no": "agentCode+copNo 企业唯一编号", "inventory_guid": "guid"}
+
+
+def _inventory_aliases(head: etree._Element) -> list[tuple[str, str]]:
+    """An inventory's duplicate keys besides ebpCode + orderNo, as (document kind, key)."""
+    aliases = []
+    if cop_no := _c(head, "copNo"):
+        aliases.append(("inventory_cop_no", f"{_c(head, 'agentCode')}|{cop_no}"))
+    if guid := _c(head, "guid"):
+        aliases.append(("inventory_guid", guid.upper()))
+    return aliases
+
+
 def _decide_inventory(
     root: etree._Element,
     timeline: _Timeline,
@@ -368,8 +382,13 @@ def _decide_inventory(
         app_type, app_status = _c(head, "appType"), _c(head, "appStatus")
         existing = store.document("inventory", key)
         order_no = _c(head, "orderNo")
-        if app_type == "1" and existing is not None:
-            _inventory_receipt(timeline, head, "-621004", f"清单[{order_no}]已经申报过，请勿重复申报")
+        # The duplicate keys of an inventory: one per order (ebpCode + orderNo), its 企业唯一编号 (agentCode +
+        # copNo), and its guid, each unique among declared inventories (-621004 清单已经申报过).
+        aliases = _inventory_aliases(head)
+        reused = [kind for kind, alias in aliases if store.document(kind, alias) is not None]
+        if app_type == "1" and (existing is not None or reused):
+            why = "" if existing is not None else f" ({', '.join(INVENTORY_KEY_NAMES[k] for k in reused)} reused)"
+            _inventory_receipt(timeline, head, "-621004", f"清单[{order_no}]已经申报过，请勿重复申报{why}")
             state = "-621004"
             continue
         if app_type in {"2", "3"} and existing is None:
@@ -382,6 +401,8 @@ def _decide_inventory(
             continue
         if app_type == "3":
             documents.append(DocumentWrite(kind="inventory", key=key, app_time=_c(head, "appTime"), fields=None))
+            for kind, alias in existing[2].get("aliases", []) if existing is not None else ():
+                documents.append(DocumentWrite(kind=kind, key=alias, app_time=_c(head, "appTime"), fields=None))
             _inventory_receipt(timeline, head, "2", "删除申报成功 deleted")
             state = "2"
             continue
@@ -427,8 +448,12 @@ def _decide_inventory(
                 kind="inventory",
                 key=key,
                 app_time=_c(head, "appTime"),
-                fields={"preNo": pre_no, "invtNo": invt_no, "amount": str(amount)},
+                fields={"preNo": pre_no, "invtNo": invt_no, "amount": str(amount), "aliases": aliases},
             )
+        )
+        documents.extend(
+            DocumentWrite(kind=kind, key=alias, app_time=_c(head, "appTime"), fields={"inventory": key})
+            for kind, alias in aliases
         )
         _inventory_receipt(timeline, head, "2", "电子口岸申报中 declaring", pre_no)
         _inventory_receipt(timeline, head, "120", "海关入库 accepted into customs", pre_no, invt_no)

@@ -199,7 +199,18 @@ def unwrap(data: bytes) -> Envelope:
 
 
 # ----------------------------------------------------------------------------------------------- business keys
-# Identity of one business document (a CEB entity head): the first party code and the first number found.
+# Identity of one business document (a CEB entity head). Heads the specification gives duplicate rules for are keyed
+# as it says (the receipts' duplicate codes): 订单 ebpCode + orderNo (-301010 已存在相同编号的订单), 支付单 payCode +
+# payTransactionId (-401007), 运单 logisticsCode + logisticsNo (-504015), 清单 one per order, ebpCode + orderNo
+# (-621004 清单已经申报过), and its 企业唯一编号 agentCode + copNo. Other heads: the first party code and the first
+# number found.
+SPEC_KEYS: dict[str, tuple[tuple[str, str], ...]] = {
+    "OrderHead": (("ebpCode", "orderNo"),),
+    "PaymentHead": (("payCode", "payTransactionId"),),
+    "LogisticsHead": (("logisticsCode", "logisticsNo"),),
+    "InventoryHead": (("ebpCode", "orderNo"), ("agentCode", "copNo")),
+}
+"""Business keys of the CEB heads with a duplicate rule in the specification: (party field, number field) pairs."""
 _PARTY_FIELDS = ("ebpCode", "ebcCode", "payCode", "logisticsCode", "agentCode", "copCode")
 _NUMBER_FIELDS = ("copNo", "payTransactionId", "logisticsNo", "orderNo", "invtNo", "billNo")
 
@@ -209,7 +220,7 @@ class DocumentKey:
     """One business document inside a message, and how it is declared.
 
     Attributes:
-        key: the identity used to refuse a second new declaration, e.g. ``"InventoryHead:1105910159:cop001"``.
+        key: the identity used to refuse a second new declaration, e.g. ``"InventoryHead:copNo:1105910159:cop001"``.
         guid: the document's ``guid`` (CEB), ``None`` elsewhere.
         new: ``True`` for a new declaration (CEB appType 1; any DecMessage or manifest), ``False`` for a declared
             change (appType 2) or delete (appType 3).
@@ -247,6 +258,24 @@ class BusinessInfo:
     message_id: str | None = None
 
 
+def _head_keys(head: etree._Element, head_name: str) -> list[str]:
+    """The duplicate keys of one CEB head (:data:`SPEC_KEYS`, else first party code + first number, else guid)."""
+    pairs = SPEC_KEYS.get(head_name)
+    if pairs is not None:
+        keys = [
+            f"{head_name}:{number_field}:{child_text(head, party_field) or ''}:{number}"
+            for party_field, number_field in pairs
+            if (number := child_text(head, number_field))
+        ]
+        if keys:
+            return keys
+    party = next((v for f in _PARTY_FIELDS if (v := child_text(head, f))), "")
+    number = next((v for f in _NUMBER_FIELDS if (v := child_text(head, f))), "")
+    if head_name == "LogisticsStatus":
+        number = f"{number}:{child_text(head, 'logisticsStatus') or ''}"
+    return [f"{head_name}:{party}:{number}" if number else f"{head_name}:guid:{child_text(head, 'guid')}"]
+
+
 def business_info(payload: bytes) -> BusinessInfo:
     """Read the keys of a business message (CEB, DecMessage, manifest) without a full model decode.
 
@@ -266,15 +295,11 @@ def business_info(payload: bytes) -> BusinessInfo:
                 continue
             if not any(isinstance(c.tag, str) and local_name(c) == "appType" for c in head):
                 continue
-            party = next((v for f in _PARTY_FIELDS if (v := child_text(head, f))), "")
-            number = next((v for f in _NUMBER_FIELDS if (v := child_text(head, f))), "")
             head_name = local_name(head)
-            if head_name == "LogisticsStatus":
-                number = f"{number}:{child_text(head, 'logisticsStatus') or ''}"
-            key = f"{head_name}:{party}:{number}" if number else f"{head_name}:guid:{child_text(head, 'guid')}"
-            docs.append(
-                DocumentKey(key=key, guid=child_text(head, "guid"), new=child_text(head, "appType") not in ("2", "3"))
-            )
+            guid = child_text(head, "guid")
+            new = child_text(head, "appType") not in ("2", "3")
+            for key in _head_keys(head, head_name):
+                docs.append(DocumentKey(key=key, guid=guid, new=new))
         unique = tuple({d.key: d for d in docs}.values())
         return BusinessInfo(root=name, family=family, documents=unique, signed=signed)
     if family is Family.DEC:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
+import attrs
 import pytest
 
 from eport import edi
@@ -15,8 +17,10 @@ from eport.pki.signers import InMemorySigner
 from eport.pki.sm2 import SM2PrivateKey
 from eport.pki.testing import make_chain
 from eport.pki.xmldsig import Dialect
-from eport.services import ClearanceClient, Stage
+from eport.sandbox import DEMO_DXP_ID
+from eport.services import ClearanceClient, HttpTransport, Stage
 from tests.sandbox import messages as m
+from tests.sandbox.process import SandboxProcess
 
 pytestmark = pytest.mark.sandbox
 
@@ -184,3 +188,31 @@ def test_change_and_delete_of_a_payment(http_client: ClearanceClient, signer: In
         http_client.wait(inventory, until=Stage.CLOSED, timeout=30)
 
     assert "missing payment" in str(caught.value.receipt.info)
+
+
+@pytest.mark.parametrize("reused", ["cop_no", "guid"])
+def test_inventory_reusing_a_cop_no_or_guid_is_a_customs_duplicate(
+    sandbox: SandboxProcess, http_client: ClearanceClient, signer: InMemorySigner, tmp_path: Path, reused: str
+) -> None:
+    """Issue #12, item 8: an inventory is unique by ebpCode + orderNo, by agentCode + copNo (企业唯一编号) and by
+    guid; another client (its own journal, so no local refusal) reusing the copNo or guid of a declared inventory
+    for another order gets -621004."""
+    first = m.Deal()
+    declared = m.inventory_model(first)
+    handle = submit_deal(http_client, signer, first, inventory=edi.encode(declared))
+    http_client.wait(handle, until=Stage.CLOSED, timeout=30)
+    head = declared.inventory[0].inventory_head
+    other = m.Deal()
+    model = m.inventory_model(other)
+    [body] = model.inventory
+    reuse = {"cop_no": head.cop_no} if reused == "cop_no" else {"guid": head.guid}
+    copy = attrs.evolve(
+        model, inventory=(attrs.evolve(body, inventory_head=attrs.evolve(body.inventory_head, **reuse)),)
+    )
+    with ClearanceClient(
+        HttpTransport(sandbox.url, dxp_id=DEMO_DXP_ID), tmp_path / "other.db", sender_id=DEMO_DXP_ID, poll_interval=0.02
+    ) as client:
+        handle = submit_deal(client, signer, other, inventory=edi.encode(copy))
+        with pytest.raises(DuplicateError) as caught:
+            client.wait(handle, until=Stage.CLOSED, timeout=30)
+    assert caught.value.code == "-621004"
