@@ -73,3 +73,23 @@ def test_bad_requests_and_workbooks() -> None:
     hostile = f'<!DOCTYPE w [<!ENTITY e "boom">]><worksheet xmlns="{M}"><sheetData/></worksheet>'
     with pytest.raises(ConfigurationError):
         read_xlsx(io.BytesIO(_workbook(**{"xl/worksheets/sheet1.xml": hostile.replace("<sheetData/>", "&e;")})))
+
+
+def _sheet_with(ref: str) -> bytes:
+    sheet = f"""<worksheet xmlns="{M}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>h</t></is></c></row>
+<row r="2"><c r="{ref}" t="inlineStr"><is><t>far</t></is></c></row></sheetData></worksheet>"""
+    return _workbook(**{"xl/worksheets/sheet1.xml": sheet})
+
+
+@pytest.mark.parametrize("ref", ["XFE2", "ZZZZZ2", "ZZZZZZZZZZZZZZ2", "A1048577"])
+def test_cell_references_beyond_excels_limits_are_refused(ref: str) -> None:
+    """``ZZZZZ2`` made a row of 12 million cells, longer references raised MemoryError."""
+    with pytest.raises(ConfigurationError, match="beyond Excel's limits") as info:
+        read_xlsx(io.BytesIO(_sheet_with(ref)))
+    assert not isinstance(info.value, XlsxUnsupported)  # no fallback to openpyxl for a hostile reference
+    assert ref in str(info.value)
+
+
+def test_the_last_column_excel_has_is_read() -> None:
+    rows = read_xlsx(io.BytesIO(_sheet_with("XFD2")))
+    assert rows == [{"h": "", "XFD": "far"}]

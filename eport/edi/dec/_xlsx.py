@@ -106,16 +106,35 @@ def _sheet_path(zf: zipfile.ZipFile, sheet: str | int | None) -> str:
     return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
 
 
+#: Excel's sheet limits: 16,384 columns (``XFD``) and 1,048,576 rows.
+MAX_COLUMNS = 16_384
+MAX_ROWS = 1_048_576
+
+
+def _beyond_limits(ref: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"cell reference {ref[:20]!r} is beyond Excel's limits (columns A..XFD, rows 1..{MAX_ROWS}); "
+        "the worksheet is damaged or hostile"
+    )
+
+
 def _column(ref: str, cache: dict[str, int]) -> int:
     letters = ref.rstrip("0123456789")
     index = cache.get(letters)
     if index is None:
-        if not letters.isalpha() or not letters.isupper():
+        if not letters.isalpha() or not letters.isupper() or not letters.isascii():
             raise XlsxUnsupported(f"cell reference {ref!r}")
+        if len(letters) > 3:  # XFD is the last column: never allocate for more
+            raise _beyond_limits(ref)
         n = 0
         for ch in letters:
             n = n * 26 + ord(ch) - 64
+        if n > MAX_COLUMNS:
+            raise _beyond_limits(ref)
         index = cache[letters] = n - 1
+    digits = ref[len(letters) :]
+    if len(digits) > 7 or (digits and int(digits) > MAX_ROWS):
+        raise _beyond_limits(ref)
     return index
 
 
