@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,3 +55,37 @@ def test_layering_checker_detects_a_violation(tmp_path: Path) -> None:
     sample = tmp_path / "m.py"
     sample.write_text("import eport.card.apdu\nfrom eport.services import x\nfrom . import y\n")
     assert _eport_imports(sample) == {"card", "services"}
+
+
+def _lint_imports(config: Path) -> subprocess.CompletedProcess[str]:
+    """Run import-linter on the repository's package with ``config`` (from the repository root, no cache)."""
+    command = [sys.executable, "-c", "from importlinter.cli import lint_imports_command as c; c()"]
+    return subprocess.run(
+        [*command, "--config", str(config), "--no-cache"],
+        cwd=PACKAGE.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_import_linter_contracts_hold() -> None:
+    run = _lint_imports(PACKAGE.parent / "pyproject.toml")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "0 broken" in run.stdout
+
+
+def test_import_linter_sees_a_broken_contract(tmp_path: Path) -> None:
+    config = tmp_path / "contracts.toml"
+    config.write_text(
+        '[tool.importlinter]\nroot_packages = ["eport"]\n\n'
+        "[[tool.importlinter.contracts]]\n"
+        'name = "the DXP family must not use the engine (false: it does)"\n'
+        'type = "forbidden"\nsource_modules = ["eport.edi.dxp"]\nforbidden_modules = ["eport.edi.core"]\n',
+        encoding="utf-8",
+    )
+    run = _lint_imports(config)
+    assert run.returncode == 1
+    assert "eport.edi.dxp" in run.stdout
+    assert "1 broken" in run.stdout

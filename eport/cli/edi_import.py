@@ -1,6 +1,6 @@
 """``eport edi import``: declarations from a spreadsheet into a file-drop OutBox (报关单导入).
 
-Reads an Excel worksheet or CSV file (:func:`eport.edi.sheets.read_declarations`), prints every problem with its row
+Reads an Excel worksheet or CSV file (:func:`eport.files.read_declarations`), prints every problem with its row
 and column, and writes each declaration without errors to ``OUT/OutBox/Dec<ClientSeqNo>.xml`` under a temporary
 name first, then renamed, so the Single Window import client never picks up half a file. Exit code 1 when any
 declaration had errors (the others are still written unless ``--all-or-nothing``).
@@ -22,8 +22,9 @@ from eport.edi.core.report import Severity
 from eport.edi.dec.codec import encode_declaration
 from eport.edi.dec.filedrop import OUT_BOX, declaration_file_name, temporary_name
 from eport.edi.dec.flags import Level
-from eport.edi.sheets import SheetImport, read_declarations
+from eport.edi.sheets import SheetImport
 from eport.errors import EportError
+from eport.files import read_declarations
 
 logger = logging.getLogger(__name__)
 

@@ -66,12 +66,12 @@ def __dir__() -> list[str]:
 
 
 class _Package(types.ModuleType):
-    """The package's module type: keeps ``eport.edi.ceb.receipts`` the function whatever is imported when.
+    """The package's module type: keeps ``eport.edi.receipts`` the function whatever is imported when.
 
-    The function :func:`eport.edi.ceb.receipts.receipts` shares its name with its module. When the import system loads
-    the submodule it binds the submodule to the package attribute; this property ignores that binding, so
-    ``eport.edi.receipts(message)`` works as it always did (the module stays reachable through ``sys.modules`` and
-    ``from eport.edi.ceb.receipts import ...``).
+    The function :func:`eport.edi.ceb.receipts.receipts` was defined in a module ``eport.edi.receipts``, whose old
+    path still imports for one release (:mod:`eport.edi._moved`). When the import system loads that path it binds
+    the module to the package attribute; this property ignores that binding, so ``eport.edi.receipts(message)``
+    works whatever is imported when.
     """
 
     @property
@@ -83,6 +83,22 @@ class _Package(types.ModuleType):
         pass  # the import system binding the submodule: the function keeps the name
 
 
+class _MovedPaths:
+    """Answers for the module paths that moved in the one-engine layout (``eport.edi.spec`` …), for one release.
+
+    Placed last on :data:`sys.meta_path`, it is asked only about modules no other finder has: it hands the
+    ``eport.edi.*`` ones to :mod:`eport.edi._moved` (imported then), which warns and aliases the new module.
+    """
+
+    @staticmethod
+    def find_spec(fullname: str, path: Any = None, target: Any = None) -> Any:
+        if not fullname.startswith(__name__ + ".") or fullname == __name__ + "._moved":
+            return None
+        return importlib.import_module(__name__ + "._moved").FINDER.find_spec(fullname, path, target)
+
+
+if not any(isinstance(finder, _MovedPaths) for finder in sys.meta_path):
+    sys.meta_path.append(_MovedPaths())
 sys.modules[__name__].__class__ = _Package
 
 __all__ = [

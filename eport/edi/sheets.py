@@ -5,7 +5,7 @@ mode, currency, weights …) repeated on every row of a declaration. :func:`read
 into :class:`~eport.edi.dec.DecMessage` objects plus a report of every problem with its row and column, so a
 notebook user can fix the data in place::
 
-    from eport.edi.sheets import read_declarations
+    from eport.files import read_declarations     # from a path; eport.edi.sheets.read_declarations takes open files
 
     result = read_declarations("waybills.xlsx", sheet="Sheet1", defaults={"OperType": "G", "IEFlag": "I"})
     result.report            # DataFrame: row, column, field, code, problem, severity
@@ -16,8 +16,9 @@ field table (``毛重``, ``启运国``) or a few common synonyms (``运单号``,
 ``mapping={"my column": "DecHead.BillNo"}`` for anything else. Rows with the same ``ClientSeqNo`` form one
 declaration; without that column every row is a declaration of its own.
 
-:func:`build_declarations` does the work on plain row mappings; :func:`read_declarations` reads the source at
-the caller's explicit request (pandas, the ``eport[pandas]`` extra, only for DataFrames, ``.xls`` and the report).
+:func:`build_declarations` does the work on plain row mappings; :func:`read_declarations` reads an open file or a
+DataFrame (pandas, the ``eport[pandas]`` extra, only for DataFrames, ``.xls`` and the report). Like all of
+:mod:`eport.edi` it opens no file: :func:`eport.files.read_declarations` opens a path and calls it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import csv
 import functools
 import io
 import logging
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -469,7 +471,7 @@ def read_declarations(
     level: Level | None = None,
     codebook: CodeBook | None = None,
 ) -> SheetImport:
-    """Build declarations from an Excel worksheet, a CSV file or a DataFrame.
+    """Build declarations from an open Excel or CSV file, or a DataFrame.
 
     Every cell is read as text (so port ``0138`` keeps its leading zero); decimals are parsed from the text.
     ``.xlsx`` files are read by a small built-in reader (openpyxl through pandas is the fallback, and reads
@@ -477,7 +479,9 @@ def read_declarations(
     DataFrames, ``.xls`` and :attr:`SheetImport.report`.
 
     Args:
-        source: a DataFrame, a path (``.xlsx``/``.xls``/``.csv``) or an open file.
+        source: a DataFrame or an open file (binary for Excel; its ``name`` ends in ``.xlsx``/``.xls``/``.csv``,
+            anything else is read as CSV). A path is refused: eport.edi opens no file; use
+            :func:`eport.files.read_declarations`.
         sheet: worksheet name or index for Excel sources (default: the first sheet).
         mapping: column header → field, see :func:`build_declarations`.
         defaults: field → value for empty cells.
@@ -505,7 +509,12 @@ def _records(source: Any, sheet: str | int | None) -> list[dict[str, Any]]:
     """Rows of the source as dicts of text; pandas only for DataFrames and legacy ``.xls``."""
     if _is_frame(source):
         return list(source.fillna("").to_dict(orient="records"))
-    name = str(getattr(source, "name", source)).lower()
+    if isinstance(source, (str, os.PathLike)):
+        raise ConfigurationError(
+            f"eport.edi opens no file: pass an open file, or read the path {os.fspath(source)!r} with "
+            "eport.files.read_declarations"
+        )
+    name = str(getattr(source, "name", "")).lower()
     if name.endswith((".xlsx", ".xlsm")):
         try:
             return read_xlsx(source, sheet)
@@ -527,12 +536,8 @@ def _records(source: Any, sheet: str | int | None) -> list[dict[str, Any]]:
 
 def _read_csv(source: Any, name: str) -> list[dict[str, Any]]:
     try:
-        if hasattr(source, "read"):
-            data = source.read()
-            text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
-        else:
-            with open(source, encoding="utf-8-sig", newline="") as fh:
-                text = fh.read()
+        data = source.read()
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigurationError(f"cannot read {name}: {exc}") from exc
     return list(csv.DictReader(io.StringIO(text, newline="")))

@@ -12,6 +12,7 @@ from eport.edi.codes import Generation
 from eport.edi.dec import DecMessage
 from eport.edi.sheets import build_declarations, read_declarations, resolve_column
 from eport.errors import ConfigurationError
+from eport.files import read_declarations as read_path
 
 from .sheet_data import HEADERS, as_matrix, expected_errors, waybill_rows
 
@@ -47,7 +48,7 @@ def test_clean_sheet_builds_valid_declarations() -> None:
 
 def test_thousand_row_worksheet_reports_every_deliberate_error(tmp_path: Path) -> None:
     path = _xlsx(tmp_path / "waybills.xlsx", waybill_rows(1000))
-    result = read_declarations(path, sheet="运单", defaults=DEFAULTS)
+    result = read_path(path, sheet="运单", defaults=DEFAULTS)
     assert len(result.messages) == 500
     report = result.report
     assert list(report.columns) == ["row", "column", "field", "code", "problem", "severity"]
@@ -64,7 +65,7 @@ def test_csv_and_dataframe_sources_agree(tmp_path: Path) -> None:
     csv_path = tmp_path / "w.csv"
     frame.to_csv(csv_path, index=False)
     from_frame = read_declarations(frame, defaults=DEFAULTS)
-    from_csv = read_declarations(csv_path, defaults=DEFAULTS)
+    from_csv = read_path(csv_path, defaults=DEFAULTS)
     from_file = read_declarations(io.StringIO(csv_path.read_text(encoding="utf-8")), defaults=DEFAULTS)
     assert from_frame.messages == from_csv.messages == from_file.messages
     assert from_frame.problems == from_csv.problems
@@ -75,7 +76,7 @@ def test_leading_zeros_survive_excel(tmp_path: Path) -> None:
     for row in rows:
         row["进出境关别"] = "0138"
     path = _xlsx(tmp_path / "z.xlsx", rows)
-    result = read_declarations(path, defaults=DEFAULTS)
+    result = read_path(path, defaults=DEFAULTS)
     assert result.messages[0].dec_head.ie_port == "0138"
 
 
@@ -124,9 +125,19 @@ def test_unreadable_source_is_a_configuration_error(tmp_path: Path) -> None:
     bad = tmp_path / "broken.xlsx"
     bad.write_bytes(b"not a workbook")
     with pytest.raises(ConfigurationError, match=r"not an \.xlsx workbook"):
-        read_declarations(bad)
+        read_path(bad)
     with pytest.raises(ConfigurationError, match="cannot read"):
-        read_declarations(tmp_path / "missing.csv")
+        read_path(tmp_path / "missing.csv")
+
+
+def test_edi_opens_no_file(tmp_path: Path) -> None:
+    sheet = tmp_path / "w.csv"
+    sheet.write_text("x\n1\n", encoding="utf-8")
+    for path in (sheet, str(sheet)):
+        with pytest.raises(ConfigurationError, match=r"eport\.edi opens no file"):
+            read_declarations(path)
+    with sheet.open("rb") as fh:
+        assert read_declarations(fh).rows == read_path(sheet).rows
 
 
 def test_code_names_become_codes() -> None:
