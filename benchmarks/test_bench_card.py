@@ -24,6 +24,7 @@ from eport.card.operator import OperatorCard
 from eport.pki.signer import KeyAlgorithm, SignatureAlgorithm
 from eport.pki.sm2 import SM2PrivateKey
 from tests.card.pcscd import READER, PcscdUnavailable, running_pcscd, vpcd_port
+from tests.prerequisites import unavailable
 
 DATA = b"<ds:SignedInfo>" + b"x" * 400 + b"</ds:SignedInfo>"
 GET_PIN_STATUS = bytes.fromhex("00CA010400")
@@ -38,7 +39,7 @@ def pcscd_running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         with running_pcscd(Path(tmp_path_factory.mktemp("pcscd"))):
             yield
     except PcscdUnavailable as exc:
-        pytest.skip(str(exc))
+        unavailable(str(exc))
 
 
 def _inserted(reader: str, port: int, *, quickack: bool) -> Iterator[OperatorCard]:

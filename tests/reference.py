@@ -5,9 +5,10 @@ official schemas) is not part of the repository: the samples are GACC's document
 next to the clone as ``../shared/reference``; the one environment variable ``EPORT_REFERENCE`` points elsewhere.
 
 A test that needs a file of the set calls :func:`require`. Without the set, the test is skipped on a developer's
-machine (with the reason) and **fails** when ``CI`` is set (``CI=true``, as every CI service sets it): CI must never
-pass because the material a test checks against was not there. Everything else a test needs (the schemas and code
-tables the package ships, the documents the project wrote) is in the repository and needs no reference.
+machine (with the reason) and **fails** when ``CI`` is set (``CI=true``, as every CI service sets it; see
+:func:`tests.prerequisites.unavailable`): CI must never pass because the material a test checks against was not
+there. Everything else a test needs (the schemas and code tables the package ships, the documents the project
+wrote) is in the repository and needs no reference.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
+from tests.prerequisites import unavailable
 
 ROOT = Path(__file__).resolve().parents[1]
 """The repository (the folder holding ``pyproject.toml``)."""
@@ -25,29 +26,13 @@ REFERENCE = Path(os.environ.get(ENV) or ROOT.parent / "shared" / "reference")
 """The reference set: ``$EPORT_REFERENCE``, else ``../shared/reference`` relative to the repository."""
 
 
-def in_ci() -> bool:
-    """True when running in CI (``CI`` set to anything but empty, ``0`` or ``false``)."""
-    return os.environ.get("CI", "").strip().lower() not in {"", "0", "false", "no"}
-
-
 def available(*parts: str) -> bool:
     """True when ``REFERENCE / parts`` exists (never skips or fails: for building parameter lists)."""
     return REFERENCE.joinpath(*parts).exists()
 
 
-def unavailable(reason: str) -> None:
-    """Stop the current test for a missing prerequisite: a skip on a developer machine, a failure in CI.
-
-    Called outside a test (while collecting), the failure is a collection error of that module in CI, and the skip
-    skips the module locally, naming the reason either way.
-    """
-    if in_ci():
-        pytest.fail(f"{reason} (CI is set: a missing prerequisite fails the run)", pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
-
-
 def require(*parts: str) -> Path:
-    """Return ``REFERENCE / parts``, or stop the test via :func:`unavailable` when it does not exist."""
+    """Return ``REFERENCE / parts``; when it does not exist, skip the test (fail it in CI)."""
     path = REFERENCE.joinpath(*parts)
     if not path.exists():
         unavailable(

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from eport import edi, examples
 from eport.cli.main import cli
 from tests.edi.samples import load
+from tests.prerequisites import unavailable
 
 EPORT = Path(sys.executable).with_name("eport")
 
@@ -157,8 +158,9 @@ def test_unwrap_non_envelope_is_a_decode_error(runner: CliRunner, files: dict[st
     assert result.stderr.startswith("error: UnknownMessageError: ")
 
 
-@pytest.mark.skipif(not EPORT.exists(), reason="console script not installed")
 def test_console_script_validates_and_maps_errors(tmp_path: Path) -> None:
+    if not EPORT.exists():
+        unavailable("the eport console script is not installed (pip install -e .)")
     bad = tmp_path / "CEB303Message.xml"
     bad.write_bytes(load("export/CEB303Message.xml").data)  # an official sample known to be invalid
     proc = subprocess.run([str(EPORT), "edi", "validate", "-q", str(bad)], capture_output=True, text=True,

@@ -8,12 +8,12 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from eport import edi
 from eport.cli.demo import STEPS, DemoRun, run_demo
 from eport.cli.main import cli
+from tests.prerequisites import unavailable
 
 EPORT = Path(sys.executable).with_name("eport")
 
@@ -57,8 +57,9 @@ def test_steps_are_pluggable() -> None:
     assert run.envelope is not None
 
 
-@pytest.mark.skipif(not EPORT.exists(), reason="console script not installed")
 def test_demo_as_a_subprocess_is_fast() -> None:
+    if not EPORT.exists():
+        unavailable("the eport console script is not installed (pip install -e .)")
     start = time.monotonic()
     proc = subprocess.run([str(EPORT), "demo", "--offline"], capture_output=True, text=True, check=False, timeout=60)
     elapsed = time.monotonic() - start

@@ -34,6 +34,7 @@ from eport.pki.xmldsig import remove_signature
 from tests.card.pcscd import READER, PcscdUnavailable, running_pcscd, vpcd_port
 from tests.edi import samples
 from tests.pki import softhsm
+from tests.prerequisites import unavailable
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 BLOCK = re.compile(r"(?:<!-- docs-test: skip: (?P<reason>[^>]*?) -->\n)?```python\n(?P<code>.*?)```", re.S)
@@ -118,7 +119,7 @@ def demo_card_in_reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[No
                 card.remove()
                 pcsc.wait_for_removal(READER, timeout=5)
     except PcscdUnavailable as exc:
-        pytest.skip(str(exc))
+        unavailable(str(exc))
 
 
 @pytest.mark.pcscd

@@ -14,6 +14,7 @@ from eport.card.emulator import EmulatedCard, InProcessTransport, VpcdCard, demo
 from eport.card.operator import OperatorCard
 from eport.pki.signer import KeyAlgorithm
 from tests.card.pcscd import READER, PcscdUnavailable, running_pcscd, vpcd_port
+from tests.prerequisites import unavailable
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +24,7 @@ def pcscd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         with running_pcscd(tmp_path_factory.mktemp("pcscd")):
             yield
     except PcscdUnavailable as exc:
-        pytest.skip(str(exc))
+        unavailable(str(exc))
 
 
 @pytest.fixture

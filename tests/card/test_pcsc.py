@@ -30,6 +30,7 @@ from eport.errors import (
 from eport.pki.signer import SignatureAlgorithm
 from tests.card.conftest import READER
 from tests.card.pcscd import start_private_pcscd, vpcd_port
+from tests.prerequisites import unavailable
 
 pytestmark = pytest.mark.pcscd
 
@@ -254,7 +255,7 @@ def test_no_reader_connected(tmp_path: Path) -> None:
     try:
         process, path = start_private_pcscd(tmp_path, vpcd_port=None)
     except PcscdUnavailable as exc:
-        pytest.skip(str(exc))
+        unavailable(str(exc))
     try:
         code = (
             "from eport.card import pcsc, doctor\n"

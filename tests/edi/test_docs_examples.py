@@ -19,6 +19,7 @@ from eport import examples
 from eport.edi import encode
 from tests.edi.samples import load
 from tests.edi.sheet_data import as_matrix, waybill_rows
+from tests.prerequisites import require_module
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 DATA = Path(__file__).parent / "data"
@@ -43,7 +44,7 @@ def blocks(name: str) -> list[str]:
 
 
 def _workbook(path: Path) -> None:
-    openpyxl = pytest.importorskip("openpyxl")
+    openpyxl = require_module("openpyxl")
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "运单"

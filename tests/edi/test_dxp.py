@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from eport import edi
 from eport.edi import dxp
 from eport.errors import ConfigurationError, DecodeError, UnknownMessageError
 from tests.edi.samples import SCHEMAS_DIR, load, xsd_errors
+from tests.prerequisites import require_command
 
 SENDER = "DXPENT0000016069"
 RECEIVER = "DXPEDCCEB0000002"
@@ -270,8 +270,8 @@ def test_manifest_message_type_comes_from_its_namespace() -> None:
     assert dxp.message_type_of(b'<Manifest xmlns="urn:example"/>') == "Manifest"
 
 
-@pytest.mark.skipif(shutil.which("xmllint") is None, reason="xmllint (libxml2-utils) not installed")
 def test_xmllint_accepts_our_envelopes(inventory: bytes, tmp_path: Path) -> None:
+    require_command("xmllint")  # libxml2-utils
     msg = dxp.wrap(inventory, sender_id=SENDER, receiver_ids=RECEIVER, created=WHEN, id="CL01")
     path = tmp_path / "dxp.xml"
     path.write_bytes(msg.to_bytes(line_length=76))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from eport.edi import decode, encode
 from eport.edi.ceb import imports
 from tests.edi import samples
+from tests.prerequisites import require_command
 
 pytestmark = pytest.mark.xmlsec1
 
@@ -29,8 +29,7 @@ TEMPLATE = (
 
 @pytest.fixture(scope="module")
 def keypair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    if shutil.which("xmlsec1") is None or shutil.which("openssl") is None:
-        pytest.skip("xmlsec1 and openssl are needed")
+    require_command("xmlsec1", "openssl")
     folder = tmp_path_factory.mktemp("sigkeys")
     key, cert = folder / "key.pem", folder / "cert.pem"
     command = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert)]

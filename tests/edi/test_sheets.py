@@ -13,11 +13,12 @@ from eport.edi.dec import DecMessage
 from eport.edi.sheets import build_declarations, read_declarations, resolve_column
 from eport.errors import ConfigurationError
 from eport.files import read_declarations as read_path
+from tests.prerequisites import require_module
 
 from .sheet_data import HEADERS, as_matrix, expected_errors, waybill_rows
 
-pd = pytest.importorskip("pandas")
-openpyxl = pytest.importorskip("openpyxl")
+pd = require_module("pandas")
+openpyxl = require_module("openpyxl")
 
 DEFAULTS = {"OperType": "G", "DeclTrnRel": "0"}
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from eport.cli.edi import group
 from eport.edi.dec.codec import decode_declaration
+from tests.prerequisites import require_module
 
 from .sheet_data import as_matrix, expected_errors, waybill_rows
 
-openpyxl = pytest.importorskip("openpyxl")
+openpyxl = require_module("openpyxl")
 
 
 def _xlsx(path: Path, rows: list[dict[str, str]]) -> Path:

@@ -10,6 +10,7 @@ import pytest
 
 from eport.pki.signer import KeyAlgorithm
 from eport.pki.testing import TestChain, issue_certificate, make_chain, new_key
+from tests.prerequisites import unavailable
 
 
 @pytest.fixture(scope="session")
@@ -112,4 +113,4 @@ def pcscd_for_pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         with running_pcscd(tmp_path_factory.mktemp("pcscd")):
             yield
     except PcscdUnavailable as exc:
-        pytest.skip(str(exc))
+        unavailable(str(exc))

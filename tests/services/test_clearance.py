@@ -9,6 +9,7 @@ import pytest
 import eport.services
 from eport.errors import ConfigurationError, DuplicateError, RejectedError, ServiceTimeout, TransportError
 from eport.services import ClearanceClient, Family, Journal, MockTransport, Outgoing, Stage
+from tests.prerequisites import require_module
 from tests.services.helpers import (
     ceb622,
     ceb900,
@@ -285,7 +286,7 @@ def test_status_queries_and_filters(client: ClearanceClient, transport: MockTran
 
 
 def test_submissions_frame(client: ClearanceClient, transport: MockTransport) -> None:
-    pytest.importorskip("pandas")
+    require_module("pandas")
     handle = client.submit(inventory("COP1"), signer=object())
     transport.push(receipt_envelope(ceb622(handle.guids[0], "120"), handle.cop_msg_id))
     client.poll()
