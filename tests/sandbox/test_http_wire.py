@@ -131,7 +131,8 @@ def test_100_simultaneous_raw_clients_are_all_answered(sandbox: SandboxProcess) 
 
 
 def test_poison_outbox_files_are_quarantined_with_their_reason(sandbox: SandboxProcess, signer: InMemorySigner) -> None:
-    """An unsupported zip and an oversize file go to FailBox with a reason file; a valid file behind them is taken."""
+    """Each kind of poison file (unsupported zip, no zip, oversize, not XML) goes to FailBox with a reason file; a
+    valid file behind them is taken."""
     outbox = sandbox.imp_path / "CEB" / "OutBox"
     failbox = sandbox.imp_path / "CEB" / "FailBox"
     tag = uuid.uuid4().hex[:8]
@@ -142,6 +143,9 @@ def test_poison_outbox_files_are_quarantined_with_their_reason(sandbox: SandboxP
     with open(outbox / f"{oversize}.temp", "wb") as handle:  # sparse: large on paper, cheap to make
         handle.truncate(64 * 1024 * 1024)
     (outbox / f"{oversize}.temp").replace(outbox / oversize)
+    others = {f"a-{tag}-nozip.zip": b"PK but no archive", f"a-{tag}-junk.xml": b"\x00 not xml at all"}
+    for name, data in others.items():
+        drop(outbox, name, data)
     key = str(uuid.uuid4())
     drop(outbox, good, envelope(signer, key))
 
@@ -149,6 +153,9 @@ def test_poison_outbox_files_are_quarantined_with_their_reason(sandbox: SandboxP
     wait_for(lambda: (failbox / poison_zip).exists() and (failbox / oversize).exists(), timeout=15)
     assert "compression" in (failbox / f"{poison_zip}.reason.txt").read_text(encoding="utf-8")
     assert "larger than" in (failbox / f"{oversize}.reason.txt").read_text(encoding="utf-8")
+    wait_for(lambda: all((failbox / name).exists() for name in others), timeout=15)
+    for name in others:
+        assert (failbox / f"{name}.reason.txt").read_text(encoding="utf-8").startswith("unreadable")
     assert not (outbox / poison_zip).exists()
     assert requests.get(f"{sandbox.url}/api/v1/submissions/{key}", timeout=5).status_code == 200
     time.sleep(0.2)
