@@ -40,6 +40,9 @@ logger = logging.getLogger(__name__)
 #: The demo card's PIN. Deliberately not the factory default 88888888, so the default-PIN warning is testable.
 DEMO_PIN = "12345678"
 
+#: The demo card's unlock code (解锁码) for RESET RETRY COUNTER. PUBLIC TEST VALUE.
+DEMO_UNLOCK_CODE = "87651234"
+
 #: Default vpcd port of the first virtual reader ("Virtual PCD 00 00"); the second listens on 35964.
 VPCD_PORT = 35963
 
@@ -78,6 +81,7 @@ class EmulatedCard:
         sm2_key, sm2_certificate: the SM2 signing key and certificate (DER), optional.
         encryption_certificate: the encryption certificate (DER), optional.
         max_tries: PIN tries before the card blocks.
+        unlock_code: the unlock code (解锁码) accepted by RESET RETRY COUNTER; ``None``: the command is refused.
         profile: identifiers (AID, tags, file IDs, key references) to answer to.
         t0: behave like a T=0 card: every data response comes as ``61xx`` and needs GET RESPONSE.
     """
@@ -94,6 +98,7 @@ class EmulatedCard:
         sm2_certificate: bytes | None = None,
         encryption_certificate: bytes | None = None,
         max_tries: int = 5,
+        unlock_code: str | None = None,
         profile: EportCardProfile | None = None,
         t0: bool = False,
     ) -> None:
@@ -105,6 +110,8 @@ class EmulatedCard:
         self._pin = pin.encode("ascii")
         self.max_tries = max_tries
         self.tries_left = max_tries
+        self._unlock_code = None if unlock_code is None else unlock_code.encode("ascii")
+        self.unlock_tries_left = 10
         self.t0 = t0
         self._keys: dict[int, rsa.RSAPrivateKey | SM2PrivateKey] = {}
         if rsa_key is not None:
@@ -203,6 +210,7 @@ class EmulatedCard:
             0xCA: self._get_data,
             0x20: self._verify,
             0x24: self._change,
+            0x2C: self._unblock,
             0x22: self._mse,
             0x2A: self._pso,
         }
@@ -319,6 +327,27 @@ class EmulatedCard:
         self._verified = True
         return _sw(SW.OK)
 
+    def _unblock(self, c: CommandApdu, data: bytes) -> tuple[bytes, int]:
+        if not self._selected:
+            return _sw(SW.CONDITIONS_NOT_SATISFIED)
+        if self._unlock_code is None:
+            return _sw(SW.INS_NOT_SUPPORTED)
+        if c.p2 != self.profile.pin_reference:
+            return _sw(SW.REFERENCE_DATA_NOT_FOUND)
+        n = self.profile.pin_block_length
+        if len(data) != 2 * n:
+            return _sw(SW.WRONG_LENGTH)
+        if self.unlock_tries_left == 0:
+            return _sw(SW.AUTH_METHOD_BLOCKED)
+        if not hmac.compare_digest(data[:n].rstrip(b"\xff"), self._unlock_code):
+            self.unlock_tries_left -= 1
+            return _sw(SW.AUTH_METHOD_BLOCKED if self.unlock_tries_left == 0 else 0x63C0 | self.unlock_tries_left)
+        self.unlock_tries_left = 10
+        self._pin = data[n:].rstrip(b"\xff")
+        self.tries_left = self.max_tries
+        self._verified = False
+        return _sw(SW.OK)
+
     def _mse(self, c: CommandApdu, data: bytes) -> tuple[bytes, int]:
         if not self._selected:
             return _sw(SW.CONDITIONS_NOT_SATISFIED)
@@ -349,13 +378,16 @@ class EmulatedCard:
         return _sw(SW.INCORRECT_DATA)
 
 
-def demo_card(*, t0: bool = False, pin: str = DEMO_PIN, max_tries: int = 5) -> EmulatedCard:
+def demo_card(
+    *, t0: bool = False, pin: str = DEMO_PIN, max_tries: int = 5, unlock_code: str | None = DEMO_UNLOCK_CODE
+) -> EmulatedCard:
     """A fresh emulated card with the shipped demo identity (RSA-2048 and SM2 keys, PIN :data:`DEMO_PIN`).
 
     Args:
         t0: behave like a T=0 card (61xx chaining for every data response).
         pin: the PIN to start with (for example the factory default ``88888888``).
         max_tries: PIN tries before the card blocks.
+        unlock_code: the unlock code (解锁码), :data:`DEMO_UNLOCK_CODE` by default; ``None`` refuses unblocking.
     """
     h = demo.holder()
     return EmulatedCard(
@@ -373,6 +405,7 @@ def demo_card(*, t0: bool = False, pin: str = DEMO_PIN, max_tries: int = 5) -> E
         sm2_certificate=demo.sm2_signing_certificate_der(),
         encryption_certificate=demo.encryption_certificate_der(),
         max_tries=max_tries,
+        unlock_code=unlock_code,
         t0=t0,
     )
 
@@ -532,6 +565,7 @@ def _recv_exact(sock: socket.socket, n: int, *, quickack: bool) -> bytes | None:
 
 __all__ = [
     "DEMO_PIN",
+    "DEMO_UNLOCK_CODE",
     "VPCD_PORT",
     "EmulatedCard",
     "InProcessTransport",

@@ -435,6 +435,19 @@ class LocalServiceCard:
             raise PinPolicyError("the new PIN must not be the factory default")
         self.client.call("cus-sec_SpcChangePIN", {"oldPin": old_pin, "newPin": new_pin})
 
+    def unlock_pin(self, unlock_code: str, new_pin: str) -> None:
+        """Unblock the PIN with the unlock code (解锁码) and set a new one (``ra_unlockPasswd``), once.
+
+        Raises:
+            eport.errors.PinPolicyError: malformed code or PIN, or the factory default as the new PIN.
+            eport.errors.PinError, eport.errors.PinLockedError, eport.errors.LocalServiceError: the service refused.
+        """
+        _check_pin(unlock_code)
+        _check_pin(new_pin)
+        if new_pin == FACTORY_DEFAULT_PIN:
+            raise PinPolicyError("the new PIN must not be the factory default")
+        self.client.call("ra_unlockPasswd", {"unlockPWD": unlock_code, "newUserPWD": new_pin})
+
     def sign(self, data: bytes, algorithm: SignatureAlgorithm) -> bytes:
         """Sign with ``cus-sec_SpcSignDataAsPEM`` (SHA1withRSA or SM3withSM2, chosen by the card). Needs a verified PIN.
 

@@ -26,7 +26,7 @@ from eport.card.base import (
 )
 from eport.card.profile import CardProfile, EportCardProfile
 from eport.card.protocol import CardProtocol, Transport
-from eport.errors import CardError, CertificateError, PinPolicyError, UnsupportedAlgorithm
+from eport.errors import CardError, CertificateError, NotSupportedError, PinPolicyError, UnsupportedAlgorithm
 from eport.pki.signer import KeyAlgorithm, SignatureAlgorithm
 
 logger = logging.getLogger(__name__)
@@ -252,6 +252,27 @@ class OperatorCard:
             check_tries_before_pin(self.pin_tries_left(), allow_last_try=allow_last_try)
             self.profile.change_pin(self.protocol, old_pin, new_pin)
         logger.info("PIN changed")
+
+    def unlock_pin(self, unlock_code: str, new_pin: str) -> None:
+        """Unblock the PIN with the card's unlock code (解锁码) and set a new one (RESET RETRY COUNTER), once.
+
+        Without an unlock code, the card centre unlocks the card (the PIN then goes back to 88888888).
+
+        Raises:
+            eport.errors.NotSupportedError: the card profile has no unblock command.
+            eport.errors.PinPolicyError: a malformed code or PIN, or the factory default as the new PIN.
+            eport.errors.PinError: wrong unlock code (``tries_left`` of the unlock code).
+            eport.errors.PinLockedError: the unlock code is blocked as well.
+        """
+        unblock = getattr(self.profile, "unblock_pin", None)
+        if not callable(unblock):
+            raise NotSupportedError(0x6D00, message=f"profile {self.profile.name} cannot unblock a PIN")
+        self.profile.check_pin_format(new_pin)
+        if new_pin == self.profile.factory_default_pin:
+            raise PinPolicyError("the new PIN must not be the factory default")
+        with self._lock:
+            unblock(self.protocol, unlock_code, new_pin)
+        logger.info("PIN unblocked")
 
     # ------------------------------------------------------------------ signing
     def sign(self, data: bytes, algorithm: SignatureAlgorithm) -> bytes:

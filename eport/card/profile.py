@@ -256,6 +256,16 @@ class EportCardProfile:
         data = self._pin_block(old_pin) + self._pin_block(new_pin)
         protocol.send_apdu(0x00, 0x24, 0x00, self.pin_reference, data, sensitive=True)
 
+    def unblock_pin(self, protocol: CardProtocol, unlock_code: str, new_pin: str) -> None:
+        """RESET RETRY COUNTER with the unlock code (解锁码) and the new PIN blocks, once.
+
+        Raises:
+            eport.errors.PinError: wrong unlock code, with its own ``tries_left``.
+            eport.errors.PinLockedError: the unlock code is blocked too: only the card centre can help.
+        """
+        data = self._pin_block(unlock_code) + self._pin_block(new_pin)
+        protocol.send_apdu(0x00, 0x2C, 0x00, self.pin_reference, data, sensitive=True)
+
     def sign(self, protocol: CardProtocol, key: KeyAlgorithm, payload: bytes) -> bytes:
         """MSE:SET DST to choose the key, then PSO: COMPUTE DIGITAL SIGNATURE.
 

@@ -216,6 +216,7 @@ class LocalServiceSimulator:
             "cus-sec_SpcGetValidTimeFromCert": self._validity,
             "cus-sec_SpcVerifyPIN": self._verify_pin,
             "cus-sec_SpcChangePIN": self._change_pin,
+            "ra_unlockPasswd": self._unlock_pin,
             "cus-sec_SpcSignDataAsPEM": self._sign,
             "cus-sec_SpcVerifySignData": self._verify_signature,
         }
@@ -242,6 +243,13 @@ class LocalServiceSimulator:
         if not isinstance(old, str) or not isinstance(new, str):
             raise _MethodError("参数错误 missing oldPin/newPin", "Err:Base50000")
         self._card.profile.change_pin(self._card.protocol, old, new)
+        return []
+
+    def _unlock_pin(self, args: Mapping[str, Any]) -> list[str]:
+        code, new = args.get("unlockPWD"), args.get("newUserPWD")
+        if not isinstance(code, str) or not isinstance(new, str):
+            raise _MethodError("参数错误 missing unlockPWD/newUserPWD", "Err:Base50000")
+        self._card.profile.unblock_pin(self._card.protocol, code, new)  # type: ignore[attr-defined]
         return []
 
     def _algorithm(self) -> SignatureAlgorithm:

@@ -1,8 +1,9 @@
 """Clearance services: transports (file exchange, HTTP), the durable submission journal, receipts, and
 :class:`ClearanceClient`.
 
-Export tax refund (出口退税) and verification (核销) clients are not provided yet: no public interface for them
-could be backed with real behaviour (see ``docs/services.md``).
+The portal services live in their own modules: export tax refund in :mod:`eport.services.refund`, card login in
+:mod:`eport.services.session`, verification forms (出口收汇, historical) in :mod:`eport.services.verification`,
+报关人员 binding in :mod:`eport.services.identity` and enterprise records in :mod:`eport.services.enterprise`.
 
 The names below are imported on first use: ``import eport.services`` stays cheap (requests, the PKI and the message
 models load only when a client, transport or helper that needs them is used). ``from eport.services import
