@@ -24,6 +24,7 @@ from eport.edi.core.dispatch import decode, decode_lenient
 from eport.edi.dec import classify_receipt, decode_declaration, parse_dec_receipt
 from eport.edi.dec._xlsx import read_xlsx
 from eport.edi.dec.codec import decode_declaration_lenient
+from eport.edi.dec.receipts import DecData
 from eport.edi.sheets import read_declarations
 from eport.errors import ConfigurationError, DecodeError, EportError
 from tests.edi.samples import load, present, sample_keys
@@ -136,6 +137,42 @@ def test_declaration_receipts_refuse_a_dtd_anywhere(function: Callable[[bytes], 
 def test_gb2312_receipts_without_declaration_still_read() -> None:
     data = "<DEC_RESULT><CHANNEL>L</CHANNEL><NOTE>放行</NOTE></DEC_RESULT>".encode("gb2312")
     assert parse_dec_receipt(data).note == "放行"
+
+
+# Company names with characters GBK has and GB2312 lacks (堃 喆 珺), in receipts that declare GB2312.
+GBK_ONLY_NAME = "深圳市堃喆珺贸易有限公司"
+
+
+@pytest.mark.parametrize("declared", ["GB2312", "gb2312", "GBK", "gb_2312-80"])
+def test_a_gb2312_ceb_receipt_with_gbk_only_characters_keeps_its_status(declared: str) -> None:
+    text = load("import/CEB622Message.xml").data.decode("utf-8")
+    text = text.replace('encoding="UTF-8"', f'encoding="{declared}"').replace("暂存", f"{GBK_ONLY_NAME} 暂存", 1)
+    data = text.encode("gbk")
+    with pytest.raises(UnicodeEncodeError):
+        GBK_ONLY_NAME.encode("gb2312")  # the test's premise
+    (first, *_) = receipts_module.parse_receipts(data)
+    assert first.return_status == "1"
+    assert first.info == f"{GBK_ONLY_NAME} 暂存"
+    assert decode(data) == decode(text.replace(f'encoding="{declared}"', 'encoding="UTF-8"').encode("utf-8"))
+
+
+def test_a_gb2312_dec_data_receipt_with_gbk_only_characters_keeps_its_status() -> None:
+    text = (
+        '<?xml version="1.0" encoding="GB2312"?>\n<DEC_DATA><DEC_RESULT><SEQ_NO>I20261128000000007</SEQ_NO>'
+        "<ENTRY_ID>531620261000000007</ENTRY_ID><NOTICE_DATE>20261128T15032200</NOTICE_DATE><CHANNEL>P</CHANNEL>"
+        f"<NOTE>放行</NOTE><AGENT_NAME>{GBK_ONLY_NAME}</AGENT_NAME></DEC_RESULT>"
+        "<RESULT_INFO>海关已放行</RESULT_INFO></DEC_DATA>"
+    )
+    receipt = parse_dec_receipt(text.encode("gbk"))
+    assert isinstance(receipt, DecData)
+    assert receipt.status.is_released
+    assert receipt.result.agent_name == GBK_ONLY_NAME
+
+
+def test_a_receipt_that_is_not_gb18030_either_is_still_refused() -> None:
+    data = b'<?xml version="1.0" encoding="GB2312"?><DEC_RESULT><NOTE>\xff\xff\xff</NOTE></DEC_RESULT>'
+    with pytest.raises(DecodeError):
+        parse_dec_receipt(data)
 
 
 def test_receipts_find_an_envelope_after_a_long_prolog() -> None:

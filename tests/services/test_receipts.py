@@ -192,6 +192,18 @@ def test_legacy_gb2312_dec_data_receipt() -> None:
     assert (event.at.hour, event.at.minute) == (15, 3)
 
 
+def test_a_gb2312_receipt_with_gbk_only_characters_keeps_its_status() -> None:
+    """Declared GB2312, written GBK (堃 喆 珺 in a company name): the status must not be lost."""
+    text = (
+        '<?xml version="1.0" encoding="GB2312"?>\n<DEC_DATA><DEC_RESULT><SEQ_NO>I20261128000000003</SEQ_NO>'
+        "<ENTRY_ID>531620261000000003</ENTRY_ID><NOTICE_DATE>20261128T15032200</NOTICE_DATE><CHANNEL>P</CHANNEL>"
+        "<NOTE>放行</NOTE><AGENT_NAME>深圳市堃喆珺报关行</AGENT_NAME></DEC_RESULT>"
+        "<RESULT_INFO>海关已放行</RESULT_INFO></DEC_DATA>"
+    )
+    _, (event,) = parse_receipt(text.encode("gbk"))
+    assert (event.stage, event.code, event.info) == (Stage.RELEASED, "P", "海关已放行")
+
+
 def test_fail_info_is_a_rejection() -> None:
     text = "<Root><failInfo>报文格式错误 file refused</failInfo></Root>".encode()
     _, (event,) = parse_receipt(text)

@@ -8,6 +8,7 @@ is where entity bombs and external entities live), never loads anything, and map
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from lxml import etree
@@ -64,11 +65,38 @@ def _has_doctype(data: bytes) -> bool:
         position = end + step
 
 
+#: The encoding declaration of a GB2312 or GBK document (GB18030 is a superset of both).
+_GB_DECLARATION = re.compile(
+    rb"""^(\xef\xbb\xbf)?(<\?xml[^>]*?\sencoding\s*=\s*["'])(gb2312|gb_2312-80|gbk|cp936|x-gbk|euc-cn)(["'])""",
+    re.IGNORECASE,
+)
+
+
+def _as_gb18030(data: bytes) -> etree._Element | None:
+    """Parse again as GB18030 a document declared GB2312 or GBK that did not parse; ``None`` if it is not one.
+
+    Other software declares ``encoding="GB2312"`` and writes GBK (company names with 堃, 喆, 珺 …): libxml2 then
+    refuses the whole document and a receipt's status would be lost. GB18030 reads every GB2312 and GBK byte
+    sequence the same way.
+    """
+    match = _GB_DECLARATION.match(data[:256])
+    if match is None:
+        return None
+    recoded = data[: match.start(3)] + b"GB18030" + data[match.end(3) :]
+    try:
+        return etree.fromstring(recoded, _parser())
+    except etree.XMLSyntaxError:
+        return None
+    except (ValueError, LookupError):
+        return None
+
+
 def parse(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> etree._Element:
     """Parse ``data`` as an XML document safely and return its root element.
 
     Args:
-        data: the document's bytes (any encoding the XML declaration names; a UTF-8 BOM is fine).
+        data: the document's bytes (any encoding the XML declaration names; a UTF-8 BOM is fine; a GB2312 or GBK
+            declaration over bytes it cannot read is read again as GB18030, its superset).
         max_size: the largest accepted document in bytes.
 
     Returns:
@@ -90,8 +118,10 @@ def parse(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> etree._Element:
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
-        line, column = exc.position if exc.position else (None, None)
-        raise DecodeError(f"not well-formed XML: {exc.msg}", line=int(line or 0) or None, column=column) from None
+        root = _as_gb18030(data)  # a GB2312/GBK declaration over GBK-only characters (堃 喆 珺)
+        if root is None:
+            line, column = exc.position if exc.position else (None, None)
+            raise DecodeError(f"not well-formed XML: {exc.msg}", line=int(line or 0) or None, column=column) from None
     except (ValueError, LookupError) as exc:  # bad encoding declarations and the like
         raise DecodeError(f"cannot parse XML: {exc}") from None
     if root is None:
