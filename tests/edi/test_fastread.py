@@ -133,3 +133,22 @@ def test_generated_messages_take_the_fast_path(cls: type[Any], data: st.DataObje
     encoded = encode(message)
     assert decoding._read_fast(parse(encoded), cls) == message
     assert decoding._read_fast(parse(indented(encoded)), cls) is not None  # raw XML fields hold the indentation
+
+
+DECIMALS = [("5.", Decimal("5")), (".5", Decimal("0.5")), ("0.50", Decimal("0.50")), (" +1.5 ", Decimal("1.5"))]
+
+
+@pytest.mark.parametrize(("written", "value"), DECIMALS)
+def test_decimal_forms_read_on_the_fast_path(written: str, value: Decimal) -> None:
+    data = encode(inventory()).replace(b"<ceb:price>20.5</ceb:price>", f"<ceb:price>{written}</ceb:price>".encode(), 1)
+    decoded = fast(data)
+    assert decoded is not None
+    assert decoded.inventory[0].inventory_list[0].price == value
+
+
+@pytest.mark.parametrize("written", [".", "1.2.3", "1e5", "NaN", "\u0661.\u0665", "5.\u00b2"])
+def test_decimal_forms_xml_schema_refuses_leave_the_fast_path(written: str) -> None:
+    data = encode(inventory()).replace(b"<ceb:price>20.5</ceb:price>", f"<ceb:price>{written}</ceb:price>".encode(), 1)
+    assert fast(data) is None
+    lenient = edi.decode_lenient(data)
+    assert [p.code for p in lenient.problems] == ["bad-value"]

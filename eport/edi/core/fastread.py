@@ -199,8 +199,9 @@ def _static_count(spec: Any) -> int:
 def _convert(kind: ValueKind, i: int, env: dict[str, Any], model: type[Any] | None, counted: bool) -> list[str]:
     """Lines (indented for the body of an ``if``/``while``) that set ``x`` from child ``c`` and count it.
 
-    Plain ASCII digit strings skip the lexical regular expression (``str.isdigit`` alone would accept other
-    scripts' digits, which ``Decimal`` and ``int`` take but XML Schema does not).
+    Plain ASCII digit strings (for decimals: with at most one point, ``2050.00``, ``5.``, ``.5``) skip the lexical
+    regular expression (``str.isdigit`` alone would accept other scripts' digits, which ``Decimal`` and ``int`` take
+    but XML Schema does not).
     """
     count = ["    k += 1"] if counted else []
     if kind is ValueKind.STRING:
@@ -208,7 +209,8 @@ def _convert(kind: ValueKind, i: int, env: dict[str, Any], model: type[Any] | No
     if kind is ValueKind.DECIMAL:
         return [
             "    x = c.text",
-            "    if x is None or not ((x.isdigit() and x.isascii()) or _dec(x)): raise _Bail",
+            "    if x is None or not (((x.isdigit() or x.replace('.', '', 1).isdigit()) and x.isascii()) or _dec(x)):",
+            "        raise _Bail",
             "    x = _Decimal(x)",
             "    m += 1",
             *count,
