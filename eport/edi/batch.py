@@ -18,8 +18,9 @@ where ``source`` is anything picklable (a file name, a database key). Reading a 
         print(name, "valid" if report.ok else report.errors)
 
 ``processes=1`` (the default) runs in the calling process, without a pool; ``processes=N`` starts N worker
-processes (the platform's default start method) for the duration of the call. On two cores two processes
-validate about twice as many documents per second as one (``benchmarks/test_bench_batch.py``).
+processes (the platform's default start method) for the duration of the call. Validation reports are small, so
+validation spreads well over processes; decoded models are not (see ``then`` in :func:`decode_many`). Figures:
+``benchmarks/README.md``, § batch.
 """
 
 from __future__ import annotations
@@ -76,14 +77,13 @@ def _decode_one(data: bytes, options: dict[str, Any]) -> tuple[Any, tuple[Any, .
     """Decode; a failure travels as plain data (an exception's keyword attributes do not survive pickling)."""
     from eport.edi.core import dispatch as _dispatch
 
-    lenient = options["lenient"]
-    kwargs = {k: v for k, v in options.items() if k != "lenient"}
+    lenient, then = options["lenient"], options["then"]
+    kwargs = {k: v for k, v in options.items() if k not in ("lenient", "then")}
     try:
-        if lenient:
-            return _dispatch.decode_lenient(data, **kwargs), None
-        return _dispatch.decode(data, **kwargs), None
+        message = _dispatch.decode_lenient(data, **kwargs) if lenient else _dispatch.decode(data, **kwargs)
     except DecodeError as exc:
         return None, (type(exc), str(exc), exc.path, exc.line, exc.column)
+    return (then(message) if then is not None else message), None
 
 
 def _rebuild_error(cls: type[DecodeError], text: str, path: str | None, line: int | None, col: int | None) -> Any:
@@ -195,6 +195,7 @@ def decode_many(
     *,
     edition: str | None = None,
     lenient: bool = False,
+    then: Callable[[Any], Any] | None = None,
     max_size: int = MAX_DOCUMENT_BYTES,
     processes: int = 1,
     chunk_size: int = 4,
@@ -204,10 +205,16 @@ def decode_many(
 
     A document that cannot be decoded does not stop the batch: its :class:`DecodeResult` carries the error.
 
+    Sending a decoded model from a worker process back costs about as much as decoding it (pickling every
+    sub-model), so worker processes pay off when ``then`` reduces each model where it was decoded: a module-level
+    function (picklable) run in the worker, whose smaller result comes back instead of the model (a row for a
+    database, a total, a verdict). An exception ``then`` raises stops the batch.
+
     Args:
         documents: ``bytes`` or ``(source, bytes)`` pairs; read lazily.
         edition: CEB edition for the root lookup (default: the newest).
         lenient: decode leniently (``message`` is then a ``Decoded`` with its problems).
+        then: applied to each decoded message in the worker; its result is yielded instead of the message.
         max_size: largest accepted document in bytes.
         processes: worker processes; 1 decodes in the calling process.
         chunk_size: documents sent to a worker at once.
@@ -222,7 +229,7 @@ def decode_many(
     if edition is not None:
         edition_folder(edition)
     limit = _check(processes, chunk_size, window)
-    options = {"edition": edition, "lenient": lenient, "max_size": max_size}
+    options = {"edition": edition, "lenient": lenient, "then": then, "max_size": max_size}
     for source, (message, failure) in _map(_decode_one, documents, options, processes, chunk_size, limit):
         error = _rebuild_error(*failure) if failure is not None else None
         yield DecodeResult(source, message, error)

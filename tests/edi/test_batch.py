@@ -132,3 +132,16 @@ def test_a_document_of_the_wrong_type_names_its_position(processes: int) -> None
 
 def test_cpu_count_is_positive() -> None:
     assert cpu_count() >= 1
+
+
+def cop_no(message: object) -> str:
+    """A ``then`` for decode_many: reduce a CEB622 to its first cop number (module level, so picklable)."""
+    return str(message.inventory_return[0].cop_no)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_then_runs_where_the_document_was_decoded(processes: int) -> None:
+    docs = [receipt(3), b"<broken", receipt(4)]
+    results = list(decode_many(docs, then=cop_no, processes=processes))
+    assert [r.message for r in results] == ["COP00003", None, "COP00004"]
+    assert results[1].error is not None
