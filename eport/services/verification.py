@@ -28,7 +28,7 @@ from typing import Any
 
 import attrs
 
-from eport.edi.codes._tables import CodeTable
+from eport.edi.codes import CodeTable
 from eport.edi.codes.districts import customs_districts
 from eport.errors import CodeTableError, FieldError, ProtocolError
 from eport.identifiers import EntryId, VerificationFormNo
