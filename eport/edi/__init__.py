@@ -6,8 +6,10 @@ except :mod:`eport.errors`.
 The names below are imported on first use (``import eport.edi`` stays cheap; the declaration models, for one,
 take a while to build). ``from eport.edi import decode`` and ``eport.edi.decode`` work as usual.
 
-``decode``, ``decode_lenient`` and ``encode`` also handle manifests (舱单, :mod:`eport.edi.manifest`), which have a
-codec of their own (decoding is routed by :mod:`eport.edi.core.dispatch`, encoding by :mod:`eport.edi.core.encoding`).
+The package is one engine (:mod:`eport.edi.core`) and four message families (:mod:`eport.edi.ceb`,
+:mod:`eport.edi.dec`, :mod:`eport.edi.manifest`, :mod:`eport.edi.dxp`) that declare themselves to it; ``decode``,
+``decode_lenient``, ``encode`` and ``validate`` handle every family (manifests and DXP envelopes through their
+families' codecs). See ``docs/architecture.md``.
 """
 
 from __future__ import annotations

@@ -21,24 +21,65 @@ This module is pure: no I/O.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from eport.edi.core.schema import MAX_DOCUMENT_BYTES
-from eport.edi.dxp import codec as _codec
-from eport.edi.dxp.models import (
-    CHINA_TZ,
-    AddInfo,
-    BizKey,
-    DxpMsg,
-    DxpMsgSv,
-    DxpRep,
-    DxpResponse,
-    DxpResult,
-    Envelope,
-    SvNo,
-    TransInfo,
-    message_type_of,
-    wrap,
-)
 from eport.errors import DecodeError
+
+if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports these on first use
+    from eport.edi.dxp.models import (
+        CHINA_TZ,
+        AddInfo,
+        BizKey,
+        DxpMsg,
+        DxpMsgSv,
+        DxpRep,
+        DxpResponse,
+        DxpResult,
+        Envelope,
+        SvNo,
+        TransInfo,
+        message_type_of,
+        wrap,
+    )
+
+#: Public name → the module that defines it; imported on first use, so that the engine can load the family's
+#: declaration (:mod:`eport.edi.dxp.family`) without the models and the codec.
+_LAZY: dict[str, str] = dict.fromkeys(
+    (
+        "CHINA_TZ",
+        "AddInfo",
+        "BizKey",
+        "DxpMsg",
+        "DxpMsgSv",
+        "DxpRep",
+        "DxpResponse",
+        "DxpResult",
+        "Envelope",
+        "SvNo",
+        "TransInfo",
+        "message_type_of",
+        "wrap",
+    ),
+    "eport.edi.dxp.models",
+)
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name (or a submodule) on first use and keep it in the namespace."""
+    module = _LAZY.get(name)
+    if module is None:
+        if not name.startswith("_"):
+            try:
+                return importlib.import_module(f"{__name__}.{name}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{__name__}.{name}":
+                    raise
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
 def unwrap(envelope: bytes | DxpMsg | DxpMsgSv) -> bytes:
@@ -47,6 +88,8 @@ def unwrap(envelope: bytes | DxpMsg | DxpMsgSv) -> bytes:
     Raises:
         DecodeError: when the bytes are not a ``DxpMsg`` or ``DxpMsgSv`` (a ``DxpRep`` has no payload).
     """
+    from eport.edi.dxp.models import DxpMsg, DxpMsgSv
+
     model = decode_envelope(envelope) if isinstance(envelope, bytes) else envelope
     if isinstance(model, DxpMsgSv):
         return model.msg.data
@@ -66,7 +109,9 @@ def encode_envelope(envelope: Envelope, *, line_length: int | None = None, prett
     Returns:
         The document bytes, with an XML declaration.
     """
-    return _codec.encode_envelope(envelope, line_length=line_length, pretty=pretty)
+    from eport.edi.dxp import codec
+
+    return codec.encode_envelope(envelope, line_length=line_length, pretty=pretty)
 
 
 def decode_envelope(data: bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> Envelope:
@@ -79,7 +124,9 @@ def decode_envelope(data: bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> Enve
         DecodeError: when the document is not well-formed, misses required elements, has unknown ones, or
             ``Data`` is not base64.
     """
-    return _codec.decode_envelope(data, max_bytes=max_bytes)
+    from eport.edi.dxp import codec
+
+    return codec.decode_envelope(data, max_bytes=max_bytes)
 
 
 __all__ = [
