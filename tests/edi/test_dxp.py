@@ -224,6 +224,36 @@ def test_malformed_envelopes_raise_typed_errors(inventory: bytes, mutation: tupl
     assert info.value.path.startswith("/dxp:DxpMsg")
 
 
+def test_decode_and_decode_lenient_read_envelopes_as_validation_does(inventory: bytes) -> None:
+    """One entry point: what ``validate_bytes`` accepts, ``decode``/``decode_lenient`` read too."""
+    msg = dxp.wrap(inventory, sender_id=SENDER, receiver_ids=RECEIVER, created=WHEN)
+    sv = dxp.DxpMsgSv(
+        sv_no=dxp.SvNo(
+            msg_id="53000001202611280952140000000001", sub_msg_id="1", send_time=WHEN, end_node="53000002",
+            sta_node="53000001",
+        ),
+        msg=msg,
+    )  # fmt: skip
+    for envelope in (msg, sv):
+        data = envelope.to_bytes()
+        assert edi.validate_bytes(data).ok
+        assert edi.decode(data) == envelope
+        lenient = edi.decode_lenient(data)
+        assert lenient.message == envelope
+        assert lenient.ok
+
+
+def test_decode_names_what_is_wrong_with_a_malformed_envelope(inventory: bytes) -> None:
+    data = dxp.wrap(inventory, sender_id=SENDER, receiver_ids=RECEIVER, created=WHEN).to_bytes()
+    broken = data.replace(b"<SenderId>DXPENT0000016069</SenderId>", b"")
+    for decode in (edi.decode, edi.decode_lenient):
+        with pytest.raises(DecodeError, match="missing element SenderId") as info:
+            decode(broken)
+        assert not isinstance(info.value, UnknownMessageError)
+    with pytest.raises(UnknownMessageError):  # a DXP-namespace root that is no envelope stays unknown
+        edi.decode(b'<DxpNope xmlns="http://www.chinaport.gov.cn/dxp"/>')
+
+
 def test_not_an_envelope() -> None:
     with pytest.raises(UnknownMessageError):
         dxp.decode_envelope(b'<ceb:CEB311Message xmlns:ceb="http://www.chinaport.gov.cn/ceb"/>')

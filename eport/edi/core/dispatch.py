@@ -59,7 +59,7 @@ def decode(data: bytes, *, model: None = ..., edition: str | None = ..., max_siz
 def decode(
     data: bytes, *, model: type[Any] | None = None, edition: str | None = None, max_size: int = DEFAULT_MAX_SIZE
 ) -> Any:
-    """Decode a message strictly: CEB, declarations and their receipts, DXP-free documents, and manifests.
+    """Decode a message strictly: CEB, declarations and their receipts, manifests, and DXP envelopes.
 
     Args:
         data: the XML document.
@@ -68,7 +68,8 @@ def decode(
         max_size: the largest accepted document in bytes (default 50 MiB).
 
     Returns:
-        The message model, e.g. a ``CEB621Message``, a ``DecMessage`` or a manifest ``Manifest``.
+        The message model, e.g. a ``CEB621Message``, a ``DecMessage``, a manifest ``Manifest`` or a ``DxpMsg``
+        envelope (its payload stays bytes: decode ``envelope.data`` for the business message).
 
     Raises:
         UnknownMessageError: the root element is not a known message.
@@ -86,10 +87,28 @@ def decode(
     except DecodeError as exc:
         if model is not None:
             raise
+        if isinstance(exc, UnknownMessageError):
+            envelope = _envelope(data, max_size)
+            if envelope is not None:
+                return envelope
         for family, rescue in hooks("rescue"):  # declarations as other software writes them
             if family.marked(data):
                 return rescue(bytes(data), max_size=max_size, original=exc)
         raise
+
+
+def _envelope(data: bytes, max_size: int) -> Any:
+    """The envelope model (``DxpMsg``, ``DxpMsgSv``, ``DxpRep``) when ``data`` is one, as validation reads it;
+    ``None`` when no envelope family knows the root.
+
+    Raises:
+        DecodeError: the document is an envelope that does not follow its structure.
+    """
+    for family, envelope in hooks("envelope"):
+        if family.marked(data):
+            with contextlib.suppress(UnknownMessageError):  # the namespace only mentioned, or no envelope root
+                return envelope(bytes(data), max_bytes=max_size)
+    return None
 
 
 @overload
@@ -103,7 +122,8 @@ def decode_lenient(
 def decode_lenient(
     data: bytes, *, model: type[Any] | None = None, edition: str | None = None, max_size: int = DEFAULT_MAX_SIZE
 ) -> decoding.Decoded[Any]:
-    """Decode a message, collecting problems instead of stopping at the first; manifests included.
+    """Decode a message, collecting problems instead of stopping at the first; manifests and DXP envelopes
+    included (an envelope is read strictly: a malformed one raises :class:`~eport.errors.DecodeError`).
 
     Args:
         data: the XML document.
@@ -149,6 +169,9 @@ def decode_lenient_parsed(
     except UnknownMessageError as exc:
         if model is not None:
             raise
+        envelope = _envelope(data, max_size)  # envelopes are read strictly: they have no lenient reader
+        if envelope is not None:
+            return decoding.Decoded(envelope)
         for family, rescue in hooks("rescue_lenient"):
             if family.marked(data):
                 rescued: decoding.Decoded[Any] = rescue(bytes(data), max_size=max_size, original=exc, decoded=None)
