@@ -29,69 +29,35 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import datetime as dt
-import email.utils
-import importlib
 import json
 import logging
 import os
-import ssl
 import time
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import attrs
 import requests
-import urllib3
-from requests.adapters import HTTPAdapter
 
 from eport.errors import (
     ConfigurationError,
     ConnectError,
     DuplicateError,
-    EportError,
     ProtocolError,
     ServiceTimeout,
     TransportError,
 )
+from eport.services._retry import DEFAULT_RETRY, retry_after_seconds
+from eport.services._retry import Retry as Retry  # re-exported: eport.services.Retry
+from eport.services._retry import never_sent as _never_sent
+from eport.services._tls import trust_adapter
+from eport.services._tls import trust_context as trust_context  # re-exported: eport.services.trust_context
 from eport.services.transport import DEFAULT_TIMEOUT, Outgoing, RawReceipt, ReceiveBatch, SendResult, Timeout
 
 logger = logging.getLogger(__name__)
 
 
-@attrs.frozen
-class Retry:
-    """Retry policy for connection failures, timeouts, 5xx, 408 and 429 answers (never other 4xx).
-
-    Attributes:
-        attempts: total tries, the first included (1 = no retry).
-        backoff: first pause in seconds; doubled after each try.
-        max_backoff: longest pause in seconds.
-        max_retry_after: longest pause a ``Retry-After`` header may ask for; a gateway asking for more is not waited
-            for: the error is raised at once (a submission stays ``written``, :meth:`ClearanceClient.recover` sends it
-            later).
-    """
-
-    attempts: int = 4
-    backoff: float = 0.2
-    max_backoff: float = 5.0
-    max_retry_after: float = 60.0
-
-    def __attrs_post_init__(self) -> None:
-        if self.attempts < 1 or self.backoff < 0 or self.max_backoff < 0 or self.max_retry_after < 0:
-            raise ConfigurationError("Retry needs attempts >= 1 and non-negative pauses")
-
-    def pauses(self) -> Iterator[float]:
-        """The pauses between tries (``attempts - 1`` values)."""
-        pause = self.backoff
-        for _ in range(self.attempts - 1):
-            yield min(pause, self.max_backoff)
-            pause *= 2
-
-
-DEFAULT_RETRY = Retry()
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -105,43 +71,6 @@ class _Retryable(Exception):  # noqa: N818 - internal signal, never escapes this
 
 #: 4xx answers that say "not now" rather than "never": the request was not processed, try again later.
 TRANSIENT_4XX = frozenset({408, 429})
-
-
-def retry_after_seconds(value: str | None, now: dt.datetime | None = None) -> float | None:
-    """The pause a ``Retry-After`` header asks for, in seconds (``None`` when absent or unreadable).
-
-    Accepts both forms of RFC 9110: a number of seconds (``"120"``) or an HTTP date.
-    """
-    if value is None:
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    return max(0.0, (when - (now or dt.datetime.now(dt.timezone.utc))).total_seconds())
-
-
-_NOT_CONNECTED = (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError, ConnectionRefusedError)
-
-
-def _never_sent(exc: BaseException) -> bool:
-    """Whether a ``requests`` failure happened before any byte of the request left (no connection was made)."""
-    seen: set[int] = set()
-    pending: list[object] = [exc]
-    while pending:
-        item = pending.pop()
-        if not isinstance(item, BaseException) or id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, _NOT_CONNECTED):
-            return True
-        pending += [*item.args, getattr(item, "reason", None), item.__cause__, item.__context__]
-    return False
 
 
 # ------------------------------------------------------------------------------------------- pure request/reply
@@ -260,51 +189,10 @@ def parse_receipts_reply(status: int, body: bytes, after: str | None) -> Receive
     return ReceiveBatch(receipts=tuple(receipts), cursor=cursor_value)
 
 
-# ------------------------------------------------------------------------------------------------------ TLS
-def trust_context(trust: Sequence[str | os.PathLike[str] | bytes] = ()) -> ssl.SSLContext:
-    """An SSL context that verifies servers against the system trust store plus extra PEM certificates.
-
-    Args:
-        trust: PEM bundles, as file paths or bytes (for example the eport trust store's PEM bundle).
-
-    Raises:
-        eport.errors.ConfigurationError: a bundle cannot be read or holds no certificate.
-    """
-    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
-    for item in trust:
-        try:
-            pem = item if isinstance(item, bytes) else Path(item).read_bytes()
-            context.load_verify_locations(cadata=pem.decode("ascii"))
-        except (OSError, ssl.SSLError, UnicodeDecodeError, ValueError) as exc:
-            raise ConfigurationError(f"cannot load trusted certificates from {item!r:.80}") from exc
-    return context
-
-
 class _Unconfirmed(Exception):  # noqa: N818 - internal signal, never escapes this module
     def __init__(self, error: TransportError) -> None:
         self.error = error
         super().__init__(str(error))
-
-
-def _eport_roots() -> list[bytes]:
-    """The root certificates of the default eport trust store as one PEM bundle (empty when there is none)."""
-    try:
-        truststore = importlib.import_module("eport.pki.truststore")
-        bundle = truststore.TrustStore().pem_bundle()
-    except (ImportError, EportError, OSError) as exc:
-        logger.debug("no eport trust store: %s", exc)
-        return []
-    return [bundle.encode("ascii")] if isinstance(bundle, str) and bundle.strip() else []
-
-
-class _TrustAdapter(HTTPAdapter):
-    def __init__(self, context: ssl.SSLContext) -> None:
-        self._context = context
-        super().__init__(max_retries=0, pool_connections=4, pool_maxsize=16)
-
-    def init_poolmanager(self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any) -> None:
-        pool_kwargs["ssl_context"] = self._context
-        super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
 
 
 # ------------------------------------------------------------------------------------------------------ I/O
@@ -369,7 +257,7 @@ class HttpTransport:
         self._session = session or requests.Session()
         if urlsplit(self.base_url).hostname in _LOOPBACK:
             self._session.trust_env = False  # never route loopback through an environment proxy
-        self._session.mount("https://", _TrustAdapter(trust_context(_eport_roots() if trust is None else trust)))
+        self._session.mount("https://", trust_adapter(trust))
 
     def __repr__(self) -> str:
         return f"HttpTransport({self.base_url!r}, dxp_id={self.dxp_id!r})"

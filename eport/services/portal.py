@@ -29,13 +29,11 @@ Example (against a local sandbox)::
 
 from __future__ import annotations
 
-import email.utils
 import json as _json
 import logging
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime, timezone
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
@@ -51,10 +49,8 @@ from eport.errors import (
     SessionExpiredError,
     TransportError,
 )
-
-# One TLS and retry implementation for all eport HTTP clients: the trust adapter and the E-Port roots live with
-# the gateway transport.
-from eport.services.http import DEFAULT_RETRY, Retry, _eport_roots, _never_sent, _TrustAdapter, trust_context
+from eport.services._retry import DEFAULT_RETRY, Retry, never_sent, retry_after_seconds
+from eport.services._tls import trust_adapter
 from eport.services.transport import DEFAULT_TIMEOUT, Timeout
 
 logger = logging.getLogger(__name__)
@@ -99,22 +95,6 @@ class PortalResponse:
             return _json.loads(self.body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise ProtocolError(f"{self.url}: HTTP {self.status} answer is not JSON") from exc
-
-
-def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
-    """The pause a ``Retry-After`` header asks for (delta seconds or an HTTP date), ``None`` if absent or bad."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
 def error_from_response(response: PortalResponse, *, login_markers: Sequence[str] = DEFAULT_LOGIN_MARKERS) -> None:
@@ -202,7 +182,7 @@ class PortalSession:
         self._session.headers.update({"Accept": "application/json", **(headers or {})})
         if urlsplit(self.base_url).hostname in _LOOPBACK:
             self._session.trust_env = False  # never route loopback through an environment proxy
-        self._session.mount("https://", _TrustAdapter(trust_context(_eport_roots() if trust is None else trust)))
+        self._session.mount("https://", trust_adapter(trust))
 
     def __repr__(self) -> str:
         return f"PortalSession({self.base_url!r})"
@@ -317,7 +297,7 @@ class PortalSession:
             return _Failure(ServiceTimeout(f"{what}: no reply in time"), reached=True, cause=exc)
         except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             error = ConnectError(f"{what}: connection failed or dropped")
-            return _Failure(error, reached=not _never_sent(exc), cause=exc)
+            return _Failure(error, reached=not never_sent(exc), cause=exc)
         except requests.exceptions.RequestException as exc:
             raise TransportError(f"{what}: {type(exc).__name__}") from exc
 

@@ -225,6 +225,30 @@ def test_tls_against_an_unknown_ca_is_refused(script: list[Scripted]) -> None:
         portal.get_json("/q")
 
 
+def test_portal_and_gateway_transport_share_one_tls_and_retry_home() -> None:
+    """TLS and retry helpers live in eport.services._tls/_retry; no module reaches into another's private names."""
+    import ast
+    from pathlib import Path
+
+    import eport.services as services
+    from eport.services import HttpTransport, _retry, _tls, portal
+
+    root = Path(services.__file__).parent
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("eport.services."):
+                module_leaf = (node.module or "").rsplit(".", 1)[-1]
+                private = [a.name for a in node.names if a.name.startswith("_")]
+                assert module_leaf.startswith("_") or not private, f"{path.name} imports {private} from {node.module}"
+    assert portal.Retry is _retry.Retry
+    assert portal.retry_after_seconds is _retry.retry_after_seconds
+    adapters = [
+        PortalSession("https://127.0.0.1")._session.get_adapter("https://127.0.0.1/"),
+        HttpTransport("https://127.0.0.1", dxp_id="DXPENT0000000001")._session.get_adapter("https://127.0.0.1/"),
+    ]
+    assert all(isinstance(adapter, _tls.TrustAdapter) for adapter in adapters)
+
+
 def test_retry_after_parsing() -> None:
     import datetime as dt
 
