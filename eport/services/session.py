@@ -34,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import urlencode
 
 import attrs
@@ -333,6 +333,15 @@ def change_pin(card: OperatorCardBackend, old_pin: str, new_pin: str, *, allow_l
     card.change_pin(old_pin, new_pin, allow_last_try=allow_last_try)
 
 
+@runtime_checkable
+class PinUnlocker(Protocol):
+    """A card backend that can unblock its PIN with the unlock code (the operator card, the local service)."""
+
+    def unlock_pin(self, unlock_code: str, new_pin: str) -> None:
+        """Unblock the PIN and set ``new_pin``, sending the code once."""
+        ...
+
+
 def unlock_pin(card: object, unlock_code: str, new_pin: str) -> None:
     """Unlock a blocked PIN with the card's unlock code (解锁码) and set a new PIN; sent once, never retried.
 
@@ -344,10 +353,9 @@ def unlock_pin(card: object, unlock_code: str, new_pin: str) -> None:
         eport.errors.ConfigurationError: the backend cannot unlock.
         eport.errors.PinError: the unlock code is wrong.
     """
-    method = getattr(card, "unlock_pin", None)
-    if not callable(method):
+    if not isinstance(card, PinUnlocker):
         raise ConfigurationError(f"{type(card).__name__} cannot unlock a PIN; the card centre can")
-    method(unlock_code, new_pin)
+    card.unlock_pin(unlock_code, new_pin)
 
 
 __all__ = [
@@ -357,6 +365,7 @@ __all__ = [
     "LOGIN_ERRORS",
     "LOGIN_PATH",
     "CardLogin",
+    "PinUnlocker",
     "PortalLoginSession",
     "SessionInfo",
     "change_pin",
