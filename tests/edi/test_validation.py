@@ -206,6 +206,37 @@ def test_edition_2018_is_selectable() -> None:
     assert "xsd-max-length" not in codes(old)
 
 
+def _edition_2018_inventory() -> bytes:
+    """A CEB621 as the 2018 edition allows it: an itemNo of 25 characters (2018: at most 30; 202205: at most 20)."""
+    return load("import/CEB621Message.xml").data.replace(
+        b"<ceb:itemNo>AF001-001</ceb:itemNo>", b"<ceb:itemNo>AF001-001-2018-EDITION-1</ceb:itemNo>", 1
+    )
+
+
+def test_a_2018_document_under_the_default_edition_says_which_edition_to_choose() -> None:
+    data = _edition_2018_inventory()
+    report = edi.validate_bytes(data)
+    assert not report.ok  # still an error under 202205: a hint, never a silent switch of edition
+    assert "xsd-max-length" in codes(report)
+    (hint,) = errors_at(report, "edition-hint")
+    assert hint.severity is Severity.INFO
+    assert hint.path == "/ceb:CEB621Message"
+    assert 'edition="2018"' in hint.message
+    assert "--edition 2018" in hint.message
+    old = edi.validate_bytes(data, edition="2018")
+    assert "edition-hint" not in codes(old)
+    assert not [p for p in old if p.code.startswith("xsd")]
+    model = edi.decode(data)  # the default edition's classes
+    assert [p.code for p in edi.validate(model) if p.code == "edition-hint"] == ["edition-hint"]
+    assert "edition-hint" not in codes(edi.validate(edi.decode(data, edition="2018")))
+
+
+def test_no_edition_hint_when_no_edition_accepts_the_document() -> None:
+    data = _edition_2018_inventory().replace(b"<ceb:currency>142</ceb:currency>", b"<ceb:currency>x</ceb:currency>", 1)
+    assert "edition-hint" not in codes(edi.validate_bytes(data))
+    assert "edition-hint" not in codes(edi.validate_bytes(load("import/CEB621Message.xml").data))
+
+
 def test_unknown_edition_is_a_configuration_error(order: Any) -> None:
     with pytest.raises(ConfigurationError):
         edi.validate(order, edition="2030")

@@ -28,6 +28,7 @@ from eport.edi.core.report import Problem, Severity, ValidationReport
 from eport.edi.core.rules import Rule, RuleContext, rules_for
 from eport.edi.core.schema import (
     DEFAULT_EDITION,
+    EDITIONS,
     MAX_DOCUMENT_BYTES,
     dedupe,
     edition_folder,
@@ -119,7 +120,9 @@ def validate(message: Any, *, edition: str | None = None, rules: Iterable[Rule] 
         problems.append(Problem(exc.path or root_path(message), "encode", str(exc)))
     else:
         try:
-            problems.extend(xsd_problems(parse(data), edition))
+            document = parse(data)
+            problems.extend(xsd_problems(document, edition))
+            problems.extend(_edition_hint(document, edition, problems))
         except DecodeError as exc:  # larger than the one size limit: the problem validate_bytes reports too
             problems.append(Problem(root_path(message), "xml-syntax", str(exc)))
     extra = tuple(rules)
@@ -169,6 +172,25 @@ def _payload_problems(message: Any, edition: str, rules: tuple[Rule, ...], max_s
     return problems
 
 
+def _edition_hint(root: etree._Element, edition: str, problems: list[Problem]) -> list[Problem]:
+    """When the schema of ``edition`` refuses the document and another edition's schema accepts it, say so.
+
+    A hint (``edition-hint``, info), never a silent switch: under the chosen edition the errors stand.
+    """
+    if not any(p.code.startswith("xsd") and p.severity is Severity.ERROR for p in problems):
+        return []
+    for other in EDITIONS:
+        if other == edition:
+            continue
+        if not [p for p in xsd_problems(root, other) if p.severity is Severity.ERROR]:
+            note = (
+                f'the document follows the {other} edition\'s schema: validate it with edition="{other}" '
+                f"(eport edi validate --edition {other}), or bring it up to the {edition} edition"
+            )
+            return [Problem("/" + _root_step(root), "edition-hint", note, Severity.INFO)]
+    return []
+
+
 def validate_bytes(
     data: bytes, *, edition: str = DEFAULT_EDITION, rules: Iterable[Rule] = (), max_size: int = MAX_DOCUMENT_BYTES
 ) -> ValidationReport:
@@ -198,6 +220,7 @@ def validate_bytes(
         where = f"line {exc.line}" if exc.line else "/"
         return ValidationReport.of([Problem(where, "xml-syntax", str(exc))])
     problems = xsd_problems(root, edition)
+    problems.extend(_edition_hint(root, edition, problems))
     envelope_family = _envelope_family(etree.QName(root).namespace)
     if envelope_family is not None and envelope_family.envelope is not None:
         try:
