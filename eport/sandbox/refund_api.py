@@ -1,7 +1,9 @@
 """HTTP endpoints of the sandbox refund service (``/api/v1/refund``), as a FastAPI ``APIRouter``.
 
-Errors are the gateway's ``{"error", "code"}`` documents: 400 ``invalid`` for a bad field (the message starts with
-the field's name: ``lines[3].refund_decl_no: …``), 404 ``not_found``, 409 ``state`` / ``blocking_doubts``. The
+Errors are the gateway's ``{"error", "code"}`` documents: 400 ``invalid`` for a bad field, which also carries the
+field's name and what is wrong with it as ``field`` and ``reason`` (:class:`FieldErrorBody`, declared in the OpenAPI
+document: clients read them from there, not from the message), 404 ``not_found``, 409 ``state`` /
+``blocking_doubts``. The
 service's state (:class:`~eport.sandbox.refund.RefundService`) is built once per running sandbox through
 :data:`eport.sandbox.web.Context` and kept in ``<state_dir>/refund.sqlite3``. Routes under ``/sandbox`` are controls
 that set tax-side data; the legacy 报送 routes exist only here (the live E-Port has had no such function since the
@@ -15,16 +17,32 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from eport.errors import FieldError, PortalError
 from eport.sandbox.refund import RefundService
-from eport.sandbox.web import ApiError, Context, SandboxContext, error_responses
+from eport.sandbox.web import ApiError, Context, ErrorBody, SandboxContext, error_responses
 from eport.services.refund.models import Condition
 
 PREFIX = "/api/v1/refund"
 T = TypeVar("T")
-ERRORS = error_responses(400, 404, 409)
+
+
+class FieldErrorBody(ErrorBody):
+    """A refusal of the request's content. With ``code`` ``invalid`` it names the field (``bad_parameter``, an
+    unreadable parameter or body, names it in ``error`` only)."""
+
+    field: str | None = Field(None, description="code invalid: the field's name or path, e.g. lines[3].refund_decl_no")
+    reason: str | None = Field(None, description="code invalid: what is wrong with the field")
+
+
+Json = dict[str, Any]
+"""The routes answer JSON objects (their fields: ``docs/refund.md``)."""
+ERRORS: dict[int | str, dict[str, Any]] = {
+    **error_responses(404, 409),
+    400: {"model": FieldErrorBody, "description": "a field is invalid (code invalid, with field and reason)"},
+}
 
 
 class ConditionIn(BaseModel):
@@ -76,11 +94,13 @@ def service_of(sandbox: SandboxContext) -> RefundService:
     )
 
 
-def _call(action: Callable[[], T]) -> T:
+def _call(action: Callable[[], T]) -> T | JSONResponse:
+    """Run a route's action; a :class:`~eport.errors.FieldError` answers 400 ``invalid`` with ``field``, ``reason``."""
     try:
         return action()
     except FieldError as exc:
-        raise ApiError(400, "invalid", str(exc)) from exc
+        body = FieldErrorBody(error=str(exc), code="invalid", field=exc.field, reason=exc.reason)
+        return JSONResponse(body.model_dump(), status_code=400)
     except PortalError as exc:
         raise ApiError(exc.status or 400, exc.code or "refused", str(exc)) from exc
 
@@ -97,7 +117,7 @@ def _date(value: str | None, field: str) -> dt.date | None:
 router = APIRouter(prefix=PREFIX, tags=["refund (出口退税)"], responses=ERRORS)
 
 
-@router.get("/closed-declarations", summary="结关信息查询: closed export declarations")
+@router.get(response_model=Json, path="/closed-declarations", summary="结关信息查询: closed export declarations")
 def closed(
     sandbox: Context,
     tradeCode: str,  # noqa: N803 - JSON names
@@ -107,7 +127,7 @@ def closed(
     customs: str = "",
     offset: int = Query(0, ge=0),
     limit: int = Query(50, ge=1, le=500),
-) -> dict[str, Any]:
+) -> Any:
     def run() -> dict[str, Any]:
         total, rows = service_of(sandbox).closed_declarations(
             tradeCode, entry_id_prefix=entryIdPrefix, export_from=_date(exportFrom, "exportFrom"),
@@ -118,19 +138,25 @@ def closed(
     return _call(run)
 
 
-@router.get("/declarations/{entryId}", summary="表头/表体: head and body of a closed declaration")
-def declaration(sandbox: Context, entryId: str) -> dict[str, Any]:  # noqa: N803
+@router.get(
+    response_model=Json, path="/declarations/{entryId}", summary="表头/表体: head and body of a closed declaration"
+)
+def declaration(sandbox: Context, entryId: str) -> Any:  # noqa: N803
     return _call(lambda: service_of(sandbox).declaration(entryId))
 
 
-@router.get("/records", summary="refund-copy records (出口退税专用联 electronic data) of an enterprise")
+@router.get(
+    response_model=Json,
+    path="/records",
+    summary="refund-copy records (出口退税专用联 electronic data) of an enterprise",
+)
 def records(
     sandbox: Context,
     tradeCode: str,  # noqa: N803
     entryId: str = "",  # noqa: N803
     offset: int = Query(0, ge=0),
     limit: int = Query(100, ge=1, le=1000),
-) -> dict[str, Any]:
+) -> Any:
     def run() -> dict[str, Any]:
         total, rows = service_of(sandbox).records(tradeCode, entry_id=entryId, offset=offset, limit=limit)
         return {"total": total, "rows": [row.to_json() for row in rows]}
@@ -138,13 +164,15 @@ def records(
     return _call(run)
 
 
-@router.get("/records/{refundDeclNo}", summary="the refund-copy record of one 21-character item")
-def record(sandbox: Context, refundDeclNo: str) -> dict[str, Any]:  # noqa: N803
+@router.get(
+    response_model=Json, path="/records/{refundDeclNo}", summary="the refund-copy record of one 21-character item"
+)
+def record(sandbox: Context, refundDeclNo: str) -> Any:  # noqa: N803
     return _call(lambda: service_of(sandbox).record(refundDeclNo).to_json())
 
 
-@router.post("/legacy/query", summary="查询报送 (legacy, sandbox only)")
-def legacy_query(sandbox: Context, body: LegacyQueryIn) -> dict[str, Any]:
+@router.post(response_model=Json, path="/legacy/query", summary="查询报送 (legacy, sandbox only)")
+def legacy_query(sandbox: Context, body: LegacyQueryIn) -> Any:
     def run() -> dict[str, Any]:
         conditions = []
         for index, item in enumerate(body.conditions):
@@ -160,47 +188,53 @@ def legacy_query(sandbox: Context, body: LegacyQueryIn) -> dict[str, Any]:
     return _call(run)
 
 
-@router.post("/legacy/submit", summary="选择报送 / 全体报送 (legacy, sandbox only)")
-def legacy_submit(sandbox: Context, body: LegacySubmitIn) -> dict[str, Any]:
+@router.post(response_model=Json, path="/legacy/submit", summary="选择报送 / 全体报送 (legacy, sandbox only)")
+def legacy_submit(sandbox: Context, body: LegacySubmitIn) -> Any:
     return _call(lambda: {"submitted": service_of(sandbox).legacy_submit(body.tradeCode, body.entryIds)})
 
 
-@router.post("/batches", status_code=201, summary="store a claim batch (DRAFT)")
-def create_batch(sandbox: Context, body: BatchIn) -> dict[str, Any]:
+@router.post(response_model=Json, path="/batches", status_code=201, summary="store a claim batch (DRAFT)")
+def create_batch(sandbox: Context, body: BatchIn) -> Any:
     return _call(lambda: service_of(sandbox).create_batch(
         trade_code=body.tradeCode, taxpayer_id=body.taxpayerId, period=body.period, batch=body.batch,
         lines=body.lines, explained=body.explained,
     ))  # fmt: skip
 
 
-@router.get("/batches", summary="the batches of an enterprise")
-def batches(sandbox: Context, tradeCode: str) -> dict[str, Any]:  # noqa: N803
+@router.get(response_model=Json, path="/batches", summary="the batches of an enterprise")
+def batches(sandbox: Context, tradeCode: str) -> Any:  # noqa: N803
     return _call(lambda: {"rows": service_of(sandbox).batches(tradeCode)})
 
 
-@router.get("/batches/{batchId}", summary="a batch (a declared batch is reviewed when read)")
-def batch(sandbox: Context, batchId: str) -> dict[str, Any]:  # noqa: N803
+@router.get(response_model=Json, path="/batches/{batchId}", summary="a batch (a declared batch is reviewed when read)")
+def batch(sandbox: Context, batchId: str) -> Any:  # noqa: N803
     return _call(lambda: service_of(sandbox).batch(batchId))
 
 
-@router.post("/batches/{batchId}/self-check", summary="自检: attach the doubts (疑点)")
-def self_check(sandbox: Context, batchId: str) -> dict[str, Any]:  # noqa: N803
+@router.post(response_model=Json, path="/batches/{batchId}/self-check", summary="自检: attach the doubts (疑点)")
+def self_check(sandbox: Context, batchId: str) -> Any:  # noqa: N803
     return _call(lambda: service_of(sandbox).self_check(batchId))
 
 
-@router.post("/batches/{batchId}/declare", summary="正式申报 (only without blocking doubts)")
-def declare(sandbox: Context, batchId: str) -> dict[str, Any]:  # noqa: N803
+@router.post(response_model=Json, path="/batches/{batchId}/declare", summary="正式申报 (only without blocking doubts)")
+def declare(sandbox: Context, batchId: str) -> Any:  # noqa: N803
     return _call(lambda: service_of(sandbox).declare(batchId))
 
 
-@router.patch("/sandbox/records/{refundDeclNo}", summary="sandbox control: tax-side flags of a record")
-def annotate(sandbox: Context, refundDeclNo: str, flags: dict[str, Any]) -> dict[str, Any]:  # noqa: N803
+@router.patch(
+    response_model=Json, path="/sandbox/records/{refundDeclNo}", summary="sandbox control: tax-side flags of a record"
+)
+def annotate(sandbox: Context, refundDeclNo: str, flags: dict[str, Any]) -> Any:  # noqa: N803
     return _call(lambda: service_of(sandbox).annotate(refundDeclNo, flags).to_json())
 
 
-@router.put("/sandbox/enterprises/{tradeCode}", summary="sandbox control: enterprise class, 消费税 certificates")
-def enterprise(sandbox: Context, tradeCode: str, body: EnterpriseIn) -> dict[str, str]:  # noqa: N803
-    def run() -> dict[str, str]:
+@router.put(
+    response_model=Json,
+    path="/sandbox/enterprises/{tradeCode}",
+    summary="sandbox control: enterprise class, 消费税 certificates",
+)
+def enterprise(sandbox: Context, tradeCode: str, body: EnterpriseIn) -> Any:  # noqa: N803
+    def run() -> dict[str, Any]:
         service_of(sandbox).set_enterprise(tradeCode, klass=body.enterpriseClass,
                                            consumption_certs=body.consumptionCerts)  # fmt: skip
         return {"tradeCode": tradeCode}

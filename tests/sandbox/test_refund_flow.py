@@ -266,6 +266,11 @@ def test_bad_input_is_a_typed_error_naming_the_field_and_nothing_is_stored(
         refund.session.post_json("/api/v1/refund/batches", body)
     assert (info.value.status, info.value.code) == (400, "invalid")
     assert "lines[2].refund_decl_no" in str(info.value)
+    raw = refund.session.request("POST", "/api/v1/refund/batches", json=body, check=False)
+    assert raw.status == 400
+    answer = raw.json()
+    assert (answer["code"], answer["field"]) == ("invalid", "lines[2].refund_decl_no")
+    assert "001..099, got 000" in answer["reason"]
     with pytest.raises(IdentifierError) as local:
         ClaimLine.from_row(bad_item, index=2)
     assert local.value.field == "lines[2].refund_decl_no"
@@ -358,3 +363,6 @@ def test_the_refund_api_is_in_the_sandbox_openapi_document(sandbox: SandboxProce
     assert {"/api/v1/refund/closed-declarations", "/api/v1/refund/records/{refundDeclNo}", "/api/v1/refund/batches",
             "/api/v1/refund/batches/{batchId}/declare", "/api/v1/refund/legacy/submit"} <= refund  # fmt: skip
     assert {"400", "409"} <= set(paths["/api/v1/refund/batches/{batchId}/declare"]["post"]["responses"])
+    bad = paths["/api/v1/refund/batches"]["post"]["responses"]["400"]["content"]["application/json"]["schema"]
+    schema: Any = sandbox.get("/openapi.json")["components"]["schemas"][bad["$ref"].rsplit("/", 1)[-1]]
+    assert {"error", "code", "field", "reason"} <= set(schema["properties"])

@@ -299,3 +299,33 @@ def test_check_declarations_takes_the_enterprises_own_messages_and_receipts() ->
     report = check_declarations([(closed, [_closed()]), (still_open, [_closed("530020260000000124", "P")])],
                                 [line, other])  # fmt: skip
     assert [(d.line, d.code) for d in report.doubts] == [(2, rules.WDZXX)]  # the open one has no record yet
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"code": "invalid", "error": "the batch was refused", "field": "lines[3].qty", "reason": "must be > 0"},
+         ("lines[3].qty", "must be > 0")),
+        ({"code": "invalid", "error": "header.period: not YYYYMM"}, None),  # no field member: no guessing
+        ({"code": "bad_parameter", "error": "body.lines: field required"}, None),
+    ],
+)  # fmt: skip
+def test_refusals_are_read_from_the_structured_error_body(
+    body: dict[str, str], expected: tuple[str, str] | None
+) -> None:
+    import json
+
+    from eport.errors import PortalError
+    from eport.services.portal import PortalResponse
+    from eport.services.refund.client import raise_refusal
+
+    response = PortalResponse(400, {"content-type": "application/json"}, json.dumps(body).encode(), "http://t/b")
+    with pytest.raises(PortalError if expected is None else FieldError) as info:
+        raise_refusal(response)
+    if expected is None:
+        assert isinstance(info.value, PortalError)
+        assert (info.value.status, info.value.code) == (400, body["code"])
+    else:
+        assert isinstance(info.value, FieldError)
+        assert (info.value.field, info.value.reason) == expected
+    raise_refusal(PortalResponse(200, {}, b"{}", "http://t/b"))  # 2xx: no error

@@ -22,7 +22,15 @@ import attrs
 
 from eport.errors import FieldError, LegacyOperationError, PortalError, ProtocolError
 from eport.identifiers import CustomsCode, EntryId, RefundDeclNo, Uscc
-from eport.services.portal import Page, PortalSession, iter_items, paginate
+from eport.services.portal import (
+    DEFAULT_LOGIN_MARKERS,
+    Page,
+    PortalResponse,
+    PortalSession,
+    error_from_response,
+    iter_items,
+    paginate,
+)
 from eport.services.refund.lines import ClaimLine
 from eport.services.refund.models import BatchState, ClosedDeclaration, Condition, Doubt, LegacyState, RefundRecord
 
@@ -148,17 +156,18 @@ class RefundClient:
         self.close()
 
     # --------------------------------------------------------------------------------------------- helpers
+    def _call(self, method: str, path: str, *, params: dict[str, Any] | None = None, body: Any = None,
+              idempotent: bool | None = None) -> Any:  # fmt: skip
+        response = self.session.request(method, PREFIX + path, params=params, json=body, idempotent=idempotent,
+                                        check=False)  # fmt: skip
+        raise_refusal(response, login_markers=self.session.login_markers)
+        return response.json()
+
     def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        try:
-            return self.session.get_json(PREFIX + path, params=params)
-        except PortalError as exc:
-            raise _field_error(exc) from exc
+        return self._call("GET", path, params=params)
 
     def _post(self, path: str, body: Any, *, idempotent: bool = False) -> Any:
-        try:
-            return self.session.post_json(PREFIX + path, body, idempotent=idempotent)
-        except PortalError as exc:
-            raise _field_error(exc) from exc
+        return self._call("POST", path, body=body, idempotent=idempotent)
 
     # --------------------------------------------------------------------------------------------- queries
     def closed_declarations(
@@ -220,11 +229,11 @@ class RefundClient:
         """
         key = RefundDeclNo.parse(refund_decl_no)
         try:
-            return RefundRecord.from_json(self.session.get_json(f"{PREFIX}/records/{key}"))
+            return RefundRecord.from_json(self._get(f"/records/{key}"))
         except PortalError as exc:
             if exc.status == 404:
                 return None
-            raise _field_error(exc) from exc
+            raise
 
     def records(self, trade_code: str, *, entry_id: str = "", page_size: int = 100) -> Iterator[RefundRecord]:
         """All refund-copy records of the enterprise (or of one declaration), page by page."""
@@ -361,13 +370,27 @@ class RefundClient:
         return Batch.from_json(self._get(f"/batches/{batch_id}"))
 
 
-def _field_error(exc: PortalError) -> Exception:
-    """A 400 ``invalid`` answer naming a field becomes a :class:`FieldError`; anything else stays as it is."""
-    if exc.status == 400 and exc.code == "invalid":
-        text = str(exc).split("HTTP 400: ", 1)[-1]
-        field, _, reason = text.partition(": ")
-        return FieldError(field or "request", reason or text)
-    return exc
+def raise_refusal(response: PortalResponse, *, login_markers: Sequence[str] = DEFAULT_LOGIN_MARKERS) -> None:
+    """Raise the typed error of a refund service refusal; return for 2xx.
+
+    A 400 ``invalid`` answer names the refused field in its ``field`` and ``reason`` members (the
+    ``FieldErrorBody`` of the OpenAPI document); it becomes a :class:`~eport.errors.FieldError` with them.
+
+    Raises:
+        eport.errors.FieldError: 400 ``invalid`` with a ``field``.
+        eport.errors.SessionExpiredError, eport.errors.PortalError: any other refusal
+            (:func:`~eport.services.portal.error_from_response`).
+    """
+    if response.status == 400:
+        try:
+            body = response.json()
+        except ProtocolError:
+            body = None
+        if isinstance(body, dict) and body.get("code") == "invalid":
+            field, reason = body.get("field"), body.get("reason")
+            if isinstance(field, str) and field:
+                raise FieldError(field, str(reason) if reason else "invalid")
+    error_from_response(response, login_markers=login_markers)
 
 
-__all__ = ["Batch", "DeclarationView", "LegacyRow", "RefundClient"]
+__all__ = ["Batch", "DeclarationView", "LegacyRow", "RefundClient", "raise_refusal"]
