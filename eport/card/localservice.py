@@ -435,6 +435,17 @@ class LocalServiceCard:
             raise PinPolicyError("the new PIN must not be the factory default")
         self.client.call("cus-sec_SpcChangePIN", {"oldPin": old_pin, "newPin": new_pin})
 
+    def sign_random(self, random: str, pin: str) -> str:
+        """Sign a login challenge as the official login page does (``security_SpcSignRandom``): the service verifies
+        the PIN (once) and returns ``signData`` in the portal's own encoding, ready for the login form.
+
+        Raises:
+            eport.errors.PinPolicyError: malformed PIN.
+            eport.errors.PinError, eport.errors.PinLockedError, eport.errors.LocalServiceError: the service refused.
+        """
+        _check_pin(pin)
+        return self._one("security_SpcSignRandom", {"passwd": pin, "random": random})
+
     def unlock_pin(self, unlock_code: str, new_pin: str) -> None:
         """Unblock the PIN with the unlock code (解锁码) and set a new one (``ra_unlockPasswd``), once.
 

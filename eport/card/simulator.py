@@ -217,6 +217,7 @@ class LocalServiceSimulator:
             "cus-sec_SpcVerifyPIN": self._verify_pin,
             "cus-sec_SpcChangePIN": self._change_pin,
             "ra_unlockPasswd": self._unlock_pin,
+            "security_SpcSignRandom": self._sign_random,
             "cus-sec_SpcSignDataAsPEM": self._sign,
             "cus-sec_SpcVerifySignData": self._verify_signature,
         }
@@ -251,6 +252,18 @@ class LocalServiceSimulator:
             raise _MethodError("参数错误 missing unlockPWD/newUserPWD", "Err:Base50000")
         self._card.profile.unblock_pin(self._card.protocol, code, new)  # type: ignore[attr-defined]
         return []
+
+    def _sign_random(self, args: Mapping[str, Any]) -> list[str]:
+        """The login challenge: verify the PIN, sign the UTF-8 text of ``random`` (eport's assumption of what the
+        real service does; SM2 as base64 ``r || s``)."""
+        pin, challenge = args.get("passwd"), args.get("random")
+        if not isinstance(pin, str) or not isinstance(challenge, str) or not challenge:
+            raise _MethodError("参数错误 missing passwd/random", "Err:Base50000")
+        self._card.profile.verify_pin(self._card.protocol, pin)
+        signature = self._card.sign(challenge.encode("utf-8"), self._algorithm())
+        if self.key_algorithm is KeyAlgorithm.SM2:
+            signature = der_to_raw(signature)
+        return [base64.b64encode(signature).decode("ascii")]
 
     def _algorithm(self) -> SignatureAlgorithm:
         return SignatureAlgorithm.SM2_SM3 if self.key_algorithm is KeyAlgorithm.SM2 else SignatureAlgorithm.RSA_SHA1

@@ -179,6 +179,16 @@ def login_error(response: PortalResponse) -> LoginError:
     )
 
 
+@runtime_checkable
+class RandomSigner(Protocol):
+    """A backend that signs the login challenge itself, in the portal's encoding (the local signing service's
+    ``security_SpcSignRandom``): with it no encoding has to be assumed."""
+
+    def sign_random(self, random: str, pin: str) -> str:
+        """Verify the PIN once and return ``signData`` for ``random``."""
+        ...
+
+
 @attrs.frozen
 class _Credential:
     """What signs the challenge and who it says the card is."""
@@ -198,6 +208,8 @@ class CardLogin:
         login_path: the CAS login path.
         check_path: the session-check path.
         clock: the current time (tests pass a fixed one).
+        service_signs_random: let a backend that can (the local signing service) sign the challenge itself with
+            ``security_SpcSignRandom``, in the portal's own encoding, instead of ``encoding``.
     """
 
     def __init__(
@@ -209,6 +221,7 @@ class CardLogin:
         login_path: str = LOGIN_PATH,
         check_path: str = CHECK_PATH,
         clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
+        service_signs_random: bool = True,
     ) -> None:
         self.portal = portal
         self.service = portal.url(service)
@@ -216,6 +229,7 @@ class CardLogin:
         self.login_path = login_path
         self.check_path = check_path
         self._clock = clock
+        self.service_signs_random = service_signs_random
 
     def __repr__(self) -> str:
         return f"CardLogin({self.portal.base_url!r}, encoding={self.encoding.name!r})"
@@ -265,9 +279,13 @@ class CardLogin:
                 code="cert_expired",
             )
         challenge = self.challenge()
-        if credential.backend is not None:
-            credential.backend.verify_pin(pin, allow_last_try=allow_last_try)  # once; errors propagate as they are
-        sign_data = sign_challenge(credential.signer, challenge.random, self.encoding)
+        backend = credential.backend
+        if backend is not None and self.service_signs_random and isinstance(backend, RandomSigner):
+            sign_data = backend.sign_random(challenge.random, pin)  # the service verifies the PIN, once
+        else:
+            if backend is not None:
+                backend.verify_pin(pin, allow_last_try=allow_last_try)  # once; errors propagate as they are
+            sign_data = sign_challenge(credential.signer, challenge.random, self.encoding)
         form = {
             **dict(challenge.extra),
             "icCard": credential.card_id,
@@ -367,6 +385,7 @@ __all__ = [
     "CardLogin",
     "PinUnlocker",
     "PortalLoginSession",
+    "RandomSigner",
     "SessionInfo",
     "change_pin",
     "login_error",

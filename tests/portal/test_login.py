@@ -270,3 +270,29 @@ def test_diagnose_reads_the_card_without_spending_a_try() -> None:
     assert emulated.tries_left == 1
     wrong = diagnose(error=LoginPinError("login refused", tries_left=2))
     assert "tries left before the card locks: 2" in str(wrong)
+
+
+@pytest.mark.parametrize("algorithm", [KeyAlgorithm.RSA, KeyAlgorithm.SM2])
+def test_through_the_local_service_the_challenge_is_signed_by_spcsignrandom(
+    portal: PortalSession, portal_sandbox: SandboxProcess, algorithm: KeyAlgorithm
+) -> None:
+    from eport.card.localservice import LocalServiceCard, LocalServiceClient
+    from eport.card.simulator import LocalServiceSimulator
+
+    with (
+        LocalServiceSimulator(demo_card(), key_algorithm=algorithm) as simulator,
+        LocalServiceClient(simulator.url, timeout=10) as client,
+    ):
+        card = LocalServiceCard(client)
+        before = card_state(portal_sandbox, "JJ0DEMO000001")
+        with pytest.raises(PinError) as info:
+            CardLogin(portal).login(card, "87654321")
+        assert info.value.tries_left == 4
+        assert card_state(portal_sandbox, "JJ0DEMO000001") == before
+        session = CardLogin(portal).login(card, DEMO_PIN)
+        assert session.check().card_id == "JJ0DEMO000001"
+        assert "security_SpcSignRandom" in simulator.calls
+        assert "cus-sec_SpcSignDataAsPEM" not in simulator.calls
+        assert "cus-sec_SpcVerifyPIN" not in simulator.calls
+        CardLogin(PortalSession(portal_sandbox.url), service_signs_random=False).login(card, DEMO_PIN)
+        assert "cus-sec_SpcSignDataAsPEM" in simulator.calls

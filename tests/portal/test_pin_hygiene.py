@@ -12,7 +12,9 @@ from collections.abc import Callable
 import pytest
 
 from eport.card.emulator import DEMO_PIN, InProcessTransport, demo_card
+from eport.card.localservice import LocalServiceCard, LocalServiceClient
 from eport.card.operator import OperatorCard
+from eport.card.simulator import LocalServiceSimulator
 from eport.errors import EportError
 from eport.pki.signer import KeyAlgorithm
 from eport.pki.testing import make_chain
@@ -59,6 +61,14 @@ def test_the_pin_never_appears_anywhere(
         seen.append(info.value)
         demo = login.login(card, DEMO_PIN)
         seen += [card, demo, demo.info]
+        with (
+            LocalServiceSimulator(demo_card()) as simulator,
+            LocalServiceClient(simulator.url, timeout=10) as client,
+        ):
+            service_card = LocalServiceCard(client)
+            with pytest.raises(EportError) as info:
+                login.login(service_card, "87654321")  # wrong, through security_SpcSignRandom
+            seen += [info.value, service_card, client, simulator, login.login(service_card, DEMO_PIN)]
 
     pins = [GOOD_PIN, WRONG_PIN, DEMO_PIN, "87654321"]
     texts = [caplog.text, *(r.getMessage() for r in caplog.records)]
