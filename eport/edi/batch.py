@@ -14,13 +14,12 @@ where ``source`` is anything picklable (a file name, a database key). Reading a 
     from eport.edi.batch import validate_many
 
     files = sorted(Path("outbox").glob("*.xml"))
-    for name, report in validate_many((p.name, p.read_bytes()) for p in files):
-        print(name, "valid" if report.ok else report.errors)
+    invalid = [name for name, report in validate_many((p.name, p.read_bytes()) for p in files) if not report.ok]
 
 ``processes=1`` (the default) runs in the calling process, without a pool; ``processes=N`` starts N worker
-processes (the platform's default start method) for the duration of the call. Validation reports are small, so
-validation spreads well over processes; decoded models are not (see ``then`` in :func:`decode_many`). Figures:
-``benchmarks/README.md``, § batch.
+processes (the platform's default start method) for the duration of the call. A validation report is small, so
+mostly the documents travel; a decoded model costs about as much to send back as to decode (see ``then`` in
+:func:`decode_many`). Figures: ``benchmarks/README.md``, § edi-perf, batch.
 """
 
 from __future__ import annotations
