@@ -270,8 +270,9 @@ def read_package(data: bytes, *, max_size: int = MAX_PACKAGE_SIZE) -> tuple[byte
         raise DecodeError(f"damaged zip package: {type(exc).__name__}: {exc}") from None
 
 
-#: What the standard library raises on damaged archives besides BadZipFile.
-_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError, ValueError)
+#: What the standard library raises on damaged archives besides BadZipFile (RuntimeError: a member marked
+#: encrypted, which needs a password eport never has).
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError, ValueError, RuntimeError)
 
 
 def _unpack(zf: zipfile.ZipFile, max_size: int) -> tuple[bytes, dict[str, bytes]]:
