@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 import uvicorn
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -57,12 +57,12 @@ def create_app(context: SandboxContext, *, server_url: str | None = None) -> Fas
         servers=[{"url": server_url}] if server_url else None,
         docs_url=None,
         redoc_url=None,
-        dependencies=[],
+        dependencies=[Depends(accepts_json)],  # every route answers JSON only: 406 otherwise
     )
     app.state.sandbox = context
 
-    @app.get("/healthz", summary="Liveness", responses=ERRORS, dependencies=[])
-    def healthz() -> dict[str, str]:
+    @app.get("/healthz", summary="Liveness", responses=ERRORS)
+    async def healthz() -> dict[str, str]:  # async: answered on the event loop, no worker thread
         return {"status": "ok"}
 
     # The sandbox services: one router each, in its own module.
@@ -73,7 +73,6 @@ def create_app(context: SandboxContext, *, server_url: str | None = None) -> Fas
     app.include_router(identity_api.router)
 
     _install_error_handlers(app)
-    _install_content_negotiation(app)
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -95,16 +94,6 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = str(exc.detail) if exc.status_code != 404 else f"no route {request.url.path}"
         return _error(exc.status_code, _codes(exc.status_code), message, close=request.method not in ("GET", "HEAD"))
-
-
-def _install_content_negotiation(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def negotiate(request: Request, call_next: Any) -> Any:
-        try:
-            accepts_json(request)
-        except ApiError as exc:
-            return _error(exc.status, exc.code, exc.message, close=request.method not in ("GET", "HEAD"))
-        return await call_next(request)
 
 
 def _openapi(app: FastAPI) -> Any:
