@@ -63,7 +63,7 @@ def test_decoded_values_are_typed() -> None:
     assert head.gross_wet == Decimal("130.5")
     assert head.net_wt == Decimal("120")
     assert head.note_s == "空运进口 & 示例"
-    assert head.seq_no is None  # <SeqNo/> is "no value"
+    assert head.seq_no == ""  # <SeqNo/> is present and empty (an absent SeqNo would be None)
     assert head.promises.special_relationship is False
     assert head.promises.royalties is False
     assert head.promises.formula_pricing is None  # 9 = blank
@@ -96,6 +96,27 @@ def test_pre2018_envelope_decodes_leniently_and_names_every_stray_element() -> N
     assert unknown == {"PayWay", "InRatio", "AgentLinkMan"}
     assert {u.path.rsplit("/", 1)[-1] for u in decoded.unparsed} >= {"PayWay", "InRatio", "AgentLinkMan"}
     assert any(p.code == "element-order" for p in decoded.problems)
+
+
+def test_empty_and_absent_text_elements_stay_distinct_through_decode_and_encode() -> None:
+    """The Single Window client writes every field, empty or not: ``<SeqNo></SeqNo>`` must come back, and an
+    element the file did not have must not appear."""
+    data = (DATA / "dec_import_air_full.xml").read_bytes()
+    assert b"<SeqNo/>" in data
+    assert b"<Type/>" in data
+    absent = data.replace(b"<Type/>", b"", 1)
+    for decode in (decode_declaration, edi.decode, lambda d: edi.decode_lenient(d).message):
+        message = decode(absent)
+        assert message.dec_head.seq_no == ""  # present, empty
+        assert message.dec_head.type_ is None  # absent
+        again = encode_declaration(message)
+        head = etree.fromstring(again).find(f"{{{NS}}}DecHead")
+        assert head is not None
+        seq_no = head.find(f"{{{NS}}}SeqNo")
+        assert seq_no is not None
+        assert not seq_no.text
+        assert head.find(f"{{{NS}}}Type") is None
+        assert decode(again) == message
 
 
 def test_not_a_declaration() -> None:

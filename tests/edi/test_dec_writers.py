@@ -19,8 +19,10 @@ normalisations to the *original* (never to our output), each for a stated reason
    prefix choice is not content; the encoder always writes the dec namespace as default.
 3. **Whitespace and comments**: whitespace-only text nodes (indentation) and comments are removed. C14N keeps
    both; neither carries data.
-4. **Empty value elements** (``<SeqNo />``, ``<FeeCurr></FeeCurr>``) are removed: an empty simple element means
-   "no value", which the model holds as ``None`` and the encoder omits (``docs/declarations.md``).
+4. **Empty number and unknown elements** (``<FeeRate></FeeRate>``, an empty ``<PayWay />``) are removed: a number
+   field has no empty value (the model holds ``None`` and the encoder omits it), and an empty element that is no
+   field carries nothing (``docs/declarations.md``). Empty *text* fields (``<SeqNo />``) are not removed: they
+   decode as ``""`` and must come back as empty elements.
 5. **Elements the decoder could not place** (listed in ``Decoded.unparsed`` and reported as problems) are removed
    after asserting that each one is kept byte-equivalent in ``unparsed``: nothing is lost, it is just not part of
    the model.
@@ -204,6 +206,22 @@ def _blocks() -> frozenset[str]:
     return frozenset(tags)
 
 
+def _text_fields() -> dict[str, frozenset[str]]:
+    """Block tag → tags of its text fields (the ones whose empty element is an empty value, kept)."""
+    found: dict[str, set[str]] = {}
+    todo: list[tuple[str, type[Any]]] = [("DecMessage", DecMessage)]
+    while todo:
+        tag, cls = todo.pop()
+        for f in spec_of(cls).fields:
+            if f.kind is ValueKind.MODEL and f.model is not None:
+                if f.tag not in found:
+                    found.setdefault(f.tag, set())
+                    todo.append((f.tag, f.model))
+            elif f.kind is ValueKind.STRING:
+                found.setdefault(tag, set()).add(f.tag)
+    return {tag: frozenset(names) for tag, names in found.items()}
+
+
 def _sort_into_model_order(el: etree._Element, cls: type[Any]) -> None:
     fields = {f.tag: (i, f) for i, f in enumerate(spec_of(cls).fields)}
     children = list(el)
@@ -225,13 +243,14 @@ def _expected(data: bytes, decoded: Decoded[DecMessage], *, reorder: bool) -> by
         if not el.tag.startswith("{"):
             el.tag = f"{{{NS}}}{el.tag}"
     _strip_ws(dm)  # (3)
-    blocks = _blocks()
+    blocks, texts = _blocks(), _text_fields()
     for el in reversed(list(dm.iter())):  # (4)
         empty = el is not dm and len(el) == 0 and not el.text and not el.attrib
         if empty and etree.QName(el).localname not in blocks:
             parent = el.getparent()
             assert parent is not None
-            parent.remove(el)
+            if etree.QName(el).localname not in texts.get(etree.QName(parent).localname, frozenset()):
+                parent.remove(el)
     by_path = {_path_steps(el): el for el in dm.iter()}
     for kept in decoded.unparsed:  # (5)
         original = by_path[kept.path]

@@ -3,14 +3,16 @@
 :func:`eport.edi.decode` reads well-formed ``DecMessage`` documents. Declarations from other software are looser,
 so :func:`decode_declaration` first normalises what is common in practice and carries no data:
 
-* empty value elements (``<SeqNo/>``, ``<FeeRate></FeeRate>``) mean "no value" and are dropped, so they decode
-  as ``None`` (the pre-entry client's templates write every element, empty or not); empty blocks
-  (``<DecContainers/>``) are kept;
+* empty text elements (``<SeqNo/>``, ``<SeqNo></SeqNo>``) decode as ``""`` and are written back as empty
+  elements, while an element the file does not have stays ``None`` and is not written (the Single Window client
+  writes every element, empty or not: empty and absent stay distinct through decode → encode); empty number
+  elements (``<FeeRate></FeeRate>``) have no value of their type and decode as ``None``; empty elements that
+  are no field of the structure carry nothing and are dropped; empty blocks (``<DecContainers/>``) are kept;
 * a ``DecMessage`` without namespace, or wrapped in the regional ``ImportMessage/SWImpData`` envelope, is taken
   out and put in the ``http://www.chinaport.gov.cn/dec`` namespace.
 
-Re-encoding a decoded declaration gives the same XML after canonicalization, except for the dropped empty
-elements (see ``docs/declarations.md``).
+Re-encoding a decoded declaration gives the same XML after canonicalization, except for the empty number
+elements and the empty unknown elements (see ``docs/declarations.md``).
 """
 
 from __future__ import annotations
@@ -57,18 +59,19 @@ def normalize_declaration(root: etree._Element) -> etree._Element:
         el = _in_dec_namespace(el)
     else:
         el = copy.deepcopy(el)  # a detached copy (no re-parse)
-    # drop empty value elements; empty blocks (<DecHead/>, <DecContainers/>) are kept: they are structure
+    # drop empty value elements, except text fields (empty stays "", distinct from absent); empty blocks
+    # (<DecHead/>, <DecContainers/>) are kept: they are structure
     blocks = _block_tags()
+    texts = _text_fields()
     for node in reversed(list(el.iter())):
         if node is el or not isinstance(node.tag, str):
             continue
-        if (
-            len(node) == 0
-            and not (node.text or "").strip()
-            and not node.attrib
-            and node.tag.rpartition("}")[2] not in blocks
-        ):
+        name = node.tag.rpartition("}")[2]
+        if len(node) == 0 and not (node.text or "").strip() and not node.attrib and name not in blocks:
             parent = node.getparent()
+            if parent is not None and isinstance(parent.tag, str) and name in texts.get(_local(parent), ()):
+                node.text = None  # whitespace only: an empty value, written back as an empty element
+                continue
             if parent is not None:
                 _keep_tail(node)
                 parent.remove(node)
@@ -114,6 +117,25 @@ def _block_tags() -> frozenset[str]:
                 tags.add(f.tag)
                 todo.append(f.model)
     return frozenset(tags)
+
+
+@functools.lru_cache(maxsize=1)
+def _text_fields() -> dict[str, frozenset[str]]:
+    """Block tag (``DecMessage``, ``DecHead``, ``DecList`` …) → tags of its text (string) value fields."""
+    fields: dict[str, set[str]] = {}
+    todo: list[tuple[str, type[Any]]] = [(spec_of(DecMessage).tag, DecMessage)]
+    seen: set[tuple[str, type[Any]]] = set()
+    while todo:
+        tag, cls = todo.pop()
+        if (tag, cls) in seen:
+            continue
+        seen.add((tag, cls))
+        for f in spec_of(cls).fields:
+            if f.kind is ValueKind.MODEL and f.model is not None:
+                todo.append((f.tag, f.model))
+            elif f.kind is ValueKind.STRING:
+                fields.setdefault(tag, set()).add(f.tag)
+    return {tag: frozenset(names) for tag, names in fields.items()}
 
 
 def _keep_tail(node: etree._Element) -> None:
