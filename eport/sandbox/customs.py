@@ -26,7 +26,10 @@ from typing import Any
 import attrs
 from lxml import etree
 
+from eport.edi.ceb.status import ReturnStatus
+from eport.edi.dec import Channel
 from eport.edi.dec.codec import decode_declaration
+from eport.edi.manifest import StatementCode
 from eport.errors import DecodeError, EdiError
 from eport.sandbox.config import CEB_DXP_ID, DEC_DXP_ID, MFT_DXP_ID, SandboxConfig
 from eport.sandbox.envelope import CEB_NS, DEC_NS, MANIFEST_NS_PREFIX, Envelope, parse_xml
@@ -40,8 +43,10 @@ logger = logging.getLogger(__name__)
 #: CEB messages whose signature is mandatory (XSD 1..1).
 SIGNED_CEB = frozenset({"CEB621Message", "CEB623Message", "CEB625Message", "CEB711Message"})
 
-#: Final statuses: nothing follows them.
-FINAL_CEB = frozenset({"899", "100", "399"})
+# The statuses the simulated customs writes, with their meanings, come from edi's classes (no second table).
+_SAVED, _DECLARING, _ACCEPTED = ReturnStatus.SAVED, ReturnStatus.DECLARING, ReturnStatus.ACCEPTED
+_REVIEW, _INSPECTION, _CONCLUDED = ReturnStatus.MANUAL_REVIEW, ReturnStatus.INSPECTION, ReturnStatus.CONCLUDED
+_RELEASED, _CLOSED = ReturnStatus.RELEASED, ReturnStatus.CLOSED
 
 
 @attrs.frozen(kw_only=True)
@@ -254,7 +259,7 @@ def _decide_simple(name: str, root: etree._Element, timeline: _Timeline, *, stor
             states.append("2")
             continue
         if app_status == "1":
-            plan("1", f"电子口岸已暂存 saved [{business_key}]")
+            plan(_SAVED.value, f"{_SAVED.meaning} [{business_key}]")
             states.append("1")
             continue
         fields = _simple_fields(kind, head, body)
@@ -263,9 +268,9 @@ def _decide_simple(name: str, root: etree._Element, timeline: _Timeline, *, stor
             order_key = f"{_c(head, 'ebpCode')}|{_c(head, 'orderNo')}"
             documents.append(DocumentWrite(kind="payment_by_order", key=order_key, app_time=app_time, fields=fields))
         verb = "新增" if app_type == "1" else "变更"
-        plan("2", f"{verb}申报成功 [{business_key}] declaring (电子口岸申报中)")
-        plan("120", f"海关入库 accepted into customs [{business_key}]")
-        plan("399", f"海关审结 review concluded [{business_key}]")
+        plan(_DECLARING.value, f"{verb}申报成功 [{business_key}] {_DECLARING.meaning}")
+        plan(_ACCEPTED.value, f"{_ACCEPTED.meaning} [{business_key}]")
+        plan(_CONCLUDED.value, f"{_CONCLUDED.meaning} [{business_key}]")
         states.append("399")
     return Decision(state=states[-1] if states else "2", planned=tuple(timeline.events), documents=tuple(documents))
 
@@ -396,7 +401,7 @@ def _decide_inventory(
             state = "-621011"
             continue
         if app_status == "1":
-            _inventory_receipt(timeline, head, "1", "电子口岸已暂存 saved")
+            _inventory_receipt(timeline, head, _SAVED.value, _SAVED.meaning)
             state = "1"
             continue
         if app_type == "3":
@@ -455,16 +460,16 @@ def _decide_inventory(
             DocumentWrite(kind=kind, key=alias, app_time=_c(head, "appTime"), fields={"inventory": key})
             for kind, alias in aliases
         )
-        _inventory_receipt(timeline, head, "2", "电子口岸申报中 declaring", pre_no)
-        _inventory_receipt(timeline, head, "120", "海关入库 accepted into customs", pre_no, invt_no)
+        _inventory_receipt(timeline, head, _DECLARING.value, _DECLARING.meaning, pre_no)
+        _inventory_receipt(timeline, head, _ACCEPTED.value, _ACCEPTED.meaning, pre_no, invt_no)
         if _draw(config, key, "review") < config.manual_review_share:
-            _inventory_receipt(timeline, head, "300", "人工审核 manual review", pre_no, invt_no)
+            _inventory_receipt(timeline, head, _REVIEW.value, _REVIEW.meaning, pre_no, invt_no)
         if _draw(config, key, "inspection") < config.inspection_share:
-            _inventory_receipt(timeline, head, "500", "查验 inspection", pre_no, invt_no)
-        _inventory_receipt(timeline, head, "399", "海关审结 review concluded", pre_no, invt_no)
-        _inventory_receipt(timeline, head, "800", "放行 released", pre_no, invt_no)
-        _inventory_receipt(timeline, head, "899", "结关 closed", pre_no, invt_no)
-        state = "899"
+            _inventory_receipt(timeline, head, _INSPECTION.value, _INSPECTION.meaning, pre_no, invt_no)
+        _inventory_receipt(timeline, head, _CONCLUDED.value, _CONCLUDED.meaning, pre_no, invt_no)
+        _inventory_receipt(timeline, head, _RELEASED.value, _RELEASED.meaning, pre_no, invt_no)
+        _inventory_receipt(timeline, head, _CLOSED.value, _CLOSED.meaning, pre_no, invt_no)
+        state = _CLOSED.value
     return Decision(
         state=state, planned=tuple(timeline.events), documents=tuple(documents), buyer_amounts=tuple(amounts)
     )
@@ -543,15 +548,15 @@ def _decide_dec(
     if not list(root.iterfind(f"{{{DEC_NS}}}DecLists/{{{DEC_NS}}}DecList")):
         problems.append("no goods (DecLists/DecList)")
     if problems:
-        result("E", "退单 rejected: " + "; ".join(problems))
-        return Decision(state="E", planned=tuple(timeline.events), documents=documents)
-    result("L", "海关入库成功 entered into customs")
-    result("J", "通关无纸化审结 paperless review concluded", entry_id, True)
+        result(Channel.REJECTED.value, f"{Channel.REJECTED.meaning}: " + "; ".join(problems))
+        return Decision(state=Channel.REJECTED.value, planned=tuple(timeline.events), documents=documents)
+    result(Channel.ENTERED.value, Channel.ENTERED.meaning)
+    result(Channel.PAPERLESS_CONCLUDED.value, Channel.PAPERLESS_CONCLUDED.meaning, entry_id, True)
     if _draw(config, client_seq_no, "inspection") < config.inspection_share:
-        result("C", "查验通知 inspection notice", entry_id, True)
-    result("P", "海关已放行 released", entry_id, True)
-    result("R", "已结关 closed", entry_id, True)
-    return Decision(state="R", planned=tuple(timeline.events), documents=documents)
+        result(Channel.INSPECTION_NOTICE.value, Channel.INSPECTION_NOTICE.meaning, entry_id, True)
+    result(Channel.RELEASED.value, Channel.RELEASED.meaning, entry_id, True)
+    result(Channel.CLOSED.value, Channel.CLOSED.meaning, entry_id, True)
+    return Decision(state=Channel.CLOSED.value, planned=tuple(timeline.events), documents=documents)
 
 
 # --------------------------------------------------------------------------------------------------- manifests
@@ -606,14 +611,14 @@ def _decide_manifest(
     if message_id and store.document("manifest", message_id) is not None:
         problems.append(f"MessageID {message_id} already received (重复)")
     if problems:
-        respond("03", "不允许传输, 退单 rejected: " + "; ".join(problems))
-        return Decision(state="03", planned=tuple(timeline.events))
+        respond(StatementCode.REJECTED.value, f"{StatementCode.REJECTED.meaning}: " + "; ".join(problems))
+        return Decision(state=StatementCode.REJECTED.value, planned=tuple(timeline.events))
     documents = (DocumentWrite(kind="manifest", key=message_id, app_time="", fields={"bills": bills}),)
-    respond("01", "海关接受申报 accepted")
+    respond(StatementCode.ACCEPTED.value, StatementCode.ACCEPTED.meaning)
     if _draw(config, message_id, "review") < config.manual_review_share:
-        respond("02", "传输待人工审核 pending manual review")
-    respond("11", "提运单放行 B/L released")
-    return Decision(state="11", planned=tuple(timeline.events), documents=documents)
+        respond(StatementCode.MANUAL_REVIEW.value, StatementCode.MANUAL_REVIEW.meaning)
+    respond(StatementCode.RELEASED.value, StatementCode.RELEASED.meaning)
+    return Decision(state=StatementCode.RELEASED.value, planned=tuple(timeline.events), documents=documents)
 
 
 __all__ = ["Decision", "decide"]
