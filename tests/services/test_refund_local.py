@@ -212,6 +212,45 @@ def test_fob_tolerance_needs_both_more_than_1_usd_and_more_than_5_percent() -> N
     assert [d.code for d in check_line(off, _record())] == [rules.USDLAJ_CY]
 
 
+def test_fob_tolerance_boundaries_exactly_1_usd_and_exactly_5_percent_pass() -> None:
+    small = _record(usd_fob=Decimal("10.00"))
+    assert check_line(_line(usd_fob=Decimal("11.00")), small) == []  # exactly 1 USD (10 %): not more than 1 USD
+    assert check_line(_line(usd_fob=Decimal("9.00")), small) == []  # exactly 1 USD below
+    assert [d.code for d in check_line(_line(usd_fob=Decimal("11.01")), small)] == [rules.USDLAJ_CY]
+    assert check_line(_line(usd_fob=Decimal("1050.00")), _record()) == []  # exactly 5 % (50 USD)
+    assert check_line(_line(usd_fob=Decimal("950.00")), _record()) == []
+    assert [d.code for d in check_line(_line(usd_fob=Decimal("1050.01")), _record())] == [rules.USDLAJ_CY]
+    assert [d.code for d in check_line(_line(usd_fob=Decimal("949.99")), _record())] == [rules.USDLAJ_CY]
+
+
+def test_commodity_codes_are_compared_over_the_shorter_length() -> None:
+    assert check_line(_line(code="84713000"), _record()) == []  # the line's 8 digits agree with customs' 10
+    assert check_line(_line(), _record(code_ts="847130")) == []  # customs' 6 digits agree with the line's 10
+    assert [d.code for d in check_line(_line(code="84713001"), _record(code_ts="847130"))] == []
+    assert [d.code for d in check_line(_line(code="8471"), _record(code_ts="8472300000"))] == [rules.SPDM]
+    assert [d.code for d in check_line(_line(), _record(code_ts=""))] == [rules.SPDM]  # customs sent no code
+
+
+def test_edges_of_the_claim_amendment_and_departure_port_rules() -> None:
+    # an earlier claim counts by USD FOB as well as by quantity
+    assert [d.code for d in check_line(_line(), _record(claimed_usd=Decimal("0.01")))] == [rules.LSSBJL]
+    # 改单 with the amended data held is no doubt; without it GD
+    assert check_line(_line(), _record(return_purpose=ReturnPurpose.AMEND, amended=True)) == []
+    assert check_line(_line(), _record(return_purpose=ReturnPurpose.RETURN)) == []
+    # 启运港 item without a departure date: the export date cannot match it
+    departure = _record(departure_port=True, departure_date=None)
+    codes = [d.code for d in check_line(_line(business_type="QYGTS"), departure,
+                                        config=SelfCheckConfig(enterprise_class="A"))]  # fmt: skip
+    assert codes == [rules.CKRQ]
+    # a 红字冲减 line is no claim: the same number claimed after it in the same check is no duplicate
+    reversal = _line(1, business_type="HZCJ", qty=Decimal(-10), usd_fob=Decimal("-1000.00"))
+    report = run_self_check([reversal, _line(2)], index_records([_record(claimed_qty=Decimal(10),
+                                                                         claimed_usd=Decimal(1000))]))  # fmt: skip
+    assert [(d.line, d.code) for d in report.doubts] == [(2, rules.LSSBJL)]
+    fresh = run_self_check([reversal, _line(2)], index_records([_record()]))
+    assert [(d.line, d.code) for d in fresh.doubts] == [(1, rules.HZCJ_BYZ)]
+
+
 def test_streaming_check_flags_a_repeated_item_and_reports_counts() -> None:
     lines = [_line(1), _line(2), _line(3, item=2)]
     report = run_self_check(iter(lines), index_records([_record(1)]))
