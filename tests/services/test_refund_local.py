@@ -251,6 +251,22 @@ def test_edges_of_the_claim_amendment_and_departure_port_rules() -> None:
     assert [(d.line, d.code) for d in fresh.doubts] == [(1, rules.HZCJ_BYZ)]
 
 
+def test_a_partial_claim_is_compared_with_the_customs_value_of_its_quantity() -> None:
+    half = _record(claimed_qty=Decimal(4), claimed_usd=Decimal("400.00"))
+    (rest,) = claim_lines([half])  # the rest: 6 of 10, 600.00 of 1000.00
+    assert (rest.qty, rest.usd_fob) == (Decimal(6), Decimal("600.00"))
+    assert [d.code for d in check_line(rest, half)] == [rules.LSSBJL]  # earlier claim only: no FOB doubt
+    assert check_line(_line(qty=Decimal(3), usd_fob=Decimal("300.00")), _record()) == []
+    assert check_line(_line(qty=Decimal(3), usd_fob=Decimal("315.00")), _record()) == []  # exactly 5 % of 300
+    overvalued = check_line(_line(qty=Decimal(3), usd_fob=Decimal("1000.00")), _record())  # full value, 3 of 10
+    assert [(d.code, "customs 300.00" in d.message) for d in overvalued] == [(rules.USDLAJ_CY, True)]
+    overclaimed = check_line(_line(qty=Decimal(20), usd_fob=Decimal("2000.00")), _record())  # not prorated up
+    assert [d.code for d in overclaimed] == [rules.USDLAJ_CY]
+    assert rules.customs_fob(_line(qty=Decimal(1)), _record(qty=Decimal(3))) == Decimal("333.33")
+    half_cent = _record(qty=Decimal(2), usd_fob=Decimal("0.05"))
+    assert rules.customs_fob(_line(qty=Decimal(1)), half_cent) == Decimal("0.03")  # 0.025: 四舍五入, half up
+
+
 def test_streaming_check_flags_a_repeated_item_and_reports_counts() -> None:
     lines = [_line(1), _line(2), _line(3, item=2)]
     report = run_self_check(iter(lines), index_records([_record(1)]))

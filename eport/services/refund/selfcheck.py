@@ -8,7 +8,8 @@ code (``YDCODE``)               level  pass  rule
 ==============================  =====  ====  ==========================================================================
 ``MDT_CKHW_BGD_WDZXX``          E      N     the 报关单号 has no customs electronic record
 ``MDT_CKHW_BGD_USDLAJ_CY``      E      N     \\|declared − customs USD FOB\\| > 1 USD **and** > 5 % of customs, no
-                                             离岸价差异原因说明 for the item
+                                             离岸价差异原因说明 for the item (customs value prorated for a
+                                             partial claim: :func:`customs_fob`)
 ``MDT_CKHW_BGD_USDLAJ_GD``      I      Y     the same difference, explained by an amendment (改单) not yet synced
 ``MDT_CKHW_BGD_LSSBJL``         I      Y     the item was claimed before (or twice in this check): possible duplicate
 ``MDT_CKHW_BGD_BYTS``           E      N     the item is flagged 不予退税
@@ -43,7 +44,7 @@ the set of numbers already seen.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -124,6 +125,7 @@ DEFAULT_TRADE_MODE_REFUND: Mapping[str, int] = {
 }
 
 CHINA = "142"
+CENT = Decimal("0.01")
 
 
 @attrs.frozen(kw_only=True)
@@ -157,6 +159,15 @@ DEFAULT_CONFIG = SelfCheckConfig()
 def index_records(records: Iterable[RefundRecord]) -> dict[str, RefundRecord]:
     """Records keyed by their 21-character number (a later record of the same number replaces an earlier one)."""
     return {str(record.refund_decl_no): record for record in records}
+
+
+def customs_fob(line: ClaimLine, record: RefundRecord) -> Decimal:
+    """The customs USD FOB a line's value is compared with: the item's, or for a line claiming part of the item's
+    quantity (0 < line qty < customs qty, e.g. the rest after an earlier partial claim) the item's value prorated
+    by quantity, to the cent (half up)."""
+    if 0 < line.qty < record.qty:
+        return (record.usd_fob * line.qty / record.qty).quantize(CENT, ROUND_HALF_UP)
+    return record.usd_fob
 
 
 def _doubt(code: str, line: ClaimLine, **values: Any) -> Doubt:
@@ -201,12 +212,13 @@ def check_line(
     elif refund_type == 0:
         doubts.append(_doubt(MYXZ_BTS, line, customs=record.trade_mode))
     if not reversal:
-        difference = abs(line.usd_fob - record.usd_fob)
-        if difference > config.fob_abs and difference > config.fob_rel * abs(record.usd_fob):
+        customs_usd = customs_fob(line, record)
+        difference = abs(line.usd_fob - customs_usd)
+        if difference > config.fob_abs and difference > config.fob_rel * abs(customs_usd):
             if record.amendment_pending:
                 doubts.append(_doubt(USDLAJ_GD, line))
             elif str(line.refund_decl_no) not in config.explained:
-                doubts.append(_doubt(USDLAJ_CY, line, declared=line.usd_fob, customs=record.usd_fob))
+                doubts.append(_doubt(USDLAJ_CY, line, declared=line.usd_fob, customs=customs_usd))
     if line.has_type("QYGTS"):
         if not record.departure_port:
             doubts.append(_doubt(QYGTS_FQYG, line))
@@ -355,6 +367,7 @@ __all__ = [
     "SelfCheckReport",
     "check_declarations",
     "check_line",
+    "customs_fob",
     "doubts_frame",
     "index_records",
     "run_self_check",
