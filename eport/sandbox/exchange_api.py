@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from eport.errors import DecodeError
+from eport.sandbox.envelope import read_envelope
 from eport.sandbox.web import ERRORS, ApiError, Context, error_responses, read_body, sandbox_context
 
 #: Most receipts one ``GET /api/v1/receipts`` returns.
@@ -148,11 +149,11 @@ def submit(
 ) -> Accepted:
     """Store the envelope and queue it for the simulated customs; retries with identical bytes are answered 200."""
     try:
+        if idempotency_key is not None and idempotency_key != read_envelope(body).cop_msg_id:  # before storing
+            raise ApiError(400, "idempotency_key_mismatch", "Idempotency-Key must equal the envelope's CopMsgId")
         envelope, outcome = sandbox.engine.accept(body)
     except DecodeError as exc:
         raise ApiError(400, "bad_envelope", str(exc)) from exc
-    if idempotency_key is not None and idempotency_key != envelope.cop_msg_id:
-        raise ApiError(400, "idempotency_key_mismatch", "Idempotency-Key must equal the envelope's CopMsgId")
     if outcome.conflict:
         raise ApiError(409, "conflict", f"CopMsgId {envelope.cop_msg_id} was stored with other bytes")
     if not outcome.created:

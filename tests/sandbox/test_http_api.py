@@ -74,9 +74,11 @@ def test_submit_retry_and_conflict(sandbox: SandboxProcess, signer: InMemorySign
 
 
 def test_idempotency_key_must_match(sandbox: SandboxProcess, signer: InMemorySigner) -> None:
-    reply = post(sandbox, envelope(signer), "not-the-cop-msg-id")
+    cop_msg_id = str(uuid.uuid4())
+    reply = post(sandbox, envelope(signer, cop_msg_id), "not-the-cop-msg-id")
     assert reply.status_code == 400
     assert reply.json()["code"] == "idempotency_key_mismatch"
+    assert requests.get(f"{sandbox.url}/api/v1/submissions/{cop_msg_id}", timeout=5).status_code == 404  # not stored
 
 
 @pytest.mark.parametrize(
