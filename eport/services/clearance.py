@@ -516,7 +516,8 @@ class ClearanceClient:
         Raises:
             eport.errors.ServiceTimeout: the stage was not reached in time (``timeout``).
             eport.errors.DuplicateError: customs rejected it as a duplicate (-301010, -401007, -301014 …).
-            eport.errors.RejectedError: customs rejected it (退单), with the code and the receipt event.
+            eport.errors.RejectedError: customs rejected it (退单), with the code and the receipt event; or it could
+                never be sent (:attr:`Stage.ATTENTION`, code ``"attention"``, the reason in the message).
             eport.errors.JournalError: unknown submission.
         """
         if timeout <= 0:
@@ -527,7 +528,7 @@ class ClearanceClient:
             sub = self.journal.get(cop_msg_id)
             if sub is None:
                 raise JournalError(f"no submission {cop_msg_id} in the journal")
-            if sub.stage in (Stage.REJECTED, Stage.CANCELLED):
+            if sub.stage in (Stage.REJECTED, Stage.CANCELLED, Stage.ATTENTION):
                 if raise_on_reject:
                     raise _rejection(sub)
                 return sub

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from eport.errors import ConfigurationError, TransportError
+from eport.errors import ConfigurationError, RejectedError, TransportError
 from eport.services import (
     ClearanceClient,
     FileExchangeTransport,
@@ -71,6 +71,9 @@ def test_a_permanent_send_failure_moves_the_row_to_attention_with_its_reason(tmp
     assert bad.final
     assert "cannot route" in (bad.info or "")
     assert client.journal.unsent() == []
+    with pytest.raises(RejectedError, match="cannot route") as caught:  # waiting on it says why, at once
+        client.wait(bad.cop_msg_id, until=Stage.RELEASED, timeout=5)
+    assert caught.value.code == "attention"
     client.close()
 
     with _client(transport, tmp_path / "j.db") as again:
