@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from eport.cli._util import CliFail, InputPath, err, print_records
+from eport.cli._util import EXIT_USAGE, CliFail, InputPath, err, print_records
 from eport.services.refund import (
     FormHeader,
     RefundClient,
@@ -112,7 +112,8 @@ def check(lines: Path, records_file: Path | None, url: str, trade_code: str | No
         with RefundClient(url) as client:
             records = index_records(client.records(trade_code))
     else:
-        raise CliFail("give --records FILE or --trade-code (records from the refund service)", kind="UsageError")
+        raise CliFail("give --records FILE or --trade-code (records from the refund service)", EXIT_USAGE,
+                      kind="UsageError")  # fmt: skip
     config = SelfCheckConfig(explained=frozenset(explained), enterprise_class=enterprise_class)
     report = run_self_check(read_claim_lines(lines), records, config=config)
     if as_json:

@@ -38,7 +38,7 @@ import attrs
 from eport.edi.dec import DecMessage, DecResult, decode_declaration
 from eport.edi.dec.receipts import parse_dec_receipt
 from eport.errors import EdiError, EportError, FieldError, PortalError
-from eport.identifiers import CustomsCode, EntryId, RefundDeclNo
+from eport.identifiers import CustomsCode, CustomsDistrict, EntryId, RefundDeclNo
 from eport.sandbox.envelope import read_envelope
 from eport.services.refund.lines import ClaimLine
 from eport.services.refund.models import (
@@ -277,7 +277,7 @@ class RefundService:
             args.append(export_to.isoformat())
         if customs:
             where.append("customs = ?")
-            args.append(customs)
+            args.append(str(CustomsDistrict.parse(customs, field="customs")))
         clause = " AND ".join(where)
         with self._lock:
             total = self._db.execute(f"SELECT COUNT(*) FROM declarations WHERE {clause}", args).fetchone()[0]  # noqa: S608
@@ -311,14 +311,15 @@ class RefundService:
         """The refund-copy record of one item.
 
         Raises:
-            eport.errors.PortalError: (404) no electronic record (the self-check's ``WDZXX`` case).
+            eport.errors.PortalError: (404, code ``no_record``) no electronic record (the self-check's ``WDZXX``
+                case).
         """
         self.sync()
         key = RefundDeclNo.parse(refund_decl_no, field="refundDeclNo")
         with self._lock:
             row = self._db.execute("SELECT record FROM records WHERE refund_decl_no = ?", (key,)).fetchone()
         if row is None:
-            raise _refused(f"no electronic record for {key} (无电子信息)", status=404, code="not_found")
+            raise _refused(f"no electronic record for {key} (无电子信息)", status=404, code="no_record")
         return RefundRecord.from_json(json.loads(row[0]))
 
     def records(

@@ -2,9 +2,9 @@
 
 Errors are the gateway's ``{"error", "code"}`` documents: 400 ``invalid`` for a bad field, which also carries the
 field's name and what is wrong with it as ``field`` and ``reason`` (:class:`FieldErrorBody`, declared in the OpenAPI
-document: clients read them from there, not from the message), 404 ``not_found``, 409 ``state`` /
-``blocking_doubts``. The
-service's state (:class:`~eport.sandbox.refund.RefundService`) is built once per running sandbox through
+document: clients read them from there, not from the message), 404 ``not_found`` (``no_record`` for an item customs
+sent no electronic record of), 409 ``state`` / ``blocking_doubts``. The service's state
+(:class:`~eport.sandbox.refund.RefundService`) is built once per running sandbox through
 :data:`eport.sandbox.web.Context` and kept in ``<state_dir>/refund.sqlite3``. Routes under ``/sandbox`` are controls
 that set tax-side data; the legacy 报送 routes exist only here (the live E-Port has had no such function since the
 customs→tax feed).

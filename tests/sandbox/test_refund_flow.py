@@ -285,6 +285,27 @@ def test_bad_input_is_a_typed_error_naming_the_field_and_nothing_is_stored(
     assert len(refund.batches(released.trade_code)) == before
 
 
+def test_client_refuses_what_would_be_misread_and_never_takes_a_wrong_url_for_no_record(
+    released: Released, refund: RefundClient, sandbox: SandboxProcess
+) -> None:
+    general = released.entries["general"]
+    assert refund.record(_no(general, 9)) is None  # the service's no_record: 无电子信息
+    with RefundClient(sandbox.url + "/not-the-refund-service") as wrong:
+        with pytest.raises(PortalError) as info:
+            wrong.record(_no(general, 1))  # a 404 of no such route is an error, not "no customs record"
+        assert info.value.status == 404
+    with pytest.raises(IdentifierError) as customs:
+        list(refund.closed_declarations(released.trade_code, customs="53"))
+    assert customs.value.field == "customs"
+    raw = refund.session.request("GET", "/api/v1/refund/closed-declarations", check=False,
+                                 params={"tradeCode": released.trade_code, "customs": "53"})  # fmt: skip
+    assert (raw.status, raw.json()["field"]) == (400, "customs")
+    for bad in ("", "../records/" + _no(general, 1), "a b"):
+        with pytest.raises(FieldError) as batch:
+            refund.batch(bad)
+        assert batch.value.field == "batch_id"
+
+
 def test_cli_query_export_and_check(released: Released, sandbox: SandboxProcess, tmp_path: Path) -> None:
     from click.testing import CliRunner
 
@@ -364,5 +385,6 @@ def test_the_refund_api_is_in_the_sandbox_openapi_document(sandbox: SandboxProce
             "/api/v1/refund/batches/{batchId}/declare", "/api/v1/refund/legacy/submit"} <= refund  # fmt: skip
     assert {"400", "409"} <= set(paths["/api/v1/refund/batches/{batchId}/declare"]["post"]["responses"])
     bad = paths["/api/v1/refund/batches"]["post"]["responses"]["400"]["content"]["application/json"]["schema"]
-    schema: Any = sandbox.get("/openapi.json")["components"]["schemas"][bad["$ref"].rsplit("/", 1)[-1]]
+    document: Any = sandbox.get("/openapi.json")
+    schema = document["components"]["schemas"][bad["$ref"].rsplit("/", 1)[-1]]
     assert {"error", "code", "field", "reason"} <= set(schema["properties"])

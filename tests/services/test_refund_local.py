@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -384,3 +385,18 @@ def test_refusals_are_read_from_the_structured_error_body(
         assert isinstance(info.value, FieldError)
         assert (info.value.field, info.value.reason) == expected
     raise_refusal(PortalResponse(200, {}, b"{}", "http://t/b"))  # 2xx: no error
+
+
+def test_cli_check_without_a_source_of_records_is_a_usage_error(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from eport.cli.main import cli
+
+    path = write_lines_csv(tmp_path / "lines.csv", [_line()])
+    result = CliRunner().invoke(cli, ["refund", "check", str(path)])
+    assert result.exit_code == 2  # docs/cli.md: 2 is a usage error
+    assert "error: UsageError: give --records FILE or --trade-code" in result.output
+    records = tmp_path / "records.jsonl"
+    records.write_text(json.dumps(_record().to_json()) + "\n", encoding="utf-8")
+    checked = CliRunner().invoke(cli, ["refund", "check", str(path), "--records", str(records), "--json"])
+    assert (checked.exit_code, checked.stdout) == (0, "")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from eport.errors import FieldError, LegacyOperationError, PortalError, ProtocolError
-from eport.identifiers import CustomsCode, EntryId, RefundDeclNo, Uscc
+from eport.identifiers import CustomsCode, CustomsDistrict, EntryId, RefundDeclNo, Uscc
 from eport.services.portal import (
     DEFAULT_LOGIN_MARKERS,
     Page,
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 PREFIX = "/api/v1/refund"
+NO_RECORD = "no_record"
+"""The refund service's 404 code for an item customs sent no electronic record of (无电子信息)."""
 
 
 @attrs.frozen
@@ -183,13 +185,15 @@ class RefundClient:
         """结关信息查询: the enterprise's closed export declarations, newest first, fetched page by page.
 
         Raises:
-            eport.errors.IdentifierError: a bad trade code or prefix (checked before any request).
+            eport.errors.IdentifierError: a bad trade code, prefix or 关区 code (checked before any request).
             eport.errors.PortalError: the service refused.
         """
         code = CustomsCode.parse(trade_code, field="trade_code")
         if entry_id_prefix and not (entry_id_prefix.isascii() and entry_id_prefix.isalnum()
                                     and len(entry_id_prefix) <= 18):  # fmt: skip
             raise FieldError("entry_id_prefix", "up to 18 digits (or I/E) of an entry id")
+        if customs:
+            customs = CustomsDistrict.parse(customs, field="customs")
         params = {"tradeCode": code, "entryIdPrefix": entry_id_prefix, "customs": customs,
                   "exportFrom": export_from.isoformat() if export_from else None,
                   "exportTo": export_to.isoformat() if export_to else None}  # fmt: skip
@@ -226,12 +230,14 @@ class RefundClient:
 
         Raises:
             eport.errors.IdentifierError: a malformed number.
+            eport.errors.PortalError: any other refusal, including a 404 that is not the service's ``no_record``
+                (e.g. a wrong base URL).
         """
         key = RefundDeclNo.parse(refund_decl_no)
         try:
             return RefundRecord.from_json(self._get(f"/records/{key}"))
         except PortalError as exc:
-            if exc.status == 404:
+            if exc.status == 404 and exc.code == NO_RECORD:  # not any 404: a wrong URL is no "无电子信息"
                 return None
             raise
 
@@ -349,7 +355,7 @@ class RefundClient:
 
     def self_check(self, batch_id: str) -> Batch:
         """Run the tax side's self-check (自检) on a batch; the doubts come back on the batch."""
-        return Batch.from_json(self._post(f"/batches/{batch_id}/self-check", {}))
+        return Batch.from_json(self._post(f"/batches/{_batch_id(batch_id)}/self-check", {}))
 
     def declare(self, batch_id: str) -> Batch:
         """正式申报 a self-checked batch without blocking doubts.
@@ -357,7 +363,7 @@ class RefundClient:
         Raises:
             eport.errors.PortalError: ``code="blocking_doubts"`` or ``"state"`` (status 409).
         """
-        return Batch.from_json(self._post(f"/batches/{batch_id}/declare", {}))
+        return Batch.from_json(self._post(f"/batches/{_batch_id(batch_id)}/declare", {}))
 
     def batches(self, trade_code: str) -> list[Batch]:
         """Every batch of the enterprise, oldest first."""
@@ -367,7 +373,15 @@ class RefundClient:
 
     def batch(self, batch_id: str) -> Batch:
         """The batch as the service holds it now."""
-        return Batch.from_json(self._get(f"/batches/{batch_id}"))
+        return Batch.from_json(self._get(f"/batches/{_batch_id(batch_id)}"))
+
+
+def _batch_id(value: str) -> str:
+    """A batch id as the service gives it (letters, digits, ``-``, ``_``), safe to put in a URL path."""
+    text = str(value).strip()
+    if not text or len(text) > 64 or not all(c.isascii() and (c.isalnum() or c in "-_") for c in text):
+        raise FieldError("batch_id", "a batch id is 1-64 letters, digits, - or _ (as create_batch returned it)")
+    return text
 
 
 def raise_refusal(response: PortalResponse, *, login_markers: Sequence[str] = DEFAULT_LOGIN_MARKERS) -> None:
