@@ -28,8 +28,8 @@ from typing import IO, Any, cast
 import attrs
 
 from eport.edi.core.paths import step
-from eport.edi.core.registry import hook
-from eport.edi.core.spec import MANIFEST_FAMILY, TEXT_CONTENT, FieldSpec, ModelSpec, ValueKind, spec_of
+from eport.edi.core.registry import family_of, hook
+from eport.edi.core.spec import TEXT_CONTENT, FieldSpec, ModelSpec, ValueKind, spec_of
 from eport.errors import ConfigurationError, EncodeError
 
 logger = logging.getLogger(__name__)
@@ -112,6 +112,13 @@ def _plain_decimal(value: Decimal) -> str:
     return format(value, "f")
 
 
+@functools.cache
+def _inherits_namespace(spec_family: str) -> bool:
+    """True when the family of ``spec_family`` writes its models in the namespace of the enclosing element."""
+    family = family_of(spec_family)
+    return family is not None and family.inherits_namespace
+
+
 @functools.lru_cache(maxsize=1024)
 def _compile(cls: type[Any], tag: str, namespace: str | None, ctx: _Context) -> Writer:
     """Build the writer of ``cls`` written as ``<tag>`` in ``namespace`` under the context ``ctx``.
@@ -123,7 +130,7 @@ def _compile(cls: type[Any], tag: str, namespace: str | None, ctx: _Context) -> 
     """
     spec = spec_of(cls)
     pfx, decls, inner = _qualify(namespace, spec.prefix if namespace == spec.namespace else None, ctx)
-    if spec.family == MANIFEST_FAMILY:  # no namespace of its own: children inherit the one written here
+    if _inherits_namespace(spec.family):  # no namespace of its own: children inherit the one written here
         spec = attrs.evolve(spec, namespace=namespace)
     env: dict[str, Any] = {
         "_tneeds": _TEXT_NEEDS,
@@ -208,7 +215,7 @@ def _field_source(
             raise EncodeError(f"field {f.name} of kind MODEL has no model class")
         child = spec_of(f.model)
         ns = f.namespace if f.namespace is not None else child.namespace
-        if ns is None and child.family == MANIFEST_FAMILY:
+        if ns is None and _inherits_namespace(child.family):
             ns = owner.namespace
         env[f"_r{i}"] = _compile(cast(Hashable, f.model), f.tag, ns, ctx)
         if f.repeated:
@@ -249,7 +256,7 @@ def writer_for(cls: type[Any]) -> Writer:
             ``Head/MessageType``, so it has no writer of its own: use :func:`encode`).
     """
     spec = spec_of(cls)
-    if spec.family == MANIFEST_FAMILY:
+    if _inherits_namespace(spec.family):
         raise TypeError(f"{cls.__name__} is a manifest model: its namespace comes from Head/MessageType; use encode()")
     return _compile(cast(Hashable, cls), spec.tag, spec.namespace, _ROOT_CONTEXT)
 

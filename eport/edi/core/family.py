@@ -46,6 +46,8 @@ class Family:
         name: the family's name (``"ceb"``, ``"dec"``, ``"manifest"``, ``"dxp"``).
         spec_families: the :attr:`~eport.edi.core.spec.ModelSpec.family` values of its models.
         namespace: the family's own namespace, when its documents have one root namespace (DXP).
+        inherits_namespace: its models have no namespace of their own: the encoder writes a model in the namespace
+            of the element it is written in (manifests: the namespace of the message type).
         roots: root element → ``"module:Class"``, for the default edition.
         editions: edition name → the roots of that edition that differ from :attr:`roots`. A family that lists
             editions has, in an edition, only the roots that edition names (a 202205-only CEB message does not
@@ -77,6 +79,7 @@ class Family:
     name: str
     spec_families: frozenset[str]
     namespace: str | None = None
+    inherits_namespace: bool = False
     roots: Mapping[RootKey, str] = attrs.field(default=_EMPTY, converter=_frozen)
     editions: Mapping[str, Mapping[RootKey, str]] = attrs.field(default=_EMPTY, converter=_frozen_editions)
     rules: Mapping[str, str] = attrs.field(default=_EMPTY, converter=_frozen)

@@ -67,10 +67,6 @@ ANY_ELEMENT = "*"
 #: ``FieldSpec.tag`` of a field holding the element's own text (simple content with attributes).
 TEXT_CONTENT = "#text"
 
-#: ``ModelSpec.family`` of the manifest models (舱单): they have no namespace of their own; a message is written in
-#: the namespace of its message type and every descendant inherits it.
-MANIFEST_FAMILY = "manifest"
-
 
 @attrs.frozen
 class FieldSpec:
@@ -219,7 +215,6 @@ def spec_of(obj: object) -> ModelSpec:
 
 __all__ = [
     "ANY_ELEMENT",
-    "MANIFEST_FAMILY",
     "NO_FACETS",
     "TEXT_CONTENT",
     "AttributeSpec",

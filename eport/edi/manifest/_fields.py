@@ -22,15 +22,16 @@ from typing import Any, TypeVar, cast
 
 import attrs
 
-from eport.edi.core.spec import MANIFEST_FAMILY, NO_FACETS, AttributeSpec, Facets, FieldSpec, ModelSpec, ValueKind
+from eport.edi.core.spec import NO_FACETS, AttributeSpec, Facets, FieldSpec, ModelSpec, ValueKind
 
 T = TypeVar("T")
 
 #: Key of the declaration in an attrs attribute's metadata.
 _KEY = "eport.edi.manifest"
 
-#: ``ModelSpec.family`` of every manifest model.
-FAMILY = MANIFEST_FAMILY
+#: ``ModelSpec.family`` of every manifest model (the family declares it inherits the namespace: a message is written
+#: in the namespace of its message type and every descendant inherits it).
+FAMILY = "manifest"
 
 
 def spec(tag: str, *fields: FieldSpec, attributes: tuple[AttributeSpec, ...] = (), doc: str = "") -> ModelSpec:

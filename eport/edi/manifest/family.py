@@ -56,6 +56,7 @@ def decoder(data: bytes, *, max_size: int, strict: bool) -> Any:
 FAMILY = Family(
     name="manifest",
     spec_families=frozenset({"manifest"}),
+    inherits_namespace=True,
     rules={"manifest": "eport.edi.manifest.rules"},
     encoder="eport.edi.manifest.codec:encode_manifest",
     marker=MARKER,
