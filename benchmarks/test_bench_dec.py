@@ -23,7 +23,7 @@ from eport.edi import decode, encode
 from eport.edi.dec import DecLists, DecMessage
 from eport.edi.dec.codec import decode_declaration
 from eport.edi.dec.rules import validate_declaration
-from eport.edi.sheets import read_declarations
+from eport.files import read_declarations
 from tests.edi.sheet_data import HEADERS, ITEM_HEADERS, as_matrix, expected_errors, waybill_rows
 
 FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "edi" / "data" / "dec" / "dec_import_air_full.xml"
