@@ -83,6 +83,15 @@ def test_cif_value_loses_freight_and_insurance_shared_by_usd_value() -> None:
     assert second.usd_fob == Decimal("960.67")
 
 
+def test_money_is_rounded_half_up_to_the_cent() -> None:
+    goods = [rm.Goods("8471300000", "a", Decimal(1), Decimal("10.125")),
+             rm.Goods("8471300000", "b", Decimal(1), Decimal("1.25"), "CNY")]  # fmt: skip
+    records = records_from_declaration(_message(goods), [_closed()], rates={"CNY": Decimal("0.1")})
+    assert [r.usd_fob for r in records] == [Decimal("10.13"), Decimal("0.13")]  # 四舍五入, not banker's rounding
+    purchase = _purchase("L1")
+    assert attrs.evolve(purchase, taxable_amount=Decimal("0.25"), refund_rate=Decimal(10)).refundable == Decimal("0.03")
+
+
 @pytest.mark.parametrize(
     ("message_options", "receipts", "rates", "field"),
     [

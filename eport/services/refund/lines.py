@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -246,8 +246,8 @@ class PurchaseLine:
 
     @property
     def refundable(self) -> Decimal:
-        """可退税额 = 计税金额 × 退税率 / 100, to the fen."""
-        return (self.taxable_amount * self.refund_rate / 100).quantize(Decimal("0.01"))
+        """可退税额 = 计税金额 × 退税率 / 100, rounded half up (四舍五入) to the fen."""
+        return (self.taxable_amount * self.refund_rate / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any], *, index: int | None = None) -> PurchaseLine:

@@ -5,8 +5,9 @@ declaration the enterprise submitted plus the receipts it got back: the 18-digit
 the ``CHANNEL R`` (已结关) receipt, the goods and values from the ``DecList`` items. The USD FOB value
 (美元离岸价) is derived from the item total by the 成交方式 (FOB as is; CIF less freight and insurance; C&F less
 freight, with head-level freight and insurance shared by item value) and converted with the rates the caller
-gives (currency → USD per unit). The tax side computes its own value; this is the enterprise's estimate, close
-enough for the self-check's 1 USD / 5 % tolerance when the rates are those of the month.
+gives (currency → USD per unit), rounded half up (四舍五入) to the cent. The tax side computes its own value; this
+is the enterprise's estimate, close enough for the self-check's 1 USD / 5 % tolerance when the rates are those of
+the month.
 
 Pure: no I/O.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from eport.edi import codes
@@ -182,7 +183,7 @@ def records_from_declaration(
             if isinstance(exc, IdentifierError):
                 raise
             raise FieldError(f"{where}.g_no", f"not an item number: {item.g_no!r:.10}") from exc
-        usd = (usd_total - (deduct * usd_total / grand if grand > 0 else ZERO)).quantize(CENT)
+        usd = (usd_total - (deduct * usd_total / grand if grand > 0 else ZERO)).quantize(CENT, ROUND_HALF_UP)
         use_first = item.first_qty is not None and bool(item.first_unit)
         records.append(
             RefundRecord(
