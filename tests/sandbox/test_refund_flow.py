@@ -300,6 +300,11 @@ def test_client_refuses_what_would_be_misread_and_never_takes_a_wrong_url_for_no
     raw = refund.session.request("GET", "/api/v1/refund/closed-declarations", check=False,
                                  params={"tradeCode": released.trade_code, "customs": "53"})  # fmt: skip
     assert (raw.status, raw.json()["field"]) == (400, "customs")
+    before = refund.record(_no(general, 1))
+    flag = refund.session.request("PATCH", f"/api/v1/refund/sandbox/records/{_no(general, 1)}", check=False,
+                                  json={"not_refundable": "no"})  # fmt: skip
+    assert (flag.status, flag.json()["field"]) == (400, "not_refundable")
+    assert refund.record(_no(general, 1)) == before  # nothing written on refusal
     for bad in ("", "../records/" + _no(general, 1), "a b"):
         with pytest.raises(FieldError) as batch:
             refund.batch(bad)

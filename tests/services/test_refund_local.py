@@ -136,6 +136,26 @@ def _line(seq: int = 1, item: int = 1, **changes: Any) -> ClaimLine:
     return attrs.evolve(line, **changes)
 
 
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"not_refundable": "no"}, "not_refundable"),  # a truthy string must not become 不予退税
+        ({"amended": 1}, "amended"),
+        ({"claimed_qty": "abc"}, "claimed_qty"),
+        ({"claimed_usd": "-5"}, "claimed_usd"),
+        ({"usd_fob": "NaN"}, "usd_fob"),
+        ({"departure_date": "soon"}, "departure_date"),
+        ({"return_purpose": "9"}, "return_purpose"),
+    ],
+)
+def test_record_json_is_checked_field_by_field(change: dict[str, Any], field: str) -> None:
+    record = _record(not_refundable=True, claimed_qty=Decimal(2), departure_date=dt.date(2026, 12, 1))
+    assert RefundRecord.from_json(record.to_json()) == record
+    with pytest.raises(FieldError) as info:
+        RefundRecord.from_json(record.to_json() | change)
+    assert info.value.field == field
+
+
 def test_claim_line_rows_round_trip_and_errors_name_line_and_field() -> None:
     line = _line()
     assert ClaimLine.from_row(line.to_row()) == line

@@ -85,7 +85,7 @@ class Condition(str, enum.Enum):
     LE = "<="
 
 
-def _date(value: Any) -> dt.date | None:
+def _date(value: Any, field: str = "date") -> dt.date | None:
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime):
@@ -95,13 +95,23 @@ def _date(value: Any) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError as exc:
-        raise FieldError("date", f"not an ISO date: {value!r:.40}") from exc
+        raise FieldError(field, f"not an ISO date: {value!r:.40}") from exc
 
 
-def _decimal(value: Any) -> Decimal:
-    if isinstance(value, Decimal):
-        return value
-    return Decimal(str(value))
+def _decimal(value: Any, field: str = "amount", *, negative: bool = True) -> Decimal:
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value))
+    except ArithmeticError as exc:
+        raise FieldError(field, f"not a number: {value!r:.40}") from exc
+    if not number.is_finite() or (not negative and number < 0):
+        raise FieldError(field, f"must be a finite number{'' if negative else ' >= 0'}, got {value!r:.40}")
+    return number
+
+
+def _flag(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise FieldError(field, f"must be true or false, got {value!r:.20}")
+    return value
 
 
 @attrs.frozen(kw_only=True)
@@ -143,14 +153,14 @@ class ClosedDeclaration:
             eport.errors.FieldError: a field is missing or malformed.
         """
         try:
-            closed = _date(value["closedOn"])
+            closed = _date(value["closedOn"], "closedOn")
             if closed is None:
                 raise FieldError("closedOn", "missing")
             return cls(
                 entry_id=EntryId.parse(value["entryId"], field="entryId"),
                 closed_on=closed,
                 customs=str(value.get("customs") or ""),
-                export_date=_date(value.get("exportDate")),
+                export_date=_date(value.get("exportDate"), "exportDate"),
                 trade_code=str(value.get("tradeCode") or ""),
                 items=int(value.get("items") or 0),
             )
@@ -251,11 +261,18 @@ class RefundRecord:
             kwargs = dict(value)
             kwargs["refund_decl_no"] = RefundDeclNo.parse(value["refund_decl_no"])
             for name in ("export_date", "closed_on", "departure_date"):
-                kwargs[name] = _date(value.get(name))
-            for name in ("qty", "total", "usd_fob", "claimed_qty", "claimed_usd"):
-                kwargs[name] = _decimal(value.get(name, 0))
+                kwargs[name] = _date(value.get(name), name)
+            for name in ("qty", "total", "usd_fob"):
+                kwargs[name] = _decimal(value.get(name, 0), name)
+            for name in ("claimed_qty", "claimed_usd"):
+                kwargs[name] = _decimal(value.get(name, 0), name, negative=False)
+            for name in ("not_refundable", "amended", "amendment_pending", "departure_port", "export_cancelled"):
+                kwargs[name] = _flag(value.get(name, False), name)
             purpose = value.get("return_purpose")
-            kwargs["return_purpose"] = ReturnPurpose(purpose) if purpose else None
+            try:
+                kwargs["return_purpose"] = ReturnPurpose(purpose) if purpose else None
+            except ValueError as exc:
+                raise FieldError("return_purpose", "1 退运, 2 改单, 3 撤单 or null") from exc
             return cls(**kwargs)
         except FieldError:
             raise
