@@ -18,6 +18,7 @@ from eport.sandbox.config import SandboxConfig
 from eport.sandbox.engine import Engine
 from eport.sandbox.filedrop import FolderWatcher
 from eport.sandbox.store import Store
+from eport.sandbox.verification_store import VerificationStore
 
 if TYPE_CHECKING:
     from eport.sandbox.gateway import GatewayServer
@@ -71,7 +72,8 @@ class Sandbox:
             self.store.add_certificate(der, "eport demo operator card")
         for der in certificates:
             self.store.add_certificate(der, x509.load_der_x509_certificate(der).subject.rfc4514_string())
-        self.engine = Engine(config, self.store)
+        self.forms = VerificationStore(config.state_dir / "verification.sqlite3", delay=config.verification_delay)
+        self.engine = Engine(config, self.store, self.forms)
         self._server: GatewayServer | None = None
         self._context: SandboxContext | None = None
         self._watcher = (
@@ -119,6 +121,7 @@ class Sandbox:
         self.engine.stop()
         if self._context is not None:
             self._context.close()
+        self.forms.close()
         self.store.close()
 
     def __enter__(self) -> Sandbox:

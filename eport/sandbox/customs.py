@@ -10,7 +10,7 @@ Timelines (``n`` = receipt number, due at ``first_delay + n * step_delay`` after
 * CEB import inventory: ``2`` → ``120`` → (``300`` 人工审核) → (``500`` 查验) → ``399`` → ``800`` 放行 →
   ``899`` 结关; or one negative code / ``100`` 海关退单 with the reason.
 * Declarations: ``DecImportResponse`` then ``DEC_RESULT`` channels ``7`` → ``L`` → ``J`` → (``C`` 查验) → ``P`` →
-  ``R``, or ``7`` → ``E`` 退单.
+  ``R``, or ``7`` → ``E`` 退单 (also when ``DecHead.ApprNo`` names a 核销单 the rules refuse: :mod:`.customs_forms`).
 * Manifests: ``MT9999`` with StatementCode ``01`` → (``02`` 人工审核) → ``11`` 提运单放行, or ``03`` 退单.
 """
 
@@ -32,11 +32,13 @@ from eport.edi.dec.codec import decode_declaration
 from eport.edi.manifest import StatementCode
 from eport.errors import DecodeError, EdiError
 from eport.sandbox.config import CEB_DXP_ID, DEC_DXP_ID, MFT_DXP_ID, SandboxConfig
+from eport.sandbox.customs_forms import FORM_USE_EVENT, check_appr_no
 from eport.sandbox.envelope import CEB_NS, DEC_NS, MANIFEST_NS_PREFIX, Envelope, parse_xml
 from eport.sandbox.receipts import CEB_RECEIPT_FOR, CHINA
 from eport.sandbox.schemas import schema_for, xsd_errors
 from eport.sandbox.signature import check_signature
 from eport.sandbox.store import DocumentWrite, PlannedEvent, Store
+from eport.sandbox.verification_store import VerificationStore
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +118,13 @@ def _ceb900(timeline: _Timeline, envelope: Envelope, code: str, info: str) -> No
 
 
 def decide(
-    envelope: Envelope, *, store: Store, config: SandboxConfig, now: float, first_seen: float
+    envelope: Envelope,
+    *,
+    store: Store,
+    config: SandboxConfig,
+    now: float,
+    first_seen: float,
+    forms: VerificationStore | None = None,
 ) -> Decision | None:
     """Decide what customs does with ``envelope``.
 
@@ -126,6 +134,7 @@ def decide(
         config: delays, shares and limits.
         now: processing time (epoch seconds); receipts are planned from it.
         first_seen: when processing was first attempted (an inventory waits ``match_wait`` from then).
+        forms: the 核销单 registry a declaration's ``ApprNo`` is checked against (read only here), or None.
 
     Returns:
         The decision, or None to retry later (an inventory whose order, payment or waybill has not arrived yet).
@@ -141,7 +150,7 @@ def decide(
     if namespace == CEB_NS:
         return _decide_ceb(envelope, root, name, timeline, store=store, config=config, now=now, first_seen=first_seen)
     if namespace == DEC_NS and name == "DecMessage":
-        return _decide_dec(envelope, root, timeline, store=store, config=config)
+        return _decide_dec(envelope, root, timeline, store=store, config=config, forms=forms)
     if namespace.startswith(MANIFEST_NS_PREFIX) and name == "Manifest":
         return _decide_manifest(envelope, root, timeline, store=store, config=config)
     _ceb900(timeline, envelope, "2999", f"其他业务逻辑错误 unknown business message {name!r} ({namespace})")
@@ -482,7 +491,13 @@ def _d(element: etree._Element, path: str) -> str:
 
 
 def _decide_dec(
-    envelope: Envelope, root: etree._Element, timeline: _Timeline, *, store: Store, config: SandboxConfig
+    envelope: Envelope,
+    root: etree._Element,
+    timeline: _Timeline,
+    *,
+    store: Store,
+    config: SandboxConfig,
+    forms: VerificationStore | None,
 ) -> Decision:
     client_seq_no = _d(root, "DecSign/ClientSeqNo")
 
@@ -547,16 +562,23 @@ def _decide_dec(
         problems.append("DecHead missing")
     if not list(root.iterfind(f"{{{DEC_NS}}}DecLists/{{{DEC_NS}}}DecList")):
         problems.append("no goods (DecLists/DecList)")
+    form = check_appr_no(root, forms, entry_id=entry_id, today=local.date()) if not problems else None
+    if form is not None and form.refusal is not None:
+        problems.append(form.refusal)
     if problems:
         result(Channel.REJECTED.value, f"{Channel.REJECTED.meaning}: " + "; ".join(problems))
         return Decision(state=Channel.REJECTED.value, planned=tuple(timeline.events), documents=documents)
     result(Channel.ENTERED.value, Channel.ENTERED.meaning)
+    accepted = len(timeline.events) - 1
     result(Channel.PAPERLESS_CONCLUDED.value, Channel.PAPERLESS_CONCLUDED.meaning, entry_id, True)
     if _draw(config, client_seq_no, "inspection") < config.inspection_share:
         result(Channel.INSPECTION_NOTICE.value, Channel.INSPECTION_NOTICE.meaning, entry_id, True)
     result(Channel.RELEASED.value, Channel.RELEASED.meaning, entry_id, True)
     result(Channel.CLOSED.value, Channel.CLOSED.meaning, entry_id, True)
-    return Decision(state=Channel.CLOSED.value, planned=tuple(timeline.events), documents=documents)
+    planned = list(timeline.events)
+    if form is not None and form.payload is not None:  # the form is USED on acceptance: same due as L, run first
+        planned.insert(accepted, PlannedEvent(due=planned[accepted].due, kind=FORM_USE_EVENT, payload=form.payload))
+    return Decision(state=Channel.CLOSED.value, planned=tuple(planned), documents=documents)
 
 
 # --------------------------------------------------------------------------------------------------- manifests

@@ -13,12 +13,14 @@ import threading
 import time
 from pathlib import Path
 
-from eport.errors import DecodeError, EncodeError
+from eport.errors import DecodeError, EncodeError, EportError
 from eport.sandbox import receipts
 from eport.sandbox.config import SandboxConfig
 from eport.sandbox.customs import decide
+from eport.sandbox.customs_forms import FORM_USE_EVENT, record_use
 from eport.sandbox.envelope import Envelope, read_envelope, wrap
 from eport.sandbox.store import Event, Store, StoredReceipt, SubmitOutcome
+from eport.sandbox.verification_store import VerificationStore
 
 logger = logging.getLogger(__name__)
 
@@ -45,11 +47,13 @@ class Engine:
     Args:
         config: the sandbox settings.
         store: the state.
+        forms: the 核销单 registry whose rules customs applies to a declaration's ``ApprNo`` (None: not read).
     """
 
-    def __init__(self, config: SandboxConfig, store: Store) -> None:
+    def __init__(self, config: SandboxConfig, store: Store, forms: VerificationStore | None = None) -> None:
         self.config = config
         self.store = store
+        self.forms = forms
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -118,6 +122,8 @@ class Engine:
                     self._process(event, now)
                 elif event.kind == "emit":
                     self._emit(event)
+                elif event.kind == FORM_USE_EVENT:
+                    self._use_form(event)
             except Exception:  # one bad event must not stop the others; retried, then given up
                 logger.exception("%s event %d for %s failed", event.kind, event.id, event.cop_msg_id)
                 if event.attempts + 1 >= MAX_ATTEMPTS:
@@ -133,7 +139,9 @@ class Engine:
             return
         envelope = read_envelope(submission.raw)
         first_seen = dt.datetime.fromisoformat(submission.received_at).timestamp()
-        decision = decide(envelope, store=self.store, config=self.config, now=now, first_seen=first_seen)
+        decision = decide(
+            envelope, store=self.store, config=self.config, now=now, first_seen=first_seen, forms=self.forms
+        )
         if decision is None:
             self.store.retry_later(event.id, now + max(self.config.poll_interval, 0.05))
             return
@@ -145,6 +153,17 @@ class Engine:
             documents=decision.documents,
             buyer_amounts=decision.buyer_amounts,
         )
+
+    def _use_form(self, event: Event) -> None:
+        """Mark a 核销单 USED on the declaration customs accepted (its rules were checked at the decision)."""
+        if self.forms is None:
+            logger.error("no 核销单 registry for the form use of %s", event.cop_msg_id)
+        else:
+            try:
+                logger.info("%s", record_use(self.forms, event.payload))
+            except EportError as exc:  # the form changed between the decision and now (voided …): left as it is
+                logger.warning("核销单 use of %s not recorded: %s", event.cop_msg_id, exc)
+        self.store.complete(event.id)
 
     def _emit(self, event: Event) -> None:
         payload = event.payload

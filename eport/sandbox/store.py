@@ -311,6 +311,11 @@ class Store:
         with self._tx() as db:
             db.execute("UPDATE events SET due = ?, attempts = attempts + 1 WHERE id = ?", (due, event_id))
 
+    def complete(self, event_id: int) -> None:
+        """Mark an event done (one that emits no receipt, e.g. a 核销单 use)."""
+        with self._tx() as db:
+            db.execute("UPDATE events SET done = 1 WHERE id = ?", (event_id,))
+
     def give_up(self, event_id: int) -> None:
         """Mark an event that keeps failing as done, without effect."""
         with self._tx() as db:

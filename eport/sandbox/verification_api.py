@@ -102,7 +102,9 @@ class DeclarationBody(Wire):
 
 
 def verification_store(sandbox: SandboxContext) -> VerificationStore:
-    """The registry of a running sandbox."""
+    """The registry of a running sandbox (the one its customs reads ``ApprNo`` against)."""
+    if sandbox.engine.forms is not None:
+        return sandbox.engine.forms
     return sandbox.service(
         "verification",
         lambda: VerificationStore(sandbox.data_dir / "verification.sqlite3", delay=sandbox.config.verification_delay),

@@ -179,36 +179,74 @@ class VerificationStore:
         """
         with self.db.transaction() as db:
             self._advance(db)
+            return self._use(db, self._form(db, form_no, enterprise), use)
+
+    def check_use(self, form_no: str, enterprise: str, use: Use) -> bool:
+        """Whether ``use`` would be accepted, without changing anything: the rules of :meth:`use`. Returns whether
+        the use is informational only (declarations from 2012-08-01 on).
+
+        Raises:
+            FormNotFoundError, eport.errors.PortRuleError, eport.errors.FormStateError: as :meth:`use`.
+        """
+        with self.db.transaction() as db:
+            self._advance(db)
+            return self._check(db, self._form(db, form_no, enterprise), use)
+
+    def use_by_customs(self, form_no: str, enterprise: str, use: Use) -> tuple[VerificationForm, bool]:
+        """:meth:`use` for the sandbox's customs, which may replay it (a scheduled event retried after a crash):
+        a form already USED on the same declaration is left as it is.
+
+        Raises:
+            FormNotFoundError, eport.errors.PortRuleError, eport.errors.FormStateError: as :meth:`use`.
+        """
+        with self.db.transaction() as db:
+            self._advance(db)
             form = self._form(db, form_no, enterprise)
-            if use.ie_date >= SCHEME_ENDED:
-                self._record_declaration(db, enterprise, use, None)
-                return form, True
-            if form.state in (FormState.USED, FormState.SUBMITTED, FormState.VERIFIED):
-                raise PortRuleError(
-                    f"核销单 {form_no} was already used on declaration {form.entry_id}", rule="form_already_used"
-                )
-            if form.state in (FormState.APPLIED, FormState.ISSUED):
-                raise PortRuleError(
-                    f"核销单 {form_no} is not filed (口岸备案) for any port yet", rule="not_filed_for_port"
-                )
-            if form.state is FormState.FILED and form.port != use.port:
-                raise PortRuleError(
-                    f"核销单 {form_no} is filed for port {form.port}, the declaration is at port {use.port}",
-                    rule="not_filed_for_port",
-                )
-            taken = db.execute("SELECT form_no FROM forms WHERE entry_id = ?", (str(use.entry_id),)).fetchone()
-            if taken is not None:
-                raise PortRuleError(
-                    f"declaration {use.entry_id} already carries 核销单 {taken['form_no']}",
-                    rule="one_form_per_declaration",
-                )
-            self._move(db, form_no, form.state, FormAction.USE)  # LOST/VOID raise FormStateError here
-            db.execute(
-                "UPDATE forms SET entry_id = ?, export_date = ?, currency = ?, amount = ? WHERE form_no = ?",
-                (str(use.entry_id), use.ie_date.isoformat(), use.currency, str(use.amount), form_no),
+            if form.entry_id == use.entry_id:
+                return form, False
+            return self._use(db, form, use)
+
+    def enterprise_of(self, form_no: str) -> str | None:
+        """The enterprise a form was issued to, or None when the registry has no such form."""
+        rows = self.db.query("SELECT enterprise_code FROM forms WHERE form_no = ?", (form_no,))
+        return str(rows[0]["enterprise_code"]) if rows else None
+
+    def _check(self, db: sqlite3.Connection, form: VerificationForm, use: Use) -> bool:
+        """The rules of a use (§3.5); raises the refusal, returns whether the use is informational only."""
+        form_no = str(form.form_no)
+        if use.ie_date >= SCHEME_ENDED:
+            return True
+        if form.state in (FormState.USED, FormState.SUBMITTED, FormState.VERIFIED):
+            raise PortRuleError(
+                f"核销单 {form_no} was already used on declaration {form.entry_id}", rule="form_already_used"
             )
-            self._record_declaration(db, enterprise, use, form_no)
-            return self._form(db, form_no, enterprise), False
+        if form.state in (FormState.APPLIED, FormState.ISSUED):
+            raise PortRuleError(f"核销单 {form_no} is not filed (口岸备案) for any port yet", rule="not_filed_for_port")
+        if form.state is FormState.FILED and form.port != use.port:
+            raise PortRuleError(
+                f"核销单 {form_no} is filed for port {form.port}, the declaration is at port {use.port}",
+                rule="not_filed_for_port",
+            )
+        taken = db.execute("SELECT form_no FROM forms WHERE entry_id = ?", (str(use.entry_id),)).fetchone()
+        if taken is not None:
+            raise PortRuleError(
+                f"declaration {use.entry_id} already carries 核销单 {taken['form_no']}", rule="one_form_per_declaration"
+            )
+        next_state(form.state, FormAction.USE, form_no=form_no)  # LOST/VOID raise FormStateError here
+        return False
+
+    def _use(self, db: sqlite3.Connection, form: VerificationForm, use: Use) -> tuple[VerificationForm, bool]:
+        form_no = str(form.form_no)
+        if self._check(db, form, use):
+            self._record_declaration(db, form.enterprise_code, use, None)
+            return form, True
+        self._move(db, form_no, form.state, FormAction.USE)
+        db.execute(
+            "UPDATE forms SET entry_id = ?, export_date = ?, currency = ?, amount = ? WHERE form_no = ?",
+            (str(use.entry_id), use.ie_date.isoformat(), use.currency, str(use.amount), form_no),
+        )
+        self._record_declaration(db, form.enterprise_code, use, form_no)
+        return self._form(db, form_no, form.enterprise_code), False
 
     @staticmethod
     def _record_declaration(db: sqlite3.Connection, enterprise: str, use: Use, form_no: str | None) -> None:

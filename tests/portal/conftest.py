@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import base64
 import itertools
+import uuid
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 import requests
 
+from eport import edi
 from eport.card.emulator import DEMO_PIN, InProcessTransport, demo_card
 from eport.card.operator import OperatorCard
+from eport.edi.dec import models as dec
+from eport.sandbox import DEMO_DXP_ID
+from eport.services import ClearanceClient, HttpTransport
 from eport.services.portal import PortalSession
 from eport.services.session import CardLogin, PortalLoginSession
 from tests.card.conftest import BACKENDS, Backend, insert, make_backend, pcscd  # noqa: F401 - fixtures
@@ -54,6 +60,37 @@ def card() -> OperatorCard:
 def session(portal: PortalSession, card: OperatorCard) -> PortalLoginSession:
     """A card-login session with the emulated demo card."""
     return CardLogin(portal).login(card, DEMO_PIN)
+
+
+@pytest.fixture
+def clearance(portal_sandbox: SandboxProcess, tmp_path: Path) -> Iterator[ClearanceClient]:
+    """A clearance client submitting to the portal sandbox's exchange over HTTP, with its own journal."""
+    with ClearanceClient(
+        HttpTransport(portal_sandbox.url, dxp_id=DEMO_DXP_ID),
+        tmp_path / "journal.db",
+        sender_id=DEMO_DXP_ID,
+        poll_interval=0.02,
+    ) as client:
+        yield client
+
+
+def export_declaration(
+    appr_no: str, *, port: str = "5300", date: str = "20110315", trade_code: str = "1101960001"
+) -> bytes:
+    """An export DecMessage (报关单) at ``port`` dated ``date`` carrying ``appr_no`` in DecHead.ApprNo, goods worth
+    USD 12345.60."""
+    goods = dec.DecList(
+        g_no="1", code_ts="6109100010", g_name="棉制T恤衫 cotton T-shirts", g_model="100% cotton",
+        g_qty=Decimal("1000"), g_unit="011", decl_price=Decimal("12.3456"), decl_total=Decimal("12345.60"),
+        trade_curr="USD", origin_country="CHN",
+    )  # fmt: skip
+    head = dec.DecHead(
+        ie_flag="E", ie_port=port, custom_master=port, ie_date=date, appr_no=appr_no, trade_code=trade_code,
+        trade_name="test enterprise", trade_mode="0110",
+    )  # fmt: skip
+    seq = f"{uuid.uuid4().int % 10**18:018d}"
+    sign = dec.DecSign(oper_type="G", cop_code=trade_code, oper_name="demo", client_seq_no=seq)
+    return edi.encode(dec.DecMessage(dec_head=head, dec_lists=dec.DecLists(dec_list=(goods,)), dec_sign=sign))
 
 
 @pytest.fixture(params=BACKENDS)

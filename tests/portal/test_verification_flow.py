@@ -12,11 +12,12 @@ import requests
 from eport.card.emulator import DEMO_PIN
 from eport.edi.dec import DecHead
 from eport.errors import FieldError, FormStateError, PortalError, PortRuleError, SessionExpiredError
+from eport.services import ClearanceClient, Stage
 from eport.services.portal import PortalSession
 from eport.services.session import CardLogin, PortalLoginSession
 from eport.services.verification import VerificationClient
 from eport.services.verification_models import Condition, Direction, FormState
-from tests.portal.conftest import Backend
+from tests.portal.conftest import Backend, export_declaration
 from tests.sandbox.process import SandboxProcess
 
 _entry = iter(range(100_000, 999_999))
@@ -32,7 +33,9 @@ def head(form_no: str, entry: str, *, port: str = "5300", date: str = "20110315"
     return DecHead(appr_no=form_no, entry_id=entry, ie_port=port, ie_date=date, ie_flag="E", trade_mode="0110")
 
 
-def test_end_to_end_with_each_card_backend(portal_sandbox: SandboxProcess, card_backend: Backend) -> None:
+def test_end_to_end_with_each_card_backend(
+    portal_sandbox: SandboxProcess, card_backend: Backend, clearance: ClearanceClient
+) -> None:
     with PortalSession(portal_sandbox.url) as portal:
         session = CardLogin(portal).login(card_backend.card, DEMO_PIN)
         assert session.info.enterprise_code == "1101960001"
@@ -45,11 +48,14 @@ def test_end_to_end_with_each_card_backend(portal_sandbox: SandboxProcess, card_
         filed = client.file(form_no, port="深圳海关")
         assert (filed.state, filed.port) == (FormState.FILED, "5300")
 
-        entry = entry_id()
-        used = client.use(form_no, head(form_no, entry), amount=Decimal("12345.60"))
-        assert not used.informational
-        assert (used.form.state, str(used.form.entry_id)) == (FormState.USED, entry)
-        assert used.form.export_date == dt.date(2011, 3, 15)
+        # the declaration goes through the exchange; the sandbox's customs reads its ApprNo and uses the form
+        handle = clearance.submit(export_declaration(form_no, port="5300", date="20110315"))
+        declared = clearance.wait(handle, until=Stage.CLOSED, timeout=30)
+        entry = str(declared.entry_id)
+        used = client.get(form_no)
+        assert (used.state, str(used.entry_id)) == (FormState.USED, entry)
+        assert used.export_date == dt.date(2011, 3, 15)
+        assert (used.currency, used.amount) == ("USD", Decimal("12345.60"))
 
         client.hand_in(form_no)
         final = client.get(form_no)
@@ -63,6 +69,17 @@ def test_end_to_end_with_each_card_backend(portal_sandbox: SandboxProcess, card_
         assert [str(f.form_no) for f in found] == [form_no]
         rows = list(client.proceeds(Direction.EXPORT, entry_id=entry))
         assert [(str(r.entry_id), r.amount, r.customs) for r in rows] == [(entry, Decimal("12345.60"), "5300")]
+
+
+def test_use_reported_by_the_client_for_a_declaration_outside_the_exchange(session: PortalLoginSession) -> None:
+    client = VerificationClient(session)
+    form_no = str(client.apply(1)[0].form_no)
+    client.file(form_no, port="5300")
+    entry = entry_id()
+    used = client.use(form_no, head(form_no, entry), amount=Decimal("12345.60"))
+    assert not used.informational
+    assert (used.form.state, str(used.form.entry_id)) == (FormState.USED, entry)
+    assert used.form.export_date == dt.date(2011, 3, 15)
 
 
 def test_a_form_must_be_filed_for_the_declarations_port(session: PortalLoginSession) -> None:
