@@ -20,14 +20,23 @@ from tests.sandbox.process import SandboxProcess
 
 pytestmark = pytest.mark.sandbox
 
-MAX_EXAMPLES = 25
-OTHER_EXAMPLES = 5  # per operation of the other services' routers (only the no-5xx check)
+MAX_EXAMPLES = 20
+OTHER_EXAMPLES = 3  # per operation of the other services' routers (only the no-5xx check)
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
 
 
 def _gateway_own(operation: schemathesis.APIOperation) -> bool:
     """The exchange routes and the gateway's own (``/healthz``), whose whole contract this test checks."""
     return "exchange" in (operation.tags or []) or operation.label == "GET /healthz"
+
+
+def _modes(operation: schemathesis.APIOperation) -> tuple[schemathesis.GenerationMode, ...]:
+    """Invalid requests too for the operations with query parameters (the only inputs whose schema can be broken
+    while the request still reaches the route: path strings and opaque bodies have no invalid form, and searching
+    for one costs seconds per operation)."""
+    if any(p.location.value == "query" for p in operation.iter_parameters()):
+        return MODES
+    return MODES[:1]
 
 
 def test_gateway_honours_its_openapi_contract(sandbox: SandboxProcess) -> None:
@@ -38,7 +47,7 @@ def test_gateway_honours_its_openapi_contract(sandbox: SandboxProcess) -> None:
     with requests.Session() as session:
         session.trust_env = False
         for operation in operations:
-            for mode in MODES:
+            for mode in _modes(operation):
                 examples = MAX_EXAMPLES if _gateway_own(operation) else OTHER_EXAMPLES
 
                 @given(case=operation.as_strategy(generation_mode=mode))
