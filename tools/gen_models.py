@@ -13,6 +13,9 @@ Chinese annotation of each field. Class names are the schema's element names; a 
 name is used more than once in a schema is prefixed with its message code (``CEB816Tax``). Each generated file is
 stamped with the generator version and the SHA-256 of the schema it came from.
 
+Known real-world extensions (:data:`eport.edi.ceb.extensions.EXTENSIONS`, e.g. ``orderNo`` and ``logisticsNo``
+of ``TaxHeadRd``) are appended as optional string fields after the schema's own fields.
+
 The XSDs are read with a parser that resolves nothing (no DTD, no entities, no network).
 """
 
@@ -28,6 +31,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from lxml import etree
+
+from eport.edi.ceb.extensions import EXTENSIONS
 
 GENERATOR_VERSION = "1.0"
 ROOT = Path(__file__).resolve().parent.parent
@@ -220,6 +225,8 @@ class Generator:
                     doc=doc_of(a),
                 )
             )
+        for ext_tag, max_length, ext_doc in EXTENSIONS.get(tag, ()):  # known real-world extensions, after the XSD's
+            fields.append(FieldDef(snake(ext_tag), ext_tag, "STRING", 0, 1, {"max_length": max_length}, doc=ext_doc))
         names = [f.name for f in fields] + [a.name for a in attributes]
         if len(set(names)) != len(names):
             raise SchemaError(f"duplicate Python names in {cls_name}: {names}")

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time module __getat
     from eport.edi.core.decoding import Decoded, Unparsed, decode_element
     from eport.edi.core.dispatch import decode, decode_lenient
     from eport.edi.core.encoding import encode, encode_many, iter_encode
+    from eport.edi.core.reencode import encode_lenient
     from eport.edi.core.report import Problem, Severity, ValidationReport
     from eport.edi.core.validation import validate, validate_bytes
     from eport.edi.dec import DecMessage, classify_receipt, decode_declaration, parse_dec_receipt, validate_declaration
@@ -42,6 +43,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("DxpMsg", "DxpMsgSv", "DxpRep", "unwrap", "wrap"), "eport.edi.dxp"),
     **dict.fromkeys(("Receipt", "parse_receipts", "receipts"), "eport.edi.ceb.receipts"),
     **dict.fromkeys(("Problem", "Severity", "ValidationReport"), "eport.edi.core.report"),
+    "encode_lenient": "eport.edi.core.reencode",
     **dict.fromkeys(("ReturnStatus", "error_code"), "eport.edi.ceb.status"),
     **dict.fromkeys(("validate", "validate_bytes"), "eport.edi.core.validation"),
 }
@@ -121,6 +123,7 @@ __all__ = [
     "decode_element",
     "decode_lenient",
     "encode",
+    "encode_lenient",
     "encode_many",
     "error_code",
     "iter_encode",

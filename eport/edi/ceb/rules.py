@@ -20,6 +20,7 @@ from typing import Any
 
 import attrs
 
+from eport.edi.ceb.extensions import is_extension
 from eport.edi.codes import numeric
 from eport.edi.core.report import Problem, Severity
 from eport.edi.core.rules import Rule, RuleContext
@@ -387,10 +388,13 @@ def run(message: Any, context: RuleContext, rules: Iterable[Rule] = RULES) -> li
 
 
 def drop_covered(problems: list[Problem], message: Any) -> list[Problem]:
-    """Drop the XSD "missing ds:Signature" problem when :func:`signature_required` reports it with more meaning.
+    """Drop the XSD "missing ds:Signature" problem when :func:`signature_required` reports it with more meaning,
+    and report the schema's "not expected" for a known extension (:mod:`eport.edi.ceb.extensions`: ``orderNo`` in
+    ``TaxHeadRd``) as a ``known-extension`` warning.
 
     The validation engine calls this through the family's ``drop_covered`` hook.
     """
+    problems = [_as_extension(p) for p in problems]
     tag = getattr(getattr(message, "__eport_spec__", None), "tag", None)
     if tag not in SIGNED_ROOTS or getattr(message, "signature", None) is not None:
         return problems
@@ -398,6 +402,24 @@ def drop_covered(problems: list[Problem], message: Any) -> list[Problem]:
     return [
         p for p in problems if not (p.path == root and p.code == "xsd-missing-element" and "ds:Signature" in p.message)
     ]
+
+
+def _as_extension(problem: Problem) -> Problem:
+    if problem.code != "xsd-unexpected-element":
+        return problem
+    steps = problem.path.rsplit("/", 2)
+    if len(steps) != 3:
+        return problem
+    entity, tag = (step.partition(":")[2] or step for step in steps[1:])
+    if not is_extension(entity.partition("[")[0], tag.partition("[")[0]):
+        return problem
+    return Problem(
+        problem.path,
+        "known-extension",
+        f"{_label(tag)}: a known extension of {entity} that real receipts carry; the published schema does not "
+        "allow it (and checks nothing after it in this element)",
+        Severity.WARNING,
+    )
 
 
 __all__ = [

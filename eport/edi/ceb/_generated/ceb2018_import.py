@@ -1304,6 +1304,8 @@ class TaxHeadRd(ModelBase):
         logistics_code: ``logisticsCode`` 物流企业代码
         agent_code: ``agentCode`` 申报单位代码,10位海关代码或者18位信用代码
         customs_code: ``customsCode`` 申报口岸
+        order_no: ``orderNo`` 订单编号 (extension: carried by real CEB816 receipts, not in the published XSD)
+        logistics_no: ``logisticsNo`` 物流运单编号 (extension: carried by real CEB816 receipts, not in the published XSD)
     """
 
     __eport_spec__: ClassVar[ModelSpec]
@@ -1322,6 +1324,8 @@ class TaxHeadRd(ModelBase):
     logistics_code: str | None = attrs.field(metadata={'doc': '物流企业代码'}, default=None)
     agent_code: str | None = attrs.field(metadata={'doc': '申报单位代码,10位海关代码或者18位信用代码'}, default=None)
     customs_code: str | None = attrs.field(metadata={'doc': '申报口岸'}, default=None)
+    order_no: str | None = attrs.field(metadata={'doc': '订单编号 (extension: carried by real CEB816 receipts, not in the published XSD)'}, default=None)
+    logistics_no: str | None = attrs.field(metadata={'doc': '物流运单编号 (extension: carried by real CEB816 receipts, not in the published XSD)'}, default=None)
 
 
 @attrs.frozen(kw_only=True)
@@ -2340,6 +2344,8 @@ TaxHeadRd.__eport_spec__ = ModelSpec(
         FieldSpec(name='logistics_code', tag='logisticsCode', kind=ValueKind.STRING, min_occurs=0, facets=Facets(max_length=64), doc='物流企业代码'),
         FieldSpec(name='agent_code', tag='agentCode', kind=ValueKind.STRING, min_occurs=0, facets=Facets(max_length=18, min_length=1), doc='申报单位代码,10位海关代码或者18位信用代码'),
         FieldSpec(name='customs_code', tag='customsCode', kind=ValueKind.STRING, min_occurs=0, facets=Facets(length=4), doc='申报口岸'),
+        FieldSpec(name='order_no', tag='orderNo', kind=ValueKind.STRING, min_occurs=0, facets=Facets(max_length=60), doc='订单编号 (extension: carried by real CEB816 receipts, not in the published XSD)'),
+        FieldSpec(name='logistics_no', tag='logisticsNo', kind=ValueKind.STRING, min_occurs=0, facets=Facets(max_length=60), doc='物流运单编号 (extension: carried by real CEB816 receipts, not in the published XSD)'),
     ),
 )
 TaxListRd.__eport_spec__ = ModelSpec(
