@@ -177,7 +177,8 @@ def test_self_check_finds_every_seeded_problem_then_a_clean_batch_is_approved(
     session.request("PUT", f"/api/v1/refund/sandbox/enterprises/{released.trade_code}",
                     json={"enterpriseClass": "C", "consumptionCerts": ["XFS0001"]})  # fmt: skip
     records = {str(r.refund_decl_no): r for r in refund.records(released.trade_code)}
-    base = {line.refund_decl_no: line for line in claim_lines(records.values(), invoice_no="INV-1")}
+    whole = [attrs.evolve(r, claimed_qty=Decimal(0), claimed_usd=Decimal(0)) for r in records.values()]
+    base = {line.refund_decl_no: line for line in claim_lines(whole, invoice_no="INV-1")}  # p1 is claimed in full
 
     def line(seq: int, number: str, **changes: Any) -> ClaimLine:
         return attrs.evolve(base[number], seq=seq, **changes)  # type: ignore[index]

@@ -168,11 +168,16 @@ def test_claim_line_rows_round_trip_and_errors_name_line_and_field() -> None:
         ({"出口商品代码": "84A1"}, "lines[7].code", "4-10 digits"),
         ({"关联号": ""}, "lines[7].link_no", "required"),
         ({"序号": "0"}, "lines[7].seq", "1 or more"),
+        ({"出口数量": "-10", "美元离岸价": "-1000.00"}, "lines[7].qty", "more than 0"),
+        ({"出口数量": "0"}, "lines[7].qty", "more than 0"),
+        ({"美元离岸价": "-1000.00"}, "lines[7].usd_fob", "HZCJ"),
     ]:
         with pytest.raises(FieldError) as info:
             ClaimLine.from_row(line.to_row() | change, index=7)
         assert info.value.field == field
         assert reason in info.value.reason
+    reversal = {"退（免）税业务类型": "HZCJ-TY", "出口数量": "-10", "美元离岸价": "-1000.00"}
+    assert ClaimLine.from_row(line.to_row() | reversal).qty == Decimal(-10)  # 红字冲减 lines are negative
 
 
 def test_purchase_line_checks_rates_and_supplier_id() -> None:
@@ -284,6 +289,10 @@ def test_edges_of_the_claim_amendment_and_departure_port_rules() -> None:
 def test_a_partial_claim_is_compared_with_the_customs_value_of_its_quantity() -> None:
     half = _record(claimed_qty=Decimal(4), claimed_usd=Decimal("400.00"))
     (rest,) = claim_lines([half])  # the rest: 6 of 10, 600.00 of 1000.00
+    done = _record(2, claimed_qty=Decimal(10), claimed_usd=Decimal(1000))
+    assert [(line.seq, line.refund_decl_no) for line in claim_lines([done, half], start=5)] == [
+        (5, half.refund_decl_no)
+    ]
     assert (rest.qty, rest.usd_fob) == (Decimal(6), Decimal("600.00"))
     assert [d.code for d in check_line(rest, half)] == [rules.LSSBJL]  # earlier claim only: no FOB doubt
     assert check_line(_line(qty=Decimal(3), usd_fob=Decimal("300.00")), _record()) == []

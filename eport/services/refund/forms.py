@@ -69,19 +69,24 @@ def claim_lines(
     link_no: Callable[[RefundRecord], str] | None = None,
     start: int = 1,
 ) -> list[ClaimLine]:
-    """Export lines claiming each record in full (quantity and USD FOB as customs has them).
+    """Export lines claiming what is left of each record: the customs quantity and USD FOB less what was claimed
+    before (``claimed_qty`` / ``claimed_usd``). Records with nothing left to claim are skipped (a line of 0 would be
+    refused), so the 序号 run on without gaps.
 
     Args:
         records: the items to claim.
         invoice_no: the 出口发票号, or a function giving it per record.
-        link_no: the 关联号 per record; default: one per declaration (the entry id's last 9 digits + item count).
+        link_no: the 关联号 per record; default: one per declaration (``L`` + the entry id's last 9 digits).
         start: the first 序号.
     """
-    lines = []
-    for seq, record in enumerate(records, start=start):
+    lines: list[ClaimLine] = []
+    for record in records:
+        qty, usd_fob = record.qty - record.claimed_qty, record.usd_fob - record.claimed_usd
+        if qty <= 0 or usd_fob <= 0:
+            continue
         lines.append(
             ClaimLine(
-                seq=seq,
+                seq=start + len(lines),
                 link_no=link_no(record) if link_no else f"L{record.entry_id[-9:]}",
                 invoice_no=invoice_no(record) if callable(invoice_no) else invoice_no,
                 refund_decl_no=record.refund_decl_no,
@@ -89,8 +94,8 @@ def claim_lines(
                 code=record.code_ts,
                 name=record.name,
                 unit=record.unit,
-                qty=record.qty - record.claimed_qty,
-                usd_fob=record.usd_fob - record.claimed_usd,
+                qty=qty,
+                usd_fob=usd_fob,
                 declared_code=record.code_ts,
             )
         )

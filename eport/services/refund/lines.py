@@ -178,6 +178,13 @@ class ClaimLine:
                                     field=where("refund_decl_no"))  # fmt: skip
         code = _hs(values["code"], where("code"))
         declared = str(values["declared_code"] or "").strip()
+        business_type = str(values["business_type"] or "").strip().upper()
+        qty = _dec(_required(values["qty"], where("qty")), where("qty"))
+        usd_fob = _dec(_required(values["usd_fob"], where("usd_fob")), where("usd_fob"), places=2)
+        if not (business_type == "HZCJ" or business_type.startswith("HZCJ-")):
+            for name, amount in (("qty", qty), ("usd_fob", usd_fob)):
+                if amount <= 0:
+                    raise FieldError(where(name), "must be more than 0 (negative amounts only on 红字冲减 HZCJ lines)")
         return cls(
             seq=_seq(values["seq"], where("seq")),
             link_no=_required(values["link_no"], where("link_no")),
@@ -187,10 +194,10 @@ class ClaimLine:
             code=code,
             name=str(values["name"] or "").strip(),
             unit=str(values["unit"] or "").strip(),
-            qty=_dec(_required(values["qty"], where("qty")), where("qty")),
-            usd_fob=_dec(_required(values["usd_fob"], where("usd_fob")), where("usd_fob"), places=2),
+            qty=qty,
+            usd_fob=usd_fob,
             declared_code=_hs(declared, where("declared_code")) if declared else code,
-            business_type=str(values["business_type"] or "").strip().upper(),
+            business_type=business_type,
             agent_cert_no=str(values["agent_cert_no"] or "").strip(),
             remark=str(values["remark"] or "").strip(),
             consumption_tax_cert=str(values["consumption_tax_cert"] or "").strip(),
