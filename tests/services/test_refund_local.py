@@ -438,3 +438,35 @@ def test_cli_check_without_a_source_of_records_is_a_usage_error(tmp_path: Path) 
     records.write_text(json.dumps(_record().to_json()) + "\n", encoding="utf-8")
     checked = CliRunner().invoke(cli, ["refund", "check", str(path), "--records", str(records), "--json"])
     assert (checked.exit_code, checked.stdout) == (0, "")
+
+
+def test_client_treats_malformed_answers_as_protocol_errors_and_repeats_legacy_queries() -> None:
+    from eport.errors import ProtocolError
+    from eport.services import Retry
+    from eport.services.portal import PortalSession
+    from tests.services.test_portal import Scripted, ok
+
+    closed_bad = ok({"rows": [{"entryId": "123", "closedOn": "2026-12-01"}], "total": 1})  # the server's fault
+    record_bad = ok(dict(_record().to_json(), not_refundable="no"))
+    legacy_ok = ok({"rows": [{"entryId": ENTRY, "exportDate": "2026-12-03", "customs": "5300", "state": "AVAILABLE"}],
+                    "total": 1})  # fmt: skip
+    busy = (503, {"Content-Type": "application/json"}, b'{"error": "busy", "code": "busy"}')
+    for answers, call, error in [
+        ((closed_bad,), lambda c: list(c.closed_declarations("4403R10001")), ProtocolError),
+        ((record_bad,), lambda c: c.record(f"{ENTRY}001"), ProtocolError),
+        ((ok({"rows": [{"entryId": ENTRY}]}),), lambda c: list(c.legacy_query("4403R10001")), ProtocolError),
+        ((ok({"submitted": ["x"]}),), lambda c: c.submit_all("4403R10001"), ProtocolError),
+        ((busy, legacy_ok), lambda c: [str(r.entry_id) for r in c.legacy_query("4403R10001")], None),
+    ]:
+        server = Scripted(*answers)
+        try:
+            portal = PortalSession(server.url, retry=Retry(attempts=2, backoff=0), sleep=lambda _: None)
+            client = RefundClient(portal, legacy=True)
+            if error is None:
+                assert call(client) == [ENTRY]  # 查询报送 is a query: repeated after a 503
+                assert len(server.requests) == 2
+            else:
+                with pytest.raises(error):
+                    call(client)
+        finally:
+            server.close()

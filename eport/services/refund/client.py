@@ -15,8 +15,8 @@ live E-Port has **no** public refund API; what maps to the live world:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
@@ -37,6 +37,7 @@ from eport.services.refund.models import BatchState, ClosedDeclaration, Conditio
 if TYPE_CHECKING:
     import pandas as pd
 
+T = TypeVar("T")
 PREFIX = "/api/v1/refund"
 NO_RECORD = "no_record"
 """The refund service's 404 code for an item customs sent no electronic record of (无电子信息)."""
@@ -115,6 +116,24 @@ class Batch:
                        lcslid=value.get("lcslid"))  # fmt: skip
         except (KeyError, TypeError, ValueError) as exc:
             raise ProtocolError(f"malformed batch in the refund service's answer: {exc}") from exc
+
+
+def _read(what: str, read: Callable[[Any], T], value: Any) -> T:
+    """Read one object of the service's answer; anything malformed is the service's fault (:class:`ProtocolError`),
+    never a :class:`FieldError` that would blame the caller's input."""
+    try:
+        return read(value)
+    except (FieldError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise ProtocolError(f"malformed {what} in the refund service's answer: {exc}") from exc
+
+
+def _legacy_row(r: Any) -> LegacyRow:
+    export_date = dt.date.fromisoformat(r["exportDate"]) if r.get("exportDate") else None
+    return LegacyRow(EntryId.parse(r["entryId"]), export_date, str(r.get("customs") or ""), LegacyState(r["state"]))
+
+
+def _entry_ids(answer: Any) -> list[EntryId]:
+    return [EntryId.parse(v) for v in answer["submitted"]]
 
 
 def _rows(answer: Any) -> tuple[list[Any], int | None]:
@@ -200,7 +219,7 @@ class RefundClient:
 
         def fetch(offset: int, limit: int) -> Page[ClosedDeclaration]:
             rows, total = _rows(self._get("/closed-declarations", {**params, "offset": offset, "limit": limit}))
-            return Page(tuple(ClosedDeclaration.from_json(r) for r in rows), offset, total)
+            return Page(tuple(_read("closed declaration", ClosedDeclaration.from_json, r) for r in rows), offset, total)
 
         return iter_items(paginate(fetch, page_size=page_size))
 
@@ -235,11 +254,12 @@ class RefundClient:
         """
         key = RefundDeclNo.parse(refund_decl_no)
         try:
-            return RefundRecord.from_json(self._get(f"/records/{key}"))
+            answer = self._get(f"/records/{key}")
         except PortalError as exc:
             if exc.status == 404 and exc.code == NO_RECORD:  # not any 404: a wrong URL is no "无电子信息"
                 return None
             raise
+        return _read("record", RefundRecord.from_json, answer)
 
     def records(self, trade_code: str, *, entry_id: str = "", page_size: int = 100) -> Iterator[RefundRecord]:
         """All refund-copy records of the enterprise (or of one declaration), page by page."""
@@ -248,7 +268,7 @@ class RefundClient:
 
         def fetch(offset: int, limit: int) -> Page[RefundRecord]:
             rows, total = _rows(self._get("/records", {**params, "offset": offset, "limit": limit}))
-            return Page(tuple(RefundRecord.from_json(r) for r in rows), offset, total)
+            return Page(tuple(_read("record", RefundRecord.from_json, r) for r in rows), offset, total)
 
         return iter_items(paginate(fetch, page_size=page_size))
 
@@ -292,10 +312,8 @@ class RefundClient:
 
         def fetch(offset: int, limit: int) -> Page[LegacyRow]:
             body = {"tradeCode": code, "conditions": checked, "offset": offset, "limit": limit}
-            rows, total = _rows(self._post("/legacy/query", body, idempotent=False))
-            return Page(tuple(LegacyRow(EntryId(r["entryId"]), dt.date.fromisoformat(r["exportDate"])
-                                        if r.get("exportDate") else None, str(r.get("customs") or ""),
-                                        LegacyState(r["state"])) for r in rows), offset, total)  # fmt: skip
+            rows, total = _rows(self._post("/legacy/query", body, idempotent=True))  # a query: safe to repeat
+            return Page(tuple(_read("legacy row", _legacy_row, r) for r in rows), offset, total)
 
         return iter_items(paginate(fetch, page_size=page_size))
 
@@ -312,7 +330,7 @@ class RefundClient:
         if not ids:
             raise FieldError("entry_ids", "choose at least one declaration")
         body = {"tradeCode": CustomsCode.parse(trade_code, field="trade_code"), "entryIds": ids}
-        return [EntryId(v) for v in self._post("/legacy/submit", body)["submitted"]]
+        return _read("submission", _entry_ids, self._post("/legacy/submit", body))
 
     def submit_all(self, trade_code: str) -> list[EntryId]:
         """全体报送 (legacy): submit every declaration not yet submitted.
@@ -322,7 +340,7 @@ class RefundClient:
         """
         self._legacy("全体报送")
         body = {"tradeCode": CustomsCode.parse(trade_code, field="trade_code"), "entryIds": None}
-        return [EntryId(v) for v in self._post("/legacy/submit", body)["submitted"]]
+        return _read("submission", _entry_ids, self._post("/legacy/submit", body))
 
     # --------------------------------------------------------------------------------------------- batches
     def create_batch(
