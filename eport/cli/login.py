@@ -170,7 +170,7 @@ def login_command(
     (as the official page does), and never retried. With --diagnose only the card is examined: certificate validity,
     PIN tries left, enterprise.
     """
-    from eport.services.session_diagnose import diagnose
+    from eport.services.session_diagnose import Severity, diagnose
 
     if only_diagnose:
         with open_card(reader, service_url, emulated, wait) as card:
@@ -182,7 +182,8 @@ def login_command(
         else:
             click.echo(str(result))
         if not result.ok:
-            raise CliFail(f"the card diagnosis found problems: {', '.join(result.codes())}", kind="DiagnosisFailed")
+            problems = [f.code for f in result.findings if f.severity is Severity.ERROR]
+            raise CliFail(f"the card diagnosis found problems: {', '.join(problems)}", kind="DiagnosisFailed")
         return
     with portal_session(
         portal_url, reader, service_url, emulated, wait, allow_last_try, expected_enterprise=expect_enterprise

@@ -3,7 +3,7 @@
 It looks at what it is given, never spending a PIN try: the card (readable? certificate expired or expiring within
 30 days? PIN tries left without verifying? the enterprise you expect?), a portal session (still alive?), and an
 error you got (wrong PIN with tries left, locked card, card not bound, expired certificate, identity or enterprise
-mismatch, expired session, no card, no local client) — and says what to do about each.
+mismatch, expired session, no card, no local client, portal unreachable) — and says what to do about each.
 
 ::
 
@@ -25,7 +25,6 @@ from eport.errors import (
     CardError,
     CardNotBoundError,
     ChallengeError,
-    ConnectError,
     EportError,
     IdentityMismatchError,
     LocalServiceError,
@@ -40,6 +39,7 @@ from eport.errors import (
     PinLockedError,
     PinPolicyError,
     SessionExpiredError,
+    TransportError,
 )
 from eport.services.session import EXPIRY_WARNING_DAYS, PortalLoginSession
 
@@ -169,7 +169,15 @@ def _explain(error: BaseException) -> tuple[Finding, CardState | None]:
             message=text,
             remedy="insert the card (请插入IC卡或者Key) and check the reader",
         ), CardState.NO_CARD
-    if isinstance(error, (PcscUnavailableError, LocalServiceError, ConnectError)):
+    if isinstance(error, TransportError):  # the portal, not the card: ConnectError, ServiceTimeout
+        return Finding(
+            code="portal_unreachable",
+            severity=Severity.ERROR,
+            message=f"the portal did not answer: {text}",
+            remedy="check the portal address (--portal or EPORT_PORTAL) and the network; for the local sandbox, "
+            "start it (eport sandbox)",
+        ), None
+    if isinstance(error, (PcscUnavailableError, LocalServiceError)):
         return Finding(
             code="no_client",
             severity=Severity.ERROR,

@@ -50,7 +50,19 @@ def test_diagnose_without_a_pin(run) -> None:  # type: ignore[no-untyped-def]
     assert json.loads(out)["state"] == "CARD_PRESENT"
     code, _, err = run("login", "--emulated", "--diagnose", "--expect-enterprise", "4403960001")
     assert code == 1
-    assert "error: DiagnosisFailed: " in err
+    assert (
+        err.strip().splitlines()[-1] == "error: DiagnosisFailed: the card diagnosis found problems: enterprise_mismatch"
+    )
+
+
+def test_login_to_an_unreachable_portal_says_so(run) -> None:  # type: ignore[no-untyped-def]
+    from tests.sandbox.process import free_port
+
+    code, _, err = run("login", "--emulated", "--portal", f"http://127.0.0.1:{free_port()}")
+    assert code == 1
+    assert "portal_unreachable" in err
+    assert "no_client" not in err
+    assert err.strip().splitlines()[-1].startswith("error: ConnectError: ")
 
 
 def test_the_verification_steps_from_the_command_line(run) -> None:  # type: ignore[no-untyped-def]

@@ -296,3 +296,15 @@ def test_through_the_local_service_the_challenge_is_signed_by_spcsignrandom(
         assert "cus-sec_SpcVerifyPIN" not in simulator.calls
         CardLogin(PortalSession(portal_sandbox.url), service_signs_random=False).login(card, DEMO_PIN)
         assert "cus-sec_SpcSignDataAsPEM" in simulator.calls
+
+
+def test_diagnose_tells_an_unreachable_portal_from_a_missing_card_client() -> None:
+    from eport.errors import ConnectError, LocalServiceError
+
+    portal_down = diagnose(error=ConnectError("GET /cas/login: connection failed or dropped"))
+    assert portal_down.codes() == ("portal_unreachable",)
+    assert portal_down.state is not CardState.NO_CLIENT
+    assert "pcscd" not in str(portal_down)
+    assert "EPORT_PORTAL" in str(portal_down)
+    no_client = diagnose(error=LocalServiceError("ws://127.0.0.1:61232: connection refused"))
+    assert (no_client.codes(), no_client.state) == (("no_client",), CardState.NO_CLIENT)
