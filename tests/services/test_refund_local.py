@@ -306,6 +306,24 @@ def test_a_partial_claim_is_compared_with_the_customs_value_of_its_quantity() ->
     assert rules.customs_fob(_line(qty=Decimal(1)), half_cent) == Decimal("0.03")  # 0.025: 四舍五入, half up
 
 
+def test_self_check_config_takes_plain_numbers_and_refuses_bad_values_by_name() -> None:
+    off = _line(usd_fob=Decimal("1060.00"))  # 6 % off
+    assert check_line(off, _record(), config=SelfCheckConfig(fob_rel=0.1)) == []
+    assert check_line(off, _record(), config=SelfCheckConfig(fob_rel="0.10", fob_abs=1)) == []
+    assert SelfCheckConfig(enterprise_class="a").enterprise_class == "A"
+    assert SelfCheckConfig(explained=[f"{ENTRY}001"]).explained == {f"{ENTRY}001"}
+    for kwargs, field in [
+        ({"fob_rel": "five percent"}, "fob_rel"),
+        ({"fob_rel": 5}, "fob_rel"),  # a fraction: 0.05 is 5 %
+        ({"fob_abs": "-1"}, "fob_abs"),
+        ({"trade_mode_refund": {"0110": 2}}, "trade_mode_refund[0110]"),
+        ({"enterprise_class": "E"}, "enterprise_class"),
+    ]:
+        with pytest.raises(FieldError) as info:
+            SelfCheckConfig(**kwargs)
+        assert info.value.field == field
+
+
 def test_streaming_check_flags_a_repeated_item_and_reports_counts() -> None:
     lines = [_line(1), _line(2), _line(3, item=2)]
     report = run_self_check(iter(lines), index_records([_record(1)]))

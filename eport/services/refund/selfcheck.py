@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from eport.edi.dec import DecMessage, DecResult
-from eport.errors import ConfigurationError
+from eport.errors import FieldError
 from eport.services.receipts import StatusEvent
 from eport.services.refund.lines import ClaimLine
 from eport.services.refund.models import Doubt, DoubtLevel, RefundRecord, ReturnPurpose
@@ -128,6 +128,41 @@ CHINA = "142"
 CENT = Decimal("0.01")
 
 
+def _number(name: str, value: Any) -> Decimal:
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except ArithmeticError as exc:
+        raise FieldError(name, f"not a number: {value!r:.20}") from exc
+    if not number.is_finite():
+        raise FieldError(name, "must be a finite number")
+    return number
+
+
+def _fob_abs(value: Any) -> Decimal:
+    return _number("fob_abs", value)
+
+
+def _fob_rel(value: Any) -> Decimal:
+    return _number("fob_rel", value)
+
+
+def _refund_types(value: Mapping[str, int]) -> Mapping[str, int]:
+    table = dict(value)
+    for code, kind in table.items():
+        if kind not in (0, 1) or isinstance(kind, bool):
+            raise FieldError(
+                f"trade_mode_refund[{code}]", f"a refund type is 1 (refundable) or 0 (not), got {kind!r:.10}"
+            )
+    return table
+
+
+def _enterprise_class(value: str) -> str:
+    text = str(value or "").strip().upper()
+    if text not in ("", "A", "B", "C", "D"):
+        raise FieldError("enterprise_class", f"an enterprise class is A, B, C or D (or empty), got {value!r:.10}")
+    return text
+
+
 @attrs.frozen(kw_only=True)
 class SelfCheckConfig:
     """Parameters of the tax side's checks.
@@ -139,18 +174,29 @@ class SelfCheckConfig:
         explained: 21-character numbers with a 出口货物离岸价差异原因说明表 row.
         consumption_certs: 消费税专用缴款书 numbers the tax side holds.
         enterprise_class: the enterprise's class (A/B/C/D) for 启运港退税; empty when unknown.
+
+    Numbers may be given as ``Decimal``, ``int`` or text (``"0.05"``); any iterable of numbers will do for
+    ``explained`` and ``consumption_certs``.
+
+    Raises:
+        eport.errors.FieldError: a threshold that is no number or out of range, a refund type other than 0/1, an
+            enterprise class other than A-D (a :class:`~eport.errors.ConfigurationError`).
     """
 
-    fob_abs: Decimal = Decimal(1)
-    fob_rel: Decimal = Decimal("0.05")
-    trade_mode_refund: Mapping[str, int] = attrs.field(factory=lambda: dict(DEFAULT_TRADE_MODE_REFUND))
-    explained: frozenset[str] = frozenset()
-    consumption_certs: frozenset[str] = frozenset()
-    enterprise_class: str = ""
+    fob_abs: Decimal = attrs.field(default=Decimal(1), converter=_fob_abs)
+    fob_rel: Decimal = attrs.field(default=Decimal("0.05"), converter=_fob_rel)
+    trade_mode_refund: Mapping[str, int] = attrs.field(
+        factory=lambda: dict(DEFAULT_TRADE_MODE_REFUND), converter=_refund_types
+    )
+    explained: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    consumption_certs: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    enterprise_class: str = attrs.field(default="", converter=_enterprise_class)
 
     def __attrs_post_init__(self) -> None:
-        if self.fob_abs < 0 or not 0 <= self.fob_rel <= 1:
-            raise ConfigurationError("fob_abs must be >= 0 and fob_rel within 0..1")
+        if self.fob_abs < 0:
+            raise FieldError("fob_abs", "must be >= 0 (USD)")
+        if not 0 <= self.fob_rel <= 1:
+            raise FieldError("fob_rel", "must be a fraction within 0..1 (0.05 is 5 %)")
 
 
 DEFAULT_CONFIG = SelfCheckConfig()
