@@ -156,6 +156,10 @@ def _refund_types(value: Mapping[str, int]) -> Mapping[str, int]:
     return table
 
 
+def _strings(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
 def _enterprise_class(value: str) -> str:
     text = str(value or "").strip().upper()
     if text not in ("", "A", "B", "C", "D"):
@@ -188,8 +192,8 @@ class SelfCheckConfig:
     trade_mode_refund: Mapping[str, int] = attrs.field(
         factory=lambda: dict(DEFAULT_TRADE_MODE_REFUND), converter=_refund_types
     )
-    explained: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
-    consumption_certs: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    explained: frozenset[str] = attrs.field(default=frozenset(), converter=_strings)
+    consumption_certs: frozenset[str] = attrs.field(default=frozenset(), converter=_strings)
     enterprise_class: str = attrs.field(default="", converter=_enterprise_class)
 
     def __attrs_post_init__(self) -> None:
