@@ -10,7 +10,8 @@ Credit schemes (``REFUND_AND_VERIFICATION.md`` §5)::
 :class:`CreditLevel` is the five-level scheme in force from 2026-04-01; :func:`to_current` maps an older level onto
 it. The mapping is eport's reading of the schemes (the 2014 conversion AA → 高级认证, A → 一般认证, B → 一般信用,
 C/D → 失信 is background knowledge, not confirmed in a source); no older level maps to 严重失信企业, which did not
-exist before 282.
+exist before 282. Being unverified, it is configurable: pass your own table for one scheme or more
+(``to_current(…, mapping=…)``, ``EnterpriseClient(…, credit_mapping=…)``); the other schemes keep eport's.
 """
 
 from __future__ import annotations
@@ -109,9 +110,17 @@ def scheme_on(day: dt.date) -> CreditScheme:
     return current
 
 
-def to_current(level: str, scheme: CreditScheme) -> CreditLevel:
+def to_current(
+    level: str, scheme: CreditScheme, *, mapping: Mapping[CreditScheme, Mapping[str, CreditLevel]] | None = None
+) -> CreditLevel:
     """Map a level of ``scheme`` (label such as ``一般认证企业``, class ``AA``, or a five-level enum name) to the
     five-level scheme.
+
+    Args:
+        level: the level as the record gives it.
+        scheme: the scheme it belongs to.
+        mapping: tables replacing :data:`LEGACY_MAPPING`'s for the schemes they name (the mapping is unverified);
+            the other schemes keep eport's.
 
     Raises:
         eport.errors.FieldError: the level does not exist in that scheme.
@@ -119,9 +128,10 @@ def to_current(level: str, scheme: CreditScheme) -> CreditLevel:
     text = level.strip()
     if scheme is CreditScheme.DECREE_282 and text in CreditLevel.__members__:
         return CreditLevel[text]
-    found = LEGACY_MAPPING[scheme].get(text.upper() if scheme is CreditScheme.CLASSIFICATION else text)
+    table = (mapping or {}).get(scheme, LEGACY_MAPPING[scheme])
+    found = table.get(text.upper() if scheme is CreditScheme.CLASSIFICATION else text)
     if found is None:
-        known = ", ".join(LEGACY_MAPPING[scheme])
+        known = ", ".join(table)
         raise FieldError("credit_level", f"{text!r} is not a level of the {scheme.name} scheme; known: {known}")
     return found
 
@@ -178,8 +188,11 @@ class EnterpriseRecord:
     address: str = ""
 
     @classmethod
-    def from_wire(cls, data: Mapping[str, Any]) -> EnterpriseRecord:
-        """Parse the portal's JSON; a credit level of an older scheme (``creditScheme``) is mapped.
+    def from_wire(
+        cls, data: Mapping[str, Any], *, mapping: Mapping[CreditScheme, Mapping[str, CreditLevel]] | None = None
+    ) -> EnterpriseRecord:
+        """Parse the portal's JSON; a credit level of an older scheme (``creditScheme``) is mapped (by ``mapping``
+        where it names the scheme, see :func:`to_current`).
 
         Raises:
             eport.errors.ProtocolError: a missing or malformed field.
@@ -193,7 +206,7 @@ class EnterpriseRecord:
                 name=str(data["name"]),
                 registered_customs=str(data["registeredCustoms"]),
                 filing_state=FilingState(data["filingState"]),
-                credit_level=to_current(str(data["creditLevel"]), scheme),
+                credit_level=to_current(str(data["creditLevel"]), scheme, mapping=mapping),
                 annual_report=None
                 if not report
                 else AnnualReport(year=int(report["year"]), status=AnnualReportStatus(report["status"])),
@@ -208,12 +221,20 @@ class EnterpriseClient:
 
     Args:
         session: the card-login session or its portal.
+        credit_mapping: tables replacing eport's (unverified) mapping of older credit levels for the schemes they
+            name (see :func:`to_current`).
     """
 
     PATH = "/api/v1/enterprise"
 
-    def __init__(self, session: PortalLoginSession | PortalSession) -> None:
+    def __init__(
+        self,
+        session: PortalLoginSession | PortalSession,
+        *,
+        credit_mapping: Mapping[CreditScheme, Mapping[str, CreditLevel]] | None = None,
+    ) -> None:
         self.portal = session.portal if isinstance(session, PortalLoginSession) else session
+        self.credit_mapping = credit_mapping
 
     def __repr__(self) -> str:
         return f"EnterpriseClient({self.portal.base_url!r})"
@@ -226,7 +247,7 @@ class EnterpriseClient:
             eport.errors.PortalError: 404 when there is none.
         """
         code = CustomsCode.parse(customs_code, field="customs_code")
-        return EnterpriseRecord.from_wire(call(self.portal, "GET", f"{self.PATH}/{code}"))
+        return EnterpriseRecord.from_wire(call(self.portal, "GET", f"{self.PATH}/{code}"), mapping=self.credit_mapping)
 
 
 __all__ = [

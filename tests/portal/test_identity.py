@@ -134,3 +134,16 @@ def test_records_parse_strictly() -> None:
 
     with pytest.raises(ProtocolError):
         DeclarantRecord.from_wire({"declarantNo": "X1"})
+
+
+def test_the_unverified_credit_mapping_is_configurable(session: PortalLoginSession) -> None:
+    # the 2014 conversion of the classification levels (and the others) is eport's reading, not confirmed
+    mine = {CreditScheme.CLASSIFICATION: {"C": CreditLevel.CONVENTIONAL, "D": CreditLevel.DISHONEST}}
+    assert to_current("c", CreditScheme.CLASSIFICATION, mapping=mine) is CreditLevel.CONVENTIONAL
+    assert to_current("其他", CreditScheme.DECREE_251, mapping=mine) is CreditLevel.CONVENTIONAL  # others kept
+    with pytest.raises(ValueError, match="credit_level"):
+        to_current("AA", CreditScheme.CLASSIFICATION, mapping=mine)
+    decree_225 = {CreditScheme.DECREE_225: {"一般认证企业": CreditLevel.ADVANCED_CERTIFIED}}
+    other = EnterpriseClient(session, credit_mapping=decree_225).get("4403960001")  # 一般认证企业 under 225
+    assert other.credit_level is CreditLevel.ADVANCED_CERTIFIED
+    assert EnterpriseClient(session).get("4403960001").credit_level is CreditLevel.CERTIFIED
