@@ -158,6 +158,7 @@ class GatewayServer:
             timeout_keep_alive=KEEP_ALIVE,
             backlog=BACKLOG,
             server_header=False,
+            timeout_graceful_shutdown=5,  # a stop waits this long at most for requests in flight
         )
         server = self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
