@@ -165,11 +165,12 @@ class VerificationClient:
             form_no: the form.
             declaration: the declaration head (:class:`eport.edi.dec.DecHead` or anything with ``appr_no``,
                 ``entry_id``, ``ie_port``/``custom_master``, ``ie_date`` ``YYYYMMDD`` and ``ie_flag``).
-            currency, amount: the declared value (the head carries none).
+            currency, amount: the declared value (the head carries none): a 3-letter currency code and a finite
+                amount of 0 or more.
 
         Raises:
             eport.errors.FieldError: ``ApprNo`` is not this form, or the head lacks the entry id, port or date, or
-                is an import declaration.
+                is an import declaration, or ``currency`` / ``amount`` is malformed (nothing is sent).
             eport.errors.PortRuleError: the form is not filed for the declaration's port, was used, or the
                 declaration carries another form.
             eport.errors.FormStateError: the form is lost or void.
@@ -185,12 +186,17 @@ class VerificationClient:
         if not port:
             raise FieldError("DecHead.IEPort", "the declaration's port (IEPort or CustomMaster) is missing")
         ie_date = _ie_date(getattr(declaration, "ie_date", None))
+        value = amount if amount is not None else Decimal(0)
+        if not value.is_finite() or value < 0:
+            raise FieldError("amount", f"the declared value must be a finite amount of 0 or more, got {value}")
+        if not (len(currency) == 3 and currency.isascii() and currency.isalpha()):
+            raise FieldError("currency", f"a currency is a 3-letter code (USD), got {currency!r}")
         body = {
             "entryId": str(entry_id),
             "port": str(port),
             "ieDate": ie_date.isoformat(),
             "currency": currency,
-            "amount": str(amount if amount is not None else Decimal(0)),
+            "amount": str(value),
             "tradeMode": getattr(declaration, "trade_mode", None),
         }
         data = call(self.portal, "POST", f"{FORMS_PATH}/{number}/use", json=body)

@@ -196,3 +196,25 @@ def test_unknown_form_is_a_portal_error(session: PortalLoginSession) -> None:
     with pytest.raises(PortalError) as info:
         VerificationClient(session).get("123456789")
     assert info.value.status == 404
+
+
+@pytest.mark.parametrize(
+    ("field", "kwargs"),
+    [
+        ("amount", {"amount": Decimal("-5")}),
+        ("amount", {"amount": Decimal("NaN")}),
+        ("amount", {"amount": Decimal("Infinity")}),
+        ("currency", {"currency": "US"}),
+        ("currency", {"currency": "usd1"}),
+    ],
+)
+def test_a_bad_value_is_a_field_error_before_anything_is_sent(
+    session: PortalLoginSession, field: str, kwargs: dict[str, object]
+) -> None:
+    client = VerificationClient(session)
+    form_no = str(client.apply(1)[0].form_no)
+    client.file(form_no, port="5300")
+    with pytest.raises(FieldError) as info:
+        client.use(form_no, head(form_no, entry_id()), **kwargs)  # type: ignore[arg-type]
+    assert info.value.field == field
+    assert client.get(form_no).state is FormState.FILED
