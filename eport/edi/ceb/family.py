@@ -39,6 +39,7 @@ FAMILY = Family(
     rules=dict.fromkeys(("ceb-import", "ceb-export", "ceb"), "eport.edi.ceb.rules"),
     to_edition="eport.edi.ceb.editions:to_edition",
     drop_covered="eport.edi.ceb.rules:drop_covered",
+    clean_tree="eport.edi.ceb.treecheck:clean",
 )
 
 __all__ = ["EXPORT_CODES", "EXPORT_CODES_2018", "FAMILY", "IMPORT_CODES", "NS"]

@@ -74,6 +74,9 @@ class Family:
         message_name: ``(namespace, local) -> str | None``, the name a root goes by on the wire (``MT2101``).
         drop_covered: ``(problems, message) -> problems``, drops schema problems its rules report with more
             meaning.
+        clean_tree: ``(root, cls) -> bool``, True when the family's rules certainly report nothing on a document
+            the schema accepts, checked on its tree; validation then skips decoding it into ``cls``. ``False``
+            only means "decode and run the rules".
     """
 
     name: str
@@ -96,6 +99,7 @@ class Family:
     lookup_name: str | None = None
     message_name: str | None = None
     drop_covered: str | None = None
+    clean_tree: str | None = None
 
     def marked(self, data: object) -> bool:
         """True when ``data`` is bytes carrying the family's marker (a byte search, no parsing)."""

@@ -1,0 +1,336 @@
+"""The CEB rules checked on the lxml tree of a schema-valid document, without decoding it into models.
+
+:func:`eport.edi.validate_bytes` decodes a document into models so that the rules of :mod:`eport.edi.ceb.rules`
+can read it; reading the tree from Python costs far more than libxml2's parse and schema check. For a document
+that the schema accepts, :func:`clean` asks libxml2 instead: one compiled XPath per message class and check returns
+only the texts the rules read (time fields, code fields, guids, the numbers of the totals), and Python checks those
+texts as the rules would.
+
+:func:`clean` answers only "the rules certainly find nothing". Whenever a check fails, or the tree is not plain
+enough to read the values the model would hold (an empty or nil element, a comment inside a value, a number in
+another form than ``123.45``, a field missing where the totals need it), it answers ``False`` and validation takes
+the model path, which writes the problems. So the report is the same either way; ``tests/edi/test_treecheck.py``
+compares both paths on generated, mutated and official documents.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from decimal import Decimal, Overflow, localcontext
+from operator import mul, sub
+from typing import Any, cast
+
+import attrs
+from lxml import etree
+
+from eport.edi.ceb import rules as _rules
+from eport.edi.core.rules import rules_for
+from eport.edi.core.spec import FieldSpec, ModelSpec, ValueKind, spec_of
+
+#: The rules :func:`clean` stands in for; a family rule outside this set sends every document to the model path.
+COVERED = frozenset(
+    {
+        _rules.guid_format,
+        _rules.time_formats,
+        _rules.gnum_sequence,
+        _rules.header_totals,
+        _rules.code_tables,
+        _rules.signature_required,
+    }
+)
+
+#: Numbers the totals read on the tree: digits with an optional fraction, nothing else (no sign, no blanks), so
+#: that ``Decimal(text)`` is the value the decoder gives, whatever the field's kind. Several joined by commas.
+_NUMBERS = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:,[0-9]+(?:\.[0-9]+)?)*").fullmatch
+#: A guid that :func:`eport.edi.ceb.rules.guid_format` refuses: not 36 characters of ``[0-9A-Z_-]``.
+_BAD_GUID = "[string-length(.) != 36 or translate(., '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_-', '') != '']"
+#: Code tables up to this many characters (joined) are checked inside the XPath; larger ones in a frozen set.
+_INLINE_TABLE = 200
+
+#: Deepest nesting of sub-models followed when planning (CEB messages nest three or four levels).
+_MAX_DEPTH = 12
+
+_HEAD_FIELDS = ("goods_value", "freight", "tax_total", "discount", "actural_paid")
+_LINE_FIELDS = ("qty", "price", "total_price")
+
+
+@attrs.frozen
+class _Lines:
+    """A repeated ``…List`` under a node: the items' path and, per line field, the path of its values (or None)."""
+
+    items: etree.XPath  # count of the items, relative to the node
+    values: tuple[etree.XPath | None, ...]  # qty, price, total_price texts, relative to the node
+
+
+@attrs.frozen
+class _Totals:
+    """A node class with ``…Head``/``…List`` sub-models: what :func:`eport.edi.ceb.rules.header_totals` reads."""
+
+    nodes: etree.XPath  # every occurrence of the node
+    heads: tuple[tuple[etree.XPath | None, ...], ...]  # per head: goods_value … actural_paid texts (or None)
+    lists: tuple[_Lines, ...]
+
+
+@attrs.frozen
+class _Plan:
+    """The compiled checks of one message class."""
+
+    empty: etree.XPath | None  # boolean: a value element the schema lets be empty is empty
+    wrong: etree.XPath  # boolean: a gnum, guid or small-table code is wrong, or the signature is missing
+    times: tuple[tuple[int, etree.XPath], ...]
+    codes: tuple[tuple[frozenset[str], etree.XPath], ...]  # the codes of the larger tables, read out
+    totals: tuple[_Totals, ...]
+
+
+class _UnplannableError(Exception):
+    """The class has a shape the tree checks do not cover; its documents take the model path."""
+
+
+def clean(root: etree._Element, cls: type[Any]) -> bool:
+    """True when the CEB rules certainly report nothing on the document ``root`` decoded as ``cls``.
+
+    ``root`` must be a tree the schema of the edition accepts (no problem at all), as the one validation parsed
+    with :func:`eport.edi.core.safexml.parse`. ``False`` means "decode and run the rules": it is not a verdict.
+    """
+    plan = _plan(cast(Any, cls))
+    if plan is None or next(root.iter(etree.Comment, etree.ProcessingInstruction), None) is not None:
+        return False  # a comment or PI may split a value into several text nodes
+    if plan.empty is not None and plan.empty(root):
+        return False
+    if plan.wrong(root):
+        return False
+    for known, texts in plan.codes:
+        if not known.issuperset(_texts(texts, root)):
+            return False
+    for width, texts in plan.times:
+        for value in _texts(texts, root):
+            if not (len(value) == width and value.isascii() and value.isdigit() and _rules._real_time(value)):
+                return False
+    if plan.totals:
+        with localcontext() as decimal_context:
+            decimal_context.traps[Overflow] = False  # as header_totals
+            try:
+                return all(
+                    _totals_clean(totals, node)
+                    for totals in plan.totals
+                    for node in cast(list[etree._Element], totals.nodes(root))
+                )
+            except ArithmeticError:  # the rule cannot compute these either: let it say so ("rule-failed")
+                return False
+    return True
+
+
+def _texts(xpath: etree.XPath, node: etree._Element) -> list[str]:
+    """The strings an XPath selecting text nodes returns (plain ``str``: compiled with ``smart_strings=False``)."""
+    return cast(list[str], xpath(node))
+
+
+def _numbers(texts: Sequence[str]) -> list[Decimal] | None:
+    """The texts as Decimals, or ``None`` when one is not a plain number (then the model path decides)."""
+    if texts and not _NUMBERS(",".join(texts)):
+        return None
+    return list(map(Decimal, texts))
+
+
+def _one(values: etree.XPath | None, node: etree._Element) -> tuple[bool, Decimal | None]:
+    """The single value of a head field: ``(readable, value)``; absent is ``(True, None)``."""
+    if values is None:
+        return True, None
+    numbers = _numbers(_texts(values, node))
+    if numbers is None:
+        return False, None
+    return True, (numbers[0] if numbers else None)
+
+
+def _totals_clean(totals: _Totals, node: etree._Element) -> bool:
+    """The checks of :func:`eport.edi.ceb.rules.header_totals` on one node; ``False`` on any doubt."""
+    sums: list[list[Decimal]] = []  # per list whose items all have a totalPrice: those prices
+    for spec in totals.lists:
+        count = int(cast(float, spec.items(node)))
+        columns: list[list[Decimal]] = []
+        for values in spec.values:
+            column = [] if values is None else _numbers(_texts(values, node))
+            if column is None or (column and len(column) != count):
+                return False  # not plain, or only some items have the field: which item has which is unknown
+            columns.append(column)  # one value per item, or none at all
+        qty, price, total = columns
+        if qty and price and total and max(map(abs, map(sub, map(mul, qty, price), total))) > _rules.TOLERANCE:
+            return False
+        if total:
+            sums.append(total)
+    for head in totals.heads:
+        amounts: list[Decimal | None] = []
+        for field_values in head:
+            readable, value = _one(field_values, node)
+            if not readable:
+                return False
+            amounts.append(value)
+        goods_value, freight, tax, discount, paid = amounts
+        if goods_value is not None:
+            for prices in sums:
+                if abs(sum(prices, Decimal(0)) - goods_value) > _rules.TOLERANCE:
+                    return False
+        if goods_value is None or freight is None or tax is None or discount is None or paid is None:
+            continue
+        if abs(goods_value + freight + tax - discount - paid) > _rules.TOLERANCE:
+            return False
+    return True
+
+
+@functools.lru_cache(maxsize=512)
+def _plan(cls: type[Any]) -> _Plan | None:
+    spec = spec_of(cls)
+    if not set(rules_for(spec.family)) <= COVERED:
+        return None
+    try:
+        return _Planner(spec).plan()
+    except _UnplannableError:
+        return None
+
+
+class _Planner:
+    """Works out the XPath of every check of one message class from its spec (used once per class)."""
+
+    def __init__(self, root: ModelSpec) -> None:
+        self.root = root
+        self.prefixes: dict[str, str] = {}
+        self.values: list[str] = []  # paths of the value elements read that the schema lets be empty
+        self.wrong: list[str] = []  # node sets that are empty when the checks pass
+        self.times: dict[int, list[str]] = {}
+        self.codes: dict[str, list[str]] = {}
+        self.totals: list[_Totals] = []
+
+    def step(self, owner: ModelSpec, field: FieldSpec) -> str:
+        namespace = field.namespace or owner.namespace
+        if not namespace:
+            raise _UnplannableError(field.tag)
+        prefix = self.prefixes.setdefault(namespace, f"n{len(self.prefixes)}")
+        return f"{prefix}:{field.tag}"
+
+    def xpath(self, text: str, **options: Any) -> etree.XPath:
+        namespaces = {prefix: uri for uri, prefix in self.prefixes.items()}
+        return etree.XPath(text, namespaces=namespaces, smart_strings=False, **options)
+
+    def plan(self) -> _Plan:
+        root = self.root
+        if not root.namespace:
+            raise _UnplannableError(root.tag)
+        prefix = self.prefixes.setdefault(root.namespace, "n0")
+        path = f"/{prefix}:{root.tag}"
+        data_message = any(f.name == "base_transfer" for f in root.fields)
+        self.visit(cls_spec=root, path=path, depth=0, data_message=data_message)
+        wrong = f"boolean({' | '.join(self.wrong)})" if self.wrong else "false()"
+        if root.tag in _rules.SIGNED_ROOTS and any(f.name == "signature" for f in root.fields):
+            wrong += f" or not({path}/{self.step(root, root.field('signature'))})"
+        codes = []
+        for alias, paths in sorted(self.codes.items()):
+            known = _code_set(alias)
+            if sum(len(code) + 1 for code in known) <= _INLINE_TABLE:
+                # A short table is checked by libxml2: "|142|" in "|142|502|…|" (a code never contains "|").
+                table = "|" + "|".join(sorted(known)) + "|"
+                test = f"[contains(., '|') or not(contains('{table}', concat('|', ., '|')))]"
+                wrong += f" or boolean({' | '.join(p + test for p in paths)})"
+            else:
+                codes.append((known, self.xpath(" | ".join(f"{p}/text()" for p in paths))))
+        return _Plan(
+            empty=self.xpath("boolean(" + " | ".join(f"{p}[not(text())]" for p in self.values) + ")")
+            if self.values
+            else None,
+            wrong=self.xpath(wrong),
+            times=tuple(
+                (width, self.xpath(" | ".join(f"{p}/text()" for p in paths)))
+                for width, paths in sorted(self.times.items())
+            ),
+            codes=tuple(codes),
+            totals=tuple(self.totals),
+        )
+
+    def visit(self, cls_spec: ModelSpec, path: str, depth: int, data_message: bool) -> None:
+        if depth > _MAX_DEPTH:
+            raise _UnplannableError(cls_spec.tag)
+        plan = _rules._make_plan(cls_spec)
+        if data_message and plan.guid == "attribute":
+            attribute = next(a for a in cls_spec.attributes if a.name == "guid")
+            self.wrong.append(f"{path}/@{attribute.tag}{_BAD_GUID}")
+        elif data_message and plan.guid == "field":
+            guid = cls_spec.field("guid")
+            field_path = f"{path}/{self.step(cls_spec, guid)}"
+            self.wrong.append(f"{field_path}{_BAD_GUID}")  # an empty guid is wrong too
+        for name, _tag, width in plan.times:
+            self.value(self.times.setdefault(width, []), path, cls_spec, cls_spec.field(name))
+        for name, _tag, alias in plan.codes:
+            self.value(self.codes.setdefault(alias, []), path, cls_spec, cls_spec.field(name))
+        for name, _tag in plan.gnum_lists:
+            items = cls_spec.field(name)
+            item_spec = spec_of(items.model)
+            gnum = self.step(item_spec, item_spec.field("gnum"))
+            self.wrong.append(f"{path}/{self.step(cls_spec, items)}[not({gnum} = string(position()))]")
+        if plan.heads or plan.lists:
+            self.totals.append(self.plan_totals(cls_spec, path, plan.heads, plan.lists))
+        for f in cls_spec.fields:
+            if f.kind is ValueKind.MODEL:
+                if f.model is None:
+                    raise _UnplannableError(f.tag)
+                self.visit(spec_of(f.model), f"{path}/{self.step(cls_spec, f)}", depth + 1, data_message)
+
+    def value(self, paths: list[str], path: str, owner: ModelSpec, field: FieldSpec) -> None:
+        if field.repeated:
+            raise _UnplannableError(field.tag)
+        value_path = f"{path}/{self.step(owner, field)}"
+        paths.append(value_path)
+        self.may_be_empty(field, value_path)
+
+    def may_be_empty(self, field: FieldSpec, path: str) -> None:
+        """Note ``path`` for the emptiness check unless the schema refuses an empty ``field`` (a number, a length)."""
+        facets = field.facets
+        if field.kind in (ValueKind.DECIMAL, ValueKind.INTEGER) or (facets.length or 0) > 0:
+            return
+        if (facets.min_length or 0) > 0:
+            return
+        self.values.append(path)
+
+    def plan_totals(
+        self, spec: ModelSpec, path: str, heads: tuple[tuple[str, str], ...], lists: tuple[tuple[str, str], ...]
+    ) -> _Totals:
+        head_values = []
+        for name, _tag in heads:
+            head_field = spec.field(name)
+            head_spec = spec_of(head_field.model)
+            head_step = self.step(spec, head_field)
+            head_values.append(tuple(self.relative(path, head_spec, head_step, n) for n in _HEAD_FIELDS))
+        line_specs = []
+        for name, _tag in lists:
+            list_field = spec.field(name)
+            item_spec = spec_of(list_field.model)
+            item_step = self.step(spec, list_field)
+            line_specs.append(
+                _Lines(
+                    items=self.xpath(f"count({item_step})"),
+                    values=tuple(self.relative(path, item_spec, item_step, n) for n in _LINE_FIELDS),
+                )
+            )
+        return _Totals(nodes=self.xpath(path), heads=tuple(head_values), lists=tuple(line_specs))
+
+    def relative(self, path: str, owner: ModelSpec, owner_step: str, name: str) -> etree.XPath | None:
+        """The texts of field ``name`` of the sub-model at ``owner_step``, relative to the node; ``None`` when the
+        sub-model has no such field (the rule then reads ``None``)."""
+        field = next((f for f in owner.fields if f.name == name), None)
+        if field is None:
+            return None
+        if field.kind not in (ValueKind.DECIMAL, ValueKind.INTEGER, ValueKind.STRING) or field.repeated:
+            raise _UnplannableError(field.tag)
+        value_step = self.step(owner, field)
+        self.may_be_empty(field, f"{path}/{owner_step}/{value_step}")
+        return self.xpath(f"{owner_step}/{value_step}/text()")
+
+
+def _code_set(alias: str) -> frozenset[str]:
+    table = _rules._code_set(alias)
+    if table is None:  # pragma: no cover - the tables ship with eport
+        raise _UnplannableError(alias)
+    return table[0]
+
+
+__all__ = ["COVERED", "clean"]

@@ -1,0 +1,266 @@
+"""validate_bytes skips decoding for schema-valid CEB documents its tree checks find clean: same report either way.
+
+The model path is forced with a no-op extra rule (extra rules always need the model). Each test compares the two
+reports whole (paths, codes, messages, severities) on official samples, on mutations of them that break or keep
+each rule, and on generated models; and shows that the tree checks do catch what each rule reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from eport.edi import encode, validate_bytes
+from eport.edi.ceb import exports, imports, rules
+from eport.edi.core import validation
+from eport.edi.core.report import Problem
+from eport.edi.core.rules import RuleContext
+from eport.edi.core.schema import parse, xsd_problems
+from tests.edi import samples
+from tests.edi.strategies import models
+
+CEB = "http://www.chinaport.gov.cn/ceb"
+EDITIONS = ("202205", "2018")
+
+
+def _no_rule(message: Any, context: RuleContext) -> Iterable[Problem]:
+    return ()
+
+
+def _both(data: bytes, edition: str = "202205") -> tuple[list[Problem], list[Problem]]:
+    fast = list(validate_bytes(data, edition=edition))
+    model = list(validate_bytes(data, edition=edition, rules=[_no_rule]))
+    return fast, model
+
+
+def _takes_fast_path(data: bytes, edition: str = "202205") -> bool:
+    root = parse(data)
+    return not xsd_problems(root, edition) and validation._clean_tree(root, edition)
+
+
+#: Tags the CEB rules read (times, codes, guid, gnum, the totals).
+_RULE_TAGS = frozenset(
+    {*rules.TIME_FORMATS, "currency", "country", "tradeCountry", "unit", "unit1", "unit2", "trafMode", "tradeMode"}
+    | {"guid", "gnum", "goodsValue", "freight", "taxTotal", "discount", "acturalPaid", "qty", "price", "totalPrice"}
+)
+
+#: Values put into those fields: right and wrong codes, times, numbers and guids, blanks, a "|" that the code check
+#: must not mistake for a separator.
+_VALUES = (
+    "", " 1", "2", "1.5", "100.00", "142", "ZZZ", "4", "142|116", "20220230", "20220315153555", "20221301000000",
+    "２０２２０３０８", "4CDE1CFD-EDED-46B1-946C-B8022E42FC94", "4cde1cfd-eded-46b1-946c-b8022e42fc94",
+)  # fmt: skip
+#: The sweep mutates the first leaves of each base only (the documents repeat the same fields).
+_SWEEP = 12
+
+
+def _rule_leaves(root: etree._Element) -> list[etree._Element]:
+    return [el for el in root.iter(f"{{{CEB}}}*") if len(el) == 0 and etree.QName(el).localname in _RULE_TAGS]
+
+
+def _mutated(data: bytes, index: int, value: str) -> bytes:
+    root = etree.fromstring(data)
+    leaves = _rule_leaves(root)
+    leaves[index % len(leaves)].text = value
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def _consistent(data: bytes) -> bytes:
+    """``data`` with its amounts made to add up: totalPrice = qty × price, goodsValue = Σ totalPrice, acturalPaid =
+    goodsValue + freight + taxTotal − discount (the official CEB621 and CEB311 samples do not add up)."""
+    root = etree.fromstring(data)
+
+    def number(parent: etree._Element, tag: str) -> Decimal | None:
+        el = parent.find(f"{{{CEB}}}{tag}")
+        return None if el is None or not el.text else Decimal(el.text)
+
+    for node in root.iter(f"{{{CEB}}}*"):
+        items = [child for child in node if etree.QName(child).localname.endswith("List")]
+        for item in items:
+            qty, price, total = number(item, "qty"), number(item, "price"), item.find(f"{{{CEB}}}totalPrice")
+            if qty is not None and price is not None and total is not None:
+                total.text = str(qty * price)
+        heads = [child for child in node if etree.QName(child).localname.endswith("Head")]
+        for head in heads:
+            goods = head.find(f"{{{CEB}}}goodsValue")
+            if goods is not None and items:
+                goods.text = str(sum((number(i, "totalPrice") or Decimal(0) for i in items), Decimal(0)))
+            parts = [number(head, t) for t in ("goodsValue", "freight", "taxTotal", "discount")]
+            paid = head.find(f"{{{CEB}}}acturalPaid")
+            if paid is not None and all(p is not None for p in parts):
+                value, freight, tax, discount = (p or Decimal(0) for p in parts)
+                paid.text = str(value + freight + tax - discount)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def _base(key: str) -> bytes:
+    data = samples.load(key).data
+    return _consistent(data) if key in _FIXED else data
+
+
+#: Samples whose amounts do not add up: the tests use them made consistent.
+_FIXED = frozenset({"import/CEB621Message.xml", "import/CEB311Message.xml"})
+#: Bases of the mutation tests: a multi-document inventory and order (totals, gnum per document), a payment, an
+#: export waybill.
+_BASES = (
+    "import/CEB621Message.xml",
+    "import/CEB311Message.xml",
+    "import/CEB411Message.xml",
+    "export/CEB506Message.xml",
+)
+
+
+def _valid_sample_keys() -> list[str]:
+    return samples.keys_where(lambda data: _takes_fast_path(data), samples.valid_keys())
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+@pytest.mark.parametrize("key", samples.sample_keys())
+def test_every_official_sample_gets_the_same_report(key: str, edition: str) -> None:
+    fast, model = _both(samples.load(key).data, edition)
+    assert fast == model
+
+
+def test_the_valid_samples_take_the_tree_path() -> None:
+    """Most official samples are clean: without this the comparisons above would compare the model path to itself."""
+    keys = _valid_sample_keys()
+    assert len(keys) >= 20, keys
+    for key in _BASES:
+        assert _takes_fast_path(_base(key)), key
+
+
+@pytest.mark.parametrize("key", _BASES)
+def test_every_value_mutation_of_a_rule_field_gets_the_same_report(key: str) -> None:
+    data = _base(key)
+    count = len(_rule_leaves(etree.fromstring(data)))
+    assert count > 5
+    differing = []
+    for index in range(min(count, _SWEEP)):
+        for value in _VALUES:
+            mutated = _mutated(data, index, value)
+            fast, model = _both(mutated)
+            if fast != model:
+                differing.append((index, value, fast, model))
+    assert not differing
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    key=st.sampled_from(_BASES),
+    index=st.integers(0, 200),
+    value=st.sampled_from(_VALUES) | st.text(alphabet="0123456789.|- A\u3000", max_size=20),
+    edition=st.sampled_from(EDITIONS),
+)
+def test_random_mutations_get_the_same_report(key: str, index: int, value: str, edition: str) -> None:
+    fast, model = _both(_mutated(_base(key), index, value), edition)
+    assert fast == model
+
+
+def _inventory() -> bytes:
+    return _base("import/CEB621Message.xml")
+
+
+def _replace(data: bytes, old: bytes, new: bytes) -> bytes:
+    assert old in data, old
+    return data.replace(old, new, 1)
+
+
+def _edit(data: bytes, tag: str, value: str | None, nth: int = 0) -> bytes:
+    root = etree.fromstring(data)
+    target = list(root.iter(f"{{{CEB}}}{tag}"))[nth]
+    if value is None:
+        target.getparent().remove(target)
+    else:
+        target.text = value
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def _two_items(data: bytes) -> bytes:
+    root = etree.fromstring(data)
+    item = next(root.iter(f"{{{CEB}}}InventoryList"))
+    copy = etree.fromstring(etree.tostring(item))
+    item.addnext(copy)
+    copy.find(f"{{{CEB}}}gnum").text = "2"
+    head = next(root.iter(f"{{{CEB}}}InventoryHead"))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8") if head is not None else b""
+
+
+# Each case keeps the document schema-valid and makes one rule report: the tree checks must see it.
+_RULE_BREAKERS = {
+    "code-table (country)": lambda d: _edit(d, "country", "ZZZ"),
+    "code-table (unit)": lambda d: _edit(d, "unit", "ZZZ"),
+    "code-table (trafMode)": lambda d: _edit(d, "trafMode", "Q"),
+    "time-format (appTime)": lambda d: _edit(d, "appTime", "20221301000000"),
+    "time-format (declTime)": lambda d: _edit(d, "declTime", "20220230"),
+    "guid-format (head)": lambda d: _edit(d, "guid", "4cde1cfd-eded-46b1-946c-b8022e42fc94"),
+    "gnum-sequence": lambda d: _edit(d, "gnum", "2"),
+    "gnum-sequence (swapped)": lambda d: _edit(_edit(_two_items(d), "gnum", "2", 0), "gnum", "1", 1),
+    "line-total": lambda d: _edit(d, "totalPrice", "1.5"),
+    "line-total (last document)": lambda d: _edit(d, "price", "1.5", -1),
+}
+
+_ORDER_BREAKERS = {
+    "header-total": lambda d: _edit(d, "goodsValue", "1.5", -1),
+    "actual-paid": lambda d: _edit(d, "acturalPaid", "1.5"),
+    "actual-paid (freight)": lambda d: _edit(d, "freight", "3", -1),
+}
+
+
+@pytest.mark.parametrize(
+    ("base", "name"),
+    [("import/CEB621Message.xml", n) for n in sorted(_RULE_BREAKERS)]
+    + [("import/CEB311Message.xml", n) for n in sorted(_ORDER_BREAKERS)],
+)
+def test_what_each_rule_reports_the_tree_checks_catch(base: str, name: str) -> None:
+    data = {**_RULE_BREAKERS, **_ORDER_BREAKERS}[name](_base(base))
+    root = parse(data)
+    assert not xsd_problems(root, "202205"), "the case must stay schema-valid"
+    fast, model = _both(data)
+    assert any(p.code.split(" ")[0] in name for p in model), model
+    assert not validation._clean_tree(root, "202205")
+    assert fast == model
+
+
+def test_a_comment_inside_a_code_does_not_hide_it() -> None:
+    """``<country>1<!-- -->16</country>`` is "116" to the schema and the decoder; its two text nodes "1" and "16"
+    must not be checked one by one."""
+    data = _replace(_inventory(), b"<ceb:country>", b"<ceb:country>1<!-- split -->")
+    fast, model = _both(data)
+    assert fast == model
+    assert not _takes_fast_path(data)
+
+
+def test_the_markers_of_other_families_do_not_change_the_report() -> None:
+    """A CEB document mentioning ``DecMessage`` and the manifest namespace still takes the tree path, same report."""
+    data = _edit(_inventory(), "note", "DecMessage urn:Declaration:datamodel:standard:CN:MT1401")
+    assert _takes_fast_path(data)
+    fast, model = _both(data)
+    assert fast == model == []
+
+
+def test_an_unsigned_declared_inventory_keeps_its_problems() -> None:
+    root = etree.fromstring(_inventory())
+    for signature in root.findall("{http://www.w3.org/2000/09/xmldsig#}Signature"):
+        root.remove(signature)
+    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    fast, model = _both(data)
+    assert fast == model
+    assert any(p.code == "signature-required" for p in model)
+
+
+_CLASSES = (imports.CEB311Message, imports.CEB621Message, imports.CEB411Message, exports.CEB303Message)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_generated_messages_get_the_same_report(data: st.DataObject) -> None:
+    cls = data.draw(st.sampled_from(_CLASSES))
+    document = encode(data.draw(models(cls, max_repeat=3)))
+    fast, model = _both(document)
+    assert fast == model
