@@ -516,7 +516,9 @@ class RefundService:
         records: dict[str, RefundRecord] = {}
         with self._lock:
             for key in keys:
-                found = self._db.execute("SELECT record FROM records WHERE refund_decl_no = ?", (key,)).fetchone()
+                found = self._db.execute(
+                    "SELECT record FROM records WHERE refund_decl_no = ? AND trade_code = ?", (key, row[1])
+                ).fetchone()  # the tax side keys customs data by enterprise
                 if found is not None:
                     records[key] = RefundRecord.from_json(json.loads(found[0]))
         return list(self_check(lines, records, config=self._config(row[1], json.loads(row[7]))))

@@ -312,6 +312,15 @@ def test_client_refuses_what_would_be_misread_and_never_takes_a_wrong_url_for_no
         assert batch.value.field == "batch_id"
 
 
+def test_an_enterprise_cannot_claim_another_enterprises_declaration(released: Released, refund: RefundClient) -> None:
+    other = f"4403S{uuid.uuid4().int % 10**5:05d}"  # an enterprise without declarations of its own
+    record = next(iter(refund.records(released.trade_code)))
+    (line,) = claim_lines([attrs.evolve(record, claimed_qty=Decimal(0), claimed_usd=Decimal(0))])
+    batch = refund.create_batch(trade_code=other, taxpayer_id=USCC, period="202612", lines=[line])
+    doubts = refund.self_check(batch.id).doubts
+    assert [(d.code, d.passable) for d in doubts] == [(rules.WDZXX, False)]  # no customs data for *this* enterprise
+
+
 def test_cli_query_export_and_check(released: Released, sandbox: SandboxProcess, tmp_path: Path) -> None:
     from click.testing import CliRunner
 
