@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 #: The portal the commands talk to by default: the local sandbox.
 DEFAULT_PORTAL = "http://127.0.0.1:8730"
 
+#: ``--challenge-hash`` choices: the RSA signature scheme of the login challenge (by SignatureAlgorithm name).
+CHALLENGE_HASHES = {"sha1": "RSA_SHA1", "sha256": "RSA_SHA256"}
+
 
 def portal_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """The options of every portal command: where, which card, last-try consent."""
@@ -55,6 +58,15 @@ def portal_options(function: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option("--wait", type=float, default=0.0, show_default=True, help="Seconds to wait for a card."),
         click.option("--allow-last-try", is_flag=True, help="Allow the PIN attempt even if it is the last (可能锁卡)."),
+        click.option(
+            "--challenge-hash",
+            type=click.Choice(sorted(CHALLENGE_HASHES)),
+            envvar="EPORT_CHALLENGE_HASH",
+            default="sha1",
+            show_default=True,
+            help="Hash of an RSA card's login-challenge signature (env EPORT_CHALLENGE_HASH). Unverified: what "
+            "SpcSignRandom signs is not documented (docs/login.md); not used through --local-service.",
+        ),
     ]
     for option in reversed(options):
         function = option(function)
@@ -74,13 +86,16 @@ def portal_command(function: Callable[..., Any]) -> Callable[..., Any]:
         emulated: bool,
         wait: float,
         allow_last_try: bool,
+        challenge_hash: str,
         **kwargs: Any,
     ) -> Any:
         opened: list[PortalLoginSession] = []
 
         def session() -> PortalLoginSession:
             if not opened:
-                context = portal_session(portal_url, reader, service_url, emulated, wait, allow_last_try)
+                context = portal_session(
+                    portal_url, reader, service_url, emulated, wait, allow_last_try, challenge_hash=challenge_hash
+                )
                 opened.append(click.get_current_context().with_resource(context))
             return opened[0]
 
@@ -113,16 +128,25 @@ def portal_session(
     wait: float,
     allow_last_try: bool,
     expected_enterprise: str | None = None,
+    challenge_hash: str = "sha1",
 ) -> Iterator[PortalLoginSession]:
-    """Log in with the card, yield the session, log out; explain a failed login on stderr."""
+    """Log in with the card, yield the session, log out; explain a failed login on stderr.
+
+    ``challenge_hash`` (``sha1`` or ``sha256``) picks the RSA scheme of eport's assumed challenge encoding
+    (:class:`~eport.services.session_challenge.RandomTextEncoding`; the real one is unverified).
+    """
+    from eport.pki.signer import SignatureAlgorithm
     from eport.services.portal import PortalSession
     from eport.services.session import CardLogin
+    from eport.services.session_challenge import RandomTextEncoding
     from eport.services.session_diagnose import diagnose
+
+    encoding = RandomTextEncoding(rsa_algorithm=SignatureAlgorithm[CHALLENGE_HASHES[challenge_hash]])
 
     with open_card(reader, service_url, emulated, wait) as card, PortalSession(portal_url) as portal:
         pin = _prompt_pin("PIN")
         try:
-            session = CardLogin(portal).login(card, pin, allow_last_try=allow_last_try)
+            session = CardLogin(portal, encoding=encoding).login(card, pin, allow_last_try=allow_last_try)
         except EportError as exc:
             err(str(diagnose(card, error=exc, expected_enterprise=expected_enterprise)))
             raise
@@ -160,6 +184,7 @@ def login_command(
     emulated: bool,
     wait: float,
     allow_last_try: bool,
+    challenge_hash: str,
     only_diagnose: bool,
     expect_enterprise: str | None,
     as_json: bool,
@@ -186,7 +211,14 @@ def login_command(
             raise CliFail(f"the card diagnosis found problems: {', '.join(problems)}", kind="DiagnosisFailed")
         return
     with portal_session(
-        portal_url, reader, service_url, emulated, wait, allow_last_try, expected_enterprise=expect_enterprise
+        portal_url,
+        reader,
+        service_url,
+        emulated,
+        wait,
+        allow_last_try,
+        expected_enterprise=expect_enterprise,
+        challenge_hash=challenge_hash,
     ) as session:
         record = session_record(session)
     if as_json:

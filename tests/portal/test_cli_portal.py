@@ -104,3 +104,13 @@ def test_bind_unbind_and_a_mismatch_from_the_command_line(run, portal_sandbox: S
     assert "error: IdentityMismatchError: " in err
     code, out, _ = run("identity", "enterprise", "--emulated", "4403960001", "--json")
     assert "CERTIFIED 认证企业" in json.loads(out)["credit (信用等级)"]
+
+
+def test_the_unverified_challenge_hash_is_an_option(run) -> None:  # type: ignore[no-untyped-def]
+    # the sandbox verifies eport's assumption (RSA-SHA1 over the text of random): SHA-256 must be refused there
+    code, _, err = run("login", "--emulated", "--challenge-hash", "sha256")
+    assert code == 1
+    assert err.strip().splitlines()[-1].startswith("error: ChallengeError: ")
+    assert run("login", "--emulated", "--challenge-hash", "sha1")[0] == 0
+    code, _, err = run("verification", "query", "--emulated", "--challenge-hash", "md5")
+    assert code == 2
