@@ -6,11 +6,12 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 import click
 
-from eport.cli._util import CliFail, format_time, print_records
+from eport.cli._util import CliFail, InputPath, format_time, print_records, read_input
 from eport.cli.login import portal_command
 
 _FORM_LABELS = {
@@ -24,11 +25,24 @@ _FORM_LABELS = {
 }
 
 
-def _client(session: Callable[[], Any]) -> Any:
-    """Log in (once per command) and return the VerificationClient."""
+def _client(session: Callable[[], Any], districts: Any = None) -> Any:
+    """Log in (once per command) and return the VerificationClient (with ``districts`` as its 关区 table)."""
     from eport.services.verification import VerificationClient
 
-    return VerificationClient(session())
+    return VerificationClient(session(), districts=districts)
+
+
+def _districts(path: Path | None) -> Any:
+    """The 关区 table of ``--districts`` (CSV ``code,name``), or None for eport's shipped, partial one."""
+    if path is None:
+        return None
+    from eport.edi.codes.districts import parse_districts_csv
+
+    try:
+        text = read_input(path).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CliFail(f"--districts: {path} is not UTF-8 text", kind="CodeTableError") from None
+    return parse_districts_csv(text)
 
 
 def _form_row(form: Any) -> dict[str, str]:
@@ -72,11 +86,18 @@ def apply_command(session: Callable[[], Any], count: int, as_json: bool) -> None
 @group.command("file")
 @click.argument("form_no")
 @click.option("--port", required=True, help="使用口岸: a 4-digit 关区 code or a customs name (深圳海关).")
+@click.option(
+    "--districts",
+    type=InputPath(dir_okay=False),
+    help="Your 关区代码表 as CSV (columns code,name) instead of eport's shipped table, which is partial and "
+    "unverified.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @portal_command
-def file_command(session: Callable[[], Any], form_no: str, port: str, as_json: bool) -> None:
+def file_command(session: Callable[[], Any], form_no: str, port: str, districts: Path | None, as_json: bool) -> None:
     """File FORM_NO for a port (口岸备案)."""
-    _show([_client(session).file(form_no, port=port)], as_json)
+    table = _districts(districts)  # read before the login: a bad table spends no PIN
+    _show([_client(session, table).file(form_no, port=port)], as_json)
 
 
 def _date(value: str) -> str:

@@ -114,3 +114,21 @@ def test_the_unverified_challenge_hash_is_an_option(run) -> None:  # type: ignor
     assert run("login", "--emulated", "--challenge-hash", "sha1")[0] == 0
     code, _, err = run("verification", "query", "--emulated", "--challenge-hash", "md5")
     assert code == 2
+
+
+def test_file_at_port_with_your_own_districts_table(run, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # the shipped 关区 table is partial and unverified: a full table can be given on the command line
+    table = tmp_path / "districts.csv"
+    table.write_text("code,name\n5316,大铲海关\n5300,深圳海关\n", encoding="utf-8")
+    form_no = json.loads(run("verification", "apply", "--emulated", "1", "--json")[1])[0]["formNo"]
+    code, _, err = run("verification", "file", "--emulated", form_no, "--port", "大铲海关")
+    assert (code, "CodeTableError" in err) == (1, True)
+    code, out, _ = run(
+        "verification", "file", "--emulated", form_no, "--port", "大铲海关", "--districts", str(table), "--json"
+    )
+    assert code == 0
+    assert json.loads(out)[0]["port"] == "5316"
+    table.write_text("code,name\n53,bad\n", encoding="utf-8")
+    code, _, err = run("verification", "file", "--emulated", form_no, "--port", "5300", "--districts", str(table))
+    assert code == 1
+    assert "error: CodeTableError: " in err
