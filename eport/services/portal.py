@@ -64,19 +64,27 @@ DEFAULT_LOGIN_MARKERS = ("/cas/login", "/error/showError.jsp")
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
+_SECRET_HEADERS = frozenset({"set-cookie", "cookie", "authorization", "proxy-authorization"})
+
+
+def _headers_repr(headers: Mapping[str, str]) -> str:
+    """Headers for a repr: session cookies and credentials (a CAS ``TGC`` …) are never shown."""
+    return repr({name: "<redacted>" if name.lower() in _SECRET_HEADERS else value for name, value in headers.items()})
+
+
 @attrs.frozen
 class PortalResponse:
     """One HTTP answer of a portal.
 
     Attributes:
         status: the HTTP status code.
-        headers: the response headers, names lower-cased.
+        headers: the response headers, names lower-cased (cookies and credentials are left out of the repr).
         body: the raw body.
         url: the URL that was requested.
     """
 
     status: int
-    headers: Mapping[str, str]
+    headers: Mapping[str, str] = attrs.field(repr=_headers_repr)
     body: bytes = attrs.field(repr=lambda b: f"<{len(b)} bytes>")
     url: str
 

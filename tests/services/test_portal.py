@@ -249,6 +249,16 @@ def test_portal_and_gateway_transport_share_one_tls_and_retry_home() -> None:
     assert all(isinstance(adapter, _tls.TrustAdapter) for adapter in adapters)
 
 
+def test_a_response_repr_shows_no_session_cookie_or_credential() -> None:
+    from eport.services.portal import PortalResponse
+
+    headers = {"set-cookie": "TGC=TGT-1-s3cr3t; Path=/cas", "authorization": "Bearer t0k3n", "location": "/x"}
+    text = repr(PortalResponse(302, headers, b"{}", "https://127.0.0.1/cas/login"))
+    assert "s3cr3t" not in text
+    assert "t0k3n" not in text
+    assert "'location': '/x'" in text
+
+
 def test_retry_after_parsing() -> None:
     import datetime as dt
 
