@@ -34,7 +34,15 @@ from eport.services.refund import (
 
 DEFAULT_URL = "http://127.0.0.1:8730"
 
-url_option = click.option("--url", default=DEFAULT_URL, show_default=True, help="Base URL of the refund service.")
+url_option = click.option(
+    "--url",
+    "--portal",
+    "url",
+    envvar="EPORT_PORTAL",
+    default=DEFAULT_URL,
+    show_default=True,
+    help="Base URL of the refund service (env EPORT_PORTAL, like the other portal commands); default: the sandbox.",
+)
 trade_code_option = click.option("--trade-code", required=True, help="The enterprise's 10-character customs code.")
 
 

@@ -488,3 +488,18 @@ def test_client_treats_malformed_answers_as_protocol_errors_and_repeats_legacy_q
                     call(client)
         finally:
             server.close()
+
+
+def test_cli_refund_takes_the_portal_url_from_eport_portal_like_the_other_portal_commands() -> None:
+    from click.testing import CliRunner
+
+    from eport.cli.main import cli
+    from tests.services.helpers import free_port
+
+    port = free_port()  # nothing listens there
+    result = CliRunner().invoke(cli, ["refund", "query", "--trade-code", "4403R10001"],
+                                env={"EPORT_PORTAL": f"http://127.0.0.1:{port}"})  # fmt: skip
+    assert result.exit_code == 1
+    assert "error: ConnectError:" in result.output
+    flag = CliRunner().invoke(cli, ["refund", "query", "--portal", f"http://127.0.0.1:{port}", "--trade-code", "x"])
+    assert "error: IdentifierError: trade_code" in flag.output  # --portal is accepted; the code is checked first
