@@ -503,3 +503,19 @@ def test_cli_refund_takes_the_portal_url_from_eport_portal_like_the_other_portal
     assert "error: ConnectError:" in result.output
     flag = CliRunner().invoke(cli, ["refund", "query", "--portal", f"http://127.0.0.1:{port}", "--trade-code", "x"])
     assert "error: IdentifierError: trade_code" in flag.output  # --portal is accepted; the code is checked first
+
+
+def test_rows_added_between_pages_are_not_returned_twice() -> None:
+    from tests.services.test_portal import Scripted, ok
+
+    def row(n: int) -> dict[str, Any]:
+        return {"entryId": f"5300202600000000{n:02d}", "closedOn": "2026-12-04", "customs": "5300", "items": 1}
+
+    # newest first: between the two pages customs closed declaration 10, which pushed 07 onto the second page
+    server = Scripted(ok({"rows": [row(9), row(8), row(7)], "total": 4}),
+                      ok({"rows": [row(7), row(6)], "total": 5}))  # fmt: skip
+    try:
+        rows = list(RefundClient(server.url).closed_declarations("4403R10001", page_size=3))
+    finally:
+        server.close()
+    assert [str(r.entry_id)[-2:] for r in rows] == ["09", "08", "07", "06"]

@@ -127,6 +127,17 @@ def _read(what: str, read: Callable[[Any], T], value: Any) -> T:
         raise ProtocolError(f"malformed {what} in the refund service's answer: {exc}") from exc
 
 
+def _unique(rows: Iterator[T], key: Callable[[T], str]) -> Iterator[T]:
+    """Each row once. The service's listings only grow (customs closes more declarations), so a row added while
+    the pages are fetched shifts the later pages by one: the shifted rows would come twice, none is lost."""
+    seen: set[str] = set()
+    for row in rows:
+        name = key(row)
+        if name not in seen:
+            seen.add(name)
+            yield row
+
+
 def _legacy_row(r: Any) -> LegacyRow:
     export_date = dt.date.fromisoformat(r["exportDate"]) if r.get("exportDate") else None
     return LegacyRow(EntryId.parse(r["entryId"]), export_date, str(r.get("customs") or ""), LegacyState(r["state"]))
@@ -201,7 +212,8 @@ class RefundClient:
         customs: str = "",
         page_size: int = 50,
     ) -> Iterator[ClosedDeclaration]:
-        """结关信息查询: the enterprise's closed export declarations, newest first, fetched page by page.
+        """结关信息查询: the enterprise's closed export declarations, newest first, fetched page by page (each once,
+        even when customs closes more while the pages are read).
 
         Raises:
             eport.errors.IdentifierError: a bad trade code, prefix or 关区 code (checked before any request).
@@ -221,7 +233,7 @@ class RefundClient:
             rows, total = _rows(self._get("/closed-declarations", {**params, "offset": offset, "limit": limit}))
             return Page(tuple(_read("closed declaration", ClosedDeclaration.from_json, r) for r in rows), offset, total)
 
-        return iter_items(paginate(fetch, page_size=page_size))
+        return _unique(iter_items(paginate(fetch, page_size=page_size)), lambda row: str(row.entry_id))
 
     def closed_declarations_frame(self, trade_code: str, **filters: Any) -> pd.DataFrame:
         """:meth:`closed_declarations` as a DataFrame (``pandas`` extra)."""
@@ -262,7 +274,7 @@ class RefundClient:
         return _read("record", RefundRecord.from_json, answer)
 
     def records(self, trade_code: str, *, entry_id: str = "", page_size: int = 100) -> Iterator[RefundRecord]:
-        """All refund-copy records of the enterprise (or of one declaration), page by page."""
+        """All refund-copy records of the enterprise (or of one declaration), page by page, each once."""
         params = {"tradeCode": CustomsCode.parse(trade_code, field="trade_code"),
                   "entryId": EntryId.parse(entry_id) if entry_id else ""}  # fmt: skip
 
@@ -270,7 +282,7 @@ class RefundClient:
             rows, total = _rows(self._get("/records", {**params, "offset": offset, "limit": limit}))
             return Page(tuple(_read("record", RefundRecord.from_json, r) for r in rows), offset, total)
 
-        return iter_items(paginate(fetch, page_size=page_size))
+        return _unique(iter_items(paginate(fetch, page_size=page_size)), lambda row: str(row.refund_decl_no))
 
     def records_frame(self, trade_code: str, **filters: Any) -> pd.DataFrame:
         """:meth:`records` as a DataFrame."""
