@@ -218,3 +218,51 @@ def test_a_bad_value_is_a_field_error_before_anything_is_sent(
         client.use(form_no, head(form_no, entry_id()), **kwargs)  # type: ignore[arg-type]
     assert info.value.field == field
     assert client.get(form_no).state is FormState.FILED
+
+
+def _form_in(client: VerificationClient, state: FormState) -> str:
+    """A fresh form brought to ``state`` through the sandbox's API."""
+    form_no = str(client.apply(1)[0].form_no)
+    if state in (FormState.LOST, FormState.VOID):
+        (client.report_lost if state is FormState.LOST else client.void)(form_no)
+        return form_no
+    steps = [FormState.FILED, FormState.USED, FormState.SUBMITTED]  # hand-in: SUBMITTED, then VERIFIED by SAFE
+    for step in steps[: [FormState.ISSUED, FormState.FILED, FormState.USED, FormState.VERIFIED].index(state)]:
+        if step is FormState.FILED:
+            client.file(form_no, port="5300")
+        elif step is FormState.USED:
+            client.use(form_no, head(form_no, entry_id()))
+        else:
+            client.hand_in(form_no)
+    assert client.get(form_no).state is state
+    return form_no
+
+
+def test_every_illegal_step_at_the_sandbox_is_refused_and_changes_nothing(session: PortalLoginSession) -> None:
+    from eport.services.verification_models import FormAction, next_state
+
+    client = VerificationClient(session)
+    actions = {
+        FormAction.FILE: lambda n: client.file(n, port="2200"),
+        FormAction.USE: lambda n: client.use(n, head(n, entry_id(), port="2200")),
+        FormAction.HAND_IN: client.hand_in,
+        FormAction.REPORT_LOST: client.report_lost,
+        FormAction.VOID: client.void,
+    }
+    refused = 0
+    # SUBMITTED is passed at once (the test sandbox's SAFE verifies without delay)
+    for state in (FormState.ISSUED, FormState.FILED, FormState.USED, FormState.VERIFIED, FormState.LOST,
+                  FormState.VOID):  # fmt: skip
+        for action, step in actions.items():
+            try:
+                next_state(state, action, form_no="x")
+                continue  # allowed by the table (tested elsewhere)
+            except FormStateError:
+                pass
+            form_no = _form_in(client, state)
+            before = client.get(form_no)
+            with pytest.raises((FormStateError, PortRuleError)):
+                step(form_no)
+            assert client.get(form_no) == before, (state, action)
+            refused += 1
+    assert refused >= 15
