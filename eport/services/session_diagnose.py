@@ -111,7 +111,7 @@ def _explain(error: BaseException) -> tuple[Finding, CardState | None]:
             code="pin_wrong",
             severity=Severity.ERROR,
             message=f"the PIN was refused; tries left before the card locks: {tries}",
-            remedy="check the PIN (8 characters) before trying again; eport never retries a PIN",
+            remedy="check the PIN (6 to 16 characters) before trying again; eport never retries a PIN",
         ), CardState.CARD_PRESENT
     if isinstance(error, (LoginLockedError, PinLockedError)):
         return Finding(

@@ -270,6 +270,7 @@ def test_diagnose_reads_the_card_without_spending_a_try() -> None:
     assert emulated.tries_left == 1
     wrong = diagnose(error=LoginPinError("login refused", tries_left=2))
     assert "tries left before the card locks: 2" in str(wrong)
+    assert "8 characters" not in str(wrong)  # PINs have 6 to 16 characters; the advice must not assume 8
 
 
 @pytest.mark.parametrize("algorithm", [KeyAlgorithm.RSA, KeyAlgorithm.SM2])
