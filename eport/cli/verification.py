@@ -130,7 +130,11 @@ def use_command(
     currency: str,
     as_json: bool,
 ) -> None:
-    """Use FORM_NO on an export declaration (its DecHead.ApprNo)."""
+    """Report the use of FORM_NO on an export declaration (its DecHead.ApprNo).
+
+    For declarations that did not go through the sandbox's exchange: for those submitted there, its customs
+    records the use itself when it accepts the declaration.
+    """
     from eport.edi.dec import DecHead
 
     try:
