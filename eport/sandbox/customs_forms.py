@@ -31,6 +31,7 @@ from eport.errors import FormStateError, PortRuleError
 from eport.identifiers import EntryId
 from eport.sandbox.envelope import DEC_NS
 from eport.sandbox.verification_store import FormNotFoundError, Use, VerificationStore
+from eport.services.verification_models import SCHEME_ENDED
 
 #: The kind of the scheduled event that marks a form USED.
 FORM_USE_EVENT = "form_use"
@@ -81,18 +82,20 @@ def check_appr_no(root: etree._Element, forms: VerificationStore | None, *, entr
     enterprise = forms.enterprise_of(appr_no)
     if enterprise is None:
         return FormCheck()
-    trade_code = _text(root, "DecHead/TradeCode")
-    if trade_code and trade_code != enterprise:
-        return FormCheck(
-            refusal=f"核销单 {appr_no} (ApprNo) was not issued to the 经营单位 {trade_code} (TradeCode) "
-            "[form_of_another_enterprise]"
-        )
-    port = _text(root, "DecHead/IEPort") or _text(root, "DecHead/CustomMaster")
     date_text = _text(root, "DecHead/IEDate")
     try:
         ie_date = dt.datetime.strptime(date_text[:8], "%Y%m%d").date() if date_text else today
     except ValueError:
         return FormCheck(refusal=f"DecHead.IEDate {date_text!r} is not a date (YYYYMMDD) [bad_ie_date]")
+    trade_code = _text(root, "DecHead/TradeCode")
+    if trade_code and trade_code != enterprise:
+        if ie_date >= SCHEME_ENDED:  # informational, and not this enterprise's list to join
+            return FormCheck()
+        return FormCheck(
+            refusal=f"核销单 {appr_no} (ApprNo) was not issued to the 经营单位 {trade_code} (TradeCode) "
+            "[form_of_another_enterprise]"
+        )
+    port = _text(root, "DecHead/IEPort") or _text(root, "DecHead/CustomMaster")
     currency, amount = _amount(root)
     use = Use(
         entry_id=EntryId(entry_id),

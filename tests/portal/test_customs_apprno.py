@@ -132,3 +132,13 @@ def test_a_replayed_form_use_event_changes_nothing(tmp_path: Path) -> None:
             record_use(forms, {**payload, "entryId": "530020261000000002"})
     finally:
         forms.close()
+
+
+def test_after_the_scheme_ended_even_another_enterprises_form_number_is_informational(
+    session: PortalLoginSession, clearance: ClearanceClient
+) -> None:
+    client, form_no = _filed(session)
+    before = client.get(form_no)
+    late = export_declaration(form_no, date="20130105", trade_code="4403960001")
+    assert clearance.wait(clearance.submit(late), until=Stage.CLOSED, timeout=30).stage is Stage.CLOSED
+    assert client.get(form_no) == before
