@@ -55,12 +55,12 @@ USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 RESIDENT_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 RESIDENT_ID_CHECK = "10X98765432"
 
-_ENTRY_ID = re.compile(r"(\d{4})(\d{4})([01IE])(\d{9})")
-_CUS_CIQ_NO = re.compile(r"[A-Z]\d{17}")
-_CUSTOMS_CODE = re.compile(r"[0-9]{4}[0-9A-Z]{6}")
-_USCC = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}")
-_RESIDENT_ID = re.compile(r"\d{17}[\dX]")
-_ALNUM = re.compile(r"[0-9A-Za-z]+")
+_ENTRY_ID = re.compile(r"(\d{4})(\d{4})([01IE])(\d{9})", re.ASCII)
+_CUS_CIQ_NO = re.compile(r"[A-Z]\d{17}", re.ASCII)
+_CUSTOMS_CODE = re.compile(r"[0-9]{4}[0-9A-Z]{6}", re.ASCII)
+_USCC = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}", re.ASCII)
+_RESIDENT_ID = re.compile(r"\d{17}[\dX]", re.ASCII)
+_ALNUM = re.compile(r"[0-9A-Za-z]+", re.ASCII)
 
 
 _CHINA = _dt.timezone(_dt.timedelta(hours=8))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -252,6 +253,23 @@ def test_verification_form_number_default_and_strict_legacy() -> None:
     assert VerificationFormNo.parse("123456789", strict_legacy=True) == "123456789"
     with pytest.raises(IdentifierError, match="9 digits"):
         VerificationFormNo.parse("HX2026ABC", strict_legacy=True)
+
+
+@pytest.mark.parametrize(
+    ("parse", "value"),
+    [
+        (EntryId.parse, "５３００20260000000123"),  # full-width digits look right on screen but are not the code
+        (EntryId.parse, "530020260000000١23"),  # an Arabic-Indic digit
+        (RefundDeclNo.parse, "５３００20260000000123001"),
+        (CusCiqNo.parse, "I2018000014701587９"),
+        (Uscc.parse, "9135０100M000100Y43"),
+        (ResidentId.parse, "1101051949123１002X"),
+        (DeclarantNo.parse, "ＡＢ12"),
+    ],
+)
+def test_only_ascii_digits_count_as_digits(parse: Any, value: str) -> None:
+    with pytest.raises(IdentifierError):
+        parse(value)
 
 
 def test_identifier_errors_are_configuration_errors() -> None:
