@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -143,7 +143,13 @@ def portal_session(
 
     encoding = RandomTextEncoding(rsa_algorithm=SignatureAlgorithm[CHALLENGE_HASHES[challenge_hash]])
 
-    with open_card(reader, service_url, emulated, wait) as card, PortalSession(portal_url) as portal:
+    with ExitStack() as stack:
+        try:
+            card = stack.enter_context(open_card(reader, service_url, emulated, wait))
+        except EportError as exc:
+            err(str(diagnose(error=exc, expected_enterprise=expected_enterprise)))
+            raise
+        portal = stack.enter_context(PortalSession(portal_url))
         pin = _prompt_pin("PIN")
         try:
             session = CardLogin(portal, encoding=encoding).login(card, pin, allow_last_try=allow_last_try)
@@ -198,8 +204,11 @@ def login_command(
     from eport.services.session_diagnose import Severity, diagnose
 
     if only_diagnose:
-        with open_card(reader, service_url, emulated, wait) as card:
-            result = diagnose(card, expected_enterprise=expect_enterprise)
+        try:
+            with open_card(reader, service_url, emulated, wait) as card:
+                result = diagnose(card, expected_enterprise=expect_enterprise)
+        except EportError as exc:  # no PC/SC service, no reader, no card: that is the diagnosis
+            result = diagnose(error=exc, expected_enterprise=expect_enterprise)
         if as_json:
             findings = [{"code": f.code, "severity": f.severity.value, "message": f.message, "remedy": f.remedy}
                         for f in result.findings]  # fmt: skip

@@ -33,11 +33,11 @@ from eport.errors import (
     LoginLockedError,
     LoginPinError,
     NoCardError,
-    NoReaderError,
     PcscUnavailableError,
     PinError,
     PinLockedError,
     PinPolicyError,
+    ReaderError,
     SessionExpiredError,
     TransportError,
 )
@@ -162,12 +162,12 @@ def _explain(error: BaseException) -> tuple[Finding, CardState | None]:
             message=text,
             remedy="contact the E-Port data centre (95199)" if blacklist else "see the message",
         ), None
-    if isinstance(error, (NoCardError, NoReaderError)):
+    if isinstance(error, (NoCardError, ReaderError)):
         return Finding(
             code="no_card",
             severity=Severity.ERROR,
             message=text,
-            remedy="insert the card (请插入IC卡或者Key) and check the reader",
+            remedy="insert the card (请插入IC卡或者Key) and check the reader (connected? its name?)",
         ), CardState.NO_CARD
     if isinstance(error, TransportError):  # the portal, not the card: ConnectError, ServiceTimeout
         return Finding(
@@ -178,11 +178,14 @@ def _explain(error: BaseException) -> tuple[Finding, CardState | None]:
             "start it (eport sandbox)",
         ), None
     if isinstance(error, (PcscUnavailableError, LocalServiceError)):
+        local = isinstance(error, LocalServiceError)
         return Finding(
             code="no_client",
             severity=Severity.ERROR,
             message=text,
-            remedy="start the smart-card service (pcscd) or the E-Port client (客户端控件)",
+            remedy="start the E-Port client (中国电子口岸客户端, 客户端控件) and its local signing service"
+            if local
+            else "start the smart-card service (pcscd; on Windows 智能卡服务 SCardSvr)",
         ), CardState.NO_CLIENT
     if isinstance(error, PinPolicyError):
         return Finding(

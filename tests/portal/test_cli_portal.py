@@ -132,3 +132,15 @@ def test_file_at_port_with_your_own_districts_table(run, tmp_path) -> None:  # t
     code, _, err = run("verification", "file", "--emulated", form_no, "--port", "5300", "--districts", str(table))
     assert code == 1
     assert "error: CodeTableError: " in err
+
+
+def test_diagnose_explains_a_card_that_cannot_be_opened(run) -> None:  # type: ignore[no-untyped-def]
+    # no such reader (or no PC/SC service at all): --diagnose must still print its diagnosis, and a login too
+    code, out, err = run("login", "--diagnose", "--reader", "no such reader 0")
+    assert code == 1
+    assert "state: " in out + err
+    assert err.strip().splitlines()[-1].startswith("error: DiagnosisFailed: ")
+    code, _, err = run("login", "--reader", "no such reader 0")
+    assert code == 1
+    assert "state: " in err
+    assert not err.strip().splitlines()[-1].startswith("error: DiagnosisFailed")
