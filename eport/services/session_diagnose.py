@@ -102,15 +102,26 @@ class Diagnosis:
 _UNLOCK = "have the card centre unlock it (the PIN goes back to 88888888), or unlock it with the unlock code"
 
 
+#: What to do on a refused login, by the login page's status code (``REFUND_AND_VERIFICATION.md`` §4.1).
+_LOGIN_STATUS_ADVICE = {
+    "0": "the login service had an error (服务器错误): try again later; the PIN was not the problem",
+    "4": "contact the E-Port data centre (95199)",
+    "5": "the card information is abnormal: have the certificate renewed (证书延期) at the card centre",
+    "6": "the login page's message says what to do; if unclear, call the E-Port hotline (95199)",
+    "": "the message says why; if unclear, call the E-Port hotline (95199)",
+}
+
+
 def _explain(error: BaseException) -> tuple[Finding, CardState | None]:
     text = str(error)
     if isinstance(error, (LoginPinError, PinError)):
         left = error.tries_left
         tries = "unknown" if left is None else str(left)
+        warning = " (the next wrong PIN locks the card)" if left == 1 else ""
         return Finding(
             code="pin_wrong",
             severity=Severity.ERROR,
-            message=f"the PIN was refused; tries left before the card locks: {tries}",
+            message=f"the PIN was refused; tries left before the card locks: {tries}{warning}",
             remedy="check the PIN (6 to 16 characters) before trying again; eport never retries a PIN",
         ), CardState.CARD_PRESENT
     if isinstance(error, (LoginLockedError, PinLockedError)):
@@ -160,7 +171,7 @@ def _explain(error: BaseException) -> tuple[Finding, CardState | None]:
             code="blacklisted" if blacklist else "login_refused",
             severity=Severity.ERROR,
             message=text,
-            remedy="contact the E-Port data centre (95199)" if blacklist else "see the message",
+            remedy=_LOGIN_STATUS_ADVICE.get(error.login_status or "", _LOGIN_STATUS_ADVICE[""]),
         ), None
     if isinstance(error, (NoCardError, ReaderError)):
         return Finding(

@@ -309,3 +309,13 @@ def test_diagnose_tells_an_unreachable_portal_from_a_missing_card_client() -> No
     assert "EPORT_PORTAL" in str(portal_down)
     no_client = diagnose(error=LocalServiceError("ws://127.0.0.1:61232: connection refused"))
     assert (no_client.codes(), no_client.state) == (("no_client",), CardState.NO_CLIENT)
+
+
+def test_diagnose_gives_advice_for_each_login_status() -> None:
+    server = diagnose(error=LoginError("login refused: 服务器错误", login_status="0"))
+    assert server.codes() == ("login_refused",)
+    assert "try again later" in str(server)
+    other = diagnose(error=LoginError("login refused: 请联系管理员", login_status="6"))
+    assert "see the message" not in str(other)
+    last = diagnose(error=LoginPinError("login refused", tries_left=1))
+    assert "locks the card" in str(last)
