@@ -4,6 +4,9 @@ emulated card: output, the one error format, exit codes, and no PIN in the outpu
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 import requests
@@ -134,13 +137,20 @@ def test_file_at_port_with_your_own_districts_table(run, tmp_path) -> None:  # t
     assert "error: CodeTableError: " in err
 
 
-def test_diagnose_explains_a_card_that_cannot_be_opened(run) -> None:  # type: ignore[no-untyped-def]
-    # no such reader (or no PC/SC service at all): --diagnose must still print its diagnosis, and a login too
-    code, out, err = run("login", "--diagnose", "--reader", "no such reader 0")
-    assert code == 1
-    assert "state: " in out + err
-    assert err.strip().splitlines()[-1].startswith("error: DiagnosisFailed: ")
-    code, _, err = run("login", "--reader", "no such reader 0")
-    assert code == 1
-    assert "state: " in err
-    assert not err.strip().splitlines()[-1].startswith("error: DiagnosisFailed")
+def test_diagnose_explains_a_card_that_cannot_be_opened() -> None:
+    # no such reader (or no PC/SC service at all): --diagnose must still print its diagnosis, and a login too.
+    # In a child process: PC/SC opened here would keep later tests from starting their private pcscd.
+    def eport(*args: str) -> subprocess.CompletedProcess[str]:
+        code = "import sys; from eport.cli import main; sys.argv = ['eport', *sys.argv[1:]]; main()"
+        env = {**os.environ, "EPORT_PIN": DEMO_PIN}
+        return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=60)
+
+    done = eport("login", "--diagnose", "--reader", "no such reader 0")
+    assert done.returncode == 1
+    assert "state: " in done.stdout + done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("error: DiagnosisFailed: ")
+    done = eport("login", "--reader", "no such reader 0")
+    assert done.returncode == 1
+    assert "state: " in done.stderr
+    assert not done.stderr.strip().splitlines()[-1].startswith("error: DiagnosisFailed")
+    assert DEMO_PIN not in done.stdout + done.stderr
