@@ -53,8 +53,9 @@ _RULE_TAGS = frozenset(
 #: Values put into those fields: right and wrong codes, times, numbers and guids, blanks, a "|" that the code check
 #: must not mistake for a separator.
 _VALUES = (
-    "", " 1", "2", "1.5", "100.00", "142", "ZZZ", "4", "142|116", "20220230", "20220315153555", "20221301000000",
-    "２０２２０３０８", "4CDE1CFD-EDED-46B1-946C-B8022E42FC94", "4cde1cfd-eded-46b1-946c-b8022e42fc94",
+    "", " 1", "2", "1.5", "100.00", "142", " 142", "142\n", "ZZZ", "4", "142|116", "20220230", "20220315153555",
+    "20221301000000", "２０２２０３０８", "4CDE1CFD-EDED-46B1-946C-B8022E42FC94",
+    "4cde1cfd-eded-46b1-946c-b8022e42fc94",
 )  # fmt: skip
 #: The sweep mutates the first leaves of each base only (the documents repeat the same fields).
 _SWEEP = 12

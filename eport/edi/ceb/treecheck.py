@@ -47,7 +47,7 @@ _NUMBERS = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:,[0-9]+(?:\.[0-9]+)?)*").fullmatch
 #: A guid that :func:`eport.edi.ceb.rules.guid_format` refuses: not 36 characters of ``[0-9A-Z_-]``.
 _BAD_GUID = "[string-length(.) != 36 or translate(., '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_-', '') != '']"
 #: Code tables up to this many characters (joined) are checked inside the XPath; larger ones in a frozen set.
-_INLINE_TABLE = 200
+_INLINE_TABLE = 40
 
 #: Deepest nesting of sub-models followed when planning (CEB messages nest three or four levels).
 _MAX_DEPTH = 12
@@ -77,10 +77,9 @@ class _Totals:
 class _Plan:
     """The compiled checks of one message class."""
 
-    empty: etree.XPath | None  # boolean: a value element the schema lets be empty is empty
-    wrong: etree.XPath  # boolean: a gnum, guid or small-table code is wrong, or the signature is missing
+    wrong: etree.XPath  # boolean: a gnum, guid or small-table code is wrong, a value empty, the signature missing
     times: tuple[tuple[int, etree.XPath], ...]
-    codes: tuple[tuple[frozenset[str], etree.XPath], ...]  # the codes of the larger tables, read out
+    codes: tuple[tuple[frozenset[str], tuple[etree.XPath, ...]], ...]  # the larger tables' codes, read out
     totals: tuple[_Totals, ...]
 
 
@@ -97,13 +96,12 @@ def clean(root: etree._Element, cls: type[Any]) -> bool:
     plan = _plan(cast(Any, cls))
     if plan is None or next(root.iter(etree.Comment, etree.ProcessingInstruction), None) is not None:
         return False  # a comment or PI may split a value into several text nodes
-    if plan.empty is not None and plan.empty(root):
-        return False
     if plan.wrong(root):
         return False
-    for known, texts in plan.codes:
-        if not known.issuperset(_texts(texts, root)):
-            return False
+    for known, paths in plan.codes:
+        for texts in paths:  # one XPath per field: a union would sort the nodes again
+            if not known.issuperset(_texts(texts, root)):
+                return False
     for width, texts in plan.times:
         for value in _texts(texts, root):
             if not (len(value) == width and value.isascii() and value.isdigit() and _rules._real_time(value)):
@@ -211,7 +209,7 @@ class _Planner:
 
     def xpath(self, text: str, **options: Any) -> etree.XPath:
         namespaces = {prefix: uri for uri, prefix in self.prefixes.items()}
-        return etree.XPath(text, namespaces=namespaces, smart_strings=False, **options)
+        return etree.XPath(text, namespaces=namespaces, smart_strings=False, regexp=False, **options)
 
     def plan(self) -> _Plan:
         root = self.root
@@ -221,6 +219,7 @@ class _Planner:
         path = f"/{prefix}:{root.tag}"
         data_message = any(f.name == "base_transfer" for f in root.fields)
         self.visit(cls_spec=root, path=path, depth=0, data_message=data_message)
+        self.wrong.extend(f"{p}[not(text())]" for p in self.values)  # an empty value, read as "" by the decoder
         wrong = f"boolean({' | '.join(self.wrong)})" if self.wrong else "false()"
         if root.tag in _rules.SIGNED_ROOTS and any(f.name == "signature" for f in root.fields):
             wrong += f" or not({path}/{self.step(root, root.field('signature'))})"
@@ -233,11 +232,8 @@ class _Planner:
                 test = f"[contains(., '|') or not(contains('{table}', concat('|', ., '|')))]"
                 wrong += f" or boolean({' | '.join(p + test for p in paths)})"
             else:
-                codes.append((known, self.xpath(" | ".join(f"{p}/text()" for p in paths))))
+                codes.append((known, tuple(self.xpath(f"{p}/text()") for p in paths)))
         return _Plan(
-            empty=self.xpath("boolean(" + " | ".join(f"{p}[not(text())]" for p in self.values) + ")")
-            if self.values
-            else None,
             wrong=self.xpath(wrong),
             times=tuple(
                 (width, self.xpath(" | ".join(f"{p}/text()" for p in paths)))
@@ -261,7 +257,11 @@ class _Planner:
         for name, _tag, width in plan.times:
             self.value(self.times.setdefault(width, []), path, cls_spec, cls_spec.field(name))
         for name, _tag, alias in plan.codes:
-            self.value(self.codes.setdefault(alias, []), path, cls_spec, cls_spec.field(name))
+            field = cls_spec.field(name)
+            if _fixed_and_known(field, alias):
+                self.may_be_empty(field, f"{path}/{self.step(cls_spec, field)}")  # only "" can be wrong
+                continue
+            self.value(self.codes.setdefault(alias, []), path, cls_spec, field)
         for name, _tag in plan.gnum_lists:
             items = cls_spec.field(name)
             item_spec = spec_of(items.model)
@@ -283,8 +283,15 @@ class _Planner:
         self.may_be_empty(field, value_path)
 
     def may_be_empty(self, field: FieldSpec, path: str) -> None:
-        """Note ``path`` for the emptiness check unless the schema refuses an empty ``field`` (a number, a length)."""
+        """Note ``path`` for the emptiness check unless the schema refuses an empty ``field`` (a number, a length).
+
+        An element with a ``fixed`` or ``default`` value may be empty whatever its type: the schema then checks the
+        fixed or default value instead (``<ceb:currency/>`` passes as 142), while the decoder reads ``""``.
+        """
         facets = field.facets
+        if field.fixed is not None or field.default is not None:
+            self.values.append(path)
+            return
         if field.kind in (ValueKind.DECIMAL, ValueKind.INTEGER) or (facets.length or 0) > 0:
             return
         if (facets.min_length or 0) > 0:
@@ -299,7 +306,13 @@ class _Planner:
             head_field = spec.field(name)
             head_spec = spec_of(head_field.model)
             head_step = self.step(spec, head_field)
-            head_values.append(tuple(self.relative(path, head_spec, head_step, n) for n in _HEAD_FIELDS))
+            present = {f.name for f in head_spec.fields}
+            if "goods_value" not in present:
+                continue  # both head checks start from goodsValue: the rule reads nothing else of this head
+            needed = _HEAD_FIELDS if "actural_paid" in present else _HEAD_FIELDS[:1]
+            head_values.append(
+                tuple(self.relative(path, head_spec, head_step, n) if n in needed else None for n in _HEAD_FIELDS)
+            )
         line_specs = []
         for name, _tag in lists:
             list_field = spec.field(name)
@@ -324,6 +337,14 @@ class _Planner:
         value_step = self.step(owner, field)
         self.may_be_empty(field, f"{path}/{owner_step}/{value_step}")
         return self.xpath(f"{owner_step}/{value_step}/text()")
+
+
+def _fixed_and_known(field: FieldSpec, alias: str) -> bool:
+    """True when the schema fixes ``field`` to a code of the table (``currency`` 142 in inventories): a document
+    the schema accepts then holds that code or nothing, so only an empty element needs looking at."""
+    if field.fixed is None or field.kind is not ValueKind.STRING or field.facets.white_space not in (None, "preserve"):
+        return False
+    return field.fixed in _code_set(alias)
 
 
 def _code_set(alias: str) -> frozenset[str]:

@@ -13,9 +13,10 @@ XSD problem codes start with ``xsd-`` (``xsd-max-length``, ``xsd-unexpected-elem
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
@@ -274,8 +275,13 @@ def _clean_tree(root: etree._Element, edition: str) -> bool:
     cls = registry.lookup(qname.namespace, qname.localname, edition=edition)
     if cls is None:
         return False
-    clean = registry.hook(spec_of(cls).family, "clean_tree")
+    clean = _clean_hook(cls)  # type: ignore[arg-type]  # a class is hashable
     return clean is not None and bool(clean(root, cls))
+
+
+@functools.lru_cache(maxsize=512)
+def _clean_hook(cls: type[Any]) -> Callable[..., Any] | None:
+    return registry.hook(spec_of(cls).family, "clean_tree")
 
 
 def _envelope_family(namespace: str | None) -> Family | None:
