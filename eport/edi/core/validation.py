@@ -197,6 +197,10 @@ def validate_bytes(
 ) -> ValidationReport:
     """Validate a raw document: XSD, then the rules on the leniently decoded model.
 
+    A document the schema accepts without a problem is not decoded when its family's ``clean_tree`` hook shows on
+    the tree that the rules find nothing (CEB: :mod:`eport.edi.ceb.treecheck`); the report is the same, only
+    cheaper. Extra ``rules`` always get the decoded model.
+
     A document that is not well-formed gives one ``xml-syntax`` problem; a misnamed root (``ceb:CEB214``) is
     reported and its content is still checked. A DXP envelope's XML payload is validated too, its problems'
     paths prefixed with ``/dxp:DxpMsg/dxp:Data``.
