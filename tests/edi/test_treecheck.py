@@ -265,3 +265,20 @@ def test_generated_messages_get_the_same_report(data: st.DataObject) -> None:
     document = encode(data.draw(models(cls, max_repeat=3)))
     fast, model = _both(document)
     assert fast == model
+
+
+def test_a_family_rule_the_tree_checks_do_not_know_sends_every_document_to_the_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A rule added to ``eport.edi.ceb.rules.RULES`` without a tree check must not be skipped silently."""
+    from eport.edi.ceb import treecheck
+
+    data = _inventory()
+    assert _takes_fast_path(data)
+
+    def new_rule(message: Any, context: RuleContext) -> Iterable[Problem]:
+        return ()
+
+    monkeypatch.setattr(treecheck, "rules_for", lambda family: (*rules.RULES, new_rule))
+    monkeypatch.setattr(treecheck, "_plan", treecheck._plan.__wrapped__)
+    assert not _takes_fast_path(data)
