@@ -47,6 +47,13 @@ from eport.sandbox.foreground import run_foreground
     "--login-session-ttl", type=float, default=1800.0, show_default=True, help="Seconds a card-login session lives."
 )
 @click.option(
+    "--login-challenge-hash",
+    type=click.Choice(["sha1", "sha256"]),
+    default="sha1",
+    show_default=True,
+    help="RSA hash the fake CAS verifies the login challenge with (SpcSignRandom's is unverified).",
+)
+@click.option(
     "--verification-delay",
     type=float,
     default=0.0,
@@ -72,6 +79,7 @@ def sandbox(
     match_wait: float,
     login_max_failures: int,
     login_session_ttl: float,
+    login_challenge_hash: str,
     verification_delay: float,
     certificates: tuple[Path, ...],
 ) -> None:
@@ -92,6 +100,7 @@ def sandbox(
         match_wait=match_wait,
         login_max_failures=login_max_failures,
         login_session_ttl=login_session_ttl,
+        login_challenge_hash=login_challenge_hash,
         verification_delay=verification_delay,
     )
     run_foreground(config, [load_certificate(path) for path in certificates], echo=err)

@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--match-wait", type=float, default=30.0)
     parser.add_argument("--login-max-failures", type=int, default=5)
     parser.add_argument("--login-session-ttl", type=float, default=1800.0)
+    parser.add_argument("--login-challenge-hash", choices=("sha1", "sha256"), default="sha1")
     parser.add_argument("--verification-delay", type=float, default=0.0)
     parser.add_argument("--certificate", type=Path, action="append", default=[])
     parser.add_argument("--log-level", default="WARNING")
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> None:
         match_wait=args.match_wait,
         login_max_failures=args.login_max_failures,
         login_session_ttl=args.login_session_ttl,
+        login_challenge_hash=args.login_challenge_hash,
         verification_delay=args.verification_delay,
     )
     run_foreground(config, [load_certificate(p) for p in args.certificate])

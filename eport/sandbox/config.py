@@ -62,6 +62,8 @@ class SandboxConfig:
         login_max_failures: wrong PINs before the fake CAS locks a card (the real number is not documented; 5 is
             the common card behaviour).
         login_session_ttl: seconds a portal session (card login) lives.
+        login_challenge_hash: ``sha1`` or ``sha256``, the RSA hash the fake CAS verifies the login challenge with
+            (what ``SpcSignRandom`` signs is unverified; eport assumes SHA-1).
         verification_delay: seconds SAFE takes to issue applied 核销单 and to verify handed-in ones (0: at once).
     """
 
@@ -82,6 +84,7 @@ class SandboxConfig:
     max_body: int = 10 * 1024 * 1024
     login_max_failures: int = attrs.field(default=5, validator=attrs.validators.ge(1))
     login_session_ttl: float = attrs.field(default=1800.0, validator=_non_negative)
+    login_challenge_hash: str = attrs.field(default="sha1", validator=attrs.validators.in_(("sha1", "sha256")))
     verification_delay: float = attrs.field(default=0.0, validator=_non_negative)
 
     @property

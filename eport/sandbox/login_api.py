@@ -41,9 +41,10 @@ from pydantic.alias_generators import to_camel
 
 from eport.errors import EportError
 from eport.pki.certs import certificate_from_der
+from eport.pki.signer import SignatureAlgorithm
 from eport.sandbox.login_store import CardRecord, LoginStore, SessionRecord
 from eport.sandbox.web import ERRORS, ApiError, Context, SandboxContext, error_responses, read_body
-from eport.services.session_challenge import verify_challenge
+from eport.services.session_challenge import RandomTextEncoding, verify_challenge
 
 logger = logging.getLogger(__name__)
 
@@ -177,6 +178,12 @@ def _with_ticket(service: str, ticket: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
+def _encoding(challenge_hash: str) -> RandomTextEncoding:
+    """eport's assumed challenge encoding with the configured RSA hash (``--login-challenge-hash``)."""
+    rsa = SignatureAlgorithm.RSA_SHA256 if challenge_hash == "sha256" else SignatureAlgorithm.RSA_SHA1
+    return RandomTextEncoding(rsa_algorithm=rsa)
+
+
 @router.get("/cas/login", responses=ERRORS, summary="Login page: a fresh challenge")
 def login_page(sandbox: Context, service: Annotated[str | None, Query()] = None) -> ChallengePage:
     """Issue a challenge (``random``, ``lt``, ``execution``, ``serverDate``)."""
@@ -214,7 +221,7 @@ async def login_submit(request: Request, sandbox: Context, service: Annotated[st
     if certificate_from_der(certificate).not_after <= dt.datetime.now(dt.timezone.utc):
         return _refuse(403, "cert_expired", "the certificate has expired: 证书延期", loginStatus="5")
     try:
-        verify_challenge(certificate, form["random"], form["signData"])
+        verify_challenge(certificate, form["random"], form["signData"], _encoding(sandbox.config.login_challenge_hash))
     except EportError:
         return _refuse(401, "bad_signature", "signData does not verify against the card's certificate")
     outcome, tries = store.check_pin(card.card_id, form["userPin"])

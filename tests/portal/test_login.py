@@ -319,3 +319,18 @@ def test_diagnose_gives_advice_for_each_login_status() -> None:
     assert "see the message" not in str(other)
     last = diagnose(error=LoginPinError("login refused", tries_left=1))
     assert "locks the card" in str(last)
+
+
+def test_the_sandbox_verifies_the_challenge_hash_it_is_told(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # SpcSignRandom's signature input is unverified: the fake CAS is configurable like the client
+    process = SandboxProcess(tmp_path_factory.mktemp("sha256-cas"), **{"--login-challenge-hash": "sha256"})
+    process.start()
+    try:
+        sha256 = RandomTextEncoding(rsa_algorithm=SignatureAlgorithm.RSA_SHA256)
+        with PortalSession(process.url) as portal:
+            card = OperatorCard(InProcessTransport(demo_card()))
+            with pytest.raises(ChallengeError):
+                CardLogin(portal).login(card, DEMO_PIN)  # eport's default (SHA-1) is refused there
+            assert CardLogin(portal, encoding=sha256).login(card, DEMO_PIN).check().card_id == "JJ0DEMO000001"
+    finally:
+        process.stop()
