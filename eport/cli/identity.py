@@ -13,19 +13,31 @@ from eport.cli.login import portal_command
 
 
 def _declarant(record: Any, as_json: bool) -> None:
-    data = {
-        "报关人员编号": str(record.declarant_no),
-        "name (姓名)": record.name,
-        "ID type (证件类型)": record.id_type,
-        "enterprise (所属企业)": record.enterprise_code,
-        "status": record.status.value,
-        "binding": record.binding.value,
-        "card (卡号)": record.card_id or "",
-    }
     if as_json:
+        data = {
+            "declarantNo": str(record.declarant_no),
+            "name": record.name,
+            "idType": record.id_type,
+            "enterpriseCode": record.enterprise_code,
+            "status": record.status.value,
+            "binding": record.binding.value,
+            "cardId": record.card_id or None,
+        }
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-    else:
-        print_records([data])
+        return
+    print_records(
+        [
+            {
+                "报关人员编号": str(record.declarant_no),
+                "name (姓名)": record.name,
+                "ID type (证件类型)": record.id_type,
+                "enterprise (所属企业)": record.enterprise_code,
+                "status": record.status.value,
+                "binding": record.binding.value,
+                "card (卡号)": record.card_id or "",
+            }
+        ]
+    )
 
 
 @click.group(name="identity")
@@ -80,19 +92,34 @@ def enterprise_command(session: Callable[[], Any], customs_code: str, as_json: b
 
     record = EnterpriseClient(session()).get(customs_code)
     report = record.annual_report
-    data = {
-        "海关编码": str(record.customs_code),
-        "USCC (统一社会信用代码)": str(record.uscc),
-        "name (企业名称)": record.name,
-        "registered customs (注册海关)": record.registered_customs,
-        "filing (备案)": record.filing_state.value,
-        "credit (信用等级)": f"{record.credit_level.value} {record.credit_level.label}",
-        "annual report (年报)": f"{report.year} {report.status.value}" if report else "",
-    }
     if as_json:
+        data = {
+            "customsCode": str(record.customs_code),
+            "uscc": str(record.uscc),
+            "name": record.name,
+            "registeredCustoms": record.registered_customs,
+            "filingState": record.filing_state.value,
+            "creditLevel": record.credit_level.value,
+            "creditLabel": record.credit_level.label,
+            "isAeo": record.credit_level.is_aeo,
+            "annualReport": {"year": report.year, "status": report.status.value} if report else None,
+            "address": record.address or None,
+        }
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-    else:
-        print_records([data])
+        return
+    print_records(
+        [
+            {
+                "海关编码": str(record.customs_code),
+                "USCC (统一社会信用代码)": str(record.uscc),
+                "name (企业名称)": record.name,
+                "registered customs (注册海关)": record.registered_customs,
+                "filing (备案)": record.filing_state.value,
+                "credit (信用等级)": f"{record.credit_level.value} {record.credit_level.label}",
+                "annual report (年报)": f"{report.year} {report.status.value}" if report else "",
+            }
+        ]
+    )
 
 
 __all__ = ["group"]

@@ -106,7 +106,14 @@ def test_bind_unbind_and_a_mismatch_from_the_command_line(run, portal_sandbox: S
     assert code == 1
     assert "error: IdentityMismatchError: " in err
     code, out, _ = run("identity", "enterprise", "--emulated", "4403960001", "--json")
-    assert "CERTIFIED 认证企业" in json.loads(out)["credit (信用等级)"]
+    record = json.loads(out)
+    assert (record["creditLevel"], record["creditLabel"], record["isAeo"]) == ("CERTIFIED", "认证企业", True)
+    assert record["annualReport"] == {"year": record["annualReport"]["year"], "status": "OVERDUE"}
+    code, out, _ = run("identity", "show", "--emulated", "DEMO000000002", "--json")
+    shown = json.loads(out)
+    assert (shown["declarantNo"], shown["binding"], shown["cardId"]) == ("DEMO000000002", "UNBOUND", None)
+    for data in (record, shown):  # JSON for scripts: plain identifier keys, like the other --json outputs
+        assert all(key.isascii() and key.isidentifier() for key in data), list(data)
 
 
 def test_the_unverified_challenge_hash_is_an_option(run) -> None:  # type: ignore[no-untyped-def]
