@@ -9,13 +9,15 @@ from pathlib import Path
 import pytest
 
 from eport.errors import PortRuleError, RejectedError
+from eport.sandbox import DEMO_DXP_ID
 from eport.sandbox.customs_forms import record_use
 from eport.sandbox.verification_store import VerificationStore
-from eport.services import ClearanceClient, Stage
+from eport.services import ClearanceClient, FileExchangeTransport, Stage
 from eport.services.session import PortalLoginSession
 from eport.services.verification import VerificationClient
 from eport.services.verification_models import FormAction, FormState, VerificationForm
 from tests.portal.conftest import export_declaration
+from tests.sandbox.process import SandboxProcess
 
 
 def _filed(session: PortalLoginSession, port: str = "5300") -> tuple[VerificationClient, str]:
@@ -142,3 +144,14 @@ def test_after_the_scheme_ended_even_another_enterprises_form_number_is_informat
     late = export_declaration(form_no, date="20130105", trade_code="4403960001")
     assert clearance.wait(clearance.submit(late), until=Stage.CLOSED, timeout=30).stage is Stage.CLOSED
     assert client.get(form_no) == before
+
+
+def test_a_declaration_dropped_by_file_exchange_uses_the_form_too(
+    session: PortalLoginSession, portal_sandbox: SandboxProcess, tmp_path: Path
+) -> None:
+    client, form_no = _filed(session)
+    transport = FileExchangeTransport(portal_sandbox.imp_path)
+    with ClearanceClient(transport, tmp_path / "files.db", sender_id=DEMO_DXP_ID, poll_interval=0.02) as files:
+        declared = files.wait(files.submit(export_declaration(form_no)), until=Stage.CLOSED, timeout=30)
+    used = client.get(form_no)
+    assert (used.state, str(used.entry_id)) == (FormState.USED, str(declared.entry_id))
