@@ -432,3 +432,26 @@ def test_non_finite_and_huge_amounts_are_problems_not_rule_failures(order: Any, 
     codes = {p.code for p in report.problems}
     assert "rule-failed" not in codes
     assert codes & {"encode", "xsd-total-digits"}
+
+
+def test_a_warning_at_a_value_does_not_hide_the_schemas_error_there() -> None:
+    """A line-total warning at a totalPrice with six decimals used to drop the schema's xsd-fraction-digits error
+    there ("one problem per fact"), so the document was reported valid."""
+    data = load("import/CEB621Message.xml").data.replace(
+        b"<ceb:totalPrice>20</ceb:totalPrice>", b"<ceb:totalPrice>20.123456</ceb:totalPrice>", 1
+    )
+    path = "/ceb:CEB621Message/ceb:Inventory[1]/ceb:InventoryList[1]/ceb:totalPrice"
+    for report in (edi.validate_bytes(data), edi.validate(edi.decode_lenient(data).message)):
+        assert not report.ok
+        at_path = {(p.code, p.severity) for p in report if p.path == path}
+        assert at_path == {("xsd-fraction-digits", Severity.ERROR), ("line-total", Severity.WARNING)}
+
+
+def test_a_rule_about_another_fact_does_not_hide_the_schemas_error_at_its_path() -> None:
+    """header-total at goodsValue is about the sum, not the value's form: the schema's total-digits error stays."""
+    data = load("import/CEB311Message.xml").data
+    data = re.sub(rb"<ceb:goodsValue>[^<]*</ceb:goodsValue>", b"<ceb:goodsValue>12345678901234567890</ceb:goodsValue>",
+                  data, count=1)  # fmt: skip
+    path = "/ceb:CEB311Message/ceb:Order[1]/ceb:OrderHead/ceb:goodsValue"
+    report = edi.validate_bytes(data)
+    assert {p.code for p in report if p.path == path} == {"xsd-total-digits", "header-total"}

@@ -82,10 +82,16 @@ _XSD_VALUE_CODES = frozenset(
 )
 
 
+#: Rule problems that restate what the schema says of a value's form, with more meaning. Only these, and only as
+#: errors, replace the schema's value problem at their path: a warning (``line-total``) or a rule about another fact
+#: (``header-total`` at ``goodsValue``) must not hide a schema error there.
+_RESTATING_CODES = frozenset({"code-table", "time-format", "guid-format"})
+
+
 def _one_per_fact(problems: list[Problem]) -> list[Problem]:
     """One problem per fact: drop a schema value problem (``xsd-length`` of an empty code, of a short time …) where
-    a rule reports on the same path (``code-table``, ``time-format``, ``guid-format``)."""
-    ruled = {p.path for p in problems if not p.code.startswith("xsd")}
+    a rule reports the same value as an error (``code-table``, ``time-format``, ``guid-format``)."""
+    ruled = {p.path for p in problems if p.code in _RESTATING_CODES and p.severity is Severity.ERROR}
     return [p for p in problems if not (p.code in _XSD_VALUE_CODES and p.path in ruled)]
 
 
