@@ -44,3 +44,15 @@ def test_forced_progress_bar_prints_its_final_state_once(folder: Path) -> None:
     bars = [line for line in result.stderr.splitlines() if line.startswith("validating")]
     assert len(bars) == 1
     assert "12/12" in bars[0]
+
+
+def test_a_dangling_link_in_a_folder_is_not_skipped(tmp_path: Path) -> None:
+    """A ``.xml`` entry that cannot be read (a link to nothing) used to be left out of the folder silently, so the
+    folder passed with exit status 0 although that file was never checked."""
+    [(name, data)] = documents(1)
+    (tmp_path / name).write_bytes(data)
+    (tmp_path / "lost.xml").symlink_to(tmp_path / "gone" / "lost.xml")
+    result = CliRunner().invoke(cli, ["edi", "validate", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "lost.xml" in result.stderr
+    assert "cannot read" in result.stderr

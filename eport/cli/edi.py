@@ -40,17 +40,25 @@ _JSON = click.option("--json", "as_json", is_flag=True, help="Print one JSON doc
 
 
 def _expand(paths: tuple[Path, ...]) -> list[Path]:
-    """Files as given; folders become their ``*.xml`` files, recursively, sorted (a folder without any fails)."""
+    """Files as given; folders become their ``*.xml`` files, recursively, sorted (a folder without any fails).
+
+    A link to nothing named ``*.xml`` is kept, so that reading it fails: skipping it would pass a folder one of
+    whose files was never checked.
+    """
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() == ".xml")
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() == ".xml" and _file_or_dangling(p))
             if not found:
                 raise CliFail(f"{path}: no .xml files in this folder", kind="FileNotFoundError")
             out.extend(found)
         else:
             out.append(path)
     return out
+
+
+def _file_or_dangling(path: Path) -> bool:
+    return path.is_file() or (path.is_symlink() and not path.exists())
 
 
 def _write(data: bytes, output: Path | None) -> None:
