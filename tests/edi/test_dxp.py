@@ -340,3 +340,18 @@ def test_wrap_round_trips_any_payload(
     data = envelope.to_bytes(line_length=line_length)
     assert dxp.decode_envelope(data) == envelope
     assert dxp.unwrap(data) == payload
+
+
+@pytest.mark.parametrize("created", [b"2026-11-28T24:00:00", b"12026-11-28T09:52:14"], ids=["24h", "year-12026"])
+def test_an_envelope_eport_cannot_read_is_not_valid(inventory: bytes, created: bytes) -> None:
+    """The schema accepts these creation times and eport's envelope reader does not: the payload (here with a wrong
+    currency) used to go unchecked and the report was empty, "valid"."""
+    bad = inventory.replace(b"<ceb:currency>142</ceb:currency>", b"<ceb:currency>999</ceb:currency>", 1)
+    data = dxp.wrap(bad, sender_id=SENDER, receiver_ids=RECEIVER, created=WHEN).to_bytes()
+    data = data.replace(b"2026-11-28T09:52:14.670+08:00", created)
+    assert not xsd_errors(data, "dxp-terminal")
+    report = edi.validate_bytes(data)
+    assert not report.ok
+    [problem] = [p for p in report if p.code == "not-decodable"]
+    assert problem.path == "/dxp:DxpMsg/dxp:TransInfo/dxp:CreatTime"
+    assert "payload" in problem.message

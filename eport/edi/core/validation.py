@@ -7,8 +7,9 @@ form ``/ceb:CEB621Message/ceb:Inventory[2]/ceb:InventoryList/ceb:gnum`` (``[n]``
 exist), a stable code, a severity and an English message with the Chinese field name.
 
 XSD problem codes start with ``xsd-`` (``xsd-max-length``, ``xsd-unexpected-element``, ``xsd-duplicate-element``,
-``xsd-missing-element`` …); root checks give ``root-misnamed`` and ``unknown-root``; business rules are listed in
-:mod:`eport.edi.ceb.rules`. Rules plug in per message family (:mod:`eport.edi.core.rules`).
+``xsd-missing-element`` …); root checks give ``root-misnamed`` and ``unknown-root``; a document the schema accepts
+but eport cannot read gives ``not-decodable`` (what it could not check is not reported valid); business rules are
+listed in :mod:`eport.edi.ceb.rules`. Rules plug in per message family (:mod:`eport.edi.core.rules`).
 """
 
 from __future__ import annotations
@@ -236,8 +237,8 @@ def validate_bytes(
     if envelope_family is not None and envelope_family.envelope is not None:
         try:
             envelope = load(envelope_family.envelope)(data, max_bytes=max_size)
-        except DecodeError as exc:
-            logger.debug("envelope not decodable for rules: %s", exc)
+        except DecodeError as exc:  # the schema may accept what eport cannot read (CreatTime 24:00:00)
+            problems.append(_not_checked(root, exc, "its payload and the envelope's rules were not validated"))
         else:
             problems.extend(_rule_problems(envelope, edition, extra))
             problems.extend(_payload_problems(envelope, edition, extra, max_size))
@@ -254,7 +255,7 @@ def validate_bytes(
             kept.insert(0, Problem("/" + _root_step(root), "unknown-root", f"not a customs message: {exc}"))
         return ValidationReport.of(dedupe(kept))
     except DecodeError as exc:
-        logger.debug("not decodable for rules: %s", exc)
+        problems.append(_not_checked(root, exc, "the customs rules were not checked"))
         return ValidationReport.of(dedupe(problems))
     message = decoded.message
     found = _rule_problems(message, edition, extra)
@@ -270,6 +271,13 @@ def validate_bytes(
         ]
     problems.extend(found)
     return ValidationReport.of(dedupe(_one_per_fact(_drop_covered(problems, message))))
+
+
+def _not_checked(root: etree._Element, exc: DecodeError, what: str) -> Problem:
+    """The error saying that a document eport cannot read was only checked in part: never a silent "valid"."""
+    return Problem(
+        exc.path or "/" + _root_step(root), "not-decodable", f"eport cannot read this document, so {what}: {exc}"
+    )
 
 
 def _clean_tree(root: etree._Element, edition: str) -> bool:
