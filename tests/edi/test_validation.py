@@ -455,3 +455,17 @@ def test_a_rule_about_another_fact_does_not_hide_the_schemas_error_at_its_path()
     path = "/ceb:CEB311Message/ceb:Order[1]/ceb:OrderHead/ceb:goodsValue"
     report = edi.validate_bytes(data)
     assert {p.code for p in report if p.path == path} == {"xsd-total-digits", "header-total"}
+
+
+@pytest.mark.parametrize("status", ["02", "3", " 2"])
+def test_only_a_draft_may_go_unsigned(status: str) -> None:
+    """An unsigned inventory whose appStatus is anything but 1 (暂存) used to get only the unsigned-draft warning,
+    which also replaced the schema's missing-signature error: the report was "valid"."""
+    inventory = edi.decode(load("import/CEB621Message.xml").data)
+    heads = tuple(
+        attrs.evolve(i, inventory_head=attrs.evolve(i.inventory_head, app_status=status)) for i in inventory.inventory
+    )
+    unsigned = attrs.evolve(inventory, signature=None, inventory=heads)
+    for report in (edi.validate(unsigned), edi.validate_bytes(edi.encode(unsigned))):
+        assert not report.ok
+        assert [(p.path, p.code) for p in report.errors] == [("/ceb:CEB621Message/ds:Signature", "signature-required")]

@@ -353,14 +353,15 @@ def code_tables(message: Any, context: RuleContext) -> Iterator[Problem]:
 
 def signature_required(message: Any, context: RuleContext) -> Iterator[Problem]:
     """CEB621/623/625/711 declared with ``appStatus=2`` (申报) must carry ``ds:Signature``; saved drafts
-    (``appStatus=1`` 暂存) only get a warning, since the schema requires the signature in every case."""
+    (every ``appStatus`` exactly 1, 暂存) only get a warning, since the schema requires the signature in every case.
+    Any other status (``02``, ``3``, none) counts as declared: only a draft may go unsigned."""
     nodes = _nodes(message, context)
     root = nodes[0]
     if root.spec.tag not in SIGNED_ROOTS or not root.has("signature") or root.value("signature") is not None:
         return
     statuses = {n.value("app_status") for n in nodes if n.has("app_status")}
     path = f"{root.path}/ds:Signature"
-    if "2" in statuses:
+    if statuses != {"1"}:
         yield Problem(
             path,
             "signature-required",
