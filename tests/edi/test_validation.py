@@ -469,3 +469,20 @@ def test_only_a_draft_may_go_unsigned(status: str) -> None:
     for report in (edi.validate(unsigned), edi.validate_bytes(edi.encode(unsigned))):
         assert not report.ok
         assert [(p.path, p.code) for p in report.errors] == [("/ceb:CEB621Message/ds:Signature", "signature-required")]
+
+
+@pytest.mark.parametrize(
+    ("replacement", "code", "path"),
+    [
+        (b'<ceb:appType foo="1">1</ceb:appType>', "xsd-unexpected-attribute", "/ceb:PaymentHead/ceb:appType/@foo"),
+        (b"<ceb:appType>1<ceb:x/></ceb:appType>", "xsd-content", "/ceb:PaymentHead/ceb:appType"),
+    ],
+    ids=["attribute", "child"],
+)
+def test_an_attribute_or_child_in_a_simple_element_is_reported(replacement: bytes, code: str, path: str) -> None:
+    """libxml2 reports these with a code eport dropped as a mere follow-up of a facet error: alone, they were the
+    only report of the fact and the document was "valid" (on the tree path and the model path alike)."""
+    data = load("import/CEB411Message.xml").data.replace(b"<ceb:appType>1</ceb:appType>", replacement, 1)
+    for report in (edi.validate_bytes(data), edi.validate_bytes(data, rules=[lambda message, context: ()])):
+        assert not report.ok
+        assert [(p.code, p.path) for p in report.errors] == [(code, "/ceb:CEB411Message/ceb:Payment[1]" + path)]

@@ -258,8 +258,11 @@ _CODES: Mapping[str, str] = {
     "SCHEMAV_CVC_ELT_1": "xsd-unknown-root",
     "SCHEMAV_CVC_AU": "xsd-fixed-attribute",
     "SCHEMAV_CVC_ELT_5_2_2_2_2": "xsd-fixed-value",
+    "SCHEMAV_CVC_TYPE_3_1_1": "xsd-unexpected-attribute",  # an attribute on an element of simple type
+    "SCHEMAV_CVC_TYPE_3_1_2": "xsd-content",  # element children in an element of simple type
 }
-# Follow-up errors libxml2 emits after a facet error on the same value: they add nothing.
+# Follow-up errors libxml2 emits after a facet error on the same value: they add nothing there. Alone (an attribute
+# or a child element in an element of simple type) they are the only report of the fact and are kept.
 _CONSEQUENTIAL = frozenset({"SCHEMAV_CVC_TYPE_3_1_2", "SCHEMAV_CVC_ATTRIBUTE_3", "SCHEMAV_CVC_TYPE_3_1_1"})
 _QNAME_RE = re.compile(r"\{([^}]*)\}([\w.-]+)")
 # libxml2 names the attribute of an attribute-value error in the message only: "Element 'x', attribute 'guid': …".
@@ -274,9 +277,7 @@ def _short_names(text: str) -> str:
     return _QNAME_RE.sub(repl, text)
 
 
-def _problem(entry: etree._LogEntry, document: etree._Element, edition: str) -> Problem | None:
-    if entry.type_name in _CONSEQUENTIAL:
-        return None
+def _problem(entry: etree._LogEntry, document: etree._Element, edition: str) -> Problem:
     element: etree._Element | None = None
     if entry.path:
         try:
@@ -347,10 +348,12 @@ def xsd_problems(document: etree._Element, edition: str = DEFAULT_EDITION) -> li
         return problems
     original = element_path(document)
     renamed = element_path(target)
-    for entry in compiled.error_log:  # type: ignore[attr-defined]
-        problem = _problem(entry, target, edition)
-        if problem is None:
+    entries: list[etree._LogEntry] = list(compiled.error_log)  # type: ignore[call-overload]  # lxml-stubs: _ErrorLog is iterable
+    primary = {(e.path, e.line) for e in entries if e.type_name not in _CONSEQUENTIAL}
+    for entry in entries:
+        if entry.type_name in _CONSEQUENTIAL and (entry.path, entry.line) in primary:
             continue
+        problem = _problem(entry, target, edition)
         if renamed != original and problem.path.startswith(renamed):
             problem = Problem(original + problem.path[len(renamed) :], problem.code, problem.message, problem.severity)
         problems.append(problem)
