@@ -355,3 +355,13 @@ def test_an_envelope_eport_cannot_read_is_not_valid(inventory: bytes, created: b
     [problem] = [p for p in report if p.code == "not-decodable"]
     assert problem.path == "/dxp:DxpMsg/dxp:TransInfo/dxp:CreatTime"
     assert "payload" in problem.message
+
+
+def test_an_envelope_whose_data_is_not_base64_is_not_valid(inventory: bytes) -> None:
+    """libxml2 accepts "!!" in ``Data`` (simple content extending xs:base64Binary); eport's reader refuses it. The
+    envelope used to be reported valid, its payload never looked at."""
+    data = dxp.wrap(inventory, sender_id=SENDER, receiver_ids=RECEIVER, created=WHEN).to_bytes()
+    data = data.replace(b"<Data>", b"<Data>!!")
+    assert not xsd_errors(data, "dxp-terminal")
+    report = edi.validate_bytes(data)
+    assert [(p.path, p.code) for p in report.errors] == [("/dxp:DxpMsg/dxp:Data", "not-decodable")]
