@@ -486,3 +486,28 @@ def test_an_attribute_or_child_in_a_simple_element_is_reported(replacement: byte
     for report in (edi.validate_bytes(data), edi.validate_bytes(data, rules=[lambda message, context: ()])):
         assert not report.ok
         assert [(p.code, p.path) for p in report.errors] == [(code, "/ceb:CEB411Message/ceb:Payment[1]" + path)]
+
+
+@pytest.mark.parametrize("tag", ["SignatureValue", "DigestValue", "X509Certificate"])
+@pytest.mark.parametrize("value", ["!!!!", "AAAA!!!", "AA=A"])
+def test_a_signature_value_that_is_not_base64_is_reported(tag: str, value: str) -> None:
+    """libxml2 skips characters outside the base64 alphabet, so these passed the schema check and the document was
+    valid (and took the CEB fast path)."""
+    data = re.sub(
+        rf"<ds:{tag}>[^<]*</ds:{tag}>".encode(), f"<ds:{tag}>{value}</ds:{tag}>".encode(), load(_SIGNED).data, count=1
+    )
+    for report in (edi.validate_bytes(data), edi.validate_bytes(data, rules=[lambda message, context: ()])):
+        assert not report.ok
+        assert [p.code for p in report.errors] == ["xsd-datatype"]
+        assert report.errors[0].path.endswith(f"/ds:{tag}")
+
+
+_SIGNED = "import/CEB621Message.xml"
+
+
+def test_well_formed_base64_in_a_signature_passes() -> None:
+    data = load(_SIGNED).data
+    value = re.search(rb"<ds:SignatureValue>([^<]*)</ds:SignatureValue>", data)
+    assert value is not None
+    assert len(value.group(1).strip()) > 40
+    assert "xsd-datatype" not in codes(edi.validate_bytes(data))
