@@ -511,3 +511,14 @@ def test_well_formed_base64_in_a_signature_passes() -> None:
     assert value is not None
     assert len(value.group(1).strip()) > 40
     assert "xsd-datatype" not in codes(edi.validate_bytes(data))
+
+
+def test_an_attribute_on_a_simple_element_is_reported_beside_its_value_problem() -> None:
+    data = load("import/CEB411Message.xml").data.replace(
+        b"<ceb:appType>1</ceb:appType>", b'<ceb:appType foo="1">12</ceb:appType>', 1
+    )
+    head = "/ceb:CEB411Message/ceb:Payment[1]/ceb:PaymentHead/ceb:appType"
+    assert [(p.code, p.path) for p in edi.validate_bytes(data).errors] == [
+        ("xsd-unexpected-attribute", head + "/@foo"),
+        ("xsd-length", head),
+    ]

@@ -263,9 +263,10 @@ _CODES: Mapping[str, str] = {
     "SCHEMAV_CVC_TYPE_3_1_1": "xsd-unexpected-attribute",  # an attribute on an element of simple type
     "SCHEMAV_CVC_TYPE_3_1_2": "xsd-content",  # element children in an element of simple type
 }
-# Follow-up errors libxml2 emits after a facet error on the same value: they add nothing there. Alone (an attribute
-# or a child element in an element of simple type) they are the only report of the fact and are kept.
-_CONSEQUENTIAL = frozenset({"SCHEMAV_CVC_TYPE_3_1_2", "SCHEMAV_CVC_ATTRIBUTE_3", "SCHEMAV_CVC_TYPE_3_1_1"})
+# Follow-up errors libxml2 emits after a facet error on the same value: they add nothing there; alone they are kept.
+# (An attribute on, or a child in, an element of simple type, CVC_TYPE_3_1_1/2, is a fact of its own, logged before
+# the facet errors it causes: always reported.)
+_CONSEQUENTIAL = frozenset({"SCHEMAV_CVC_ATTRIBUTE_3"})
 _QNAME_RE = re.compile(r"\{([^}]*)\}([\w.-]+)")
 # libxml2 names the attribute of an attribute-value error in the message only: "Element 'x', attribute 'guid': …".
 _ATTRIBUTE_RE = re.compile(r"Element '[^']+', attribute '([^']+)':")
