@@ -365,3 +365,8 @@ def test_an_envelope_whose_data_is_not_base64_is_not_valid(inventory: bytes) -> 
     assert not xsd_errors(data, "dxp-terminal")
     report = edi.validate_bytes(data)
     assert [(p.path, p.code) for p in report.errors] == [("/dxp:DxpMsg/dxp:Data", "not-decodable")]
+
+
+def test_a_dxp_root_that_is_no_envelope_is_only_an_unknown_root() -> None:
+    report = edi.validate_bytes(b'<dxp:Foo xmlns:dxp="http://www.chinaport.gov.cn/dxp"/>')
+    assert [(p.code, p.path) for p in report] == [("unknown-root", "/dxp:Foo")]

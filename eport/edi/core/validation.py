@@ -238,7 +238,7 @@ def validate_bytes(
         try:
             envelope = load(envelope_family.envelope)(data, max_bytes=max_size)
         except DecodeError as exc:  # the schema may accept what eport cannot read (CreatTime 24:00:00)
-            problems.append(_not_checked(root, exc, "its payload and the envelope's rules were not validated"))
+            problems.extend(_not_checked(root, exc, "its payload and the envelope's rules were not checked", problems))
         else:
             problems.extend(_rule_problems(envelope, edition, extra))
             problems.extend(_payload_problems(envelope, edition, extra, max_size))
@@ -255,7 +255,7 @@ def validate_bytes(
             kept.insert(0, Problem("/" + _root_step(root), "unknown-root", f"not a customs message: {exc}"))
         return ValidationReport.of(dedupe(kept))
     except DecodeError as exc:
-        problems.append(_not_checked(root, exc, "the customs rules were not checked"))
+        problems.extend(_not_checked(root, exc, "the customs rules were not checked", problems))
         return ValidationReport.of(dedupe(problems))
     message = decoded.message
     found = _rule_problems(message, edition, extra)
@@ -273,11 +273,13 @@ def validate_bytes(
     return ValidationReport.of(dedupe(_one_per_fact(_drop_covered(problems, message))))
 
 
-def _not_checked(root: etree._Element, exc: DecodeError, what: str) -> Problem:
-    """The error saying that a document eport cannot read was only checked in part: never a silent "valid"."""
-    return Problem(
-        exc.path or "/" + _root_step(root), "not-decodable", f"eport cannot read this document, so {what}: {exc}"
-    )
+def _not_checked(root: etree._Element, exc: DecodeError, what: str, problems: list[Problem]) -> list[Problem]:
+    """The error saying that a document eport cannot read was only checked in part: never a silent "valid". Not
+    said of a document whose root is no message at all (``unknown-root`` says it all)."""
+    if any(p.code == "unknown-root" for p in problems):
+        return []
+    note = f"eport cannot read this document, so {what}: {exc}"
+    return [Problem(exc.path or "/" + _root_step(root), "not-decodable", note)]
 
 
 def _clean_tree(root: etree._Element, edition: str) -> bool:
