@@ -370,3 +370,22 @@ def test_an_envelope_whose_data_is_not_base64_is_not_valid(inventory: bytes) -> 
 def test_a_dxp_root_that_is_no_envelope_is_only_an_unknown_root() -> None:
     report = edi.validate_bytes(b'<dxp:Foo xmlns:dxp="http://www.chinaport.gov.cn/dxp"/>')
     assert [(p.code, p.path) for p in report] == [("unknown-root", "/dxp:Foo")]
+
+
+def test_a_ceb_msg_type_that_names_another_message_is_an_error(inventory: bytes) -> None:
+    """MsgType CEB311Message on a CEB621 payload: E-Port routes by MsgType, and this used to be valid."""
+    envelope = dxp.wrap(inventory, sender_id=SENDER, receiver_ids=RECEIVER, created=WHEN, msg_type="CEB311Message")
+    head = dxp.SvNo(msg_id="53000001202611280952140000000001", send_time=WHEN, end_node="53000002", sta_node="53000001")
+    sv = dxp.DxpMsgSv(sv_no=head, msg=envelope)
+    for report in (edi.validate_bytes(envelope.to_bytes()), edi.validate(envelope)):
+        assert [(p.code, p.path) for p in report.errors] == [("msg-type", "/dxp:DxpMsg/dxp:TransInfo/dxp:MsgType")]
+    for report in (edi.validate_bytes(sv.to_bytes()), edi.validate(sv)):
+        assert [(p.code, p.path) for p in report.errors] == [
+            ("msg-type", "/dxp:DxpMsgSv/dxp:DxpMsg/dxp:TransInfo/dxp:MsgType")
+        ]
+
+
+@pytest.mark.parametrize("msg_type", ["CEB621Message", "DECMSG", "custom"])
+def test_a_matching_or_agreed_msg_type_passes(inventory: bytes, msg_type: str) -> None:
+    envelope = dxp.wrap(inventory, sender_id=SENDER, receiver_ids=RECEIVER, created=WHEN, msg_type=msg_type)
+    assert "msg-type" not in {p.code for p in edi.validate_bytes(envelope.to_bytes())}

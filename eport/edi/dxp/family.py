@@ -51,6 +51,7 @@ FAMILY = Family(
     envelope="eport.edi.dxp:decode_envelope",
     unwrap="eport.edi.dxp:unwrap",
     payloads="eport.edi.dxp.family:payloads",
+    rules={"dxp": "eport.edi.dxp.rules"},
 )
 
 __all__ = ["FAMILY", "NS", "encode", "payloads"]
