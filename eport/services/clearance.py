@@ -42,7 +42,7 @@ from eport.errors import (
     TransportError,
 )
 from eport.pki.signer import Signer
-from eport.services._xml import BusinessInfo, Family, business_info, new_cop_msg_id, wrap
+from eport.services._xml import BusinessInfo, Family, business_info, new_cop_msg_id, unwrap, wrap
 from eport.services.journal import Journal, Submission, client_owner
 from eport.services.receipts import Stage, StatusEvent, parse_receipt
 from eport.services.transport import (
@@ -377,11 +377,14 @@ class ClearanceClient:
             logger.warning("recovering %s %s recorded at %s", sub.msg_type, sub.cop_msg_id, sub.created_at)
         handles: list[SubmissionHandle] = []
         for sub in subs:  # one at a time: a row refused for good is marked and the others still go
+            envelope = self._stored_envelope(sub)
+            if envelope is None:
+                continue
             outgoing = Outgoing(
                 cop_msg_id=sub.cop_msg_id,
                 msg_type=sub.msg_type,
                 family=sub.family,
-                envelope=self.journal.envelope(sub.cop_msg_id),
+                envelope=envelope,
                 file_name=sub.file_name,
                 resend=True,
             )
@@ -403,6 +406,22 @@ class ClearanceClient:
                 )
             )
         return handles
+
+    def _stored_envelope(self, sub: Submission) -> bytes | None:
+        """The recorded envelope of an unsent submission, checked before it is sent again. One that no longer reads
+        back as this submission's DxpMsg (damaged storage, a hand edit) is never sent: the row moves to
+        :attr:`Stage.ATTENTION` with the reason, and ``None`` is returned."""
+        try:
+            envelope = self.journal.envelope(sub.cop_msg_id)
+            found = unwrap(envelope).cop_msg_id
+            if found != sub.cop_msg_id:
+                raise DecodeError(f"it carries CopMsgId {found!r}")
+        except (DecodeError, JournalError, ValueError) as exc:
+            reason = f"the stored envelope is unreadable, submit the message again: {exc}"
+            logger.error("%s cannot be recovered and needs attention: %s", sub.cop_msg_id, reason)
+            self.journal.mark_attention(sub.cop_msg_id, reason=reason)
+            return None
+        return envelope
 
     # ------------------------------------------------------------------------------------------------ receipts
     def poll(self, *, limit: int = 100) -> list[Update]:

@@ -467,12 +467,15 @@ class Journal:
         """The recorded envelope bytes of a submission.
 
         Raises:
-            eport.errors.JournalError: unknown CopMsgId.
+            eport.errors.JournalError: unknown CopMsgId, or the stored value is not bytes.
         """
         rows = self._query("SELECT envelope FROM submissions WHERE cop_msg_id = ?", (cop_msg_id,))
         if not rows:
             raise JournalError(f"no submission {cop_msg_id} in the journal")
-        return bytes(rows[0]["envelope"])
+        stored = rows[0]["envelope"]
+        if not isinstance(stored, bytes):  # rewritten by another tool: never guess an encoding
+            raise JournalError(f"the stored envelope of {cop_msg_id} is {type(stored).__name__}, not bytes")
+        return stored
 
     def claim_unsent(self, transport: str, owner: str, *, lease: float) -> list[Submission]:
         """Take over the ``written`` submissions of a transport that no live client holds, for ``owner``.
