@@ -114,6 +114,8 @@ REASON_SUFFIX = ".reason.txt"
 
 
 def _read_receipt_file(path: Path) -> bytes:
+    if path.is_dir():  # a folder named like a receipt: no retry will ever read it
+        raise _UnreadableError(f"{path.name} is a folder, not a receipt file")
     with open(path, "rb") as handle:  # the size is checked on the open file, before any byte is read
         size = os.fstat(handle.fileno()).st_size
         if size > MAX_MESSAGE_BYTES:
