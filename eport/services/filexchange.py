@@ -221,12 +221,15 @@ class FileExchangeTransport:
 
         Raises:
             eport.errors.DuplicateError: a file of that name with different bytes waits in the OutBox.
+            eport.errors.ConfigurationError: a folder of that name is in the OutBox or SentBox.
             eport.errors.TransportError: the OutBox cannot be written.
         """
         name = self.check(outgoing)
         box = self.box(outgoing.family)
         for folder in (OUT_BOX, SENT_BOX):
             existing = box / folder / name
+            if existing.is_dir():  # no retry will write the file: the client records it as needing attention
+                raise ConfigurationError(f"{existing} is a folder in the way of the message file; remove it")
             try:
                 current = existing.read_bytes()
             except FileNotFoundError:

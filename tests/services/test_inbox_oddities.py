@@ -1,5 +1,6 @@
 """Odd entries in a real InBox never block the receipts behind them (issue #12 review): a folder named like a
-receipt (``x.xml/``, another tool's mistake) and a receipt whose name carries unusual Unicode."""
+receipt (``x.xml/``, another tool's mistake) and a receipt whose name carries unusual Unicode; nor does a folder in
+the way of an OutBox file block the other submissions."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
+from eport.errors import TransportError
 from eport.services import ClearanceClient, FileExchangeTransport, Stage
 from tests.services.helpers import ceb622, fake_sign, inventory, receipt_envelope
 
@@ -50,3 +54,32 @@ def test_a_receipt_with_an_unusual_unicode_name_is_read(tmp_path: Path) -> None:
 
         assert final.stage is Stage.RELEASED
         assert (tmp_path / "ImpPath" / "CEB" / "Processed" / name).exists()
+
+
+def test_a_folder_in_the_way_of_an_outbox_file_puts_that_row_in_attention_and_recovery_goes_on(
+    tmp_path: Path,
+) -> None:
+    """The OutBox replaced by a file (nothing can be sent: rows stay ``written``), then put back with a folder named
+    like one row's file in it: that row needs attention with its reason, the others are recovered."""
+    outbox = tmp_path / "ImpPath" / "CEB" / "OutBox"
+    client = _client(tmp_path / "ImpPath", tmp_path / "j.db")
+    client.recover()
+    outbox.rmdir()
+    outbox.write_bytes(b"a file where the OutBox folder should be")
+    for name in ("a.xml", "b.xml"):
+        with pytest.raises(TransportError):
+            client.submit(inventory(f"COP-{name}"), signer=object(), file_name=name)
+    client.close()
+    outbox.unlink()
+    outbox.mkdir()
+    (outbox / "a.xml").mkdir()
+
+    with _client(tmp_path / "ImpPath", tmp_path / "j.db") as again:  # recovery must not raise
+        blocked, sent = again.journal.submissions()
+        assert blocked.stage is Stage.ATTENTION
+        assert "folder" in (blocked.info or "")
+        assert sent.stage is Stage.SENT
+        assert (outbox / "b.xml").is_file()
+        assert again.journal.unsent() == []
+        handle = again.submit(inventory("COP-NEXT"), signer=object())
+        assert again.status(handle).stage is Stage.SENT
