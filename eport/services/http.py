@@ -150,7 +150,9 @@ def parse_receipts_reply(status: int, body: bytes, after: str | None) -> Receive
     """Interpret a receipts listing.
 
     Raises:
-        eport.errors.ProtocolError: not a 200 listing, or a malformed one.
+        eport.errors.ProtocolError: not a 200 listing, or a malformed one (an entry without a sequence number).
+            An entry whose ``dxp`` is not base64 is returned with the entry's JSON as its data, for the client to
+            keep as an unreadable receipt.
         eport.errors.TransportError: 5xx, 408 or 429.
     """
     if 500 <= status < 600 or status in TRANSIENT_4XX:
@@ -166,9 +168,14 @@ def parse_receipts_reply(status: int, body: bytes, after: str | None) -> Receive
     for item in items:
         try:
             seq = int(item["seq"])
-            data = base64.b64decode(item["dxp"], validate=True)
-        except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             raise ProtocolError("malformed receipt entry in the listing") from exc
+        try:
+            data = base64.b64decode(item["dxp"], validate=True)
+        except (KeyError, TypeError, ValueError, binascii.Error):
+            # The entry itself, as it came: the client keeps it as an unreadable receipt with its error and the
+            # cursor moves past it, so one damaged entry never blocks the receipts after it.
+            data = json.dumps(item, ensure_ascii=False, sort_keys=True).encode()
         if seq <= last:
             raise ProtocolError(f"receipt cursor went backwards ({seq} after {last})")
         last = seq

@@ -218,7 +218,9 @@ def test_pure_reply_parsing() -> None:
     with pytest.raises(ProtocolError, match="not JSON"):
         parse_receipts_reply(200, b"<html>", None)
     with pytest.raises(ProtocolError, match="malformed receipt"):
-        parse_receipts_reply(200, b'{"receipts":[{"seq":1,"dxp":"%%%"}],"next":1}', None)
+        parse_receipts_reply(200, b'{"receipts":[{"dxp":""}],"next":1}', None)
+    [damaged] = parse_receipts_reply(200, b'{"receipts":[{"seq":1,"dxp":"%%%"}],"next":1}', None).receipts
+    assert (damaged.cursor, b'"%%%"' in damaged.data) == ("1", True)  # kept as unreadable, never blocking
     with pytest.raises(TransportError):
         parse_receipts_reply(502, b"", None)
     out = _outgoing(None)
