@@ -34,7 +34,7 @@ from pathlib import Path
 import attrs
 
 from eport.errors import DuplicateError, EportError, JournalError
-from eport.services._xml import BusinessInfo, Family
+from eport.services._xml import BusinessInfo, Family, family_of
 from eport.services.receipts import Stage, StatusEvent, TypedReceipt, parse_receipt
 
 logger = logging.getLogger(__name__)
@@ -492,13 +492,18 @@ class Journal:
         try:
             with self._write() as db:
                 rows = db.execute(
-                    "SELECT cop_msg_id, owner, lease_until FROM submissions WHERE state = ? AND transport = ?",
+                    "SELECT cop_msg_id, owner, lease_until, family, msg_type FROM submissions"
+                    " WHERE state = ? AND transport = ?",
                     (Stage.WRITTEN.value, transport),
                 ).fetchall()
+                damaged = [row for row in rows if row[3] not in _FAMILIES]
+                for cop_msg_id, _holder, _until, family, msg_type in damaged:
+                    _set_damaged_aside(db, cop_msg_id, family, msg_type)
                 taken = [
                     cop_msg_id
-                    for cop_msg_id, holder, until in rows
-                    if holder is None or holder == owner or (until or 0.0) < now or not owner_alive(holder)
+                    for cop_msg_id, holder, until, family, _ in rows
+                    if family in _FAMILIES
+                    and (holder is None or holder == owner or (until or 0.0) < now or not owner_alive(holder))
                 ]
                 db.executemany(
                     "UPDATE submissions SET owner = ?, lease_until = ? WHERE cop_msg_id = ?",
@@ -798,6 +803,25 @@ class Journal:
                 " ON CONFLICT(transport) DO UPDATE SET value = excluded.value",
                 (transport, value),
             )
+
+
+_FAMILIES = frozenset(family.value for family in Family)
+
+
+def _set_damaged_aside(db: sqlite3.Connection, cop_msg_id: str, family: object, msg_type: object) -> None:
+    """Move an unsent row whose family column no longer reads (damaged storage, a hand edit) to ``attention`` with
+    the damage in its reason, and give it back a readable family (from its message type), so it never stops
+    recovery and stays listed."""
+    try:
+        readable = family_of(str(msg_type)).value
+    except EportError:
+        readable = Family.CEB.value  # the reason keeps what was stored
+    reason = f"the journal row is damaged (family {family!r}, message type {msg_type!r}): submit the message again"
+    logger.error("%s cannot be recovered and needs attention: %s", cop_msg_id, reason)
+    db.execute(
+        "UPDATE submissions SET state = ?, code = ?, info = ?, family = ?, updated_at = ? WHERE cop_msg_id = ?",
+        (Stage.ATTENTION.value, "attention", reason, readable, _iso(_now()), cop_msg_id),
+    )
 
 
 def client_owner() -> str:

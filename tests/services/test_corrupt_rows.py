@@ -67,3 +67,32 @@ def test_an_unreadable_stored_envelope_goes_to_attention_and_recovery_goes_on(tm
         for cop in ("COP-BAD", "COP-NEXT"):  # the damaged document can be submitted again, and so can others
             handle = again.submit(inventory(cop), signer=object())
             assert again.status(handle).stage is Stage.SENT
+
+
+def test_an_unsent_row_with_a_damaged_family_goes_to_attention_and_stays_readable(tmp_path: Path) -> None:
+    down = [True]
+
+    def handler(_outgoing: Outgoing) -> None:
+        if down[0]:
+            raise TransportError("exchange down")
+
+    transport = MockTransport(handler)
+    client = _client(transport, tmp_path / "j.db")
+    for cop in ("COP-BAD", "COP-A"):
+        with pytest.raises(TransportError):
+            client.submit(inventory(cop), signer=object())
+    [bad, good] = client.journal.submissions()
+    client.close()
+    with sqlite3.connect(tmp_path / "j.db") as db:
+        db.execute("UPDATE submissions SET family = 'x?z' WHERE cop_msg_id = ?", (bad.cop_msg_id,))
+    down[0] = False
+
+    with _client(transport, tmp_path / "j.db") as again:  # recovery must not raise
+        damaged = again.journal.get(bad.cop_msg_id)
+        assert damaged is not None
+        assert damaged.stage is Stage.ATTENTION
+        assert "x?z" in (damaged.info or "")
+        assert [s.stage for s in again.submissions()] == [Stage.ATTENTION, Stage.SENT]
+        assert again.journal.get(good.cop_msg_id).stage is Stage.SENT  # type: ignore[union-attr]
+        handle = again.submit(inventory("COP-BAD"), signer=object())
+        assert again.status(handle).stage is Stage.SENT
