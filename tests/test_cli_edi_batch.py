@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -54,5 +55,29 @@ def test_a_dangling_link_in_a_folder_is_not_skipped(tmp_path: Path) -> None:
     (tmp_path / "lost.xml").symlink_to(tmp_path / "gone" / "lost.xml")
     result = CliRunner().invoke(cli, ["edi", "validate", str(tmp_path)])
     assert result.exit_code == 1
-    assert "lost.xml" in result.stderr
-    assert "cannot read" in result.stderr
+    assert "lost.xml: error: /: [unreadable] cannot read" in result.stdout
+    assert "1 of 2 file(s) have errors" in result.stderr
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_an_unreadable_file_does_not_stop_the_files_after_it(tmp_path: Path, jobs: str) -> None:
+    """A file that cannot be read (a link to nothing) is that file's error: the files after it are still checked
+    and reported. It used to end the run there, so one bad entry left the rest of the folder unchecked."""
+    [(_, good)] = documents(1)
+    (tmp_path / "a.xml").write_bytes(good)
+    (tmp_path / "b.xml").symlink_to(tmp_path / "gone" / "b.xml")
+    (tmp_path / "c.xml").write_bytes(good)
+    (tmp_path / "d.xml").write_bytes(b"<CEB622Message><broken>")
+    result = CliRunner().invoke(cli, ["edi", "validate", "-j", jobs, str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'a.xml'}: valid" in result.stderr
+    assert f"{tmp_path / 'b.xml'}: error: /: [unreadable] cannot read" in result.stdout
+    assert f"{tmp_path / 'c.xml'}: valid" in result.stderr
+    assert f"{tmp_path / 'd.xml'}: error:" in result.stdout
+    assert "2 of 4 file(s) have errors" in result.stderr
+    as_json = CliRunner().invoke(cli, ["edi", "validate", "--json", "-j", jobs, str(tmp_path)])
+    files = json.loads(as_json.stdout)["files"]
+    assert [(f["file"].rsplit("/", 1)[-1], f["ok"]) for f in files] == [
+        ("a.xml", True), ("b.xml", False), ("c.xml", True), ("d.xml", False)
+    ]  # fmt: skip
+    assert files[1]["problems"][0]["code"] == "unreadable"

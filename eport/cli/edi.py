@@ -9,7 +9,7 @@ import contextlib
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from eport.cli._util import EXIT_FAIL, CliFail, InputPath, console, err, format_
 from eport.edi import dxp, frames
 from eport.edi.batch import cpu_count, validate_many
 from eport.edi.ceb.receipts import Receipt, receipts
-from eport.edi.core.report import Problem
+from eport.edi.core.report import Problem, ValidationReport
 from eport.edi.core.schema import EDITIONS, field_names
 from eport.edi.core.spec import spec_of
 from eport.edi.core.validation import summary
@@ -111,17 +111,21 @@ def validate_command(
     validated, so a large folder needs little memory; --jobs spreads them over worker processes, results
     stay in file order.
 
-    Exit status: 0 when no file has errors (warnings allowed), 1 when at least one has, or when a folder holds no
-    .xml file.
+    Exit status: 0 when no file has errors (warnings allowed), 1 when at least one has (a file that cannot be read
+    is an error of that file, "unreadable"; the others are still checked), or when a folder holds no .xml file.
     """
     results: list[dict[str, Any]] = []
     failed = 0
     paths = _expand(files)
-    sources = ((path, read_input(path)) for path in paths)
+    unreadable: dict[Hashable, str] = {}
     processes = (cpu_count() if jobs == 0 else jobs) if len(paths) > 1 else 1
-    reports = validate_many(sources, edition=edition, processes=processes)
+    reports = validate_many(_sources(paths, unreadable), edition=edition, processes=processes)
     with _progress_bar(len(paths), progress) as advance:
-        for path, report in reports:
+        for index, report in reports:
+            assert isinstance(index, int)  # noqa: S101 - the source ids are the positions _sources gives
+            path = paths[index]
+            if index in unreadable:  # its (empty) stand-in was validated for nothing: the reading failed
+                report = ValidationReport.of([Problem("/", "unreadable", unreadable.pop(index))])
             if not report.ok:
                 failed += 1
             shown = report.errors if quiet else report.problems
@@ -137,6 +141,17 @@ def validate_command(
         click.echo(json.dumps({"edition": edition, "files": results}, ensure_ascii=False, indent=2))
     if failed:
         raise CliFail(f"{failed} of {len(paths)} file(s) have errors", EXIT_FAIL, kind="ValidationFailed")
+
+
+def _sources(paths: list[Path], unreadable: dict[Hashable, str]) -> Iterator[tuple[Hashable, bytes]]:
+    """``(position, bytes)`` of each file, read as the validation asks for it. A file that cannot be read is that
+    file's error (noted in ``unreadable`` by position), not the end of the run: the files after it are checked."""
+    for index, path in enumerate(paths):
+        try:
+            yield index, read_input(path)
+        except CliFail as exc:
+            unreadable[index] = exc.format_message()
+            yield index, b""
 
 
 @contextlib.contextmanager
