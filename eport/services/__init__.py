@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time module __getat
     from eport.services.filexchange import DEFAULT_BOXES, FileExchangeTransport, atomic_write, fsync_folder
     from eport.services.http import HttpTransport, Retry, trust_context
     from eport.services.journal import Journal, Recorded, Submission
+    from eport.services.journal_rows import JournalDamage
     from eport.services.receipts import DUPLICATE_CODES, Stage, StatusEvent, TypedReceipt, parse_receipt
     from eport.services.transport import (
         DEFAULT_TIMEOUT,
@@ -47,6 +48,7 @@ _EXPORTS: dict[str, str] = {
     ),
     **dict.fromkeys(("HttpTransport", "Retry", "trust_context"), "eport.services.http"),
     **dict.fromkeys(("Journal", "Recorded", "Submission"), "eport.services.journal"),
+    "JournalDamage": "eport.services.journal_rows",
     **dict.fromkeys(
         ("DUPLICATE_CODES", "Stage", "StatusEvent", "TypedReceipt", "parse_receipt"), "eport.services.receipts"
     ),
@@ -106,6 +108,7 @@ __all__ = [
     "FileExchangeTransport",
     "HttpTransport",
     "Journal",
+    "JournalDamage",
     "MockTransport",
     "Outgoing",
     "RawReceipt",

@@ -27,15 +27,17 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from types import TracebackType
 
 import attrs
 
 from eport.errors import DuplicateError, EportError, JournalError
 from eport.services._xml import BusinessInfo, Family, family_of
-from eport.services.receipts import Stage, StatusEvent, TypedReceipt, parse_receipt
+from eport.services.journal_rows import JournalDamage, RowReader, blob, lease_expired
+from eport.services.receipts import Stage, StatusEvent, parse_receipt
 
 logger = logging.getLogger(__name__)
 
@@ -127,10 +129,6 @@ def _iso(value: dt.datetime | None) -> str | None:
     return None if value is None else value.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
 
 
-def _from_iso(value: str | None) -> dt.datetime | None:
-    return None if value is None else dt.datetime.fromisoformat(value)
-
-
 @attrs.frozen(kw_only=True)
 class Submission:
     """A submission as the journal knows it, with its full status history.
@@ -152,6 +150,10 @@ class Submission:
         created_at: when it was recorded; sent_at: when the transport took it; updated_at: last change.
         attempts: how many times it was handed to the transport.
         history: the status events, in the order they were recorded.
+        damage: the values of this row (and of its events) that did not read back from the journal file (damaged
+            storage, a hand edit): each names its table, column and row. A damaged ``state`` reads as
+            :attr:`Stage.ATTENTION` with the damage in ``info``; other damaged values read as a safe value (see
+            :mod:`eport.services.journal_rows`). Empty for a sound row.
     """
 
     cop_msg_id: str
@@ -172,6 +174,7 @@ class Submission:
     updated_at: dt.datetime
     attempts: int
     history: tuple[StatusEvent, ...] = ()
+    damage: tuple[JournalDamage, ...] = ()
 
     @property
     def final(self) -> bool:
@@ -195,6 +198,7 @@ class Submission:
             "sent_at": self.sent_at,
             "updated_at": self.updated_at,
             "history": " → ".join(e.code for e in self.history),
+            "damage": "; ".join(str(d) for d in self.damage),
         }
 
 
@@ -222,13 +226,18 @@ class Journal:
     Args:
         path: the database file (created with its folder), or ``":memory:"``.
         timeout: seconds to wait for another writer's lock before :class:`JournalError`.
+        clock: the wall clock of leases, in seconds since the epoch (``time.time``; injected by tests). See
+            :meth:`claim_unsent` for what a clock set back does.
 
     Raises:
         eport.errors.JournalError: the database cannot be opened or is not a journal.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 30.0) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, timeout: float = 30.0, clock: Callable[[], float] = time.time
+    ) -> None:
         self.path = str(path)
+        self._clock = clock
         self._lock = threading.RLock()
         self._typed: dict[str, tuple[StatusEvent, ...]] = {}
         try:
@@ -248,7 +257,7 @@ class Journal:
                     if statement.strip():
                         db.execute(statement)
                 columns = {row[1] for row in db.execute("PRAGMA table_info(submissions)")}
-                for column, kind in (("owner", "TEXT"), ("lease_until", "REAL")):  # added after format 1 shipped
+                for column, kind in (("owner", "TEXT"), ("lease_until", "REAL"), ("lease_for", "REAL")):  # after 1
                     if column not in columns:
                         db.execute(f"ALTER TABLE submissions ADD COLUMN {column} {kind}")
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -257,6 +266,14 @@ class Journal:
 
     def __repr__(self) -> str:
         return f"Journal({self.path!r})"
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
 
     @contextmanager
     def _write(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
@@ -354,10 +371,10 @@ class Journal:
                     current = cop_msg_id
                     self._insert(db, cop_msg_id, info, envelope, transport, file_name, stamp)
                 if owner is not None:
-                    until = time.time() + lease
+                    until = self._clock() + lease
                     db.executemany(
-                        "UPDATE submissions SET owner = ?, lease_until = ? WHERE cop_msg_id = ?",
-                        [(owner, until, item[0]) for item in submissions],
+                        "UPDATE submissions SET owner = ?, lease_until = ?, lease_for = ? WHERE cop_msg_id = ?",
+                        [(owner, until, lease, item[0]) for item in submissions],
                     )
         except sqlite3.Error as exc:
             raise JournalError(f"cannot record submission {current}: {exc}") from exc
@@ -402,7 +419,7 @@ class Journal:
                 (doc.key, doc.guid),
             ).fetchall()
             for cop_msg_id, state, oper_type in rows:
-                if state in _RETIRED:
+                if state in _RETIRED or state not in _STAGES:  # a damaged state reads as attention (retired)
                     continue
                 if info.family is Family.DEC and oper_type == "G" and info.oper_type not in (None, "G"):
                     continue
@@ -485,29 +502,39 @@ class Journal:
         be on their way out right now. Taken rows get ``owner`` and a new lease, in one transaction, so two
         clients recovering at once never both take one.
 
+        Leases are times of the wall clock (``clock``), which can be set back. A lease that ends further in the
+        future than its own length (plus a second of slack) was taken before the clock went back, or by a machine
+        whose clock runs ahead; it is treated as run out, so the jump never delays recovery of a dead client's rows
+        (:func:`~eport.services.journal_rows.lease_expired`). A lease that is no number (damaged) has run out too.
+
         Raises:
             eport.errors.JournalError: the journal cannot be written.
         """
-        now = time.time()
+        now = self._clock()
         try:
             with self._write() as db:
                 rows = db.execute(
-                    "SELECT cop_msg_id, owner, lease_until, family, msg_type FROM submissions"
+                    "SELECT cop_msg_id, owner, lease_until, family, msg_type, lease_for FROM submissions"
                     " WHERE state = ? AND transport = ?",
                     (Stage.WRITTEN.value, transport),
                 ).fetchall()
                 damaged = [row for row in rows if row[3] not in _FAMILIES]
-                for cop_msg_id, _holder, _until, family, msg_type in damaged:
+                for cop_msg_id, _holder, _until, family, msg_type, _ in damaged:
                     _set_damaged_aside(db, cop_msg_id, family, msg_type)
                 taken = [
                     cop_msg_id
-                    for cop_msg_id, holder, until, family, _ in rows
+                    for cop_msg_id, holder, until, family, _, length in rows
                     if family in _FAMILIES
-                    and (holder is None or holder == owner or (until or 0.0) < now or not owner_alive(holder))
+                    and (
+                        holder is None
+                        or holder == owner
+                        or lease_expired(until, length, now, lease)
+                        or not owner_alive(str(holder))
+                    )
                 ]
                 db.executemany(
-                    "UPDATE submissions SET owner = ?, lease_until = ? WHERE cop_msg_id = ?",
-                    [(owner, now + lease, cop_msg_id) for cop_msg_id in taken],
+                    "UPDATE submissions SET owner = ?, lease_until = ?, lease_for = ? WHERE cop_msg_id = ?",
+                    [(owner, now + lease, lease, cop_msg_id) for cop_msg_id in taken],
                 )
         except sqlite3.Error as exc:
             raise JournalError(f"cannot claim unsent submissions: {exc}") from exc
@@ -587,8 +614,11 @@ class Journal:
         params: list[object] = []
         if stage is not None:
             stages = [stage] if isinstance(stage, Stage) else list(stage)
-            clauses.append(f"state IN ({', '.join('?' for _ in stages)})")
+            clause = f"state IN ({', '.join('?' for _ in stages)})"
             params += [s.value for s in stages]
+            if Stage.ATTENTION in stages:  # a damaged state reads as attention
+                clause = f"({clause} OR {_DAMAGED_STATE})"
+            clauses.append(clause)
         if msg_type:
             clauses.append("msg_type = ?")
             params.append(msg_type)
@@ -609,45 +639,25 @@ class Journal:
         """Number of submissions (in one stage, if given)."""
         if stage is None:
             return int(self._query("SELECT COUNT(*) FROM submissions")[0][0])
-        return int(self._query("SELECT COUNT(*) FROM submissions WHERE state = ?", (stage.value,))[0][0])
+        damaged = f" OR {_DAMAGED_STATE}" if stage is Stage.ATTENTION else ""
+        return int(self._query(f"SELECT COUNT(*) FROM submissions WHERE state = ?{damaged}", (stage.value,))[0][0])  # noqa: S608
 
     def _load(self, rows: list[sqlite3.Row]) -> list[Submission]:
         if not rows:
             return []
-        histories: dict[str, list[StatusEvent]] = {row["cop_msg_id"]: [] for row in rows}
-        ids = list(histories)
+        found_events: dict[str, list[sqlite3.Row]] = {row["cop_msg_id"]: [] for row in rows}
+        ids = list(found_events)
+        parsed: dict[str, tuple[StatusEvent, ...]] = {}
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             found = self._query(
                 f"SELECT * FROM events WHERE cop_msg_id IN ({', '.join('?' for _ in chunk)}) ORDER BY id",  # noqa: S608
                 chunk,
             )
-            parsed = self._parsed_receipts({ev["receipt_key"] for ev in found})
+            parsed.update(self._parsed_receipts({ev["receipt_key"] for ev in found}))
             for ev in found:
-                histories[ev["cop_msg_id"]].append(_event(ev, parsed.get(ev["receipt_key"], ())))
-        return [
-            Submission(
-                cop_msg_id=row["cop_msg_id"],
-                msg_type=row["msg_type"],
-                family=Family(row["family"]),
-                stage=Stage(row["state"]),
-                code=row["code"],
-                info=row["info"],
-                guid=row["guid"],
-                client_seq_no=row["client_seq_no"],
-                seq_no=row["seq_no"],
-                entry_id=row["entry_id"],
-                message_id=row["message_id"],
-                transport=row["transport"],
-                file_name=row["file_name"],
-                created_at=_from_iso(row["created_at"]) or _now(),
-                sent_at=_from_iso(row["sent_at"]),
-                updated_at=_from_iso(row["updated_at"]) or _now(),
-                attempts=row["attempts"],
-                history=tuple(histories[row["cop_msg_id"]]),
-            )
-            for row in rows
-        ]
+                found_events[ev["cop_msg_id"]].append(ev)
+        return [_submission(row, found_events[row["cop_msg_id"]], parsed) for row in rows]
 
     def _parsed_receipts(self, keys: set[str]) -> dict[str, tuple[StatusEvent, ...]]:
         """The events parsed from the stored bytes of these receipts (cached), to give history events back their
@@ -661,9 +671,10 @@ class Journal:
                     f"SELECT receipt_key, data FROM receipts WHERE receipt_key IN ({', '.join('?' for _ in chunk)})",  # noqa: S608
                     chunk,
                 ):
+                    data = blob(row["data"])
                     try:
-                        events = tuple(parse_receipt(bytes(row["data"]))[1])
-                    except EportError as exc:  # recorded by an older eport that read it; keep the stored facts
+                        events = () if data is None else tuple(parse_receipt(data)[1])
+                    except EportError as exc:  # recorded by an older eport, or damaged; keep the stored facts
                         logger.debug("stored receipt %s no longer parses: %s", row["receipt_key"], exc)
                         events = ()
                     result[row["receipt_key"]] = events
@@ -762,10 +773,11 @@ class Journal:
                     continue
                 seen.add(key)
                 row = db.execute("SELECT data FROM receipts WHERE receipt_key = ?", (key,)).fetchone()
-                if row is None:
+                data = None if row is None else blob(row[0])
+                if data is None:
                     continue
                 try:
-                    events = parse_receipt(bytes(row[0]))[1]
+                    events = parse_receipt(data)[1]
                 except EportError:
                     continue
                 newly = [(owner, event) for event in events if (owner := _correlate(db, event))]
@@ -784,7 +796,11 @@ class Journal:
     def unmatched_receipts(self) -> list[tuple[str, bytes]]:
         """Receipts kept although they matched no submission, as (transport receipt id, bytes), oldest first."""
         rows = self._query("SELECT receipt_id, data FROM receipts WHERE error = 'unmatched' ORDER BY recorded_at")
-        return [(str(row["receipt_id"]), bytes(row["data"])) for row in rows]
+        listed = [(str(row["receipt_id"]), blob(row["data"])) for row in rows]
+        for receipt_id, data in listed:
+            if data is None:
+                logger.error("unmatched receipt %s has damaged bytes in the journal; it is not listed", receipt_id)
+        return [(receipt_id, data) for receipt_id, data in listed if data is not None]
 
     def cursor(self, transport: str) -> str | None:
         """The receipt cursor stored for a transport."""
@@ -806,6 +822,13 @@ class Journal:
 
 
 _FAMILIES = frozenset(family.value for family in Family)
+_STAGES = frozenset(stage.value for stage in Stage)
+_DAMAGED_STATE = (
+    "typeof(state) != 'text' OR state NOT IN ("
+    + ", ".join(f"'{value}'" for value in sorted(_STAGES))
+    + ")"
+)
+"""SQL: the ``state`` column of this row is no stage (damaged); such rows read as :attr:`Stage.ATTENTION`."""
 
 
 def _set_damaged_aside(db: sqlite3.Connection, cop_msg_id: str, family: object, msg_type: object) -> None:
@@ -885,7 +908,7 @@ def _insert_event(db: sqlite3.Connection, receipt_key: str, owner: str, event: S
         ),
     )  # fmt: skip
     row = db.execute("SELECT state FROM submissions WHERE cop_msg_id = ?", (owner,)).fetchone()
-    current = Stage(row[0])
+    current = Stage(row[0]) if row[0] in _STAGES else _state_from_history(db, owner)
     state = current
     if not current.final and event.stage.rank > current.rank:
         state = event.stage
@@ -902,29 +925,104 @@ def _insert_event(db: sqlite3.Connection, receipt_key: str, owner: str, event: S
     )  # fmt: skip
 
 
-def _typed_receipt(row: sqlite3.Row, parsed: Sequence[StatusEvent]) -> TypedReceipt | None:
-    """The typed receipt of the parsed event that this stored event was recorded from."""
+def _state_from_history(db: sqlite3.Connection, cop_msg_id: str) -> Stage:
+    """The state of a submission whose ``state`` column is damaged, derived again from its readable events (the
+    same forward-only rule as when they were recorded), starting at ``sent``: a receipt was read for it."""
+    state = Stage.SENT
+    for (value,) in db.execute("SELECT stage FROM events WHERE cop_msg_id = ? ORDER BY id", (cop_msg_id,)):
+        stage = Stage(value) if value in _STAGES else None
+        if stage is not None and not state.final and stage.rank > state.rank:
+            state = stage
+    logger.warning("the damaged state of %s is derived again from its history: %s", cop_msg_id, state.value)
+    return state
+
+
+def _submission(
+    row: sqlite3.Row, events: Sequence[sqlite3.Row], parsed: dict[str, tuple[StatusEvent, ...]]
+) -> Submission:
+    """One submission row and its event rows, read without trusting any value (see :class:`JournalDamage`)."""
+    cop_msg_id = str(row["cop_msg_id"])
+    read = RowReader("submissions", cop_msg_id)
+    msg_type = read.text("msg_type", row["msg_type"])
+    family = read.member("family", row["family"], Family)
+    if family is None:
+        try:
+            family = family_of(msg_type)
+        except EportError:
+            family = Family.CEB
+    stage = read.member("state", row["state"], Stage)
+    code = read.optional_text("code", row["code"])
+    info = read.optional_text("info", row["info"])
+    if stage is None:
+        stage, code = Stage.ATTENTION, "attention"
+        info = f"the journal row is damaged ({read.damage[-1]}); check the submission at customs" + (
+            f" (last info: {info})" if info else ""
+        )
+    created_at = read.time("created_at", row["created_at"])
+    updated_at = read.time("updated_at", row["updated_at"])
+    sent_at = read.time("sent_at", row["sent_at"])
+    fallback = created_at or updated_at or dt.datetime.fromtimestamp(0, dt.timezone.utc)
+    history = [_event(ev, parsed.get(ev["receipt_key"], ()), family, read.damage) for ev in events]
+    return Submission(
+        cop_msg_id=cop_msg_id,
+        msg_type=msg_type,
+        family=family,
+        stage=stage,
+        code=code,
+        info=info,
+        guid=read.optional_text("guid", row["guid"]),
+        client_seq_no=read.optional_text("client_seq_no", row["client_seq_no"]),
+        seq_no=read.optional_text("seq_no", row["seq_no"]),
+        entry_id=read.optional_text("entry_id", row["entry_id"]),
+        message_id=read.optional_text("message_id", row["message_id"]),
+        transport=read.text("transport", row["transport"]),
+        file_name=read.optional_text("file_name", row["file_name"]),
+        created_at=created_at or fallback,
+        sent_at=sent_at,
+        updated_at=updated_at or fallback,
+        attempts=read.count("attempts", row["attempts"]),
+        history=tuple(history),
+        damage=tuple(read.damage),
+    )
+
+
+def _matching(row: sqlite3.Row, parsed: Sequence[StatusEvent]) -> StatusEvent | None:
+    """The parsed event (from the stored receipt bytes) that this stored event was recorded from."""
     for candidate in parsed:
         if (candidate.receipt_type, candidate.code, candidate.guid, candidate.info) == (
             row["receipt_type"], row["code"], row["guid"], row["info"],
         ):  # fmt: skip
-            return candidate.receipt
+            return candidate
     return None
 
 
-def _event(row: sqlite3.Row, parsed: Sequence[StatusEvent] = ()) -> StatusEvent:
-    return StatusEvent(
-        receipt_type=row["receipt_type"],
-        family=Family(row["family"]),
-        stage=Stage(row["stage"]),
-        code=row["code"],
-        info=row["info"],
-        at=_from_iso(row["at"]),
-        source_cop_msg_id=row["cop_msg_id"],
-        guid=row["guid"],
-        client_seq_no=row["client_seq_no"],
-        seq_no=row["seq_no"],
-        entry_id=row["entry_id"],
-        numbers=json.loads(row["numbers"]),
-        receipt=_typed_receipt(row, parsed),
+def _event(row: sqlite3.Row, parsed: Sequence[StatusEvent], family: Family, damage: list[JournalDamage]) -> StatusEvent:
+    """One stored event; a value that does not read is taken from the stored receipt it came from when that still
+    parses (else a safe value: stage ``OTHER``, the submission's family, no time, no numbers), and reported in
+    ``damage``."""
+    read = RowReader("events", str(row["id"]))
+    source = _matching(row, parsed)
+    stage = read.member("stage", row["stage"], Stage)
+    event_family = read.member("family", row["family"], Family)
+    before = len(read.damage)
+    at = read.time("at", row["at"])
+    if len(read.damage) > before and source is not None:
+        at = source.at
+    numbers = read.numbers("numbers", row["numbers"])
+    event = StatusEvent(
+        receipt_type=read.text("receipt_type", row["receipt_type"]),
+        family=event_family or (source.family if source else family),
+        stage=stage or (source.stage if source else Stage.OTHER),
+        code=read.text("code", row["code"]),
+        info=read.text("info", row["info"]),
+        at=at,
+        source_cop_msg_id=str(row["cop_msg_id"]),
+        guid=read.optional_text("guid", row["guid"]),
+        client_seq_no=read.optional_text("client_seq_no", row["client_seq_no"]),
+        seq_no=read.optional_text("seq_no", row["seq_no"]),
+        entry_id=read.optional_text("entry_id", row["entry_id"]),
+        numbers=numbers if numbers is not None else dict(source.numbers if source else {}),
+        receipt=source.receipt if source else None,
     )
+    damage += read.damage
+    return event
