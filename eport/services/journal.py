@@ -824,9 +824,7 @@ class Journal:
 _FAMILIES = frozenset(family.value for family in Family)
 _STAGES = frozenset(stage.value for stage in Stage)
 _DAMAGED_STATE = (
-    "typeof(state) != 'text' OR state NOT IN ("
-    + ", ".join(f"'{value}'" for value in sorted(_STAGES))
-    + ")"
+    "typeof(state) != 'text' OR state NOT IN (" + ", ".join(f"'{value}'" for value in sorted(_STAGES)) + ")"
 )
 """SQL: the ``state`` column of this row is no stage (damaged); such rows read as :attr:`Stage.ATTENTION`."""
 
