@@ -244,13 +244,23 @@ class Engine:
         raise EncodeError(f"unknown planned receipt kind {kind!r}")
 
     def flush_files(self) -> None:
-        """Write into their InBox every receipt of a file-exchange submission not written yet."""
+        """Write into their InBox every receipt of a file-exchange submission not written yet.
+
+        A receipt whose InBox cannot be written (a file in the folder's place, no permission) stays unwritten and
+        is tried again at the next flush (the next receipt written, the next start); the receipts after it, of its
+        box or another, are still written.
+        """
         if self.config.imp_path is None:
             return
         for receipt in self.store.unwritten_files():
             if receipt.box is None or receipt.file_name is None:  # pragma: no cover - selected by the query
                 continue
-            atomic_write(self.config.imp_path / receipt.box / "InBox", receipt.file_name, receipt.dxp)
+            try:
+                atomic_write(self.config.imp_path / receipt.box / "InBox", receipt.file_name, receipt.dxp)
+            except OSError as exc:
+                logger.error("cannot write %s into %s/InBox now (%s); tried again later", receipt.file_name,
+                             receipt.box, exc)  # fmt: skip
+                continue
             self.store.mark_file_written(receipt.seq)
 
 
