@@ -48,7 +48,22 @@ def test_subpackage_respects_layering(subpackage: str) -> None:
 
 def test_edi_imports_only_errors_from_outside() -> None:
     for path in (PACKAGE / "edi").rglob("*.py"):
-        assert _eport_imports(path) <= {"edi", "errors"}, path
+        assert _eport_imports(path) <= {"edi", "errors", "_lazy"}, path
+
+
+def test_the_lazy_export_helper_imports_no_eport_module() -> None:
+    """``eport._lazy`` is the one outside module ``eport.edi`` may use besides the errors: it must stay import-free."""
+    tree = ast.parse((PACKAGE / "_lazy.py").read_text(encoding="utf-8"))
+    imported = [
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+    ]
+    relative = [node for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level > 0]
+    assert imported  # the walk sees its imports (importlib, typing …)
+    assert [name for name in imported if name and name.split(".")[0] == "eport"] == []
+    assert relative == []
 
 
 def test_layering_checker_detects_a_violation(tmp_path: Path) -> None:

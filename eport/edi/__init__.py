@@ -1,7 +1,7 @@
 """Customs messages: typed models, encoders, decoders, validation and code tables.
 
 This package is pure: it does no I/O beyond reading its own package data and imports no other eport package
-except :mod:`eport.errors`.
+except :mod:`eport.errors` (and :mod:`eport._lazy`, which imports none, for the lazy names below).
 
 The names below are imported on first use (``import eport.edi`` stays cheap; the declaration models, for one,
 take a while to build). ``from eport.edi import decode`` and ``eport.edi.decode`` work as usual.
@@ -18,6 +18,8 @@ import importlib
 import sys
 import types
 from typing import TYPE_CHECKING, Any
+
+from eport._lazy import lazy_exports
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time module __getattr__ imports these on first use
     from eport.edi.ceb.receipts import Receipt, parse_receipts, receipts
@@ -49,24 +51,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name (or a subpackage, ``eport.edi.dxp``) on first use and keep it in the namespace."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        if not name.startswith("_"):
-            try:  # ``import eport.edi; eport.edi.dxp.wrap(...)`` worked while the package imported eagerly
-                return importlib.import_module(f"{__name__}.{name}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{__name__}.{name}":
-                    raise
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_EXPORTS})
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 
 class _Package(types.ModuleType):

@@ -88,10 +88,12 @@ class _Alias(types.ModuleType):
 
 
 def _machinery(frame: types.FrameType) -> bool:
-    """True for a frame of the import system, of ``eport.edi``'s attribute lookup or of this module."""
+    """True for a frame of the import system, of ``eport.edi``'s attribute lookup (:mod:`eport._lazy`) or of this
+    module."""
     module = frame.f_globals.get("__name__", "")
     frozen = frame.f_code.co_filename.startswith("<frozen")
-    return frozen or module == "importlib" or module.startswith("importlib.") or module in ("eport.edi", __name__)
+    machinery = ("eport.edi", "eport._lazy", __name__)
+    return frozen or module == "importlib" or module.startswith("importlib.") or module in machinery
 
 
 def _stacklevel() -> int:

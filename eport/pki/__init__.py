@@ -18,9 +18,9 @@ The names below are imported on first use: ``import eport.pki`` (and any submodu
 
 from __future__ import annotations
 
-import importlib
-import types
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from eport._lazy import lazy_exports
 
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time module __getattr__ imports these on first use
     from eport.pki.ceb import sign_ceb, signature_followers
@@ -93,27 +93,7 @@ _EXPORTS: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name on first use and keep it in the namespace."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        if not name.startswith("_"):
-            try:  # ``import eport.pki; eport.pki.keys.…`` worked while the package imported eagerly
-                return importlib.import_module(f"{__name__}.{name}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{__name__}.{name}":
-                    raise
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The public names and the submodules imported so far."""
-    prefix = f"{__name__}."
-    loaded = (n for n, v in globals().items() if isinstance(v, types.ModuleType) and v.__name__.startswith(prefix))
-    return sorted({*_EXPORTS, *loaded})
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
 
 
 __all__ = [

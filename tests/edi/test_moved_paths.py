@@ -57,6 +57,14 @@ def test_old_path_warns_and_gives_the_new_module(old: str) -> None:
 
 
 @pytest.mark.usefixtures("fresh")
+def test_an_old_path_reached_as_an_attribute_warns_at_the_caller() -> None:
+    with pytest.warns(DeprecationWarning, match=_moved("eport.edi.spec")) as caught:
+        alias = eport.edi.spec  # type: ignore[attr-defined]  # through the package's lazy __getattr__
+    assert caught[-1].filename == __file__  # not eport/_lazy.py, where the attribute lookup runs
+    assert alias.ModelSpec is importlib.import_module("eport.edi.core.spec").ModelSpec
+
+
+@pytest.mark.usefixtures("fresh")
 def test_from_imports_through_old_paths() -> None:
     from eport.edi.ceb.rules import RULES
     from eport.edi.core.report import ValidationReport

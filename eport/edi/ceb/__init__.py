@@ -14,13 +14,15 @@ does not pay for the other three.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from eport._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from eport.edi.ceb import exports, exports2018, imports, imports2018
     from eport.edi.ceb.editions import EDITIONS, edition_of, to_edition
 
+#: Public name → the module that defines it (a name of its own module: the submodule itself).
 _LAZY = {
     "imports": "eport.edi.ceb.imports",
     "exports": "eport.edi.ceb.exports",
@@ -31,13 +33,7 @@ _LAZY = {
     "to_edition": "eport.edi.ceb.editions",
 }
 
-
-def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(target)
-    return module if target.rpartition(".")[2] == name else getattr(module, name)
+__getattr__, __dir__ = lazy_exports(globals(), _LAZY)
 
 
 __all__ = ["EDITIONS", "edition_of", "exports", "exports2018", "imports", "imports2018", "to_edition"]

@@ -21,9 +21,9 @@ This module is pure: no I/O.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from eport._lazy import lazy_exports
 from eport.edi.core.schema import MAX_DOCUMENT_BYTES
 from eport.errors import DecodeError
 
@@ -66,20 +66,7 @@ _LAZY: dict[str, str] = dict.fromkeys(
 )
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name (or a submodule) on first use and keep it in the namespace."""
-    module = _LAZY.get(name)
-    if module is None:
-        if not name.startswith("_"):
-            try:
-                return importlib.import_module(f"{__name__}.{name}")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{__name__}.{name}":
-                    raise
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, __dir__ = lazy_exports(globals(), _LAZY)
 
 
 def unwrap(envelope: bytes | DxpMsg | DxpMsgSv) -> bytes:
