@@ -17,6 +17,7 @@ too) may use it.
 from __future__ import annotations
 
 import importlib
+import types
 from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any
 
@@ -33,7 +34,8 @@ def lazy_exports(
     Returns:
         ``__getattr__``, which imports a public name on first use (or a submodule not imported yet, as
         ``eport.pki.keys`` after ``import eport.pki``) and raises :class:`AttributeError` for anything else, and
-        ``__dir__``, which lists the namespace and every public name.
+        ``__dir__``, which lists the public API: the table, the package's ``__all__`` and the submodules imported
+        so far (not the package's own imports and helpers).
     """
     package: str = namespace["__name__"]
 
@@ -54,8 +56,10 @@ def lazy_exports(
         return value
 
     def __dir__() -> list[str]:  # noqa: N807
-        return sorted({*namespace, *table})
+        prefix = f"{package}."
+        loaded = (n for n, v in namespace.items() if isinstance(v, types.ModuleType) and v.__name__.startswith(prefix))
+        return sorted({*table, *namespace.get("__all__", ()), *loaded})
 
     __getattr__.__doc__ = f"Import a public name of {package} (or a submodule) on first use and keep it."
-    __dir__.__doc__ = f"The names of {package}: its namespace and every public name, imported or not."
+    __dir__.__doc__ = f"The public names of {package}, imported or not, and the submodules imported so far."
     return __getattr__, __dir__

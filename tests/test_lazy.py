@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
 import types
@@ -70,10 +71,15 @@ def test_a_submodule_that_fails_on_a_missing_import_says_so(tmp_path: Any, monke
         getattr_("broken")  # not turned into "no attribute": the missing dependency is named
 
 
-def test_dir_lists_the_namespace_and_every_public_name() -> None:
+def test_dir_lists_the_public_names_and_the_submodules_imported() -> None:
     namespace = _package({"Problem": "eport.edi.core.report", "Severity": "eport.edi.core.report"})
-    assert {"Problem", "Severity", "here", "__name__"} <= set(namespace["__dir__"]())
-    assert namespace["__dir__"]() == sorted(namespace["__dir__"]())
+    namespace["__all__"] = ["Problem", "Severity", "here"]
+    namespace["helper"] = 2  # a module-level helper that is not public
+    namespace["importlib"] = importlib  # an import of the package's own
+    assert namespace["__dir__"]() == ["Problem", "Severity", "here"]
+    namespace["__getattr__"]("safexml")  # a submodule imported, as the import system binds it
+    namespace["safexml"] = importlib.import_module("eport.edi.core.safexml")
+    assert namespace["__dir__"]() == ["Problem", "Severity", "here", "safexml"]
 
 
 def test_ceb_submodules_stay_modules() -> None:
