@@ -25,6 +25,7 @@ from eport.errors import (
     CardError,
     CardNotBoundError,
     ChallengeError,
+    ConfigurationError,
     EportError,
     IdentityMismatchError,
     LocalServiceError,
@@ -215,7 +216,16 @@ def _card_findings(
         finding, state = _explain(exc)
         return [finding], state or CardState.NO_CARD
     state = CardState.CARD_PRESENT
-    if info.valid_until is not None:
+    if info.valid_until is None:
+        findings.append(
+            Finding(
+                code="cert_validity_unknown",
+                severity=Severity.WARNING,
+                message="the certificate's validity could not be read from the card: its expiry was not checked",
+                remedy="check the certificate's validity (`eport card info`, or the card centre)",
+            )
+        )
+    else:
         left = info.valid_until - now
         if left <= dt.timedelta(0):
             state = CardState.CERT_EXPIRED
@@ -241,7 +251,17 @@ def _card_findings(
         tries = card.pin_tries_left()
     except CardError:
         tries = None
-    if tries == 0:
+    if tries is None:  # the local signing service has no call for it; some cards refuse the query
+        findings.append(
+            Finding(
+                code="pin_tries_unknown",
+                severity=Severity.WARNING,
+                message="the PIN tries left could not be read without spending one: whether the card is locked, or "
+                "one wrong PIN away from it, was not checked",
+                remedy="be sure of the PIN before entering it; eport never retries a PIN",
+            )
+        )
+    elif tries == 0:
         state = CardState.PIN_LOCKED
         findings.append(
             Finding(code="pin_locked", severity=Severity.ERROR, message="the PIN is blocked (卡已锁定)", remedy=_UNLOCK)
@@ -255,7 +275,7 @@ def _card_findings(
                 remedy="be sure of the PIN (eport asks for explicit consent)",
             )
         )
-    elif tries is not None:
+    else:
         findings.append(Finding(code="pin_tries", severity=Severity.INFO, message=f"PIN tries left: {tries}"))
     if expected_enterprise is not None and info.enterprise_code != expected_enterprise:
         findings.append(
@@ -287,7 +307,15 @@ def diagnose(
         expected_enterprise: the enterprise the card should belong to.
         now: the current time (tests pass one).
         warn_days: days before certificate expiry that count as "expiring" (the login page warns at 30).
+
+    What could not be looked at is a warning, never left out: ``pin_tries_unknown`` (the local signing service
+    cannot read the tries left without spending one), ``cert_validity_unknown``.
+
+    Raises:
+        ConfigurationError: when given no card, no error and no session (there is nothing to diagnose).
     """
+    if card is None and error is None and session is None:
+        raise ConfigurationError("nothing to diagnose: give a card, an error or a session")
     moment = now or dt.datetime.now(dt.timezone.utc)
     findings: list[Finding] = []
     state: CardState | None = None

@@ -334,3 +334,22 @@ def test_the_sandbox_verifies_the_challenge_hash_it_is_told(tmp_path_factory: py
             assert CardLogin(portal, encoding=sha256).login(card, DEMO_PIN).check().card_id == "JJ0DEMO000001"
     finally:
         process.stop()
+
+
+def test_diagnose_says_what_it_could_not_read() -> None:
+    """Through the local signing service the PIN tries cannot be read without spending one: the diagnosis must say
+    so (a warning), not print a bare "CARD_PRESENT" as if every check had run. Called with nothing to look at, it
+    refuses instead of answering "CARD_PRESENT", ok."""
+    from eport.card.localservice import LocalServiceCard, LocalServiceClient
+    from eport.card.simulator import LocalServiceSimulator
+    from eport.errors import ConfigurationError
+    from eport.services.session_diagnose import Severity
+
+    with LocalServiceSimulator(demo_card()) as simulator, LocalServiceClient(simulator.url, timeout=10) as client:
+        found = diagnose(LocalServiceCard(client), now=dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc))
+    assert found.codes() == ("pin_tries_unknown",)
+    assert found.findings[0].severity is Severity.WARNING
+    assert "PIN tries left could not be read" in str(found)
+    assert found.ok  # a warning: nothing is wrong, one thing is unknown
+    with pytest.raises(ConfigurationError, match="nothing to diagnose"):
+        diagnose()
