@@ -2,7 +2,8 @@
 
 * ``eport refund query``: 结关信息查询, the closed export declarations of an enterprise (refund service).
 * ``eport refund check LINES.csv``: the local self-check (自检) of planned claim lines against the refund-copy
-  records (fetched from the refund service, or read from a JSON-lines file); exits 1 when a blocking doubt remains.
+  records (fetched from the refund service, or read from a JSON-lines file); exits 1 when a blocking doubt remains,
+  or when there is no line to check.
 * ``eport refund export``: the 出口明细申报表 (and 进货明细申报表 with ``--purchases``) as xlsx or CSV, built from the
   records not yet claimed.
 
@@ -112,7 +113,8 @@ def check(lines: Path, records_file: Path | None, url: str, trade_code: str | No
           enterprise_class: str, as_json: bool) -> None:  # fmt: skip
     """Self-check (自检) the claim lines of LINES.csv (出口明细 columns) with the tax side's doubt rules.
 
-    Exits 1 when a blocking doubt (PASS_FLAG N) remains, 0 otherwise.
+    Exits 1 when a blocking doubt (PASS_FLAG N) remains or LINES.csv holds no line, 0 otherwise. Columns are
+    matched by their Chinese headings (either parenthesis form) or attribute names; an unknown column is refused.
     """
     if records_file is not None:
         records = index_records(_read_records(records_file))
@@ -134,6 +136,8 @@ def check(lines: Path, records_file: Path | None, url: str, trade_code: str | No
                             f"{len(report.doubts)} doubts, {len(report.blocking)} blocking")  # fmt: skip
     if report.blocking:
         raise CliFail(f"{len(report.blocking)} blocking doubts (PASS_FLAG N) in {lines}", kind="BlockingDoubts")
+    if not report.lines:  # headings without rows: nothing was checked, which is no pass
+        raise CliFail(f"{lines} holds no claim line", kind="NothingChecked")
 
 
 @group.command(name="export")

@@ -519,3 +519,41 @@ def test_rows_added_between_pages_are_not_returned_twice() -> None:
     finally:
         server.close()
     assert [str(r.entry_id)[-2:] for r in rows] == ["09", "08", "07", "06"]
+
+
+def test_cli_check_of_no_lines_is_not_a_clean_check(tmp_path: Path) -> None:
+    """A lines file with headings and no row (an export that lost its rows) used to end "0 lines checked …
+    0 blocking" with exit status 0, as if the claim had passed."""
+    from click.testing import CliRunner
+
+    from eport.cli.main import cli
+
+    path = write_lines_csv(tmp_path / "lines.csv", [])
+    records = tmp_path / "records.jsonl"
+    records.write_text(json.dumps(_record().to_json()) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["refund", "check", str(path), "--records", str(records)])
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == f"error: NothingChecked: {path} holds no claim line"
+
+
+def test_a_column_the_check_would_not_read_is_refused_not_ignored(tmp_path: Path) -> None:
+    """A heading eport does not know used to be dropped silently: a 启运港 line whose 业务类型 column was typed with
+    ASCII parentheses lost its type and passed the four 启运港 rules unchecked. Both parenthesis forms are read;
+    any other unknown or repeated column is refused by name."""
+    line = _line(business_type="QYGTS")
+    path = write_lines_csv(tmp_path / "lines.csv", [line])
+    text = path.read_text(encoding="utf-8-sig")
+    path.write_text(text.replace("退（免）税业务类型", "退(免)税业务类型"), encoding="utf-8")
+    (read,) = read_claim_lines(path)
+    assert read.business_type == "QYGTS"
+    report = run_self_check([read], index_records([_record()]))
+    assert rules.QYGTS_FQYG in report.codes()
+
+    path.write_text(text.replace("退（免）税业务类型", "免税业务类型"), encoding="utf-8")
+    with pytest.raises(FieldError) as unknown:
+        list(read_claim_lines(path))
+    assert unknown.value.field == "columns"
+    assert "免税业务类型" in unknown.value.reason
+    path.write_text(text.replace("备注", "美元离岸价"), encoding="utf-8")
+    with pytest.raises(FieldError, match=r"美元离岸价.*twice"):
+        list(read_claim_lines(path))

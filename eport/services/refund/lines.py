@@ -319,13 +319,58 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _dict_rows(path: str | Path, marker: tuple[str, str]) -> Iterator[dict[str, str]]:
-    """Rows of a CSV file as dicts, from the heading row on (a form's header block above it is skipped)."""
+_PARENS = str.maketrans({"（": "(", "）": ")", " ": "", "\u3000": ""})
+
+
+def _canonical(heading: str) -> str:
+    """A heading compared without regard to full- or half-width parentheses and spaces (``退(免)税业务类型``)."""
+    return heading.strip().translate(_PARENS)
+
+
+def _headings(row: list[str], columns: tuple[tuple[str, str], ...]) -> list[str]:
+    """The heading row's names as the form's own (Chinese heading or attribute name).
+
+    Raises:
+        eport.errors.FieldError: (``columns``) a heading that is no column of the form, or one given twice: its
+            values would otherwise be dropped (a 业务类型 typed differently loses every 启运港 rule) or overwritten.
+    """
+    known = {_canonical(heading): heading for heading, _ in columns}
+    known.update((attr, attr) for _, attr in columns)
+    names: list[str] = []
+    unknown: list[str] = []
+    for cell in row:
+        text = cell.strip()
+        if not text:
+            names.append("")
+            continue
+        name = known.get(_canonical(text)) or known.get(text)
+        if name is None:
+            unknown.append(text)
+        elif name in names:
+            raise FieldError("columns", f"column {text!r} is given twice")
+        names.append(name or text)
+    if unknown:
+        expected = ", ".join(heading for heading, _ in columns)
+        raise FieldError(
+            "columns", f"unknown column(s) {', '.join(map(repr, unknown))}: their values would not be read; the "
+            f"form's columns are {expected} (or their attribute names)"
+        )  # fmt: skip
+    return names
+
+
+def _dict_rows(
+    path: str | Path, marker: tuple[str, str], columns: tuple[tuple[str, str], ...]
+) -> Iterator[dict[str, str]]:
+    """Rows of a CSV file as dicts, from the heading row on (a form's header block above it is skipped).
+
+    Raises:
+        eport.errors.FieldError: no heading row, or a heading that is no column of the form (:func:`_headings`).
+    """
     with open(path, encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         for row in reader:
             if any(cell.strip() in marker for cell in row):
-                headings = [cell.strip() for cell in row]
+                headings = _headings(row, columns)
                 break
         else:
             raise FieldError(str(path), f"no heading row (a column named {marker[0]} or {marker[1]})")
@@ -338,12 +383,15 @@ def read_claim_lines(path: str | Path) -> Iterator[ClaimLine]:
     """Stream the export lines of a CSV file (UTF-8, with or without BOM; Chinese or English headings; a form's
     header block above the headings is skipped).
 
-    Lines are validated one at a time as they are read; nothing is held beyond the current line.
+    Lines are validated one at a time as they are read; nothing is held beyond the current line. Headings match
+    with full- or half-width parentheses (``退(免)税业务类型``); a heading that is no column of the form is refused,
+    since its values would not be checked.
 
     Raises:
-        eport.errors.FieldError: a line is malformed (``lines[<n>].<field>``, ``n`` counting data rows from 1).
+        eport.errors.FieldError: a line is malformed (``lines[<n>].<field>``, ``n`` counting data rows from 1), or
+            a heading is unknown or repeated (``columns``).
     """
-    for index, row in enumerate(_dict_rows(path, ("出口货物报关单号", "refund_decl_no")), start=1):
+    for index, row in enumerate(_dict_rows(path, ("出口货物报关单号", "refund_decl_no"), EXPORT_COLUMNS), start=1):
         yield ClaimLine.from_row(row, index=index)
 
 
@@ -353,7 +401,7 @@ def read_purchase_lines(path: str | Path) -> Iterator[PurchaseLine]:
     Raises:
         eport.errors.FieldError: a line is malformed (``purchases[<n>].<field>``).
     """
-    for index, row in enumerate(_dict_rows(path, ("进货凭证号", "voucher_no")), start=1):
+    for index, row in enumerate(_dict_rows(path, ("进货凭证号", "voucher_no"), PURCHASE_COLUMNS), start=1):
         yield PurchaseLine.from_row(row, index=index)
 
 

@@ -325,13 +325,13 @@ class SelfCheckReport:
 
     @property
     def clean(self) -> bool:
-        """No doubt at all."""
-        return not self.doubts
+        """At least one line checked, and no doubt at all (a check of no line is not clean: nothing was checked)."""
+        return self.lines > 0 and not self.doubts
 
     @property
     def declarable(self) -> bool:
-        """No blocking doubt."""
-        return not self.blocking
+        """At least one line checked, and no blocking doubt (no line is nothing to declare)."""
+        return self.lines > 0 and not self.blocking
 
     def codes(self) -> set[str]:
         """The distinct doubt codes found."""
