@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from eport.cli._util import CliFail, InputPath, err, print_records
+from eport.cli._util import EXIT_USAGE, CliFail, InputPath, err, print_records
 
 if TYPE_CHECKING:
     from eport.pki.certs import Certificate
@@ -176,21 +177,57 @@ def show(file: Path, as_json: bool) -> None:
     print_records([{**summary, **{f"  {oid}": text for oid, text in extensions.items()}}])
 
 
-def _validator(store: Path | None, allow_sha1: bool, online: bool, intermediates: tuple[Path, ...]) -> ChainValidator:
+def _validator(store: Path | None, allow_sha1: bool, intermediates: tuple[Path, ...]) -> ChainValidator:
+    """The path validator; revocation is checked after it by :func:`_revocation`, which says what it found."""
     from eport.pki.certs import load_certificates
     from eport.pki.chain import ChainValidator, ValidationPolicy
-    from eport.pki.revocation import RevocationMode, RevocationPolicy
 
     extra = [c for p in intermediates for c in load_certificates(p.read_bytes())]
-    revocation = RevocationPolicy(mode=RevocationMode.SOFT_FAIL, online=True, leaf_only=True) if online else None
-    return ChainValidator(
-        _store(store), intermediates=extra, policy=ValidationPolicy(allow_sha1=allow_sha1), revocation=revocation
+    return ChainValidator(_store(store), intermediates=extra, policy=ValidationPolicy(allow_sha1=allow_sha1))
+
+
+def _revocation(path: Sequence[Certificate], online: bool, required: bool, *, pinned: bool = False) -> str:
+    """Check the signing certificate's revocation when ``online`` and say, in one line, what was found.
+
+    Never silent: offline, or for a pinned certificate, the line says revocation was not checked; online, an
+    unknown status (no responder or CRL reachable) is accepted (soft-fail) and said, or refused with ``required``.
+
+    Raises:
+        RevocationError: the certificate is revoked, or its status is unknown and ``required``.
+    """
+    from eport.errors import RevocationError
+    from eport.pki.certs import utcnow
+    from eport.pki.revocation import RevocationMode, RevocationPolicy, Status
+    from eport.pki.revocation import check as check_revocation
+
+    if pinned:
+        if required:
+            raise RevocationError("a pinned certificate has no issuer to ask about its revocation")
+        return "revocation: not checked (a pinned certificate)"
+    if not online:
+        return "revocation: not checked (offline; --online asks the certificate's OCSP responder or CRL)"
+    if len(path) < 2:
+        if required:
+            raise RevocationError(f"revocation status of {path[0].cert_no} unknown: it is itself a trust anchor")
+        return "revocation: not checked (the certificate is itself a trust anchor)"
+    mode = RevocationMode.HARD_FAIL if required else RevocationMode.SOFT_FAIL
+    result = check_revocation(path[0], path[1], RevocationPolicy(mode=mode, online=True), utcnow())
+    if result.status is Status.GOOD:
+        return f"revocation: good ({result.source})"
+    return (
+        f"revocation: UNKNOWN, not verified: {result.reason} "
+        "(accepted in soft-fail mode; --require-revocation refuses it)"
     )
 
 
 _CHAIN_OPTIONS = [
     click.option("--allow-sha1", is_flag=True, help="Accept SHA-1-signed legacy E-Port certificates."),
     click.option("--online", is_flag=True, help="Check revocation over the network (OCSP, then CRL)."),
+    click.option(
+        "--require-revocation",
+        is_flag=True,
+        help="With --online: fail when the revocation status cannot be found (default: say so and accept).",
+    ),
     click.option(
         "--intermediate",
         "intermediates",
@@ -212,13 +249,26 @@ def _chain_options(function: Any) -> Any:
 @click.argument("file", type=InputPath(dir_okay=False))
 @_chain_options
 def verify_chain(
-    file: Path, allow_sha1: bool, online: bool, intermediates: tuple[Path, ...], store: Path | None
+    file: Path,
+    allow_sha1: bool,
+    online: bool,
+    require_revocation: bool,
+    intermediates: tuple[Path, ...],
+    store: Path | None,
 ) -> None:
-    """Validate the certificate in FILE to the installed roots."""
-    path = _validator(store, allow_sha1, online, intermediates).validate(_load_cert(file))
+    """Validate the certificate in FILE to the installed roots; the last line says whether revocation was checked."""
+    _check_revocation_flags(online, require_revocation)
+    path = _validator(store, allow_sha1, intermediates).validate(_load_cert(file))
+    revocation = _revocation(path, online, require_revocation)
     click.echo("chain OK:")
     for depth, cert in enumerate(path):
         click.echo(f"  {depth}: {cert.subject} (cert_no {cert.cert_no})")
+    click.echo(revocation)
+
+
+def _check_revocation_flags(online: bool, require_revocation: bool) -> None:
+    if require_revocation and not online:
+        raise CliFail("--require-revocation needs --online", EXIT_USAGE, kind="UsageError")
 
 
 def _signer(
@@ -312,10 +362,14 @@ def verify_xml(
     pin_cert: Path | None,
     allow_sha1: bool,
     online: bool,
+    require_revocation: bool,
     intermediates: tuple[Path, ...],
     store: Path | None,
 ) -> None:
-    """Verify the enveloped signature of FILE (exit status 3 when it does not verify)."""
+    """Verify the enveloped signature of FILE (exit status 3 when it does not verify).
+
+    The last line says whether the signing certificate's revocation was checked (only with --online).
+    """
     from eport.pki.xmldsig import ChainCheck, PinnedCertificate, VerifyConfig, verify_enveloped
 
     config = VerifyConfig(require_key_name_match=not any_key_name)
@@ -323,12 +377,15 @@ def verify_xml(
         config = VerifyConfig(
             dialects=frozenset(_dialect(d) for d in dialects), require_key_name_match=not any_key_name
         )
+    _check_revocation_flags(online, require_revocation)
     trust: ChainCheck = (
-        PinnedCertificate(_load_cert(pin_cert)) if pin_cert else _validator(store, allow_sha1, online, intermediates)
+        PinnedCertificate(_load_cert(pin_cert)) if pin_cert else _validator(store, allow_sha1, intermediates)
     )
     result = verify_enveloped(file.read_bytes(), trust=trust, config=config)
+    revocation = _revocation(result.chain, online, require_revocation, pinned=pin_cert is not None)
     click.echo(f"signature OK ({result.dialect.name}), signed by {result.certificate.subject}")
     click.echo(f"  cert_no {result.certificate.cert_no}, enterprise {result.certificate.enterprise_name or '-'}")
+    click.echo(revocation)
 
 
 @group.command("sign-file")
@@ -356,12 +413,24 @@ def sign_file(
 @click.argument("signature", type=InputPath(dir_okay=False))
 @_chain_options
 def verify_file(
-    source: Path, signature: Path, allow_sha1: bool, online: bool, intermediates: tuple[Path, ...], store: Path | None
+    source: Path,
+    signature: Path,
+    allow_sha1: bool,
+    online: bool,
+    require_revocation: bool,
+    intermediates: tuple[Path, ...],
+    store: Path | None,
 ) -> None:
-    """Verify a detached CMS signature of SOURCE (exit status 3 when it does not verify)."""
+    """Verify a detached CMS signature of SOURCE (exit status 3 when it does not verify).
+
+    The last line says whether the signing certificate's revocation was checked (only with --online).
+    """
     from eport.pki.cms import verify_detached
 
+    _check_revocation_flags(online, require_revocation)
     result = verify_detached(
-        signature.read_bytes(), source.read_bytes(), trust=_validator(store, allow_sha1, online, intermediates)
+        signature.read_bytes(), source.read_bytes(), trust=_validator(store, allow_sha1, intermediates)
     )
+    revocation = _revocation(result.chain, online, require_revocation)
     click.echo(f"signature OK, signed by {result.certificate.subject} (cert_no {result.certificate.cert_no})")
+    click.echo(revocation)

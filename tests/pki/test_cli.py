@@ -151,3 +151,36 @@ def test_vectors_tool_and_sm2_cli_round_trip(tmp_path: Path) -> None:
     code, text = _run("pki", "verify-xml", str(signed), "--store", store, "--dialect", "sm2-w3c-sha1")
     assert code == 0, text
     assert "SM2_W3C_SHA1" in text
+
+
+def test_verification_says_whether_revocation_was_checked(files: dict[str, Path], tmp_path: Path) -> None:
+    """ "chain OK" / "signature OK" used to be all that was printed, whether or not revocation was looked at: offline
+    it never is, and online an unknown status (no OCSP or CRL reachable) passed silently in soft-fail mode."""
+    store = str(files["store"])
+    _run("pki", "install-root", str(files["root"]), "--store", store)
+    chain = ("pki", "verify-chain", str(files["leaf"]), "--store", store, "--intermediate", str(files["inter"]))
+    code, out = _run(*chain)
+    assert code == 0, out
+    assert "revocation: not checked (offline; --online asks the certificate's OCSP responder or CRL)" in out
+    code, out = _run(*chain, "--online")  # the test leaf names no OCSP responder and no CRL: nothing to ask
+    assert code == 0, out
+    assert "revocation: UNKNOWN, not verified: no OCSP or CRL available" in out
+    assert "accepted in soft-fail mode; --require-revocation refuses it" in out
+    code, out = _run(*chain, "--online", "--require-revocation")
+    assert code == 1
+    assert "chain OK" not in out
+    assert "error: RevocationError: revocation status of" in out
+    signed = tmp_path / "signed.xml"
+    _run("pki", "sign-xml", str(files["xml"]), str(signed), "--key", str(files["key"]), "--cert", str(files["leaf"]))
+    code, out = _run("pki", "verify-xml", str(signed), "--store", store, "--intermediate", str(files["inter"]))
+    assert code == 0, out
+    assert "revocation: not checked (offline" in out
+    code, out = _run("pki", "verify-xml", str(signed), "--pin-cert", str(files["leaf"]))
+    assert code == 0, out
+    assert "revocation: not checked (a pinned certificate)" in out
+    p7s = tmp_path / "x.p7s"
+    _run("pki", "sign-file", str(files["xml"]), str(p7s), "--key", str(files["key"]), "--cert", str(files["leaf"]))
+    verify_file = ("pki", "verify-file", str(files["xml"]), str(p7s), "--store", store, "--intermediate")
+    code, out = _run(*verify_file, str(files["inter"]), "--online")
+    assert code == 0, out
+    assert "revocation: UNKNOWN, not verified" in out
