@@ -9,7 +9,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from eport.sandbox.login_store import CardRecord, SqliteFile
+from eport.sandbox.login_store import CardRecord
+from eport.sandbox.sqlite import SqliteFile
 from eport.services.identity import BindingState, DeclarantStatus
 
 _SCHEMA = """

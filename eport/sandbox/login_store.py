@@ -11,13 +11,12 @@ import hashlib
 import hmac
 import secrets
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import attrs
+
+from eport.sandbox.sqlite import SqliteFile
 
 #: PBKDF2 rounds of the stored PIN hashes (a sandbox: enough to keep the PIN out of reach of a glance).
 PIN_HASH_ROUNDS = 50_000
@@ -41,42 +40,6 @@ CREATE TABLE IF NOT EXISTS tickets (
 CREATE TABLE IF NOT EXISTS sessions (
     token TEXT PRIMARY KEY, kind TEXT NOT NULL, card_id TEXT NOT NULL, expires REAL NOT NULL);
 """
-
-
-class SqliteFile:
-    """One SQLite file shared by the gateway's threads (one connection, one lock; WAL; survives restarts)."""
-
-    def __init__(self, path: Path, schema: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(schema)
-        self._lock = threading.RLock()
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """A write transaction (``BEGIN IMMEDIATE``), rolled back on error."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
-
-    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-        """Rows of a read query."""
-        with self._lock:
-            return list(self._db.execute(sql, params))
-
-    def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            self._db.close()
 
 
 def hash_pin(pin: str, salt: bytes) -> bytes:
@@ -316,6 +279,5 @@ __all__ = [
     "CardRecord",
     "LoginStore",
     "SessionRecord",
-    "SqliteFile",
     "hash_pin",
 ]

@@ -25,10 +25,8 @@ import datetime as dt
 import json
 import logging
 import sqlite3
-import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -40,6 +38,7 @@ from eport.edi.dec.receipts import parse_dec_receipt
 from eport.errors import EdiError, EportError, FieldError, PortalError
 from eport.identifiers import CustomsCode, CustomsDistrict, EntryId, RefundDeclNo
 from eport.sandbox.envelope import read_envelope
+from eport.sandbox.sqlite import SqliteFile
 from eport.services.refund.lines import ClaimLine
 from eport.services.refund.models import (
     BatchState,
@@ -162,33 +161,17 @@ class RefundService:
         self.sandbox_database = Path(sandbox_database)
         self.path = Path(path)
         self.rates = dict(rates)
-        self._lock = threading.RLock()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        self.db = SqliteFile(self.path, _SCHEMA, synchronous="FULL", named_rows=False)
 
     def close(self) -> None:
         """Close the database."""
-        with self._lock:
-            self._db.close()
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        self.db.close()
 
     # ------------------------------------------------------------------------------------------------ feed
     def sync(self) -> int:
         """Load declarations the sandbox closed since the last call; returns how many were added."""
-        with self._lock:
-            row = self._db.execute("SELECT value FROM cursor WHERE name = 'receipts'").fetchone()
+        with self.db.reading() as db:
+            row = db.execute("SELECT value FROM cursor WHERE name = 'receipts'").fetchone()
             after = int(row[0]) if row else 0
             try:
                 source = sqlite3.connect(f"file:{self.sandbox_database}?mode=ro", uri=True, timeout=5)
@@ -211,7 +194,7 @@ class RefundService:
                 return 0
             finally:
                 source.close()
-            with self._tx() as db:
+            with self.db.transaction() as db:
                 db.execute("INSERT OR REPLACE INTO cursor (name, value) VALUES ('receipts', ?)", (last,))
             return added
 
@@ -236,7 +219,7 @@ class RefundService:
             logger.warning("refund feed: declaration %s not loaded: %s", result.entry_id, exc)
             return 0
         view = declaration_view(message, str(closed.entry_id))
-        with self._tx() as db:
+        with self.db.transaction() as db:
             db.execute(
                 "INSERT OR IGNORE INTO declarations (entry_id, trade_code, customs, closed_on, export_date, items, "
                 "view) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -279,9 +262,9 @@ class RefundService:
             where.append("customs = ?")
             args.append(str(CustomsDistrict.parse(customs, field="customs")))
         clause = " AND ".join(where)
-        with self._lock:
-            total = self._db.execute(f"SELECT COUNT(*) FROM declarations WHERE {clause}", args).fetchone()[0]  # noqa: S608
-            rows = self._db.execute(
+        with self.db.reading() as db:
+            total = db.execute(f"SELECT COUNT(*) FROM declarations WHERE {clause}", args).fetchone()[0]  # noqa: S608
+            rows = db.execute(
                 f"SELECT entry_id, closed_on, customs, export_date, trade_code, items FROM declarations "  # noqa: S608
                 f"WHERE {clause} ORDER BY closed_on DESC, entry_id DESC LIMIT ? OFFSET ?",
                 [*args, limit, offset],
@@ -300,8 +283,8 @@ class RefundService:
         """
         self.sync()
         key = EntryId.parse(entry_id, field="entryId")
-        with self._lock:
-            row = self._db.execute("SELECT view FROM declarations WHERE entry_id = ?", (key,)).fetchone()
+        with self.db.reading() as db:
+            row = db.execute("SELECT view FROM declarations WHERE entry_id = ?", (key,)).fetchone()
         if row is None:
             raise _refused(f"no closed declaration {key}", status=404, code="not_found")
         view: dict[str, Any] = json.loads(row[0])
@@ -316,8 +299,8 @@ class RefundService:
         """
         self.sync()
         key = RefundDeclNo.parse(refund_decl_no, field="refundDeclNo")
-        with self._lock:
-            row = self._db.execute("SELECT record FROM records WHERE refund_decl_no = ?", (key,)).fetchone()
+        with self.db.reading() as db:
+            row = db.execute("SELECT record FROM records WHERE refund_decl_no = ?", (key,)).fetchone()
         if row is None:
             raise _refused(f"no electronic record for {key} (无电子信息)", status=404, code="no_record")
         return RefundRecord.from_json(json.loads(row[0]))
@@ -332,9 +315,9 @@ class RefundService:
             where.append("entry_id = ?")
             args.append(str(EntryId.parse(entry_id, field="entryId")))
         clause = " AND ".join(where)
-        with self._lock:
-            total = self._db.execute(f"SELECT COUNT(*) FROM records WHERE {clause}", args).fetchone()[0]  # noqa: S608
-            rows = self._db.execute(
+        with self.db.reading() as db:
+            total = db.execute(f"SELECT COUNT(*) FROM records WHERE {clause}", args).fetchone()[0]  # noqa: S608
+            rows = db.execute(
                 f"SELECT record FROM records WHERE {clause} ORDER BY refund_decl_no LIMIT ? OFFSET ?",  # noqa: S608
                 [*args, limit, offset],
             ).fetchall()
@@ -355,7 +338,7 @@ class RefundService:
         """
         self.sync()
         code = str(CustomsCode.parse(trade_code, field="tradeCode"))
-        with self._tx() as db:
+        with self.db.transaction() as db:
             db.execute("UPDATE declarations SET legacy_state = 'RECEIVED', legacy_at = ? WHERE trade_code = ? AND "
                        "legacy_state = 'SUBMITTED'", (_now(), code))  # fmt: skip
         where, args = ["trade_code = ?"], [code]
@@ -377,9 +360,9 @@ class RefundService:
                 where.append(f"{column} {op.value} ?")
                 args.append(value)
         clause = " AND ".join(where)
-        with self._lock:
-            total = self._db.execute(f"SELECT COUNT(*) FROM declarations WHERE {clause}", args).fetchone()[0]  # noqa: S608
-            rows = self._db.execute(
+        with self.db.reading() as db:
+            total = db.execute(f"SELECT COUNT(*) FROM declarations WHERE {clause}", args).fetchone()[0]  # noqa: S608
+            rows = db.execute(
                 f"SELECT entry_id, export_date, customs, legacy_state, legacy_at FROM declarations WHERE {clause} "  # noqa: S608
                 "ORDER BY entry_id LIMIT ? OFFSET ?",
                 [*args, limit, offset],
@@ -396,7 +379,7 @@ class RefundService:
         """
         self.sync()
         code = str(CustomsCode.parse(trade_code, field="tradeCode"))
-        with self._tx() as db:
+        with self.db.transaction() as db:
             if entry_ids is None:
                 chosen = [r[0] for r in db.execute(
                     "SELECT entry_id FROM declarations WHERE trade_code = ? AND legacy_state IN ('AVAILABLE', "
@@ -437,7 +420,7 @@ class RefundService:
                 raise FieldError(name, "1 退运, 2 改单, 3 撤单 or null")
             values[name] = value
         updated = RefundRecord.from_json(values)
-        with self._tx() as db:
+        with self.db.transaction() as db:
             db.execute("UPDATE records SET record = ? WHERE refund_decl_no = ?",
                        (json.dumps(updated.to_json()), str(updated.refund_decl_no)))  # fmt: skip
         return updated
@@ -451,14 +434,14 @@ class RefundService:
         code = str(CustomsCode.parse(trade_code, field="tradeCode"))
         if klass not in ("", "A", "B", "C", "D"):
             raise FieldError("class", "enterprise class is A, B, C or D")
-        with self._tx() as db:
+        with self.db.transaction() as db:
             db.execute("INSERT OR REPLACE INTO enterprises (trade_code, class, consumption_certs) VALUES (?, ?, ?)",
                        (code, klass, json.dumps(list(consumption_certs))))  # fmt: skip
 
     def _config(self, trade_code: str, explained: Sequence[str]) -> SelfCheckConfig:
-        with self._lock:
-            row = self._db.execute("SELECT class, consumption_certs FROM enterprises WHERE trade_code = ?",
-                                   (trade_code,)).fetchone()  # fmt: skip
+        with self.db.reading() as db:
+            row = db.execute("SELECT class, consumption_certs FROM enterprises WHERE trade_code = ?",
+                             (trade_code,)).fetchone()  # fmt: skip
         klass, certs = (row[0], json.loads(row[1])) if row else ("", [])
         return SelfCheckConfig(explained=frozenset(explained), consumption_certs=frozenset(certs),
                                enterprise_class=klass)  # fmt: skip
@@ -483,7 +466,7 @@ class RefundService:
             RefundDeclNo.parse(value, field=f"explained[{index}]")
         batch_id = uuid.uuid4().hex[:16]
         now = _now()
-        with self._tx() as db:
+        with self.db.transaction() as db:
             db.execute(
                 "INSERT INTO batches (id, trade_code, taxpayer_id, period, batch, state, lines, explained, "
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'DRAFT', ?, ?, ?, ?)",
@@ -495,14 +478,14 @@ class RefundService:
     def batches(self, trade_code: str) -> list[dict[str, Any]]:
         """Every batch of an enterprise, oldest first (declared ones reviewed as they are read)."""
         code = str(CustomsCode.parse(trade_code, field="tradeCode"))
-        with self._lock:
-            ids = [r[0] for r in self._db.execute(
+        with self.db.reading() as db:
+            ids = [r[0] for r in db.execute(
                 "SELECT id FROM batches WHERE trade_code = ? ORDER BY rowid", (code,))]  # fmt: skip
         return [self.batch(batch_id) for batch_id in ids]
 
     def _row(self, batch_id: str) -> sqlite3.Row | tuple[Any, ...]:
-        with self._lock:
-            row = self._db.execute(
+        with self.db.reading() as db:
+            row = db.execute(
                 "SELECT id, trade_code, taxpayer_id, period, batch, state, lines, explained, doubts, lcslid, "
                 "created_at, updated_at FROM batches WHERE id = ?", (batch_id,)).fetchone()  # fmt: skip
         if row is None:
@@ -514,9 +497,9 @@ class RefundService:
         self.sync()
         keys = {str(line.refund_decl_no) for line in lines}
         records: dict[str, RefundRecord] = {}
-        with self._lock:
+        with self.db.reading() as db:
             for key in keys:
-                found = self._db.execute(
+                found = db.execute(
                     "SELECT record FROM records WHERE refund_decl_no = ? AND trade_code = ?", (key, row[1])
                 ).fetchone()  # the tax side keys customs data by enterprise
                 if found is not None:
@@ -534,7 +517,7 @@ class RefundService:
             raise _refused(f"batch {batch_id} is {BatchState(row[5]).label}; it cannot be checked again",
                                    status=409, code="state")  # fmt: skip
         doubts = self._check(row)
-        with self._tx() as db:
+        with self.db.transaction() as db:
             db.execute("UPDATE batches SET state = 'SELF_CHECKED', doubts = ?, updated_at = ? WHERE id = ?",
                        (json.dumps([d.to_json() for d in doubts]), _now(), batch_id))  # fmt: skip
         return self.batch(batch_id)
@@ -553,7 +536,7 @@ class RefundService:
         if blocking:
             raise _refused(f"batch {batch_id} has {len(blocking)} blocking doubts (PASS_FLAG N)",
                                    status=409, code="blocking_doubts")  # fmt: skip
-        with self._tx() as db:
+        with self.db.transaction() as db:
             db.execute("UPDATE batches SET state = 'DECLARED', lcslid = ?, updated_at = ? WHERE id = ?",
                        (uuid.uuid4().hex, _now(), batch_id))  # fmt: skip
         return self.batch(batch_id, review=False)
@@ -571,7 +554,7 @@ class RefundService:
     def _review(self, row: Sequence[Any]) -> None:
         doubts = self._check(row)
         blocking = [d for d in doubts if not d.passable]
-        with self._tx() as db:
+        with self.db.transaction() as db:
             current = db.execute("SELECT state FROM batches WHERE id = ?", (row[0],)).fetchone()
             if current is None or current[0] != BatchState.DECLARED.value:
                 return

@@ -7,14 +7,12 @@ a receipt and its status) is one transaction, so a killed process resumes where 
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import logging
 import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ from typing import Any
 import attrs
 
 from eport.errors import ServiceError
+from eport.sandbox.sqlite import SqliteFile
 
 logger = logging.getLogger(__name__)
 
@@ -190,31 +189,14 @@ class Store:
     """
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
         try:
-            self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
+            self.db = SqliteFile(path, _SCHEMA, timeout=30.0, named_rows=False)
         except sqlite3.Error as exc:
             raise ServiceError(f"cannot open the sandbox state {path}: {exc}") from exc
 
     def close(self) -> None:
         """Close the database."""
-        with self._lock:
-            self._db.close()
-
-    @contextlib.contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        self.db.close()
 
     # ----------------------------------------------------------------------------------------- submissions
     def add_submission(
@@ -234,7 +216,7 @@ class Store:
             The outcome: created, a duplicate with identical bytes, or a conflict.
         """
         digest = sha256_hex(raw)
-        with self._tx() as db:
+        with self.db.transaction() as db:
             row = db.execute("SELECT msg_id, sha256 FROM submissions WHERE cop_msg_id = ?", (cop_msg_id,)).fetchone()
             if row is not None:
                 return SubmitOutcome(msg_id=row[0], created=False, conflict=row[1] != digest)
@@ -256,8 +238,8 @@ class Store:
 
     def submission(self, cop_msg_id: str) -> Submission | None:
         """The stored submission with that CopMsgId, or None."""
-        with self._lock:
-            row = self._db.execute(
+        with self.db.reading() as db:
+            row = db.execute(
                 "SELECT cop_msg_id, msg_id, raw, sender_id, msg_type, business_root, box, received_at, state "
                 "FROM submissions WHERE cop_msg_id = ?",
                 (cop_msg_id,),
@@ -278,26 +260,26 @@ class Store:
 
     def statuses(self, cop_msg_id: str) -> list[dict[str, str]]:
         """The status history of a submission, oldest first."""
-        with self._lock:
-            rows = self._db.execute(
+        with self.db.reading() as db:
+            rows = db.execute(
                 "SELECT msg_type, status, info, at FROM statuses WHERE cop_msg_id = ? ORDER BY id", (cop_msg_id,)
             ).fetchall()
         return [{"msgType": r[0], "status": r[1], "info": r[2], "at": r[3]} for r in rows]
 
     def stats(self) -> dict[str, int]:
         """Counts for ``GET /api/v1/stats``: submissions, receipts, pending events."""
-        with self._lock:
+        with self.db.reading() as db:
             return {
-                "submissions": int(self._db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]),
-                "receipts": int(self._db.execute("SELECT COUNT(*) FROM receipts").fetchone()[0]),
-                "pendingEvents": int(self._db.execute("SELECT COUNT(*) FROM events WHERE done = 0").fetchone()[0]),
+                "submissions": int(db.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]),
+                "receipts": int(db.execute("SELECT COUNT(*) FROM receipts").fetchone()[0]),
+                "pendingEvents": int(db.execute("SELECT COUNT(*) FROM events WHERE done = 0").fetchone()[0]),
             }
 
     # ----------------------------------------------------------------------------------------- events
     def due_events(self, now: float, limit: int = 100) -> list[Event]:
         """Events not done whose due time has come, oldest first."""
-        with self._lock:
-            rows = self._db.execute(
+        with self.db.reading() as db:
+            rows = db.execute(
                 "SELECT id, due, kind, cop_msg_id, payload, attempts FROM events "
                 "WHERE done = 0 AND due <= ? ORDER BY due, id LIMIT ?",
                 (now, limit),
@@ -308,17 +290,17 @@ class Store:
 
     def retry_later(self, event_id: int, due: float) -> None:
         """Move an event to a later due time and count the attempt."""
-        with self._tx() as db:
+        with self.db.transaction() as db:
             db.execute("UPDATE events SET due = ?, attempts = attempts + 1 WHERE id = ?", (due, event_id))
 
     def complete(self, event_id: int) -> None:
         """Mark an event done (one that emits no receipt, e.g. a 核销单 use)."""
-        with self._tx() as db:
+        with self.db.transaction() as db:
             db.execute("UPDATE events SET done = 1 WHERE id = ?", (event_id,))
 
     def give_up(self, event_id: int) -> None:
         """Mark an event that keeps failing as done, without effect."""
-        with self._tx() as db:
+        with self.db.transaction() as db:
             db.execute("UPDATE events SET done = 2, attempts = attempts + 1 WHERE id = ?", (event_id,))
 
     def finish_processing(
@@ -332,7 +314,7 @@ class Store:
         buyer_amounts: Sequence[tuple[str, int, Decimal]] = (),
     ) -> None:
         """Record a processing decision atomically: business records, buyer totals, planned receipts."""
-        with self._tx() as db:
+        with self.db.transaction() as db:
             done = db.execute("SELECT done FROM events WHERE id = ?", (event_id,)).fetchone()
             if done is None or done[0]:
                 return
@@ -362,7 +344,7 @@ class Store:
         self, event_id: int, receipt: StoredReceipt, *, status: str, info: str, final_state: str | None
     ) -> bool:
         """Store an emitted receipt, its status line, and mark the event done. False if it was done already."""
-        with self._tx() as db:
+        with self.db.transaction() as db:
             done = db.execute("SELECT done FROM events WHERE id = ?", (event_id,)).fetchone()
             if done is None or done[0]:
                 return False
@@ -394,8 +376,8 @@ class Store:
     # ----------------------------------------------------------------------------------------- receipts
     def receipts_after(self, receiver_id: str, after: int, limit: int) -> list[StoredReceipt]:
         """Receipts addressed to ``receiver_id`` with ``seq > after``, oldest first."""
-        with self._lock:
-            rows = self._db.execute(
+        with self.db.reading() as db:
+            rows = db.execute(
                 "SELECT seq, cop_msg_id, source_cop_msg_id, receiver_id, msg_type, created_at, dxp, box, file_name "
                 "FROM receipts WHERE receiver_id = ? AND seq > ? ORDER BY seq LIMIT ?",
                 (receiver_id, after, limit),
@@ -404,8 +386,8 @@ class Store:
 
     def unwritten_files(self) -> list[StoredReceipt]:
         """Receipts for file-exchange submissions not yet written into their InBox."""
-        with self._lock:
-            rows = self._db.execute(
+        with self.db.reading() as db:
+            rows = db.execute(
                 "SELECT seq, cop_msg_id, source_cop_msg_id, receiver_id, msg_type, created_at, dxp, box, file_name "
                 "FROM receipts WHERE box IS NOT NULL AND file_written = 0 ORDER BY seq"
             ).fetchall()
@@ -413,7 +395,7 @@ class Store:
 
     def mark_file_written(self, seq: int) -> None:
         """Remember that the receipt's InBox file exists."""
-        with self._tx() as db:
+        with self.db.transaction() as db:
             db.execute("UPDATE receipts SET file_written = 1 WHERE seq = ?", (seq,))
 
     @staticmethod
@@ -433,23 +415,21 @@ class Store:
     # ----------------------------------------------------------------------------------------- business records
     def document(self, kind: str, key: str) -> tuple[str, str, dict[str, Any]] | None:
         """A business record as ``(cop_msg_id, app_time, fields)``, or None."""
-        with self._lock:
-            row = self._db.execute(
+        with self.db.reading() as db:
+            row = db.execute(
                 "SELECT cop_msg_id, app_time, fields FROM documents WHERE kind = ? AND key = ?", (kind, key)
             ).fetchone()
         return None if row is None else (row[0], row[1], json.loads(row[2]))
 
     def buyer_total(self, buyer: str, year: int) -> Decimal:
         """Amount already bought by ``buyer`` in ``year`` (CNY)."""
-        with self._lock:
-            row = self._db.execute(
-                "SELECT amount FROM buyer_totals WHERE buyer = ? AND year = ?", (buyer, year)
-            ).fetchone()
+        with self.db.reading() as db:
+            row = db.execute("SELECT amount FROM buyer_totals WHERE buyer = ? AND year = ?", (buyer, year)).fetchone()
         return Decimal(row[0]) if row else Decimal(0)
 
     def next_number(self, name: str) -> int:
         """The next value of a named counter (1, 2, …), persisted."""
-        with self._tx() as db:
+        with self.db.transaction() as db:
             return self._next(db, name)
 
     @staticmethod
@@ -463,20 +443,20 @@ class Store:
     def add_certificate(self, der: bytes, label: str) -> str:
         """Register a signing certificate (DER); returns its SHA-256 fingerprint."""
         fingerprint = sha256_hex(der)
-        with self._tx() as db:
+        with self.db.transaction() as db:
             db.execute("INSERT OR IGNORE INTO certificates VALUES (?, ?, ?, ?)", (fingerprint, der, label, _now_iso()))
         return fingerprint
 
     def has_certificate(self, der: bytes) -> bool:
         """Whether that exact certificate is registered."""
-        with self._lock:
-            row = self._db.execute("SELECT 1 FROM certificates WHERE fingerprint = ?", (sha256_hex(der),)).fetchone()
+        with self.db.reading() as db:
+            row = db.execute("SELECT 1 FROM certificates WHERE fingerprint = ?", (sha256_hex(der),)).fetchone()
         return row is not None
 
     def certificates(self) -> list[tuple[str, str]]:
         """Registered certificates as ``(fingerprint, label)``."""
-        with self._lock:
-            return [(r[0], r[1]) for r in self._db.execute("SELECT fingerprint, label FROM certificates ORDER BY 2")]
+        with self.db.reading() as db:
+            return [(r[0], r[1]) for r in db.execute("SELECT fingerprint, label FROM certificates ORDER BY 2")]
 
 
 __all__ = [

@@ -21,7 +21,7 @@ import attrs
 
 from eport.errors import PortRuleError
 from eport.identifiers import EntryId, VerificationFormNo
-from eport.sandbox.login_store import SqliteFile
+from eport.sandbox.sqlite import SqliteFile
 from eport.services.verification_models import (
     SCHEME_ENDED,
     Condition,
