@@ -15,12 +15,17 @@ import ssl
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+import requests
 from requests.adapters import HTTPAdapter
 
 from eport.errors import ConfigurationError, EportError
 
 logger = logging.getLogger(__name__)
+
+#: Host names of a loopback base URL: requests to it never go through an environment proxy.
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def trust_context(trust: Sequence[str | os.PathLike[str] | bytes] = ()) -> ssl.SSLContext:
@@ -75,4 +80,25 @@ def trust_adapter(trust: Sequence[str | os.PathLike[str] | bytes] | None = None)
     return TrustAdapter(trust_context(eport_roots() if trust is None else trust))
 
 
-__all__ = ["TrustAdapter", "eport_roots", "trust_adapter", "trust_context"]
+def client_session(
+    base_url: str, session: requests.Session | None, trust: Sequence[str | os.PathLike[str] | bytes] | None
+) -> requests.Session:
+    """The ``requests`` session of a client of ``base_url``: ``session`` (or a new one) verifying TLS on top of the
+    system store (:func:`trust_adapter`), and never routing a loopback base URL through an environment proxy.
+
+    Raises:
+        eport.errors.ConfigurationError: ``base_url`` is not ``http://`` or ``https://``; ``session`` has TLS
+            verification switched off; a trust bundle cannot be read.
+    """
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigurationError("base_url must start with http:// or https://")
+    if session is not None and session.verify is False:
+        raise ConfigurationError("a session with TLS verification switched off is refused")
+    session = session or requests.Session()
+    if urlsplit(base_url).hostname in _LOOPBACK:
+        session.trust_env = False  # never route loopback through an environment proxy
+    session.mount("https://", trust_adapter(trust))
+    return session
+
+
+__all__ = ["TrustAdapter", "client_session", "eport_roots", "trust_adapter", "trust_context"]

@@ -35,7 +35,7 @@ import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import attrs
 import requests
@@ -51,14 +51,11 @@ from eport.errors import (
 from eport.services._retry import DEFAULT_RETRY, retry_after_seconds
 from eport.services._retry import Retry as Retry  # re-exported: eport.services.Retry
 from eport.services._retry import never_sent as _never_sent
-from eport.services._tls import trust_adapter
+from eport.services._tls import client_session
 from eport.services._tls import trust_context as trust_context  # re-exported: eport.services.trust_context
 from eport.services.transport import DEFAULT_TIMEOUT, Outgoing, RawReceipt, ReceiveBatch, SendResult, Timeout
 
 logger = logging.getLogger(__name__)
-
-
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 class _Retryable(Exception):  # noqa: N818 - internal signal, never escapes this module
@@ -251,20 +248,13 @@ class HttpTransport:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if not base_url.startswith(("http://", "https://")):
-            raise ConfigurationError("base_url must start with http:// or https://")
-        if session is not None and session.verify is False:
-            raise ConfigurationError("a session with TLS verification switched off is refused")
+        self._session = client_session(base_url, session, trust)
         self.base_url = base_url.rstrip("/")
         self.dxp_id = dxp_id
         self.timeout = timeout
         self.retry = retry
         self.retry_unconfirmed_posts = retry_unconfirmed_posts
         self._sleep = sleep
-        self._session = session or requests.Session()
-        if urlsplit(self.base_url).hostname in _LOOPBACK:
-            self._session.trust_env = False  # never route loopback through an environment proxy
-        self._session.mount("https://", trust_adapter(trust))
 
     def __repr__(self) -> str:
         return f"HttpTransport({self.base_url!r}, dxp_id={self.dxp_id!r})"

@@ -50,7 +50,7 @@ from eport.errors import (
     TransportError,
 )
 from eport.services._retry import DEFAULT_RETRY, Retry, never_sent, retry_after_seconds
-from eport.services._tls import trust_adapter
+from eport.services._tls import client_session
 from eport.services.transport import DEFAULT_TIMEOUT, Timeout
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,6 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 DEFAULT_LOGIN_MARKERS = ("/cas/login", "/error/showError.jsp")
 """Redirect targets that mean the session ended (the CAS login page; decserver's error page)."""
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 _SECRET_HEADERS = frozenset({"set-cookie", "cookie", "authorization", "proxy-authorization"})
@@ -174,10 +173,7 @@ class PortalSession:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if not base_url.startswith(("http://", "https://")):
-            raise ConfigurationError("base_url must start with http:// or https://")
-        if session is not None and session.verify is False:
-            raise ConfigurationError("a session with TLS verification switched off is refused")
+        self._session = client_session(base_url, session, trust)
         if max_retry_after < 0:
             raise ConfigurationError("max_retry_after must not be negative")
         self.base_url = base_url.rstrip("/")
@@ -186,11 +182,7 @@ class PortalSession:
         self.max_retry_after = max_retry_after
         self.login_markers = tuple(login_markers)
         self._sleep = sleep
-        self._session = session or requests.Session()
         self._session.headers.update({"Accept": "application/json", **(headers or {})})
-        if urlsplit(self.base_url).hostname in _LOOPBACK:
-            self._session.trust_env = False  # never route loopback through an environment proxy
-        self._session.mount("https://", trust_adapter(trust))
 
     def __repr__(self) -> str:
         return f"PortalSession({self.base_url!r})"

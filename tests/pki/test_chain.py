@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import signal
-from collections.abc import Iterator
 
 import pytest
 
@@ -17,6 +14,7 @@ from eport.pki.signers import InMemorySigner
 from eport.pki.testing import TestChain, issue_certificate, make_chain, new_key
 from eport.pki.truststore import TrustStore
 from eport.pki.xmldsig import Dialect, VerifyConfig, sign_enveloped, verify_enveloped
+from tests.deadline import deadline
 
 
 @pytest.mark.parametrize("name", ["rsa_chain", "sm2_chain", "ec_chain"])
@@ -151,22 +149,6 @@ def test_trust_store_contents_are_validated_live(tmp_path, rsa_chain: TestChain)
 
 
 # ------------------------------------------------------------------------------------- bounded path search
-@contextlib.contextmanager
-def _deadline(seconds: float) -> Iterator[None]:
-    """Fail the test after ``seconds`` instead of hanging (the old search took hours on these inputs)."""
-
-    def expire(signum: int, frame: object) -> None:
-        raise TimeoutError(f"path search still running after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 def _lookalike_cas(count: int) -> tuple[object, list[Certificate]]:
     """``count`` self-issued CA certificates sharing one key and one name (distinct serials): each one verifies as
     the issuer of every other, so a naive search walks every ordering of them."""
@@ -188,7 +170,7 @@ def test_lookalike_ca_certificates_do_not_explode_the_search(rsa_chain: TestChai
         issuer=cas[0],  # type: ignore[arg-type]
     )
     validator = ChainValidator([rsa_chain.root])
-    with _deadline(5.0), pytest.raises(ChainError) as info:
+    with deadline(5.0, "path search"), pytest.raises(ChainError) as info:
         validator.validate(leaf, cas)
     assert "not found among the trusted roots" in info.value.reason
     # the same certificates with the right anchor still give a path (one look-alike, never a loop of them)
@@ -206,7 +188,7 @@ def test_the_search_budget_is_a_typed_error(rsa_chain: TestChain) -> None:
         issuer=cas[0],  # type: ignore[arg-type]
     )
     tight = ChainValidator([rsa_chain.root], policy=ValidationPolicy(max_path_candidates=3))
-    with _deadline(5.0), pytest.raises(ChainSearchLimitError) as info:
+    with deadline(5.0, "path search"), pytest.raises(ChainSearchLimitError) as info:
         tight.validate(leaf, cas)
     assert isinstance(info.value, ChainError)
     assert "3 candidate" in info.value.reason
@@ -225,7 +207,7 @@ def test_a_signed_document_carrying_lookalike_cas_is_refused_quickly(rsa_chain: 
     signed = sign_enveloped(
         b"<Message><Body>x</Body></Message>", InMemorySigner(leaf_key, leaf), extra_certificates=cas
     )
-    with _deadline(5.0), pytest.raises(ChainError, match="not found among the trusted roots"):
+    with deadline(5.0, "path search"), pytest.raises(ChainError, match="not found among the trusted roots"):
         verify_enveloped(
             signed, trust=ChainValidator([rsa_chain.root]), config=VerifyConfig(dialects=frozenset(Dialect))
         )

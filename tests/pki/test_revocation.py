@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import http.server
-import signal
 import socket
 import threading
 from collections.abc import Iterator
@@ -18,6 +16,7 @@ from eport.pki.chain import ChainValidator
 from eport.pki.revocation import RevocationMode, RevocationPolicy, Status, check, ocsp_request
 from eport.pki.signer import KeyAlgorithm
 from eport.pki.testing import TestChain, issue_certificate, make_chain, make_crl, make_ocsp_response, new_key
+from tests.deadline import deadline
 
 
 class _Responder(http.server.BaseHTTPRequestHandler):
@@ -273,38 +272,18 @@ class _StallingResponder:
         self.listener.close()
 
 
-class _StillDownloading(Exception):  # noqa: N818 - not an error of the code under test
-    """Raised by :func:`_deadline` (not a TimeoutError: urllib3 would take that for a socket timeout)."""
-
-
-@contextlib.contextmanager
-def _deadline(seconds: float) -> Iterator[None]:
-    """Fail instead of hanging when a download is never given up."""
-
-    def expire(signum: int, frame: object) -> None:
-        raise _StillDownloading(f"still downloading after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 @pytest.mark.parametrize("trickle", [False, True], ids=["stalled", "trickling"])
 def test_a_stalled_download_is_a_typed_unknown_status(trickle: bool) -> None:
     responder = _StallingResponder(trickle=trickle)
     try:
         chain = make_chain(KeyAlgorithm.RSA, ocsp_url=f"{responder.url}/ocsp", crl_url=f"{responder.url}/ca.crl")
         hard = RevocationPolicy(mode=RevocationMode.HARD_FAIL, online=True, timeout=0.5, leaf_only=True)
-        with _deadline(10), pytest.raises(RevocationError, match="unknown") as info:
+        with deadline(10, "download"), pytest.raises(RevocationError, match="unknown") as info:
             ChainValidator([chain.root], revocation=hard).validate(chain.leaf, [chain.intermediate])
         assert "cannot fetch" in info.value.args[0]
         assert responder.closed.wait(2), "the stalled response was not closed"
         soft = attrs.evolve(hard, mode=RevocationMode.SOFT_FAIL)
-        with _deadline(10):
+        with deadline(10, "download"):
             path = ChainValidator([chain.root], revocation=soft).validate(chain.leaf, [chain.intermediate])
         assert len(path) == 3
     finally:

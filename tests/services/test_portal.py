@@ -249,6 +249,31 @@ def test_portal_and_gateway_transport_share_one_tls_and_retry_home() -> None:
     assert all(isinstance(adapter, _tls.TrustAdapter) for adapter in adapters)
 
 
+@pytest.mark.parametrize("client", ["portal", "gateway"])
+def test_both_clients_set_up_their_session_alike(client: str) -> None:
+    """One session setup (``eport.services._tls.client_session``) for the portal session and the HTTP transport."""
+    import requests
+
+    from eport.services import HttpTransport
+
+    def make(url: str, session: requests.Session | None = None) -> requests.Session:
+        if client == "portal":
+            return PortalSession(url, session=session)._session
+        return HttpTransport(url, dxp_id="DXPENT0000000001", session=session)._session
+
+    with pytest.raises(ConfigurationError, match="must start with http"):
+        make("ftp://127.0.0.1")
+    insecure = requests.Session()
+    insecure.verify = False
+    with pytest.raises(ConfigurationError, match="verification switched off"):
+        make("https://127.0.0.1", insecure)
+    assert make("https://localhost:8443").trust_env is False  # loopback: never through an environment proxy
+    assert make("https://gateway.example").trust_env is True
+    given = requests.Session()
+    assert make("https://[::1]:8443/", given) is given
+    assert given.trust_env is False
+
+
 def test_a_response_repr_shows_no_session_cookie_or_credential() -> None:
     from eport.services.portal import PortalResponse
 
