@@ -27,13 +27,14 @@ import re
 from collections import Counter
 from collections.abc import Hashable, Iterator
 from decimal import Decimal
+from functools import partial
 from typing import Any, Generic, TypeVar, cast, overload
 from xml.sax.saxutils import quoteattr
 
 import attrs
 from lxml import etree
 
-from eport.edi.core import registry
+from eport.edi.core import registry, textread
 from eport.edi.core.fastread import Bail, consumed_everything, new_counter, raw_element, reader_for
 from eport.edi.core.paths import clark_step, step
 from eport.edi.core.report import Problem, Severity
@@ -152,12 +153,13 @@ _raw = raw_element
 
 
 class _State:
-    """Per-call collector: strict mode raises, lenient mode records."""
+    """Per-call collector: strict mode raises, lenient mode records; ``source`` is the document's text, if any."""
 
-    __slots__ = ("problems", "strict", "unparsed")
+    __slots__ = ("problems", "source", "strict", "unparsed")
 
-    def __init__(self, strict: bool) -> None:
+    def __init__(self, strict: bool, source: textread.Source | None = None) -> None:
         self.strict = strict
+        self.source = source
         self.problems: list[Problem] = []
         self.unparsed: list[Unparsed] = []
 
@@ -257,9 +259,21 @@ def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
         raise DecodeError(f"cannot build {cls.__name__}: {exc}", path=path, line=_line(el)) from None
 
 
-def _read_fast(root: etree._Element, cls: type[Any]) -> Any | None:
-    """Decode with the compiled reader; ``None`` when the document needs the careful walker."""
-    counter = new_counter()
+def _read_text(root: etree._Element, cls: type[Any], source: textread.Source) -> Any | None:
+    """Decode with the compiled text readers; ``None`` when the document is not in their plain form."""
+    try:
+        return textread.read(root, cls, source)
+    except (Bail, TypeError, ValueError) as exc:
+        logger.debug("%s: text reader stopped (%s); using the tree", cls.__name__, type(exc).__name__)
+        return None
+
+
+def _read_fast(root: etree._Element, cls: type[Any], source: textread.Source | None = None) -> Any | None:
+    """Decode with the compiled tree readers; ``None`` when the document needs the careful walker.
+
+    ``source`` (the document's text) lets ``XML`` values be sliced from it, as the text readers keep them.
+    """
+    counter = new_counter(None if source is None else partial(textread.element_bytes, source=source))
     try:
         message = reader_for(cls)(root, counter)
     except (Bail, TypeError, ValueError) as exc:
@@ -272,7 +286,9 @@ def _read_fast(root: etree._Element, cls: type[Any]) -> Any | None:
 
 
 def _read_root(root: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
-    message = _read_fast(root, cls)
+    message = None if st.source is None else _read_text(root, cls, st.source)
+    if message is None:
+        message = _read_fast(root, cls, st.source)
     return message if message is not None else _read(root, cls, path, st)
 
 
@@ -345,7 +361,7 @@ def _value(child: etree._Element, f: FieldSpec, path: str, st: _State) -> Any:
         assert f.model is not None  # noqa: S101 - guaranteed by the spec's construction
         return _read(child, f.model, path, st)
     if kind is ValueKind.XML:
-        return _raw(child)
+        return textread.element_bytes(child, st.source)
     return _number(_text(child, path, st), f, path, child, st)
 
 
@@ -431,7 +447,7 @@ def decode(
             ``line`` say where.
     """
     root = parse(data, max_size=max_size)
-    st = _State(strict=True)
+    st = _State(strict=True, source=textread.source_of(data))
     cls, path = _root_class(root, model, edition, st)
     return _read_root(root, cls, path, st)
 
@@ -462,20 +478,27 @@ def decode_lenient(
         UnknownMessageError: the root element is not a known message (not even with a ``Message`` suffix).
         DecodeError: the bytes are unsafe or not well-formed XML.
     """
-    return decode_lenient_parsed(parse(data, max_size=max_size), model=model, edition=edition)
+    root = parse(data, max_size=max_size)
+    return decode_lenient_parsed(root, model=model, edition=edition, source=data)
 
 
 def decode_lenient_parsed(
-    root: etree._Element, *, model: type[Any] | None = None, edition: str | None = None
+    root: etree._Element,
+    *,
+    model: type[Any] | None = None,
+    edition: str | None = None,
+    source: bytes | None = None,
 ) -> Decoded[Any]:
     """:func:`decode_lenient` of a document already parsed by :func:`eport.edi.core.safexml.parse` (its root).
 
     Validation parses once and hands the same tree to the XSD check and to this decoder; the tree is not changed.
+    ``source``, the bytes ``root`` was parsed from, lets the decoder read their text and keep ``XML`` values
+    (``ds:Signature``) as slices of them, as :func:`decode_lenient` does; without it they are re-serialised.
 
     Raises:
         UnknownMessageError: the root element is not a known message (not even with a ``Message`` suffix).
     """
-    st = _State(strict=False)
+    st = _State(strict=False, source=None if source is None else textread.source_of(source))
     cls, path = _root_class(root, model, edition, st)
     message = _read_root(root, cls, path, st)
     return Decoded(message, tuple(st.problems), tuple(st.unparsed))

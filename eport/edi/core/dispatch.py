@@ -165,7 +165,7 @@ def decode_lenient_parsed(
         if root is None:
             decoded = decoding.decode_lenient(data, model=model, edition=edition, max_size=max_size)
         else:
-            decoded = decoding.decode_lenient_parsed(root, model=model, edition=edition)
+            decoded = decoding.decode_lenient_parsed(root, model=model, edition=edition, source=data)
     except UnknownMessageError as exc:
         if model is not None:
             raise

@@ -25,6 +25,8 @@ from lxml import etree
 from eport.edi.core.spec import ANY_ELEMENT, TEXT_CONTENT, ValueKind, spec_of
 
 Reader = Callable[[etree._Element, list[Any]], Any]
+#: Gives the value of an ``XML`` field from its element (a slice of the source, or a re-serialisation).
+XmlValue = Callable[[etree._Element], bytes]
 
 _DECIMAL = re.compile(r"[ \t\r\n]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[ \t\r\n]*").fullmatch
 _INTEGER = re.compile(r"[ \t\r\n]*[+-]?[0-9]+[ \t\r\n]*").fullmatch
@@ -47,9 +49,13 @@ def node_count(root: etree._Element) -> int:
     return int(cast(float, _COUNT_NODES(root)))
 
 
-def new_counter() -> list[Any]:
-    """The tally a reader fills: elements + attributes, text nodes, and the ``XML`` subtrees it kept raw."""
-    return [0, 0, []]
+def new_counter(xml: XmlValue | None = None) -> list[Any]:
+    """The tally a reader fills: elements + attributes, text nodes, and the ``XML`` subtrees it kept raw.
+
+    ``xml`` gives the value of an ``XML`` field from its element (default: :func:`raw_element`); the decoder passes
+    one that slices the element from the input (:func:`eport.edi.core.textread.element_bytes`).
+    """
+    return [0, 0, [], xml or raw_element]
 
 
 def consumed_everything(root: etree._Element, counter: list[Any]) -> bool:
@@ -106,7 +112,6 @@ def _compile(cls: type[Any]) -> Reader:
         "_Decimal": Decimal,
         "_dec": _DECIMAL,
         "_int": _INTEGER,
-        "_raw": raw_element,
         "_sub": _count_subtree,
         "_next": next,
         "_K": cls,
@@ -224,7 +229,7 @@ def _convert(kind: ValueKind, i: int, env: dict[str, Any], model: type[Any] | No
             *count,
         ]
     if kind is ValueKind.XML:
-        return ["    x = _raw(c)", "    k += _sub(c, cnt)"]
+        return ["    x = cnt[3](c)", "    k += _sub(c, cnt)"]
     if model is None:
         raise Bail
     env[f"_r{i}"] = _compile(cast(Hashable, model))

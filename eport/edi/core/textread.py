@@ -1,0 +1,519 @@
+"""Compiled text readers: the decoder's first path, reading values from the document's text after lxml parsed it.
+
+lxml still parses every document first (:func:`eport.edi.core.safexml.parse`: well-formedness, size limit, no DTD,
+no entities), so this module never decides whether a document is acceptable XML; it only reads, faster than a
+walk over lxml's tree, documents written in the plain form every CEB sender uses:
+
+* UTF-8 (declared, or no declaration), XML 1.0, no comment, processing instruction or CDATA section from the root
+  element on (:func:`source_of`);
+* namespaces declared on the root only, one prefix per namespace the model uses; element tags written exactly
+  ``<p:tag>``, ``</p:tag>``, ``<p:tag/>`` with nothing but whitespace between elements; no attribute below the
+  root (the root's attributes are read from lxml's root element, and any unknown one sends the document down the
+  tree path).
+
+For each model class (and the prefixes of the document) one reader is generated from its spec: a regular
+expression per run of simple fields, matched once per model instance, its groups converted like
+:mod:`eport.edi.core.fastread` converts texts. At the first departure the reader raises
+:class:`~eport.edi.core.fastread.Bail` and the decoder falls back to the tree readers, so this path never reports a
+problem and yields models equal to the tree path's (``tests/edi/test_textread.py`` checks that on every sample and
+on generated documents).
+
+``XML`` fields (``ds:Signature``, wildcards) are kept as the bytes sliced from the input (:func:`slice_element`)
+instead of a re-serialisation, plus the namespace declarations of the ancestors the slice uses and does not declare
+itself, so the slice means the same element on its own (same exclusive canonical form). The tree readers call
+:func:`element_bytes`, which slices the same way when the document has a :class:`Source`, and re-serialises only
+when it has none (another encoding, a comment or CDATA in the body, an element decoded on its own).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Hashable
+from decimal import Decimal
+from typing import Any, cast
+from xml.sax.saxutils import quoteattr
+
+import attrs
+from lxml import etree
+
+from eport.edi.core.fastread import Bail, raw_element
+from eport.edi.core.spec import ANY_ELEMENT, TEXT_CONTENT, ValueKind, spec_of
+
+_WS = "[ \t\n]*"
+_NAME = r"[^\s/>]+"
+_ATTRIBUTES = r"""(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*"""
+#: One start tag: qualified name, attributes, and "/" when it is an empty-element tag.
+_START = re.compile(rf"<({_NAME})({_ATTRIBUTES})\s*(/?)>").match
+_DECLARATION = re.compile(r"""\s+xmlns(?::([^\s=]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_XML_DECL_ENCODING = re.compile(rb"""\sencoding\s*=\s*["']([^"']*)["']""")
+_XML_DECL_VERSION = re.compile(rb"""\sversion\s*=\s*["']([^"']*)["']""")
+#: Every start tag of a slice: its name and attribute text.
+_TAGS = re.compile(rf"<([^\s/>!?]+)({_ATTRIBUTES})")
+#: The names of the attributes in a start tag's attribute text.
+_ATTRIBUTE_NAMES = re.compile(r"""([^\s=/>]+)\s*=\s*(?:"[^"]*"|'[^']*')""")
+#: A comment, CDATA section or processing instruction (or a declaration: refused by the parser).
+_MARKUP = re.compile("<[!?]").search
+_WHITESPACE = re.compile(r"[ \t\n]*").match
+_REFERENCE = re.compile(r"&(?:#x([0-9a-fA-F]+)|#([0-9]+)|(lt|gt|amp|quot|apos));")
+_PREDEFINED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+#: The lexical forms of ``xs:decimal`` and ``xs:integer`` the tree readers accept (line ends are normalised, so no
+#: CR but from a character reference: that and any other form leaves the text path).
+_DECIMAL_TEXT = r"[ \t\n]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[ \t\n]*"
+_INTEGER_TEXT = r"[ \t\n]*[+-]?[0-9]+[ \t\n]*"
+
+Reader = Callable[[str, int, dict[str | None, str], etree._Element], tuple[Any, int]]
+
+
+@attrs.frozen
+class Source:
+    """The text of a parsed document, for the text readers and for slicing ``XML`` values.
+
+    Attributes:
+        text: the document decoded from UTF-8, line ends normalised as an XML parser does (CR LF and CR → LF).
+        start: offset of the root element's ``<`` in ``text``.
+    """
+
+    text: str
+    start: int
+
+
+def source_of(data: bytes) -> Source | None:
+    """Return the :class:`Source` of a document lxml parsed, or ``None`` when it is not in the plain form.
+
+    ``None`` for another encoding than UTF-8 or for XML 1.1; the readers then use the tree.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if data.startswith(b"<?xml"):
+        end = data.find(b"?>")
+        declaration = data[:end]
+        encoding = _XML_DECL_ENCODING.search(declaration)
+        if encoding is not None and encoding.group(1).lower() not in (b"utf-8", b"utf8"):
+            return None
+        version = _XML_DECL_VERSION.search(declaration)
+        if version is not None and version.group(1) != b"1.0":
+            return None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    start = _root_start(text)
+    return None if start < 0 else Source(text, start)
+
+
+def _root_start(text: str) -> int:
+    """Offset of the root element's ``<``, stepping over the prolog's declaration, PIs and comments (-1: none)."""
+    find, position = text.find, 0
+    while True:
+        start = find("<", position)
+        if start < 0:
+            return -1
+        if text.startswith("<?", start):
+            end, step = find("?>", start + 2), 2
+        elif text.startswith("<!--", start):
+            end, step = find("-->", start + 4), 3
+        elif text.startswith("<!", start):
+            return -1
+        else:
+            return start
+        if end < 0:
+            return -1
+        position = end + step
+
+
+def _skip(text: str, position: int) -> int:
+    """The offset of the first character at or after ``position`` that is not XML whitespace."""
+    return _WHITESPACE(text, position).end()  # type: ignore[union-attr]  # always matches
+
+
+def _unescape(text: str) -> str:
+    """Replace the predefined entity and character references (the only ones a parsed document can hold)."""
+    if "&#" in text:
+        return _REFERENCE.sub(_reference, text)
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")).replace(
+        "&amp;", "&"
+    )  # last: "&amp;lt;" is "&lt;"
+
+
+def _reference(match: re.Match[str]) -> str:
+    hexadecimal, decimal, name = match.groups()
+    if hexadecimal is not None:
+        return chr(int(hexadecimal, 16))
+    if decimal is not None:
+        return chr(int(decimal))
+    return _PREDEFINED[name]
+
+
+@functools.lru_cache(maxsize=256)
+def _tag_pattern(qname: str) -> re.Pattern[str]:
+    """Start (group 1 empty) or end tags (group 1 ``/``) of elements named ``qname``."""
+    return re.compile(rf"<(/?){re.escape(qname)}(?=[\s/>])")
+
+
+def _element_end(text: str, start: int) -> tuple[int, str, str]:
+    """End offset, qualified name and attribute text of the element whose start tag is at ``start``.
+
+    Counts the start and end tags of the same name: no text or attribute value holds ``<``, so each ``<name`` is a
+    tag unless a comment, CDATA section or PI holds it, and the caller refuses an element holding one (a comment
+    that ends the count too early lies within the counted text).
+    """
+    tag = _START(text, start)
+    if tag is None:
+        raise Bail
+    qname, attributes, empty = tag.groups()
+    if empty:
+        return tag.end(), qname, attributes
+    pattern = _tag_pattern(qname)
+    depth, position = 1, tag.end()
+    while True:
+        found = pattern.search(text, position)
+        if found is None:
+            raise Bail
+        if found.group(1):
+            close = text.find(">", found.end())
+            if close < 0:
+                raise Bail
+            depth -= 1
+            if depth == 0:
+                return close + 1, qname, attributes
+            position = close + 1
+        else:
+            inner = _START(text, found.start())
+            if inner is None:
+                raise Bail
+            if not inner.group(3):
+                depth += 1
+            position = inner.end()
+
+
+def _declared(attributes: str) -> dict[str | None, str]:
+    """The namespace declarations in a start tag's attribute text (prefix ``None``: the default namespace)."""
+    if "xmlns" not in attributes:
+        return {}
+    out: dict[str | None, str] = {}
+    for prefix, double, single in _DECLARATION.findall(attributes):
+        value = double if double or not single else single
+        out[prefix or None] = _unescape(value) if "&" in value else value
+    return out
+
+
+def slice_element(text: str, start: int, inscope: dict[str | None, str]) -> tuple[bytes, int, str, str | None]:
+    """Slice the element whose start tag is at ``start`` and make it stand on its own.
+
+    Args:
+        text: the document text (:attr:`Source.text`).
+        start: offset of the element's ``<``.
+        inscope: the namespaces in scope at the element's parent (``lxml``'s ``nsmap``).
+
+    Returns:
+        The element's UTF-8 bytes, with a declaration added to its start tag for each prefix (and the default
+        namespace) the slice uses but does not declare on that tag, bound as in ``inscope``; the offset just past
+        the element; its local name and namespace.
+
+    Raises:
+        Bail: the element cannot be delimited, or holds a comment, CDATA section or processing instruction (its
+            slice would keep them; the tree readers re-serialise such an element).
+    """
+    end, qname, attributes = _element_end(text, start)
+    piece = text[start:end]
+    if _MARKUP(piece) is not None:
+        raise Bail
+    own = _declared(attributes)
+    prefix, _, local = qname.rpartition(":")
+    namespace = own.get(prefix or None, inscope.get(prefix or None)) or None
+    extra, used = "", None
+    for p in sorted(inscope, key=lambda p: p or ""):
+        if p in own or p == "xml" or not inscope[p] or (p is not None and p + ":" not in piece):
+            continue  # declared on the element itself, or not used: "p:" appears nowhere
+        if used is None:
+            used = _prefixes(piece)
+        if p in used:
+            extra += f" xmlns:{p}={quoteattr(inscope[p])}" if p is not None else f" xmlns={quoteattr(inscope[p])}"
+    if extra:
+        cut = 1 + len(qname)
+        piece = piece[:cut] + extra + piece[cut:]
+    return piece.encode("utf-8"), end, local, namespace
+
+
+def _prefixes(piece: str) -> set[str | None]:
+    """The namespace prefixes the element names and attribute names in ``piece`` use (``None``: an unprefixed
+    element, which takes the default namespace); ``xml`` and ``xmlns`` are left out."""
+    used: set[str | None] = set()
+    for name, attributes in _TAGS.findall(piece):
+        prefix, colon, _ = name.partition(":")
+        used.add(prefix if colon else None)
+        if ":" in attributes:
+            for attribute in _ATTRIBUTE_NAMES.findall(attributes):
+                prefix, colon, _ = attribute.partition(":")
+                if colon:
+                    used.add(prefix)
+    used.discard("xml")
+    used.discard("xmlns")
+    return used
+
+
+def element_bytes(el: etree._Element, source: Source | None) -> bytes:
+    """The value of an ``XML`` field read from the tree: the slice of ``el`` in ``source``, or its serialisation.
+
+    The slice is the one :func:`slice_element` makes (what the text readers keep); without a source (another
+    encoding, a comment or CDATA in the body, an element decoded on its own) the element is re-serialised with the
+    namespace declarations it had in the source (:func:`eport.edi.core.fastread.raw_element`).
+    """
+    parent = el.getparent()
+    if source is None or parent is None:
+        return raw_element(el)
+    qname = etree.QName(el)
+    prefix = el.prefix
+    name = f"{prefix}:{qname.localname}" if prefix else qname.localname
+    index = 0
+    for other in el.getroottree().getroot().iter("{*}" + qname.localname):
+        if other is el:
+            break
+        if other.prefix == prefix:
+            index += 1
+    markup = _MARKUP(source.text, source.start)
+    limit = len(source.text) if markup is None else markup.start()  # before it each "<name" is a tag
+    for found in _tag_pattern(name).finditer(source.text, source.start, limit):
+        if not found.group(1):
+            if index == 0:
+                try:
+                    return slice_element(source.text, found.start(), dict(parent.nsmap))[0]
+                except Bail:
+                    break
+            index -= 1
+    return raw_element(el)
+
+
+# ------------------------------------------------------------------------------------------ compiled readers
+def read(root: etree._Element, cls: type[Any], source: Source) -> Any:
+    """Read the document of ``source`` (parsed as ``root``) as ``cls``; raise :class:`Bail` when it is not plain.
+
+    Raises:
+        Bail: the document is not in the form the text readers read; use the tree readers.
+    """
+    inscope = cast(dict[str | None, str], dict(root.nsmap))
+    prefixes = []
+    for namespace in _namespaces(cast(Hashable, cls)):
+        bound = [p for p, uri in inscope.items() if uri == namespace]
+        if namespace is None:
+            if None in inscope:
+                raise Bail
+            bound = [None]
+        if len(bound) != 1:
+            raise Bail
+        prefixes.append((namespace, bound[0]))
+    reader = _compile(cast(Hashable, cls), tuple(prefixes), None)
+    text = source.text
+    tag = _START(text, source.start)
+    if tag is None or tag.group(3):
+        raise Bail
+    message, _ = reader(text, _skip(text, tag.end()), inscope, root)
+    return message
+
+
+@functools.lru_cache(maxsize=256)
+def _namespaces(cls: type[Any]) -> tuple[str | None, ...]:
+    """Namespaces of the elements the readers of ``cls`` match by tag (models and simple fields, not XML fields)."""
+    found: dict[str | None, None] = {}
+
+    def visit(model: type[Any], seen: set[type[Any]]) -> None:
+        spec = spec_of(model)
+        found[spec.namespace] = None
+        seen.add(model)
+        for f in spec.fields:
+            if f.kind is ValueKind.MODEL and f.model is not None:
+                if f.namespace is not None:
+                    found[f.namespace] = None
+                if f.model not in seen:
+                    visit(f.model, seen)
+            elif f.kind is not ValueKind.XML and f.tag not in (TEXT_CONTENT, ANY_ELEMENT):
+                found[f.namespace if f.namespace is not None else spec.namespace] = None
+
+    visit(cls, set())
+    return tuple(found)
+
+
+def _qname(prefixes: dict[str | None, str | None], namespace: str | None, tag: str) -> str:
+    prefix = prefixes[namespace]
+    return f"{prefix}:{tag}" if prefix else tag
+
+
+def _unsupported(*_: Any) -> tuple[Any, int]:
+    raise Bail
+
+
+@functools.lru_cache(maxsize=1024)
+def _compile(cls: type[Any], prefixes: tuple[tuple[str | None, str | None], ...], close: str | None) -> Reader:
+    """Generate the reader of ``cls`` for a document whose namespaces have ``prefixes``.
+
+    ``close`` is the end tag of the element the model is read from (its field's tag), ``None`` for the root.
+
+    The reader is called with the offset just past the element's start tag (and the whitespace after it) and
+    returns the model and the offset past its end tag and the whitespace after it. Readers of nested models get
+    no element (``None``); the root's reader reads its attributes from the lxml element.
+    """
+    spec = spec_of(cls)
+    names = dict(prefixes)
+    root = close is None
+    if close is None:
+        close = "</" + _qname(names, spec.namespace, spec.tag) + ">"
+    if (spec.attributes and not root) or any(f.tag == TEXT_CONTENT for f in spec.fields):
+        return _unsupported
+    env: dict[str, Any] = {
+        "_Bail": Bail,
+        "_Decimal": Decimal,
+        "_unesc_all": _unescape_all,
+        "_xml": _take_xml,
+        "_skip": _skip,
+        "_K": cls,
+    }
+    src = ["def read(s, pos, ins, el):", "    if not s.startswith('<', pos): pos = _skip(s, pos)"]
+    kwargs: list[str] = []
+    if root:
+        for a in spec.attributes:
+            src.append(f"    a_{a.name} = el.get({a.tag!r})")
+            if a.required:
+                src.append(f"    if a_{a.name} is None: raise _Bail")
+            kwargs.append(f"{a.name}=a_{a.name}")
+        present = " + ".join(f"(a_{a.name} is not None)" for a in spec.attributes) or "0"
+        src.append(f"    if len(el.attrib) != {present}: raise _Bail")
+    run: list[tuple[int, Any]] = []
+    counter = [0]
+
+    def flush(final: bool) -> None:
+        """Emit one regular expression for the pending run of simple fields (and the end tag when final)."""
+        if not run and not final:
+            return
+        n = counter[0]
+        counter[0] += 1
+        pattern, group = [], 0
+        for i, f in run:
+            q = _qname(names, f.namespace if f.namespace is not None else spec.namespace, f.tag)
+            o, c, e = re.escape(f"<{q}>"), re.escape(f"</{q}>"), re.escape(f"<{q}/>")
+            g = f"g{n}[{group}]"
+            if f.kind is ValueKind.STRING:
+                if f.min_occurs > 0:
+                    pattern.append(f"(?:{o}([^<]*){c}|{e}){_WS}")
+                    values[i] = f"{g} or ''"
+                    group += 1
+                else:  # the empty group marks an empty-element tag: '' where an absent element leaves None
+                    pattern.append(f"(?:{o}([^<]*){c}{_WS}|{e}(){_WS})?")
+                    values[i] = f"{g} if {g} is not None else g{n}[{group + 1}]"
+                    group += 2
+                continue
+            number = _DECIMAL_TEXT if f.kind is ValueKind.DECIMAL else _INTEGER_TEXT
+            make = "_Decimal" if f.kind is ValueKind.DECIMAL else "int"
+            if f.min_occurs > 0:
+                pattern.append(f"{o}({number}){c}{_WS}")
+                values[i] = f"{make}({g})"
+            else:
+                pattern.append(f"(?:{o}({number}){c}{_WS})?")
+                values[i] = f"None if {g} is None else {make}({g})"
+            group += 1
+        if final:
+            pattern.append(re.escape(close) + _WS)
+        env[f"_m{n}"] = re.compile("".join(pattern)).match
+        src.append(f"    m = _m{n}(s, pos)")
+        src.append("    if m is None: raise _Bail")
+        if group:
+            src.append(f"    g{n} = m.groups()")
+            if any(f.kind is ValueKind.STRING for _, f in run):
+                src.append(f"    if s.find('&', pos, m.end()) >= 0: g{n} = _unesc_all(g{n})")
+        src.append("    pos = m.end()")
+        run.clear()
+
+    values: dict[int, str] = {}
+    for i, f in enumerate(spec.fields):
+        kwargs.append(f"{f.name}=v{i}")
+        simple = f.kind in (ValueKind.STRING, ValueKind.DECIMAL, ValueKind.INTEGER)
+        if simple and f.tag != ANY_ELEMENT:
+            if f.repeated:
+                return _unsupported
+            run.append((i, f))
+            continue
+        flush(False)
+        if f.kind is ValueKind.XML:
+            if f.tag == ANY_ELEMENT:
+                expected = None
+            else:
+                ns = f.namespace if f.namespace is not None else spec.namespace
+                expected = (ns, f.tag)
+            env[f"_x{i}"] = expected
+            take = f"_xml(s, pos, ins, _x{i})"
+        elif f.kind is ValueKind.MODEL and f.model is not None:
+            ns = f.namespace if f.namespace is not None else spec_of(f.model).namespace
+            if ns not in names:
+                return _unsupported
+            env[f"_o{i}"] = "<" + _qname(names, ns, f.tag) + ">"
+            env[f"_e{i}"] = "<" + _qname(names, ns, f.tag) + "/>"  # an empty-element tag: read as "<q></q>"
+            env[f"_c{i}"] = "</" + _qname(names, ns, f.tag) + ">"
+            env[f"_r{i}"] = _compile(cast(Hashable, f.model), prefixes, env[f"_c{i}"])
+            take = None
+        else:
+            return _unsupported
+        if f.repeated:
+            src.append(f"    v{i} = []")
+            if take is None:
+                src.append("    while True:")
+                src.append(f"        if s.startswith(_o{i}, pos):")
+                src.append(f"            x, pos = _r{i}(s, pos + {len(env[f'_o{i}'])}, ins, None)")
+                src.append(f"        elif s.startswith(_e{i}, pos):")
+                src.append(f"            x = _r{i}(_c{i}, 0, ins, None)[0]")
+                src.append(f"            pos = _skip(s, pos + {len(env[f'_e{i}'])})")
+                src.append("        else: break")
+                src.append(f"        v{i}.append(x)")
+            else:
+                src.append("    while True:")
+                src.append(f"        x, pos = {take}")
+                src.append("        if x is None: break")
+                src.append(f"        v{i}.append(x)")
+            src.append(f"    v{i} = tuple(v{i})")
+            if f.max_occurs is not None:
+                src.append(f"    if len(v{i}) > {f.max_occurs}: raise _Bail")
+            if f.min_occurs > 0:
+                src.append(f"    if len(v{i}) < {f.min_occurs}: raise _Bail")
+        else:
+            if take is None:
+                src.append(f"    if s.startswith(_o{i}, pos):")
+                src.append(f"        v{i}, pos = _r{i}(s, pos + {len(env[f'_o{i}'])}, ins, None)")
+                src.append(f"    elif s.startswith(_e{i}, pos):")
+                src.append(f"        v{i} = _r{i}(_c{i}, 0, ins, None)[0]")
+                src.append(f"        pos = _skip(s, pos + {len(env[f'_e{i}'])})")
+                src.append("    else:")
+                src.append("        raise _Bail" if f.min_occurs > 0 else f"        v{i} = None")
+            else:
+                src.append(f"    v{i}, pos = {take}")
+                if f.min_occurs > 0:
+                    src.append(f"    if v{i} is None: raise _Bail")
+    flush(True)
+    arguments = kwargs[: len(spec.attributes)] + [
+        f"{f.name}={values.get(i, f'v{i}')}" for i, f in enumerate(spec.fields)
+    ]
+    src.append(f"    return _K({', '.join(arguments)}), pos")
+    code = "\n".join(src)
+    exec(compile(code, f"<eport text reader {cls.__qualname__}>", "exec"), env)  # noqa: S102 - source built from specs
+    reader: Reader = env["read"]
+    return reader
+
+
+def _unescape_all(groups: tuple[str | None, ...]) -> tuple[str | None, ...]:
+    """The groups of a match with their references replaced (numbers never hold one: their pattern has no ``&``)."""
+    return tuple([g if not g or "&" not in g else _unescape(g) for g in groups])
+
+
+def _take_xml(
+    text: str, position: int, inscope: dict[str | None, str], expected: tuple[str | None, str] | None
+) -> tuple[bytes | None, int]:
+    """The ``XML`` value at ``position`` when an element (named ``expected``, if given) starts there."""
+    if not text.startswith("<", position) or text.startswith("</", position):
+        return None, position
+    value, end, local, namespace = slice_element(text, position, inscope)
+    if expected is not None and (namespace, local) != expected:
+        return None, position
+    return value, _skip(text, end)
+
+
+__all__ = ["Source", "element_bytes", "read", "slice_element", "source_of"]
