@@ -326,3 +326,21 @@ def test_numbers_read_as_the_tree_reads_them() -> None:
     paths = read_all(data, imports.CEB621Message)
     assert_same(paths)
     assert paths.text.inventory[0].inventory_list[0].price == Decimal("20.50")
+
+
+def test_models_are_built_without_init_only_when_init_checks_nothing() -> None:
+    @attrs.frozen
+    class Checked:
+        value: str = attrs.field(validator=attrs.validators.instance_of(str))
+
+    @attrs.frozen
+    class Plain:
+        value: str
+
+    assert textread._slot_setters(Checked, ["value"]) is None
+    assert textread._slot_setters(Plain, ["other"]) is None
+    assert textread._slot_setters(imports.InventoryList, [f.name for f in attrs.fields(imports.InventoryList)])
+    built = edi.decode(encode(inventory()))
+    assert built == inventory()
+    assert hash(built.inventory[0].inventory_list[0]) == hash(inventory().inventory[0].inventory_list[0])
+    assert attrs.evolve(built, version="2.0").version == "2.0"

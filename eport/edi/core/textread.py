@@ -393,7 +393,7 @@ def _compile(cls: type[Any], prefixes: tuple[tuple[str | None, str | None], ...]
         for i, f in run:
             q = _qname(names, f.namespace if f.namespace is not None else spec.namespace, f.tag)
             o, c, e = re.escape(f"<{q}>"), re.escape(f"</{q}>"), re.escape(f"<{q}/>")
-            g = f"g{n}[{group}]"
+            g = f"a{n}_{group}"
             if f.kind is ValueKind.STRING:
                 strings.append(group)
                 if f.min_occurs > 0:
@@ -402,7 +402,7 @@ def _compile(cls: type[Any], prefixes: tuple[tuple[str | None, str | None], ...]
                     group += 1
                 else:  # the empty group marks an empty-element tag: '' where an absent element leaves None
                     pattern.append(f"(?:{o}([^<]*){c}{_WS}|{e}(){_WS})?")
-                    values[i] = f"{g} if {g} is not None else g{n}[{group + 1}]"
+                    values[i] = f"{g} if {g} is not None else a{n}_{group + 1}"
                     group += 2
                 continue
             number = _DECIMAL_TEXT if f.kind is ValueKind.DECIMAL else _INTEGER_TEXT
@@ -427,6 +427,7 @@ def _compile(cls: type[Any], prefixes: tuple[tuple[str | None, str | None], ...]
             if strings:
                 env[f"_s{n}"] = tuple(strings)
                 src.append(f"    if s.find('&', pos, m.end()) >= 0: g{n} = _unesc_all(g{n}, _s{n})")
+            src.append(f"    {', '.join(f'a{n}_{k}' for k in range(group))}, = g{n}")  # locals: faster than g[k]
         src.append("    pos = m.end()")
         run.clear()
 
@@ -497,11 +498,47 @@ def _compile(cls: type[Any], prefixes: tuple[tuple[str | None, str | None], ...]
     arguments = kwargs[: len(spec.attributes)] + [
         f"{f.name}={values.get(i, f'v{i}')}" for i, f in enumerate(spec.fields)
     ]
-    src.append(f"    return _K({', '.join(arguments)}), pos")
+    setters = _slot_setters(cls, [a.split("=", 1)[0] for a in arguments])
+    if setters is None:
+        src.append(f"    return _K({', '.join(arguments)}), pos")
+    else:  # the values are already typed and the class checks nothing: set its slots directly
+        src.append("    o = _new(_K)")
+        for j, argument in enumerate(arguments):
+            env[f"_d{j}"] = setters[j]
+            src.append(f"    _d{j}(o, {argument.split('=', 1)[1]})")
+        src.append("    return o, pos")
+        env["_new"] = object.__new__
     code = "\n".join(src)
     exec(compile(code, f"<eport text reader {cls.__qualname__}>", "exec"), env)  # noqa: S102 - source built from specs
     reader: Reader = env["read"]
     return reader
+
+
+def _slot_setters(cls: type[Any], names: list[str]) -> list[Callable[[Any, Any], None]] | None:
+    """The slot setters of ``names`` when an instance of ``cls`` may be built without its ``__init__``.
+
+    That is when ``cls`` is a slotted attrs class whose generated ``__init__`` only stores its arguments: no
+    validator, no converter, no pre/post-init hook, no hidden slot (a cached hash), and ``names`` are exactly its
+    fields. ``None`` otherwise (the reader then calls the class).
+    """
+    if not attrs.has(cls) or "__slots__" not in cls.__dict__:
+        return None
+    fields = attrs.fields(cls)
+    if sorted(f.name for f in fields) != sorted(names):
+        return None
+    if any(f.validator is not None or f.converter is not None or not f.init for f in fields):
+        return None
+    if hasattr(cls, "__attrs_post_init__") or hasattr(cls, "__attrs_pre_init__"):
+        return None
+    init = cls.__dict__.get("__init__")
+    if init is None or not getattr(getattr(init, "__code__", None), "co_filename", "").startswith("<attrs generated"):
+        return None
+    slots: set[str] = set()
+    for klass in cls.__mro__:
+        slots.update(klass.__dict__.get("__slots__", ()))
+    if slots - set(names) - {"__weakref__"}:
+        return None
+    return [cls.__dict__[name].__set__ for name in names]
 
 
 def _unescape_all(groups: tuple[str | None, ...], strings: tuple[int, ...]) -> list[str | None]:
