@@ -192,3 +192,34 @@ def test_channel_enum_covers_the_status_table() -> None:
     # 01..06 are an ERP's own draft states, not customs channels
     customs = {e.code for e in table if not (e.code.isdigit() and len(e.code) == 2)}
     assert customs <= {c.value for c in Channel}
+
+
+def _codes(data: bytes) -> list[tuple[str, str, str]]:
+    from eport.edi import validate_bytes
+
+    return [(p.severity.value, p.path, p.code) for p in validate_bytes(data) if p.code != "no-schema"]
+
+
+def test_a_receipt_that_says_nothing_is_not_valid() -> None:
+    """Declaration receipts had no rules at all: ``<DEC_RESULT/>`` (no 统一编号, no CHANNEL), a receipt time that is
+    no time and an ENTRY_ID of four digits were all "valid" (exit status 0 in ``eport edi validate``)."""
+    assert _codes(DEC_RESULT) == []
+    assert _codes(IMPORT_RESPONSE) == []
+    assert _codes(b"<DEC_RESULT/>") == [
+        ("error", "/DEC_RESULT/CUS_CIQ_NO", "required"),
+        ("error", "/DEC_RESULT/CHANNEL", "required"),
+    ]
+    bad = DEC_RESULT.replace(b"2018-12-12T14:40:43", b"yesterday").replace(b"<ENTRY_ID/>", b"<ENTRY_ID>5300</ENTRY_ID>")
+    assert _codes(bad) == [
+        ("error", "/DEC_RESULT/ENTRY_ID", "entry-id"),
+        ("error", "/DEC_RESULT/NOTICE_DATE", "time-format"),
+    ]
+    unknown_channel = DEC_RESULT.replace(b"<CHANNEL>7<", b"<CHANNEL>Q9<")
+    assert _codes(unknown_channel) == [("warning", "/DEC_RESULT/CHANNEL", "channel")]
+    assert _codes(b"<DEC_DATA><DEC_RESULT/></DEC_DATA>") == [
+        ("error", "/DEC_DATA/DEC_RESULT/SEQ_NO", "required"),
+        ("error", "/DEC_DATA/DEC_RESULT/CHANNEL", "required"),
+    ]
+    no_seq = IMPORT_RESPONSE.replace(b"<ns2:SeqNo>Z11000001313617428</ns2:SeqNo>", b"")
+    assert _codes(no_seq) == [("warning", "/DecImportResponse/SeqNo", "required")]
+    assert _codes(no_seq.replace(b">0<", b">1<")) == []  # a refusal carries no 统一编号

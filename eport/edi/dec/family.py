@@ -66,7 +66,7 @@ FAMILY = Family(
         (None, "DEC_RESULT"): "eport.edi.dec.receipts:DecResult",
         (None, "DEC_DATA"): "eport.edi.dec.receipts:DecData",
     },
-    rules={"dec": "eport.edi.dec.rules"},
+    rules={"dec": "eport.edi.dec.rules", "dec-receipt": "eport.edi.dec.receipt_rules"},
     marker=b"DecMessage",
     rescue="eport.edi.dec.family:rescue",
     rescue_lenient="eport.edi.dec.family:rescue_lenient",
