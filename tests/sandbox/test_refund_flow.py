@@ -403,3 +403,24 @@ def test_the_refund_api_is_in_the_sandbox_openapi_document(sandbox: SandboxProce
     document: Any = sandbox.get("/openapi.json")
     schema = document["components"]["schemas"][bad["$ref"].rsplit("/", 1)[-1]]
     assert {"error", "code", "field", "reason"} <= set(schema["properties"])
+
+
+def test_a_batch_of_nothing_or_with_an_unread_field_is_refused(released: Released, refund: RefundClient) -> None:
+    """A batch without lines is refused (client and service), and so is a line field the tax side does not know: it
+    used to be dropped (``businessType`` for ``business_type``: the line's 启运港 rules were silently not run)."""
+    before = len(refund.batches(released.trade_code))
+    with pytest.raises(FieldError) as empty:
+        refund.create_batch(trade_code=released.trade_code, taxpayer_id=USCC, period="202612", lines=[])
+    assert (empty.value.field, empty.value.reason) == ("lines", "no export line to write")
+    raw_empty = refund.session.request("POST", "/api/v1/refund/batches", check=False,
+                                       json={"tradeCode": released.trade_code, "taxpayerId": USCC,
+                                             "period": "202612", "lines": []})  # fmt: skip
+    assert (raw_empty.status, raw_empty.json()["field"]) == (400, "lines")
+    good = next(iter(claim_lines(refund.records(released.trade_code)))).to_json()
+    body = {"tradeCode": released.trade_code, "taxpayerId": USCC, "period": "202612",
+            "lines": [{**good, "businessType": "QYGTS"}]}  # fmt: skip
+    raw = refund.session.request("POST", "/api/v1/refund/batches", json=body, check=False)
+    assert raw.status == 400
+    assert (raw.json()["code"], raw.json()["field"]) == ("invalid", "lines[1]")
+    assert "'businessType'" in raw.json()["reason"]
+    assert len(refund.batches(released.trade_code)) == before

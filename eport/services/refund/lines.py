@@ -118,6 +118,20 @@ def _seq(value: Any, field: str) -> int:
     return seq
 
 
+def _refuse_unknown(
+    row: Mapping[str, Any], columns: tuple[tuple[str, str], ...], index: int | None, table: str
+) -> None:
+    """Refuse a key that is no column of the form: its value would be dropped unchecked (``businessType`` for
+    ``business_type`` would lose every 启运港 rule). Empty keys (blank CSV headings) carry nothing and pass."""
+    known = {name for pair in columns for name in pair}
+    unknown = [str(key) for key in row if key and key not in known]
+    if unknown:
+        raise FieldError(
+            table if index is None else f"{table}[{index}]",
+            f"unknown field(s) {', '.join(map(repr, unknown))}: give the form's Chinese headings or attribute names",
+        )
+
+
 def _get(row: Mapping[str, Any], heading: str, attr: str) -> Any:
     if attr in row:
         return row[attr]
@@ -167,8 +181,10 @@ class ClaimLine:
         """Validate one row given by Chinese headings (``出口货物报关单号`` …) or attribute names.
 
         Raises:
-            eport.errors.FieldError: a value is missing or malformed; ``field`` is ``lines[<index>].<attribute>``.
+            eport.errors.FieldError: a value is missing or malformed; ``field`` is ``lines[<index>].<attribute>``;
+                a key that is no column of the form (``lines[<index>]``).
         """
+        _refuse_unknown(row, EXPORT_COLUMNS, index, "lines")
         values = {attr: _get(row, heading, attr) for heading, attr in EXPORT_COLUMNS}
 
         def where(name: str) -> str:
@@ -264,6 +280,7 @@ class PurchaseLine:
             eport.errors.FieldError: a value is missing or malformed; ``field`` is
                 ``purchases[<index>].<attribute>``.
         """
+        _refuse_unknown(row, PURCHASE_COLUMNS, index, "purchases")
         values = {attr: _get(row, heading, attr) for heading, attr in PURCHASE_COLUMNS}
 
         def where(name: str) -> str:
