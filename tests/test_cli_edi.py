@@ -240,3 +240,22 @@ def test_show_a_manifest_without_a_guid(runner: CliRunner) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == "Manifest documents=1"  # no empty "guid=": manifests have none
     assert "MT1401" in result.stdout
+
+
+def test_valid_without_a_schema_says_what_was_checked(runner: CliRunner, tmp_path: Path) -> None:
+    """No official schema exists for manifests or declarations: a sea original manifest with an empty Declaration
+    (no transport, no consignment) passes eport's head rules, and the summary said a bare "valid" like a
+    schema-checked CEB message's. It now says what the verdict rests on."""
+    data = (EDI_DATA / "manifest" / "mt3101_sea_arrival.xml").read_text(encoding="utf-8")
+    head = data[data.index("<Head>") : data.index("</Head>") + len("</Head>")].replace("MT3101", "MT1101")
+    empty = tmp_path / "mt1101.xml"
+    empty.write_text(
+        f'<Manifest xmlns="urn:Declaration:datamodel:standard:CN:MT1101:1">{head}<Declaration/></Manifest>',
+        encoding="utf-8",
+    )
+    result = runner.invoke(cli, ["edi", "validate", str(empty)])
+    assert result.exit_code == 0, result.output  # nothing eport checks is wrong
+    assert f"{empty}: valid by eport's rules only (no official schema checked the structure)" in result.stderr
+    schema_checked = tmp_path / "ceb622.xml"
+    schema_checked.write_bytes(load("import/CEB622Message.xml").data)
+    assert f"{schema_checked}: valid\n" in runner.invoke(cli, ["edi", "validate", str(schema_checked)]).stderr

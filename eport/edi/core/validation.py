@@ -335,10 +335,17 @@ def check(message: Any, *, edition: str | None = None, rules: Iterable[Rule] = (
 
 
 def summary(report: ValidationReport) -> str:
-    """One line: ``"valid"`` or ``"2 errors, 1 warning"``."""
+    """One line: ``"valid"`` or ``"2 errors, 1 warning"``.
+
+    A document no official schema covers (declarations, manifests, their receipts: a ``no-schema`` note) is
+    ``"valid by eport's rules only (no official schema checked the structure)"``: the verdict rests on eport's
+    reader and rules, not on a schema, and the line says so.
+    """
     errors = sum(1 for p in report if p.severity is Severity.ERROR)
     warnings = sum(1 for p in report if p.severity is Severity.WARNING)
     if not errors and not warnings:
+        if any(p.code == "no-schema" for p in report):
+            return "valid by eport's rules only (no official schema checked the structure)"
         return "valid"
     parts = []
     if errors:
