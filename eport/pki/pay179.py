@@ -23,6 +23,7 @@ import json
 import logging
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import attrs
 
@@ -261,15 +262,19 @@ def verify_pay_ex_info(
 ) -> dict[str, object]:
     """Verify a ``payExInfoStr`` against a certificate and return the parsed JSON.
 
-    The embedded JSON fragments are taken verbatim from the input (no re-serialisation).
+    The embedded JSON fragments are taken verbatim from the input (no re-serialisation), and the returned JSON is
+    what they say: a key repeated in any object, or a signed fragment that is not the top-level member, is refused.
 
     Raises:
         InvalidSignature: malformed input, a certificate number that does not match, or a bad signature.
     """
     try:
-        data = json.loads(pay_ex_info_str, parse_float=Decimal)
+        data = json.loads(pay_ex_info_str, parse_float=Decimal, object_pairs_hook=_no_repeated_keys)
         head = _raw_member(pay_ex_info_str, "payExchangeInfoHead")
         lists = _raw_member(pay_ex_info_str, "payExchangeInfoLists")
+        for name, raw in (("payExchangeInfoHead", head), ("payExchangeInfoLists", lists)):
+            if json.loads(raw, parse_float=Decimal) != data[name]:  # the text signed must be the member returned
+                raise InvalidSignature(f"the signed {name} is not the document's {name}")
         session, service_time = data["sessionID"], data["serviceTime"]
         value = base64.b64decode(data["signValue"], validate=True)
         cert_no = data["certNo"]
@@ -296,6 +301,17 @@ def verify_pay_ex_info(
         key.verify(value, text.encode("utf-8"), "sha1")
     result: dict[str, object] = data
     return result
+
+
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different: with a repeated key, the text that was signed and the value
+    ``json.loads`` keeps (the last) could differ."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise InvalidSignature(f"malformed payExInfoStr: key {key!r:.40} appears twice in one object")
+        found[key] = value
+    return found
 
 
 def _raw_member(text: str, name: str) -> str:

@@ -148,3 +148,18 @@ def _fields(head: PayExchangeInfoHead) -> dict[str, object]:
     import attrs
 
     return attrs.asdict(head)
+
+
+def test_what_is_returned_is_what_was_verified(rsa_chain: TestChain) -> None:
+    """The signed fragments were cut from the text at the first ``"payExchangeInfoHead":`` while the returned JSON
+    came from ``json.loads``, where a repeated key's last value wins: a second ``payExchangeInfoHead`` (another
+    amount) appended to a genuine upload verified, and the forged head was handed back as verified data."""
+    upload = sign_pay_ex_info(_info(), rsa_chain.signer())
+    genuine = upload.pay_ex_info_str
+    forged_head = json.dumps(json.loads(genuine)["payExchangeInfoHead"] | {"totalAmount": 1}, ensure_ascii=False)
+    for name, value in (("payExchangeInfoHead", forged_head), ("payExchangeInfoLists", "[]")):
+        wrapped = genuine[:-1] + f',"{name}":{value}}}'
+        with pytest.raises(InvalidSignature, match="twice"):
+            verify_pay_ex_info(wrapped, rsa_chain.leaf)
+    data = verify_pay_ex_info(genuine, rsa_chain.leaf)
+    assert data["payExchangeInfoHead"]["totalAmount"] == Decimal("100.50")  # type: ignore[index]
