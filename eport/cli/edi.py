@@ -95,7 +95,7 @@ def group() -> None:
     type=click.IntRange(min=0),
     default=1,
     show_default=True,
-    help="Worker processes validating in parallel (0: one per CPU).",
+    help="Processes validating in parallel, this one included (0: one per CPU).",
 )
 @click.option(
     "--progress/--no-progress",

@@ -16,17 +16,26 @@ where ``source`` is anything picklable (a file name, a database key). Reading a 
     files = sorted(Path("outbox").glob("*.xml"))
     invalid = [name for name, report in validate_many((p.name, p.read_bytes()) for p in files) if not report.ok]
 
-``processes=1`` (the default) runs in the calling process, without a pool; ``processes=N`` starts N worker
-processes (the platform's default start method) for the duration of the call. A validation report is small, so
-mostly the documents travel; a decoded model costs about as much to send back as to decode (see ``then`` in
-:func:`decode_many`). Figures: ``benchmarks/README.md``, § edi-perf, batch.
+``processes=1`` (the default) runs in the calling process, without a pool. ``processes=N`` starts N − 1 worker
+processes (the platform's default start method) for the duration of the call, and the calling process works too:
+it does the first document itself before the workers start (so that forked workers inherit warm schemas and compiled
+plans), then a chunk of its own whenever the next result in order is still in a worker. A caller that runs many
+batches can pass its own ``executor`` instead (warm its workers first, for instance by validating one document in
+the parent before the pool forks). Chunks are sized by bytes by default (about 256 KiB), so each hand-over carries
+a few milliseconds of work. A validation report is small, so mostly the documents travel; a decoded model costs
+about as much to send back as to decode (see ``then`` in :func:`decode_many`). Figures: ``benchmarks/README.md``,
+§ batch.
 """
 
 from __future__ import annotations
 
 import collections
 import concurrent.futures
+import contextlib
+import functools
+import gc
 import itertools
+import multiprocessing
 import os
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -41,6 +50,8 @@ T = TypeVar("T")
 
 #: A document to process: its bytes, or ``(source id, bytes)``.
 Source = bytes | tuple[Hashable, bytes]
+#: Reads a document from its source id (``load=``), in whichever process handles it: ``pathlib.Path.read_bytes``.
+Loader = Callable[[Any], bytes]
 
 
 @attrs.frozen
@@ -92,14 +103,32 @@ def _rebuild_error(cls: type[DecodeError], text: str, path: str | None, line: in
     return error
 
 
-def _run_chunk(work: Callable[[bytes, dict[str, Any]], T], chunk: list[bytes], options: dict[str, Any]) -> list[T]:
-    return [work(data, options) for data in chunk]
+def _run_chunk(
+    work: Callable[[bytes, dict[str, Any]], T], chunk: list[Any], options: dict[str, Any], load: Loader | None
+) -> list[T]:
+    """Run ``work`` on each document of a chunk (in a worker, or in the calling process), reading it first with
+    ``load`` when given."""
+    if load is None:
+        return [work(data, options) for data in chunk]
+    return [work(load(item), options) for item in chunk]
 
 
 # ------------------------------------------------------------------------------------------ the pool
-def _sources(documents: Iterable[Source]) -> Iterator[tuple[Hashable, bytes]]:
+#: With ``chunk_size=None``, a chunk closes once its documents reach this many bytes (or :data:`_CHUNK_DOCS`
+#: documents): a few milliseconds of work each, whatever the document size, so a hand-over (≈ 0.1–0.3 ms) is small
+#: against the work it carries and the last chunks leave little waiting at the end.
+_CHUNK_BYTES = 256 * 1024
+_CHUNK_DOCS = 64
+#: With ``load``, the sizes are unknown until read: chunks of this many documents by default.
+_CHUNK_LOADED = 16
+
+
+def _sources(documents: Iterable[Any], load: Loader | None) -> Iterator[tuple[Hashable, Any]]:
+    """``(source id, document)`` pairs; with ``load``, the document is its source id, read later."""
     for position, item in enumerate(documents):
-        if isinstance(item, (bytes, bytearray, memoryview)):
+        if load is not None:
+            yield item, item
+        elif isinstance(item, (bytes, bytearray, memoryview)):
             yield position, bytes(item)
         elif isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], (bytes, bytearray, memoryview)):
             yield item[0], bytes(item[1])
@@ -109,72 +138,193 @@ def _sources(documents: Iterable[Source]) -> Iterator[tuple[Hashable, bytes]]:
             )
 
 
-def _chunks(sources: Iterator[tuple[Hashable, bytes]], size: int) -> Iterator[tuple[list[Hashable], list[bytes]]]:
+def _chunks(sources: Iterator[tuple[Hashable, Any]], size: int | None) -> Iterator[tuple[list[Hashable], list[Any]]]:
+    """Chunks of ``size`` documents; with ``size=None``, of about :data:`_CHUNK_BYTES` each (adaptive)."""
     while True:
-        chunk = list(itertools.islice(sources, size))
+        chunk: list[tuple[Hashable, Any]]
+        if size is not None:
+            chunk = list(itertools.islice(sources, size))
+        else:
+            chunk, total = [], 0
+            for source, data in sources:
+                chunk.append((source, data))
+                total += len(data)
+                if total >= _CHUNK_BYTES or len(chunk) >= _CHUNK_DOCS:
+                    break
         if not chunk:
             return
         yield [s for s, _ in chunk], [d for _, d in chunk]
 
 
-def _check(processes: int, chunk_size: int, window: int | None) -> int:
+@attrs.frozen
+class _PoolOptions:
+    processes: int
+    chunk_size: int | None
+    window: int
+    executor: concurrent.futures.Executor | None
+    load: Loader | None
+
+
+def _check(
+    processes: int,
+    chunk_size: int | None,
+    window: int | None,
+    executor: concurrent.futures.Executor | None,
+    load: Loader | None,
+) -> _PoolOptions:
     if processes < 1:
         raise ConfigurationError(f"processes must be at least 1, got {processes}")
-    if chunk_size < 1:
+    if chunk_size is not None and chunk_size < 1:
         raise ConfigurationError(f"chunk_size must be at least 1, got {chunk_size}")
     if window is not None and window < 1:
         raise ConfigurationError(f"window must be at least 1, got {window}")
-    return window if window is not None else 2 * processes
+    if load is not None and not callable(load):
+        raise ConfigurationError(f"load must be callable, got {type(load).__name__}")
+    return _PoolOptions(processes, chunk_size, window if window is not None else 5 * processes, executor, load)
+
+
+@attrs.define
+class _Chunk:
+    """One chunk in flight, in input order: done in the calling process (``results``) or in a worker (``future``)."""
+
+    ids: list[Hashable]
+    results: list[Any] = attrs.field(factory=list)
+    future: concurrent.futures.Future[list[Any]] | None = None
+
+    def ready(self) -> bool:
+        return self.future is None or self.future.done()
+
+    def values(self) -> list[Any]:
+        return self.results if self.future is None else self.future.result()
+
+
+@contextlib.contextmanager
+def _workers(count: int, executor: concurrent.futures.Executor | None) -> Iterator[concurrent.futures.Executor]:
+    """The caller's executor as it is (never shut down here), or ``count`` worker processes for this call."""
+    if executor is not None:
+        yield executor
+        return
+    pool = concurrent.futures.ProcessPoolExecutor(max_workers=count)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _submit_first(pool: concurrent.futures.Executor, fn: Callable[..., list[T]], *args: Any) -> Any:
+    """Submit the first chunk; a pool of forked workers starts now, with the parent's objects frozen for the GC.
+
+    ``gc.freeze`` before the fork keeps the workers' garbage collector off the objects they inherit (schemas'
+    wrappers, compiled plans, modules): scanning them would write to their pages and copy them, one by one. The
+    parent's objects are unfrozen right after. Skipped when the caller froze objects itself.
+    """
+    frozen = (
+        isinstance(pool, concurrent.futures.ProcessPoolExecutor)
+        and multiprocessing.get_start_method() == "fork"
+        and gc.get_freeze_count() == 0
+    )
+    if frozen:
+        gc.freeze()
+    try:
+        return pool.submit(fn, *args)
+    finally:
+        if frozen:
+            gc.unfreeze()
 
 
 def _map(
     work: Callable[[bytes, dict[str, Any]], T],
-    documents: Iterable[Source],
+    documents: Iterable[Any],
     options: dict[str, Any],
-    processes: int,
-    chunk_size: int,
-    window: int,
+    pool_options: _PoolOptions,
 ) -> Iterator[tuple[Hashable, T]]:
-    sources = _sources(documents)
-    if processes == 1:
+    """Yield ``(source, work(document))`` in input order.
+
+    With workers, the calling process works too: whenever the next chunk in order is still in a worker, it takes a
+    new chunk from the input and does it itself (or, once the window is full, waits). So ``processes=2`` is one
+    worker plus the caller, and neither waits for the other while there is input. The first document is done in
+    the caller before any worker starts.
+    """
+    processes, window, executor, load = (
+        pool_options.processes,
+        pool_options.window,
+        pool_options.executor,
+        pool_options.load,
+    )
+    sources = _sources(documents, load)
+    if processes == 1 and executor is None:
         for source, data in sources:
-            yield source, work(data, options)
+            yield source, work(data if load is None else load(data), options)
         return
+    chunk_size = pool_options.chunk_size if pool_options.chunk_size or load is None else _CHUNK_LOADED
     chunks = _chunks(sources, chunk_size)
-    pending: collections.deque[tuple[list[Hashable], concurrent.futures.Future[list[T]]]] = collections.deque()
-    with concurrent.futures.ProcessPoolExecutor(max_workers=processes) as pool:
+    first = next(chunks, None)
+    if first is None:
+        return
+    # The first document here, before any worker starts: forked workers inherit warm schemas, plans and readers.
+    pending = collections.deque([_Chunk(first[0][:1], results=_run_chunk(work, first[1][:1], options, load))])
+    if len(first[0]) > 1:
+        chunks = itertools.chain([(first[0][1:], first[1][1:])], chunks)
+    remote_limit = 3 * max(1, processes - 1)  # per worker: one running, two queued while the caller does a chunk
+    remote = 0
+    exhausted = False
+    with _workers(processes - 1, executor) as pool:
+        submit: Callable[..., Any] = functools.partial(_submit_first, pool)
         try:
-            for ids, chunk in itertools.islice(chunks, window):
-                pending.append((ids, pool.submit(_run_chunk, work, chunk, options)))
-            while pending:
-                ids, future = pending.popleft()
-                results = future.result()
-                for ids_next, chunk in itertools.islice(chunks, 1):  # keep the window full
-                    pending.append((ids_next, pool.submit(_run_chunk, work, chunk, options)))
-                yield from zip(ids, results, strict=True)
+            while True:
+                while not exhausted and remote < remote_limit and len(pending) < window:
+                    chunk = next(chunks, None)
+                    if chunk is None:
+                        exhausted = True
+                        break
+                    pending.append(_Chunk(chunk[0], future=submit(_run_chunk, work, chunk[1], options, load)))
+                    submit, remote = pool.submit, remote + 1
+                if not exhausted and (not pending or (not pending[0].ready() and len(pending) < window)):
+                    chunk = next(chunks, None)  # the caller's share, while a worker has the next chunk in order
+                    if chunk is None:
+                        exhausted = True
+                    else:
+                        pending.append(_Chunk(chunk[0], results=_run_chunk(work, chunk[1], options, load)))
+                    continue
+                if not pending:
+                    return
+                head = pending.popleft()
+                if head.future is not None:
+                    remote -= 1
+                yield from zip(head.ids, head.values(), strict=True)  # waits for the worker if need be
         finally:
-            for _, future in pending:  # the caller stopped early or a document failed: drop queued work
-                future.cancel()
+            for entry in pending:  # the caller stopped early or a document failed: drop queued work
+                if entry.future is not None:
+                    entry.future.cancel()
 
 
 def validate_many(
-    documents: Iterable[Source],
+    documents: Iterable[Any],
     *,
     edition: str = DEFAULT_EDITION,
     max_size: int = MAX_DOCUMENT_BYTES,
     processes: int = 1,
-    chunk_size: int = 4,
+    chunk_size: int | None = None,
     window: int | None = None,
+    executor: concurrent.futures.Executor | None = None,
+    load: Loader | None = None,
 ) -> Iterator[tuple[Hashable, ValidationReport]]:
     """Validate many documents (:func:`eport.edi.validate_bytes` on each), yielding ``(source, report)`` in order.
 
     Args:
-        documents: ``bytes`` or ``(source, bytes)`` pairs; read lazily.
+        documents: ``bytes`` or ``(source, bytes)`` pairs (source ids with ``load``); read lazily.
         edition: schema edition, ``"202205"`` (default) or ``"2018"``.
         max_size: largest accepted document in bytes.
-        processes: worker processes; 1 validates in the calling process.
-        chunk_size: documents sent to a worker at once (amortises the hand-over for small documents).
-        window: chunks in flight at most (default ``2 * processes``); bounds memory with ``chunk_size``.
+        processes: processes at work, the calling process included: 1 validates in the calling process only, 2
+            starts one worker process and the caller validates too.
+        chunk_size: documents handed over at once; ``None`` (default): as many as make about 256 KiB (at most 64),
+            so each hand-over carries a few milliseconds of work whatever the document size.
+        window: chunks in flight at most (default ``5 * processes``); bounds memory with ``chunk_size``.
+        executor: an executor to reuse instead of starting worker processes for this call (it is not shut down;
+            ``processes`` then counts its workers plus the caller). Its workers should be warm (see the module).
+        load: reads a document from its source id; ``documents`` then gives source ids (paths), and each is read
+            in the process that validates it, so that workers read their own files instead of receiving the bytes
+            (a picklable function such as ``pathlib.Path.read_bytes``; an exception it raises stops the batch).
 
     Yields:
         ``(source, ValidationReport)`` per document, in input order.
@@ -184,21 +334,23 @@ def validate_many(
             ``(source, bytes)`` pair.
     """
     edition_folder(edition)
-    limit = _check(processes, chunk_size, window)
+    pool_options = _check(processes, chunk_size, window, executor, load)
     options = {"edition": edition, "max_size": max_size}
-    yield from _map(_validate_one, documents, options, processes, chunk_size, limit)
+    yield from _map(_validate_one, documents, options, pool_options)
 
 
 def decode_many(
-    documents: Iterable[Source],
+    documents: Iterable[Any],
     *,
     edition: str | None = None,
     lenient: bool = False,
     then: Callable[[Any], Any] | None = None,
     max_size: int = MAX_DOCUMENT_BYTES,
     processes: int = 1,
-    chunk_size: int = 4,
+    chunk_size: int | None = None,
     window: int | None = None,
+    executor: concurrent.futures.Executor | None = None,
+    load: Loader | None = None,
 ) -> Iterator[DecodeResult]:
     """Decode many documents (:func:`eport.edi.decode`, or ``decode_lenient``), yielding one result each, in order.
 
@@ -210,14 +362,16 @@ def decode_many(
     database, a total, a verdict). An exception ``then`` raises stops the batch.
 
     Args:
-        documents: ``bytes`` or ``(source, bytes)`` pairs; read lazily.
+        documents: ``bytes`` or ``(source, bytes)`` pairs (source ids with ``load``); read lazily.
         edition: CEB edition for the root lookup (default: the newest).
         lenient: decode leniently (``message`` is then a ``Decoded`` with its problems).
         then: applied to each decoded message in the worker; its result is yielded instead of the message.
         max_size: largest accepted document in bytes.
-        processes: worker processes; 1 decodes in the calling process.
-        chunk_size: documents sent to a worker at once.
-        window: chunks in flight at most (default ``2 * processes``).
+        processes: processes at work, the calling process included (1: the calling process only).
+        chunk_size: documents handed over at once (default: about 256 KiB of documents, at most 64).
+        window: chunks in flight at most (default ``5 * processes``).
+        executor: an executor to reuse instead of starting worker processes for this call (not shut down here).
+        load: reads a document from its source id, in the process that decodes it (see :func:`validate_many`).
 
     Yields:
         A :class:`DecodeResult` per document, in input order.
@@ -227,9 +381,9 @@ def decode_many(
     """
     if edition is not None:
         edition_folder(edition)
-    limit = _check(processes, chunk_size, window)
+    pool_options = _check(processes, chunk_size, window, executor, load)
     options = {"edition": edition, "lenient": lenient, "then": then, "max_size": max_size}
-    for source, (message, failure) in _map(_decode_one, documents, options, processes, chunk_size, limit):
+    for source, (message, failure) in _map(_decode_one, documents, options, pool_options):
         error = _rebuild_error(*failure) if failure is not None else None
         yield DecodeResult(source, message, error)
 
@@ -240,4 +394,4 @@ def cpu_count() -> int:
     return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
-__all__ = ["DecodeResult", "Source", "cpu_count", "decode_many", "validate_many"]
+__all__ = ["DecodeResult", "Loader", "Source", "cpu_count", "decode_many", "validate_many"]

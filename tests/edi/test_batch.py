@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import itertools
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from eport import edi
+from eport.edi import batch
 from eport.edi.batch import DecodeResult, cpu_count, decode_many, validate_many
 from eport.errors import ConfigurationError, DecodeError, UnknownMessageError
 
@@ -145,3 +149,69 @@ def test_then_runs_where_the_document_was_decoded(processes: int) -> None:
     results = list(decode_many(docs, then=cop_no, processes=processes))
     assert [r.message for r in results] == ["COP00003", None, "COP00004"]
     assert results[1].error is not None
+
+
+def worker_pid(message: object) -> int:
+    """A ``then`` that tells which process decoded the document (module level, so picklable)."""
+    return os.getpid()
+
+
+def test_two_processes_are_the_caller_and_one_worker() -> None:
+    """``processes=2`` starts one worker and the calling process does its share: the first document (before the
+    worker starts, so that it inherits warm caches) and more while the worker has the next chunk in order."""
+    docs = [receipt(n) for n in range(40)]
+    results = list(decode_many(docs, then=worker_pid, processes=2, chunk_size=2))
+    pids = [r.message for r in results]
+    assert pids[0] == os.getpid()
+    assert len(set(pids)) <= 2
+    assert [r.source for r in results] == list(range(40))
+
+
+def test_default_chunks_follow_the_documents_size() -> None:
+    """Without ``chunk_size``, chunks close at about 256 KiB or 64 documents: small documents travel many at a time,
+    large ones few; the reports are the same as one by one, in order."""
+    small = [(f"small-{n}", receipt(n)) for n in range(150)]
+    large = [(f"large-{n}", receipt(n).replace(b"<returnInfo>", b"<returnInfo>" + b" " * 300_000)) for n in range(3)]
+    docs = small[:70] + large + small[70:]
+    got = list(validate_many(docs, processes=2))
+    assert [source for source, _ in got] == [name for name, _ in docs]
+    assert [report for _, report in got] == [edi.validate_bytes(data) for _, data in docs]
+    sizes = [len(ids) for ids, _ in batch._chunks(iter(docs), None)]
+    assert sizes == [64, 6 + 1, 1, 1, 64, 16]  # a 300 KB document closes its chunk
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_load_reads_each_document_where_it_is_processed(tmp_path: Path, processes: int) -> None:
+    files = []
+    for name, data in documents(20):
+        (tmp_path / name).write_bytes(data)
+        files.append(tmp_path / name)
+    got = list(validate_many(files, load=Path.read_bytes, processes=processes))
+    assert [source for source, _ in got] == files
+    assert [report for _, report in got] == [edi.validate_bytes(path.read_bytes()) for path in files]
+    decoded = list(decode_many(files, load=Path.read_bytes, then=worker_pid, processes=processes, chunk_size=3))
+    assert [r.source for r in decoded] == files
+    assert [r.ok for r in decoded] == [n % 5 != 4 for n in range(20)]
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_failing_load_stops_the_batch_with_its_error(tmp_path: Path, processes: int) -> None:
+    (tmp_path / "a.xml").write_bytes(receipt(1))
+    files = [tmp_path / "a.xml", tmp_path / "missing.xml", tmp_path / "a.xml"]
+    with pytest.raises(FileNotFoundError, match=r"missing\.xml"):
+        list(validate_many(files, load=Path.read_bytes, processes=processes, chunk_size=1))
+
+
+def test_a_reused_executor_is_left_running() -> None:
+    docs = documents(15)
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1) as pool:
+        first = list(validate_many(docs, executor=pool, chunk_size=2))
+        second = list(validate_many(docs, executor=pool, processes=2, chunk_size=4))
+        assert pool.submit(os.getpid).result() != os.getpid()  # still usable
+    expected = [(name, edi.validate_bytes(data)) for name, data in docs]
+    assert first == second == expected
+
+
+def test_load_must_be_callable() -> None:
+    with pytest.raises(ConfigurationError, match="load"):
+        list(validate_many(["a.xml"], load="read"))  # type: ignore[arg-type]

@@ -1,0 +1,131 @@
+"""Batch throughput of ``validate_many`` / ``decode_many``: one process against two, wall clock and CPU time.
+
+Run from the repository root (the figures in ``benchmarks/README.md``, § batch, come from it)::
+
+    .venv/bin/python -m benchmarks.batch_throughput                     # 2000 CEB621 of 20 lines, 7 rounds
+    taskset -c 0,1 .venv/bin/python -m benchmarks.batch_throughput --documents 2000 --rounds 7 --work validate
+
+Each round runs ``processes=1`` (everything in this process: the baseline) and then ``processes=2``, alternately,
+over the same documents (CEB621 inventories of ``--lines`` goods lines, each with its own order number), consuming
+the results one by one as a caller would. Per setting it prints the wall-clock time (min / median over the
+rounds), the CPU seconds of this process and of its reaped workers (min / median of their sum), and the
+throughput ratio ``wall(1) / wall(2)`` from the minima and from the medians. On a shared machine the wall clock
+measures the neighbours too; ``2 × cpu(1) / cpu(2)`` is the ratio two idle cores would give when neither process
+waits for the other.
+
+``--work`` chooses ``validate`` (``validate_many``) or ``decode-then`` (``decode_many`` with each model reduced to
+its goods-line count in the process that decoded it). ``--chunk-size`` overrides the default chunking; ``--load``
+writes the documents to a temporary folder and passes their paths with ``load=Path.read_bytes`` (each process reads
+its own files, as ``eport edi validate -j 2`` does). Run with ``PYTHONPATH=<other tree>`` to measure another
+version of eport with the same script (``--load`` needs a version that has it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from benchmarks.conftest import ceb621
+from eport.edi import encode, validate_bytes
+from eport.edi.batch import decode_many, validate_many
+
+
+def goods_lines(message: Any) -> int:
+    """What ``then`` keeps of each decoded inventory: its number of goods lines."""
+    return sum(len(inventory.inventory_list) for inventory in message.inventory)
+
+
+def _validate(documents: list[Any], processes: int, options: dict[str, Any]) -> int:
+    return sum(report.ok for _, report in validate_many(iter(documents), processes=processes, **options))
+
+
+def _decode_then(documents: list[Any], processes: int, options: dict[str, Any]) -> int:
+    results = decode_many(iter(documents), then=goods_lines, processes=processes, **options)
+    return sum(result.ok for result in results)
+
+
+WORK: dict[str, Callable[[list[Any], int, dict[str, Any]], int]] = {
+    "validate": _validate,
+    "decode-then": _decode_then,
+}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(run: Callable[[], int], expected: int) -> tuple[float, float, float]:
+    """One round: wall seconds, CPU seconds of this process, CPU seconds of the workers reaped during the round."""
+    children, own, start = _children_cpu(), time.process_time(), time.perf_counter()
+    count = run()
+    wall = time.perf_counter() - start
+    if count != expected:
+        raise SystemExit(f"expected {expected} good results, got {count}")
+    return wall, time.process_time() - own, _children_cpu() - children
+
+
+def _row(label: str, rounds: Iterable[tuple[float, float, float]]) -> tuple[float, float, float, float]:
+    walls, cpus, owns = zip(*((wall, own + workers, own) for wall, own, workers in rounds), strict=True)
+    wall_min, wall_median = min(walls), statistics.median(walls)
+    cpu_min, cpu_median = min(cpus), statistics.median(cpus)
+    print(
+        f"{label:12s} wall min {wall_min:6.3f} s  median {wall_median:6.3f} s   "
+        f"CPU (caller + workers) min {cpu_min:6.3f} s  median {cpu_median:6.3f} s  (caller median "
+        f"{statistics.median(owns):6.3f} s)"
+    )
+    return wall_min, wall_median, cpu_min, cpu_median
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the options and run."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--documents", type=int, default=2000)
+    parser.add_argument("--lines", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--work", choices=sorted(WORK), default="validate")
+    parser.add_argument("--chunk-size", type=int, default=None)
+    parser.add_argument("--load", action="store_true", help="pass file paths and load=Path.read_bytes")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        run(args, Path(folder))
+
+
+def run(args: argparse.Namespace, folder: Path) -> None:
+    """Build the documents (in ``folder`` with ``--load``), run the rounds and print the summary."""
+    pairs = [(f"inventory-{n}.xml", encode(ceb621(args.lines, order=n))) for n in range(args.documents)]
+    validate_bytes(pairs[0][1])  # schemas and plans compiled once, before any round (as a warm caller)
+    options: dict[str, Any] = {} if args.chunk_size is None else {"chunk_size": args.chunk_size}
+    documents: list[Any] = pairs
+    if args.load:
+        for name, data in pairs:
+            (folder / name).write_bytes(data)
+        documents = [folder / name for name, _ in pairs]
+        options["load"] = Path.read_bytes
+    work = WORK[args.work]
+    results: dict[int, list[tuple[float, float, float]]] = {1: [], 2: []}
+    for _ in range(args.rounds):
+        for processes in (1, 2):
+            results[processes].append(
+                measure(lambda p=processes: work(documents, p, options), len(documents))  # type: ignore[misc]
+            )
+    size = sum(len(data) for _, data in pairs) / len(pairs)
+    how = " read by load=" if args.load else ""
+    print(f"{args.work}{how}: {args.documents} CEB621 of {args.lines} lines ({size / 1024:.1f} KiB each), ", end="")
+    print(f"{args.rounds} rounds")
+    one = _row("1 process", results[1])
+    two = _row("2 processes", results[2])
+    print(
+        f"throughput 2 ÷ 1: {one[0] / two[0]:.2f}× (wall minima), {one[1] / two[1]:.2f}× (wall medians); "
+        f"2 × cpu(1) ÷ cpu(2): {2 * one[2] / two[2]:.2f}× (CPU minima)"
+    )
+
+
+if __name__ == "__main__":
+    main()
