@@ -99,7 +99,10 @@ def import_command(
     all_or_nothing: bool,
     as_json: bool,
 ) -> None:
-    """Import declarations from SHEET (.xlsx or .csv) into OUT/OutBox, one Dec<ClientSeqNo>.xml each."""
+    """Import declarations from SHEET (.xlsx or .csv) into OUT/OutBox, one Dec<ClientSeqNo>.xml each.
+
+    Exits 1 when a declaration has errors (the others are written unless --all-or-nothing) or SHEET holds none.
+    """
     try:
         result = read_declarations(
             sheet_file,
@@ -128,6 +131,8 @@ def import_command(
     else:
         for p in result.problems:
             click.echo(f"row {p.row}\t{p.column}\t{p.severity.value}\t{p.code}\t{p.message}")
+    if not result.messages:  # headings without rows: nothing was imported, which is no success
+        raise CliFail(f"{sheet_file} holds no declaration", kind="NothingImported")
     failed = [i for i, rows in enumerate(result.rows) if bad & set(rows)]
     if failed and all_or_nothing:
         note = f"{len(failed)} of {len(result.messages)} declarations have errors; nothing written"

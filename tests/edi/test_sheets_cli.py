@@ -94,3 +94,17 @@ def test_declaration_without_client_number_fails_cleanly(tmp_path: Path) -> None
     assert result.exit_code == 1
     assert "ClientSeqNo" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_sheet_without_declarations_is_not_a_successful_import(tmp_path: Path) -> None:
+    """Headings and no row (an export that lost its rows) ended "wrote 0 declaration(s)" with exit status 0."""
+    headings = as_matrix(waybill_rows(2, with_errors=False))[:1]
+    wb = openpyxl.Workbook()
+    wb.active.append(headings[0])
+    wb.save(tmp_path / "w.xlsx")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(group, ["import", str(tmp_path / "w.xlsx"), "--out", str(out)])
+    assert result.exit_code == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == f"error: NothingImported: {tmp_path / 'w.xlsx'} holds no declaration"
+    assert not out.exists()
