@@ -277,16 +277,29 @@ class Store:
 
     # ----------------------------------------------------------------------------------------- events
     def due_events(self, now: float, limit: int = 100) -> list[Event]:
-        """Events not done whose due time has come, oldest first."""
+        """Events not done whose due time has come, oldest first.
+
+        An event whose stored payload is no longer a JSON object (a damaged state file) is given up and logged:
+        left pending, it would fail every scheduler step from then on, and no later event would run.
+        """
         with self.db.reading() as db:
             rows = db.execute(
                 "SELECT id, due, kind, cop_msg_id, payload, attempts FROM events "
                 "WHERE done = 0 AND due <= ? ORDER BY due, id LIMIT ?",
                 (now, limit),
             ).fetchall()
-        return [
-            Event(id=r[0], due=r[1], kind=r[2], cop_msg_id=r[3], payload=json.loads(r[4]), attempts=r[5]) for r in rows
-        ]
+        events = []
+        for r in rows:
+            try:
+                payload = json.loads(r[4])
+                if not isinstance(payload, dict):
+                    raise ValueError(f"a {type(payload).__name__}, not an object")
+            except (ValueError, TypeError) as exc:
+                logger.error("%s event %d for %s has an unreadable payload (%s): given up", r[2], r[0], r[3], exc)
+                self.give_up(r[0])
+                continue
+            events.append(Event(id=r[0], due=r[1], kind=r[2], cop_msg_id=r[3], payload=payload, attempts=r[5]))
+        return events
 
     def retry_later(self, event_id: int, due: float) -> None:
         """Move an event to a later due time and count the attempt."""
