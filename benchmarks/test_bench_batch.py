@@ -1,10 +1,12 @@
-"""Batch throughput: ``validate_many`` / ``decode_many`` on two worker processes against one process.
+"""Batch throughput: ``validate_many`` / ``decode_many`` on two processes against one process.
 
 Groups ``batch-validate``, ``batch-decode`` and ``batch-decode-then`` (each model reduced to its number of goods
 lines in the worker, ``then=``): 240 CEB621 inventories of 20 goods lines each (different order
 numbers), processed with ``processes=1`` (in the calling process: the one-process baseline, measured in the same
-run) and ``processes=2`` (a pool started for the call, its start-up included). Throughput ratio = time on one
-process ÷ time on two. Each round consumes the results one by one, as a caller would, without keeping them.
+run) and ``processes=2`` (the calling process and one worker started for the call, its start-up included). Throughput
+ratio = time on one process ÷ time on two (min / median over alternating rounds of 2000 documents:
+``benchmarks/batch_throughput.py``). Each round consumes the results one by one, as a caller would, without
+keeping them.
 
 On a shared machine the wall-clock ratio says little (other processes take the second core), so each test also
 records in ``extra_info`` the CPU seconds of one more round: the calling process's and its reaped workers'. Their
