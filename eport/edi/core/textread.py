@@ -225,7 +225,7 @@ def slice_element(text: str, start: int, inscope: dict[str | None, str]) -> tupl
     prefix, _, local = qname.rpartition(":")
     namespace = own.get(prefix or None, inscope.get(prefix or None)) or None
     extra, used = "", None
-    for p in sorted(inscope, key=lambda p: p or ""):
+    for p in inscope if len(inscope) < 2 else sorted(inscope, key=lambda p: p or ""):
         if p in own or p == "xml" or not inscope[p] or (p is not None and p + ":" not in piece):
             continue  # declared on the element itself, or not used: "p:" appears nowhere
         if used is None:
@@ -294,24 +294,35 @@ def read(root: etree._Element, cls: type[Any], source: Source) -> Any:
     Raises:
         Bail: the document is not in the form the text readers read; use the tree readers.
     """
-    inscope = cast(dict[str | None, str], dict(root.nsmap))
-    prefixes = []
-    for namespace in _namespaces(cast(Hashable, cls)):
-        bound = [p for p, uri in inscope.items() if uri == namespace]
-        if namespace is None:
-            if None in inscope:
-                raise Bail
-            bound = [None]
-        if len(bound) != 1:
-            raise Bail
-        prefixes.append((namespace, bound[0]))
-    reader = _compile(cast(Hashable, cls), tuple(prefixes), None)
+    inscope = root.nsmap
+    reader = _reader(cast(Hashable, cls), tuple(inscope.items()))
     text = source.text
     tag = _START(text, source.start)
     if tag is None or tag.group(3):
         raise Bail
     message, _ = reader(text, _skip(text, tag.end()), inscope, root)
     return message
+
+
+@functools.lru_cache(maxsize=1024)
+def _reader(cls: type[Any], declarations: tuple[tuple[str | None, str], ...]) -> Reader:
+    """The root reader of ``cls`` for a root declaring ``declarations`` (its ``nsmap`` items).
+
+    Raises:
+        Bail: a namespace the model uses has no prefix, or more than one, or no namespace is wanted where the
+            default namespace is declared.
+    """
+    prefixes = []
+    for namespace in _namespaces(cast(Hashable, cls)):
+        bound = [p for p, uri in declarations if uri == namespace]
+        if namespace is None:
+            if any(p is None for p, _ in declarations):
+                raise Bail
+            bound = [None]
+        if len(bound) != 1:
+            raise Bail
+        prefixes.append((namespace, bound[0]))
+    return _compile(cast(Hashable, cls), tuple(prefixes), None)
 
 
 @functools.lru_cache(maxsize=256)
