@@ -436,11 +436,61 @@ class VerificationFormNo(_Identifier):
         return str.__new__(cls, text)
 
 
+# ----------------------------------------------------------------------------------------- schema patterns
+# Regular expressions (ECMA 262 and Python alike: explicit [0-9], anchored) that accept exactly the structure the
+# classes above check, for OpenAPI / JSON Schema ``pattern`` keywords. A check character (USCC, resident ID) or a
+# birth date cannot be said by a pattern: those classes check more than their pattern.
+CUSTOMS_CODE_PATTERN = "^[0-9]{4}[0-9A-Z]{6}$"
+""":class:`CustomsCode` (海关编码), exactly."""
+CUSTOMS_DISTRICT_PATTERN = "^[0-9]{4}$"
+""":class:`CustomsDistrict` (关区), exactly."""
+CUS_CIQ_NO_PATTERN = "^[A-Z][0-9]{17}$"
+""":class:`CusCiqNo` (统一编号), exactly."""
+DECLARANT_NO_PATTERN = "^[0-9A-Za-z]{1,13}$"
+""":class:`DeclarantNo` (申报人员证号), exactly."""
+VERIFICATION_FORM_NO_PATTERN = "^[0-9A-Za-z]{1,32}$"
+""":class:`VerificationFormNo` (核销单号, default rule), exactly."""
+ENTRY_ID_PREFIX_PATTERN = "^[0-9]{0,8}$|^[0-9]{8}[01IE][0-9]{0,9}$"
+"""A prefix (0 to 18 characters) of an :class:`EntryId`: digits, then the I/E flag, then digits."""
+USCC_PATTERN = "^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+""":class:`Uscc` without its check character (which the class checks too)."""
+
+
+def _not_after(limit: int, width: int) -> str:
+    """A regex group for the ``width``-digit numbers from 0 up to ``limit``."""
+    digits = f"{limit:0{width}d}"
+    options = [digits]
+    for position, digit in enumerate(digits):
+        if digit != "0":
+            rest = width - position - 1
+            options.append(f"{digits[:position]}[0-{int(digit) - 1}]" + (f"[0-9]{{{rest}}}" if rest else ""))
+    return f"(?:{'|'.join(options)})"
+
+
+def entry_id_pattern(max_year: int | None = None) -> str:
+    """The pattern of :class:`EntryId` with years up to ``max_year`` (default: the current year in China), exactly
+    what ``EntryId.parse(value, max_year=max_year)`` accepts."""
+    year = _not_after(_china_year() if max_year is None else max_year, 4)
+    return f"^[0-9]{{4}}{year}[01IE][0-9]{{9}}$"
+
+
+def refund_decl_no_pattern(max_year: int | None = None) -> str:
+    """The pattern of :class:`RefundDeclNo` (entry id + items ``001``..``099``), exactly what it accepts."""
+    return entry_id_pattern(max_year)[:-1] + "0(?:0[1-9]|[1-9][0-9])$"
+
+
 __all__ = [
+    "CUSTOMS_CODE_PATTERN",
+    "CUSTOMS_DISTRICT_PATTERN",
+    "CUS_CIQ_NO_PATTERN",
+    "DECLARANT_NO_PATTERN",
+    "ENTRY_ID_PREFIX_PATTERN",
     "RESIDENT_ID_CHECK",
     "RESIDENT_ID_WEIGHTS",
     "USCC_CHARSET",
+    "USCC_PATTERN",
     "USCC_WEIGHTS",
+    "VERIFICATION_FORM_NO_PATTERN",
     "CusCiqNo",
     "CustomsCode",
     "CustomsDistrict",
@@ -453,6 +503,8 @@ __all__ = [
     "UnusualIdentifierWarning",
     "Uscc",
     "VerificationFormNo",
+    "entry_id_pattern",
+    "refund_decl_no_pattern",
     "resident_id_check_char",
     "uscc_check_char",
 ]

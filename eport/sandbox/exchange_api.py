@@ -17,7 +17,7 @@ from pydantic.alias_generators import to_camel
 
 from eport.errors import DecodeError
 from eport.sandbox.envelope import read_envelope
-from eport.sandbox.web import ERRORS, ApiError, Context, error_responses, read_body, sandbox_context
+from eport.sandbox.web import ERRORS, MAX_OFFSET, ApiError, Context, error_responses, read_body, sandbox_context
 
 #: Most receipts one ``GET /api/v1/receipts`` returns.
 MAX_RECEIPTS = 1000
@@ -165,7 +165,7 @@ def submit(
 def receipts(
     sandbox: Context,
     dxp_id: Annotated[str, Query(alias="dxpId", min_length=1, description="the receiver's DXP id")],
-    after: Annotated[int, Query(ge=0, le=2**62, description="the cursor: receipts with a larger seq")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="the cursor: receipts with a larger seq")] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_RECEIPTS)] = 100,
 ) -> ReceiptPage:
     """Receipts addressed to ``dxpId`` after ``after``, oldest first."""

@@ -80,20 +80,32 @@ def create_app(context: SandboxContext, *, server_url: str | None = None) -> Fas
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return _error(exc.status, exc.code, exc.message, close=exc.close)
+        headers = {"Connection": "close"} if exc.close else None
+        return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameter(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = []
-        for item in exc.errors():
-            where = ".".join(str(part) for part in item.get("loc", ()))
-            problems.append(f"{where}: {item.get('msg', 'invalid')}")
-        return _error(400, "bad_parameter", "; ".join(problems) or "bad request")
+        problems = [(_field_path(item.get("loc", ())), str(item.get("msg", "invalid"))) for item in exc.errors()]
+        message = "; ".join(f"{where}: {why}" for where, why in problems) or "bad request"
+        field, reason = problems[0] if problems else ("request", "bad request")
+        return JSONResponse(ApiError(400, "bad_parameter", message, field=field, reason=reason).body(), status_code=400)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = str(exc.detail) if exc.status_code != 404 else f"no route {request.url.path}"
         return _error(exc.status_code, _codes(exc.status_code), message, close=request.method not in ("GET", "HEAD"))
+
+
+def _field_path(loc: Any) -> str:
+    """A validation error's location as the request names it: ``tradeCode``, ``lines[3].qty`` (a body field by its
+    JSON path, as the services' own refusals name it; ``body`` for the body as a whole)."""
+    parts = list(loc)
+    if parts and parts[0] in ("query", "path", "header", "cookie", "body"):
+        parts = parts[1:]
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "body"
 
 
 def _openapi(app: FastAPI) -> Any:

@@ -16,19 +16,25 @@ record; a mismatch answers 409 ``identity_mismatch`` with ``fields`` and changes
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from eport.errors import EportError
-from eport.identifiers import Uscc
+from eport.errors import FieldError
+from eport.identifiers import (
+    CUSTOMS_CODE_PATTERN,
+    CUSTOMS_DISTRICT_PATTERN,
+    DECLARANT_NO_PATTERN,
+    USCC_PATTERN,
+    Uscc,
+)
 from eport.sandbox.identity_store import IdentityStore, RefusedError, seed
 from eport.sandbox.login_api import DEMO_ID_NUMBER, LoggedIn
-from eport.sandbox.web import ERRORS, ApiError, Context, SandboxContext, error_responses
-from eport.services.enterprise import CreditScheme, FilingState, to_current
+from eport.sandbox.web import ERRORS, ApiError, Context, SandboxContext, WireInt, error_responses
+from eport.services.enterprise import AnnualReportStatus, CreditScheme, FilingState, to_current
 
 router = APIRouter(tags=["identity"])
 _REFUSALS = {**ERRORS, **error_responses(401, 404, 409)}
@@ -40,35 +46,40 @@ class Wire(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
 
+DeclarantNo = Annotated[str, Path(pattern=DECLARANT_NO_PATTERN, description="申报人员证号: 1-13 letters or digits")]
+CustomsCodePath = Annotated[str, Path(pattern=CUSTOMS_CODE_PATTERN, description="海关编码 (10)")]
+
+
 class DeclarantFiling(Wire):
     """A 报关人员 to file."""
 
-    declarant_no: str = Field(pattern=r"^[0-9A-Za-z]{1,13}$")
+    declarant_no: str = Field(pattern=DECLARANT_NO_PATTERN)
     name: str = Field(min_length=1, max_length=50)
     id_type: str = Field(default="居民身份证", max_length=20)
     id_number: str = Field(min_length=1, max_length=32)
-    enterprise_code: str = Field(pattern=r"^[0-9]{4}[0-9A-Z]{6}$")
+    enterprise_code: str = Field(pattern=CUSTOMS_CODE_PATTERN)
 
 
 class AnnualReportBody(Wire):
     """Annual report of a year."""
 
-    year: int = Field(ge=2000, le=2100)
-    status: str = Field(pattern=r"^(SUBMITTED|NOT_SUBMITTED|OVERDUE)$")
+    year: WireInt = Field(ge=2000, le=2100)
+    status: Literal[tuple(s.value for s in AnnualReportStatus)]  # type: ignore[valid-type]
 
 
 class EnterpriseBody(Wire):
-    """An enterprise 备案 record."""
+    """An enterprise 备案 record. ``uscc`` must also carry its GB 32100 check character, and ``credit_level`` must
+    be a level of ``credit_scheme`` (neither can be said by a schema: 400 ``bad_parameter`` names the field)."""
 
-    customs_code: str = Field(pattern=r"^[0-9]{4}[0-9A-Z]{6}$")
-    uscc: str = Field(min_length=18, max_length=18)
+    customs_code: str = Field(pattern=CUSTOMS_CODE_PATTERN)
+    uscc: str = Field(pattern=USCC_PATTERN)
     name: str = Field(min_length=1, max_length=100)
-    registered_customs: str = Field(pattern=r"^\d{4}$")
-    filing_state: str = "APPROVED"
-    credit_level: str = "CONVENTIONAL"
-    credit_scheme: str = "DECREE_282"
+    registered_customs: str = Field(pattern=CUSTOMS_DISTRICT_PATTERN)
+    filing_state: Literal[tuple(s.value for s in FilingState)] = "APPROVED"  # type: ignore[valid-type]
+    credit_level: str = Field("CONVENTIONAL", min_length=1, max_length=32)
+    credit_scheme: Literal[tuple(s.name for s in CreditScheme)] = "DECREE_282"  # type: ignore[valid-type]
     annual_report: AnnualReportBody | None = None
-    address: str = ""
+    address: str = Field("", max_length=200)
 
 
 def identity_store(sandbox: SandboxContext) -> IdentityStore:
@@ -99,7 +110,7 @@ def _refused(exc: RefusedError) -> JSONResponse:
 
 
 @router.get("/api/v1/identity/declarants/{declarant_no}", responses=_REFUSALS, summary="A 报关人员 record")
-def get_declarant(declarant_no: str, sandbox: Context, session: LoggedIn) -> Any:
+def get_declarant(declarant_no: DeclarantNo, sandbox: Context, session: LoggedIn) -> Any:
     """The record and its binding."""
     record = identity_store(sandbox).declarant(declarant_no)
     if record is None:
@@ -108,7 +119,7 @@ def get_declarant(declarant_no: str, sandbox: Context, session: LoggedIn) -> Any
 
 
 @router.post("/api/v1/identity/declarants/{declarant_no}/bind", responses=_REFUSALS, summary="Bind to the card")
-def bind(declarant_no: str, sandbox: Context, session: LoggedIn) -> Any:
+def bind(declarant_no: DeclarantNo, sandbox: Context, session: LoggedIn) -> Any:
     """Bind the 报关人员 to the logged-in card when card identity and enterprise match the record."""
     try:
         return identity_store(sandbox).bind(declarant_no, session.card)
@@ -119,7 +130,7 @@ def bind(declarant_no: str, sandbox: Context, session: LoggedIn) -> Any:
 
 
 @router.post("/api/v1/identity/declarants/{declarant_no}/unbind", responses=_REFUSALS, summary="Unbind")
-def unbind(declarant_no: str, sandbox: Context, session: LoggedIn) -> Any:
+def unbind(declarant_no: DeclarantNo, sandbox: Context, session: LoggedIn) -> Any:
     """Unbind the 报关人员 from the logged-in card."""
     try:
         return identity_store(sandbox).unbind(declarant_no, session.card)
@@ -144,7 +155,7 @@ def file_declarant(body: DeclarantFiling, sandbox: Context) -> Any:
 
 
 @router.get("/api/v1/enterprise/{customs_code}", responses=_REFUSALS, summary="An enterprise record")
-def get_enterprise(customs_code: str, sandbox: Context, session: LoggedIn) -> Any:
+def get_enterprise(customs_code: CustomsCodePath, sandbox: Context, session: LoggedIn) -> Any:
     """The enterprise's 备案 record, credit level and annual report."""
     record = identity_store(sandbox).enterprise(customs_code)
     if record is None:
@@ -162,10 +173,10 @@ def add_enterprise(body: EnterpriseBody, sandbox: Context) -> Any:
     """The customs side's enterprise 备案."""
     try:
         Uscc.parse(body.uscc, field="uscc")
-        FilingState(body.filing_state)
         to_current(body.credit_level, CreditScheme[body.credit_scheme])
-    except (EportError, ValueError, KeyError) as exc:
-        raise ApiError(400, "bad_parameter", f"enterprise record: {exc}") from None
+    except FieldError as exc:
+        field = exc.field if exc.field == "uscc" else "creditLevel"
+        raise ApiError(400, "bad_parameter", f"enterprise record: {exc}", field=field, reason=exc.reason) from None
     record = body.model_dump(by_alias=True)
     if not identity_store(sandbox).add_enterprise(record):
         raise ApiError(409, "conflict", f"enterprise {body.customs_code} already exists")

@@ -36,7 +36,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from pydantic.alias_generators import to_camel
 
 from eport.errors import EportError
@@ -135,14 +135,16 @@ class CardRegistration(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
 
     card_id: str = Field(min_length=1, max_length=32)
-    certificates: list[str] = Field(min_length=1, description="base64 DER signing certificates")
+    certificates: list[Annotated[str, Field(pattern="^[A-Za-z0-9+/]+={0,2}$")]] = Field(
+        min_length=1, max_length=16, description="base64 DER signing certificates"
+    )
     pin: str = Field(min_length=6, max_length=16, repr=False)
     holder_name: str = Field(min_length=1, max_length=50)
     id_number: str = Field(min_length=1, max_length=32, repr=False)
     enterprise_code: str = Field(min_length=1, max_length=10)
     enterprise_name: str = Field(min_length=1, max_length=100)
-    blacklisted: bool = False
-    replace: bool = False
+    blacklisted: StrictBool = False
+    replace: StrictBool = False
 
 
 class CardState(BaseModel):
@@ -163,12 +165,23 @@ def _refuse(status: int, code: str, message: str, **extra: object) -> JSONRespon
     return JSONResponse({"error": message, "code": code, **extra}, status_code=status)
 
 
+SERVICE_PATTERN = "^https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$"
+"""The ``service`` parameter: an absolute http(s) URL with a host name or address, printable ASCII (the ticket
+redirect target)."""
+
+Service = Annotated[str | None, Query(pattern=SERVICE_PATTERN, description="the service URL to return to (ticket)")]
+
+
 def _service_url(service: str | None, request: Request) -> str:
-    if not service:
+    if service is None:
         return str(request.url_for("service_ticket"))
-    parts = urlsplit(service)
-    if parts.scheme not in ("http", "https"):
-        raise ApiError(400, "bad_parameter", "service: an absolute http(s) URL")
+    reason = "an absolute http(s) URL with a host"
+    try:
+        parts = urlsplit(service)
+    except ValueError:
+        raise ApiError(400, "bad_parameter", f"service: {reason}", field="service", reason=reason) from None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ApiError(400, "bad_parameter", f"service: {reason}", field="service", reason=reason)
     return service
 
 
@@ -185,19 +198,40 @@ def _encoding(challenge_hash: str) -> RandomTextEncoding:
 
 
 @router.get("/cas/login", responses=ERRORS, summary="Login page: a fresh challenge")
-def login_page(sandbox: Context, service: Annotated[str | None, Query()] = None) -> ChallengePage:
+def login_page(sandbox: Context, service: Service = None) -> ChallengePage:
     """Issue a challenge (``random``, ``lt``, ``execution``, ``serverDate``)."""
     values = login_store(sandbox).new_challenge()
     return ChallengePage.model_validate(values)
 
 
+_LOGIN_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        name: {"type": "string", "minLength": 1, "maxLength": 4096}
+                        for name in ("icCard", "certNo", "signData", "random", "lt", "userPin")
+                    }
+                    | {name: {"type": "string", "maxLength": 4096} for name in ("serverDate", "execution")},
+                    "required": ["icCard", "certNo", "signData", "random", "lt", "userPin"],
+                }
+            }
+        },
+    }
+}
+
+
 @router.post(
     "/cas/login",
     status_code=302,
-    responses={**ERRORS, **error_responses(401, 403, 415, 423)},
+    responses={**ERRORS, **error_responses(401, 403, 413, 415, 423)},
     summary="Card login (form post)",
+    openapi_extra=_LOGIN_FORM,
 )
-async def login_submit(request: Request, sandbox: Context, service: Annotated[str | None, Query()] = None) -> Response:
+async def login_submit(request: Request, sandbox: Context, service: Service = None) -> Response:
     """Check the challenge, the card, its certificate, the signature and the PIN; answer the ticket redirect."""
     body = await read_body(request, ("application/x-www-form-urlencoded",), 64 * 1024)
     form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}

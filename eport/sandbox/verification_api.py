@@ -21,24 +21,35 @@ Refusals: 409 ``illegal_transition`` (with ``formNo``, ``state``, ``action``), 4
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from eport.errors import EportError, FieldError, FormStateError, PortRuleError
-from eport.identifiers import EntryId
+from eport.identifiers import CUSTOMS_DISTRICT_PATTERN, VERIFICATION_FORM_NO_PATTERN, EntryId, entry_id_pattern
 from eport.sandbox.login_api import LoggedIn
 from eport.sandbox.verification_store import FormNotFoundError, Use, VerificationStore
-from eport.sandbox.web import ERRORS, ApiError, Context, SandboxContext, error_responses
+from eport.sandbox.web import (
+    ERRORS,
+    MAX_OFFSET,
+    ApiError,
+    Context,
+    SandboxContext,
+    WireAmount,
+    WireDate,
+    WireInt,
+    date_query,
+    error_responses,
+    query_date,
+)
 from eport.services.verification_models import (
     Condition,
     Direction,
     FormAction,
+    FormState,
     ProceedsDeclaration,
     check_port,
 )
@@ -61,44 +72,79 @@ class Wire(BaseModel):
 class Apply(Wire):
     """核销单申请: how many forms."""
 
-    count: int = Field(ge=1, le=MAX_APPLY)
+    count: WireInt = Field(ge=1, le=MAX_APPLY)
+
+
+FormNo = Annotated[str, Path(pattern=VERIFICATION_FORM_NO_PATTERN, description="核销单号: 1-32 letters or digits")]
+Port = Annotated[str, Field(pattern=CUSTOMS_DISTRICT_PATTERN, description="关区 / 口岸 code, 4 digits")]
+WireEntryId = Annotated[str, Field(pattern=entry_id_pattern(), description="报关单号 (18)")]
+Currency = Annotated[str, Field(pattern="^[A-Z]{3}$", description="ISO 4217 currency code")]
+TradeMode = Annotated[str | None, Field(max_length=8, description="监管方式 code")]
 
 
 class Filing(Wire):
     """口岸备案: the 4-digit 使用口岸 code."""
 
-    port: str = Field(pattern=r"^\d{4}$")
+    port: Port
 
 
 class UseBody(Wire):
     """The declaration that carries the form (``DecHead.ApprNo``)."""
 
-    entry_id: str
-    port: str = Field(pattern=r"^\d{4}$")
-    ie_date: dt.date
-    currency: str = Field(min_length=3, max_length=3)
-    amount: Decimal = Field(ge=0)
-    trade_mode: str | None = None
+    entry_id: WireEntryId
+    port: Port
+    ie_date: WireDate
+    currency: Currency
+    amount: WireAmount
+    trade_mode: TradeMode = None
+
+
+class TextCondition(BaseModel):
+    """核销单号, 使用口岸 or 报关单号 equal to, or starting with (``like``), ``value``."""
+
+    field: Literal["formNo", "port", "entryId"]
+    op: Literal["=", "like"]
+    value: str = Field(max_length=32)
+
+
+class StateCondition(BaseModel):
+    """状态 equal to ``value``."""
+
+    field: Literal["state"]
+    op: Literal["="]
+    value: Literal[tuple(state.value for state in FormState)]  # type: ignore[valid-type]
+
+
+class DateCondition(BaseModel):
+    """申请日期 on, on or after, on or before ``value``."""
+
+    field: Literal["appliedDate"]
+    op: Literal["=", ">=", "<="]
+    value: WireDate
+
+
+ConditionBody = Annotated[TextCondition | StateCondition | DateCondition, Field(discriminator="field")]
+"""One 条件设定 condition: which operators and values a field takes is declared per field."""
 
 
 class FormQuery(Wire):
     """A conjunctive condition list and a page."""
 
-    conditions: list[dict[str, str]] = Field(default_factory=list, max_length=20)
-    offset: int = Field(default=0, ge=0)
-    limit: int = Field(default=50, ge=1, le=MAX_PAGE)
+    conditions: list[ConditionBody] = Field(default_factory=list, max_length=20)
+    offset: WireInt = Field(default=0, ge=0, le=MAX_OFFSET)
+    limit: WireInt = Field(default=50, ge=1, le=MAX_PAGE)
 
 
 class DeclarationBody(Wire):
     """One 收付汇报关单 row for the sandbox's customs feed."""
 
-    entry_id: str
-    direction: str = Field(pattern=r"^[EI]$")
-    ie_date: dt.date
-    customs: str = Field(pattern=r"^\d{4}$")
-    currency: str = Field(min_length=3, max_length=3)
-    amount: Decimal = Field(ge=0)
-    trade_mode: str | None = None
+    entry_id: WireEntryId
+    direction: Literal["E", "I"]
+    ie_date: WireDate
+    customs: Port
+    currency: Currency
+    amount: WireAmount
+    trade_mode: TradeMode = None
 
 
 def verification_store(sandbox: SandboxContext) -> VerificationStore:
@@ -119,7 +165,8 @@ def _refusal(exc: EportError) -> JSONResponse:
     if isinstance(exc, PortRuleError):
         return JSONResponse({"error": str(exc), "code": exc.rule}, status_code=409)
     if isinstance(exc, FieldError):
-        return JSONResponse({"error": str(exc), "code": "bad_parameter"}, status_code=400)
+        body = {"error": str(exc), "code": "bad_parameter", "field": exc.field, "reason": exc.reason}
+        return JSONResponse(body, status_code=400)
     raise exc
 
 
@@ -127,7 +174,7 @@ def _entry_id(value: str) -> EntryId:
     try:
         return EntryId.parse(value, field="entryId")
     except FieldError as exc:
-        raise ApiError(400, "bad_parameter", str(exc)) from None
+        raise ApiError(400, "bad_parameter", str(exc), field=exc.field, reason=exc.reason) from None
 
 
 @router.post("/api/v1/verification/forms/apply", status_code=201, responses=_REFUSALS, summary="核销单申请")
@@ -138,7 +185,7 @@ def apply(body: Apply, sandbox: Context, session: LoggedIn) -> dict[str, Any]:
 
 
 @router.get("/api/v1/verification/forms/{form_no}", responses=_REFUSALS, summary="One form")
-def get_form(form_no: str, sandbox: Context, session: LoggedIn) -> dict[str, Any]:
+def get_form(form_no: FormNo, sandbox: Context, session: LoggedIn) -> dict[str, Any]:
     """A form of the logged-in enterprise."""
     try:
         return verification_store(sandbox).form(form_no, session.card.enterprise_code).to_wire()
@@ -157,31 +204,31 @@ def _act(sandbox: SandboxContext, session: Any, form_no: str, action: FormAction
 
 
 @router.post("/api/v1/verification/forms/{form_no}/filing", responses=_REFUSALS, summary="口岸备案")
-def file_at_port(form_no: str, body: Filing, sandbox: Context, session: LoggedIn) -> Any:
+def file_at_port(form_no: FormNo, body: Filing, sandbox: Context, session: LoggedIn) -> Any:
     """File the form for a port (使用口岸)."""
     return _act(sandbox, session, form_no, FormAction.FILE, check_port(body.port))
 
 
 @router.post("/api/v1/verification/forms/{form_no}/hand-in", responses=_REFUSALS, summary="交单")
-def hand_in(form_no: str, sandbox: Context, session: LoggedIn) -> Any:
+def hand_in(form_no: FormNo, sandbox: Context, session: LoggedIn) -> Any:
     """Hand in a used form (SAFE verifies it after the delay)."""
     return _act(sandbox, session, form_no, FormAction.HAND_IN)
 
 
 @router.post("/api/v1/verification/forms/{form_no}/report-lost", responses=_REFUSALS, summary="挂失")
-def report_lost(form_no: str, sandbox: Context, session: LoggedIn) -> Any:
+def report_lost(form_no: FormNo, sandbox: Context, session: LoggedIn) -> Any:
     """Report a form lost."""
     return _act(sandbox, session, form_no, FormAction.REPORT_LOST)
 
 
 @router.post("/api/v1/verification/forms/{form_no}/void", responses=_REFUSALS, summary="作废")
-def void(form_no: str, sandbox: Context, session: LoggedIn) -> Any:
+def void(form_no: FormNo, sandbox: Context, session: LoggedIn) -> Any:
     """Void a form."""
     return _act(sandbox, session, form_no, FormAction.VOID)
 
 
 @router.post("/api/v1/verification/forms/{form_no}/use", responses=_REFUSALS, summary="Use on a declaration")
-def use(form_no: str, body: UseBody, sandbox: Context, session: LoggedIn) -> Any:
+def use(form_no: FormNo, body: UseBody, sandbox: Context, session: LoggedIn) -> Any:
     """A declaration at ``port`` carries the form as ``ApprNo``."""
     record = Use(
         entry_id=_entry_id(body.entry_id),
@@ -204,7 +251,7 @@ def use(form_no: str, body: UseBody, sandbox: Context, session: LoggedIn) -> Any
 def query(body: FormQuery, sandbox: Context, session: LoggedIn) -> Any:
     """The forms matching every condition, a page at a time."""
     try:
-        conditions = [Condition.from_wire(item) for item in body.conditions]
+        conditions = [Condition.from_wire(item.model_dump(mode="json")) for item in body.conditions]
     except FieldError as exc:
         return _refusal(exc)
     total, rows = verification_store(sandbox).query(session.card.enterprise_code, conditions, body.offset, body.limit)
@@ -215,11 +262,11 @@ def query(body: FormQuery, sandbox: Context, session: LoggedIn) -> Any:
 def proceeds(
     sandbox: Context,
     session: LoggedIn,
-    direction: Annotated[str, Query(pattern=r"^[EI]$")] = "E",
-    entry_id: Annotated[str | None, Query(alias="entryId")] = None,
-    date_from: Annotated[dt.date | None, Query(alias="dateFrom")] = None,
-    date_to: Annotated[dt.date | None, Query(alias="dateTo")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    direction: Annotated[Literal["E", "I"], Query()] = "E",
+    entry_id: Annotated[str | None, Query(alias="entryId", pattern=entry_id_pattern())] = None,
+    date_from: Annotated[str | None, date_query(alias="dateFrom")] = None,
+    date_to: Annotated[str | None, date_query(alias="dateTo")] = None,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
 ) -> Any:
     """The enterprise's declarations of one direction, newest first."""
@@ -227,8 +274,8 @@ def proceeds(
         session.card.enterprise_code,
         Direction(direction),
         entry_id=entry_id,
-        date_from=date_from,
-        date_to=date_to,
+        date_from=query_date(date_from, "dateFrom"),
+        date_to=query_date(date_to, "dateTo"),
         offset=offset,
         limit=limit,
     )

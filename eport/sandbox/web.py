@@ -20,14 +20,17 @@ the sandbox stops (if it has a ``close()``); keep its state in ``sandbox.data_di
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import threading
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import attrs
-from fastapi import Depends, Request
-from pydantic import BaseModel
+from fastapi import Depends, Query, Request
+from pydantic import BaseModel, BeforeValidator, Field, WithJsonSchema
 
 from eport.sandbox.config import SandboxConfig
 from eport.sandbox.engine import Engine
@@ -86,10 +89,15 @@ Context = Annotated[SandboxContext, Depends(sandbox_context)]
 
 
 class ErrorBody(BaseModel):
-    """Every error the gateway answers: a human message and a stable machine code."""
+    """Every error the gateway answers: a human message and a stable machine code; a refused request field is also
+    named in ``field`` with what is wrong with it in ``reason`` (400 ``bad_parameter`` / ``invalid``)."""
 
     error: str
     code: str
+    field: str | None = Field(
+        None, description="400: the refused field's name or path (tradeCode, lines[3].qty); absent otherwise"
+    )
+    reason: str | None = Field(None, description="400: what is wrong with that field")
 
 
 class ApiError(Exception):
@@ -100,14 +108,35 @@ class ApiError(Exception):
         code: stable machine code (``not_found``, ``conflict``…).
         message: what went wrong, naming the field.
         close: close the connection after the reply (for bodies left unread).
+        field: the refused request field, answered as ``field`` (with ``reason``).
+        reason: what is wrong with ``field``.
     """
 
-    def __init__(self, status: int, code: str, message: str, *, close: bool = False) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        close: bool = False,
+        field: str | None = None,
+        reason: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.close = close
+        self.field = field
+        self.reason = reason
+
+    def body(self) -> dict[str, str]:
+        """The JSON document answered (:class:`ErrorBody`)."""
+        answer = {"error": self.message, "code": self.code}
+        if self.field is not None:
+            answer["field"] = self.field
+            answer["reason"] = self.reason or "invalid"
+        return answer
 
 
 def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -117,6 +146,91 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 #: Errors any route can answer (unreadable parameters, refused content types).
 ERRORS = error_responses(400, 406)
+
+
+MAX_OFFSET = 2**53 - 1
+"""The largest page offset or cursor a route takes: SQLite integers are 64-bit (a larger one could not be bound),
+and every integer up to here is exact as a JSON number in any client (so the declared ``maximum`` means the same to
+a validator that reads numbers as doubles)."""
+
+DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+"""``YYYY-MM-DD``: with JSON Schema ``format: date``, a real calendar day (RFC 3339 full-date)."""
+
+
+def _wire_date(value: object) -> dt.date:
+    """A :data:`WireDate`: a text of exactly ``YYYY-MM-DD`` naming a calendar day."""
+    if isinstance(value, str) and re.fullmatch(DATE_PATTERN, value) is not None:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError("a date is YYYY-MM-DD (a calendar day)")
+
+
+def _wire_int(value: object) -> int:
+    """A :data:`WireInt`: a JSON integer (``5`` or ``5.0``), never ``true`` or a text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    raise ValueError("an integer")
+
+
+WireDate = Annotated[dt.date, BeforeValidator(_wire_date), WithJsonSchema({"type": "string", "format": "date"})]
+"""A date in a JSON body: exactly ``YYYY-MM-DD`` (``format: date``), no time, no timestamp number."""
+
+WireInt = Annotated[int, BeforeValidator(_wire_int)]
+"""An integer in a JSON body: a JSON number without fraction, never a boolean or a text (JSON Schema ``integer``)."""
+
+
+AMOUNT_PATTERN = "^[0-9]{1,18}(?:[.][0-9]{1,8})?$"
+"""A non-negative decimal amount as text (``"12345.60"``): what clients send to keep every digit."""
+
+
+def _amount(value: object) -> Decimal:
+    """A :data:`WireAmount`: a JSON number >= 0 or a text of :data:`AMOUNT_PATTERN`."""
+    if isinstance(value, str):
+        if re.search(AMOUNT_PATTERN, value) is None:
+            raise ValueError("an amount is a number >= 0, or its digits as text (12345.60)")
+        return Decimal(value.strip())
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:
+            number = Decimal("NaN")
+        if number.is_finite() and number >= 0:
+            return number
+    raise ValueError("an amount is a number >= 0, or its digits as text (12345.60)")
+
+
+WireAmount = Annotated[
+    Decimal,
+    BeforeValidator(_amount),
+    WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": AMOUNT_PATTERN}]}),
+]
+"""A non-negative amount in a JSON body: a number, or its digits as text; declared as exactly that."""
+
+
+def date_query(description: str = "YYYY-MM-DD", *, alias: str | None = None) -> Any:
+    """A query parameter (for ``Annotated[str | None, date_query()] = None``) declared as ``format: date`` with
+    :data:`DATE_PATTERN`; the route still reads it with :func:`query_date`, which refuses a day the calendar lacks
+    (2026-02-30)."""
+    return Query(alias=alias, pattern=DATE_PATTERN, description=description, json_schema_extra={"format": "date"})
+
+
+def query_date(value: str | None, field: str) -> dt.date | None:
+    """A :func:`date_query` parameter as a date.
+
+    Raises:
+        ApiError: 400 ``bad_parameter`` naming ``field``: no such calendar day.
+    """
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        reason = "not a calendar day (YYYY-MM-DD)"
+        raise ApiError(400, "bad_parameter", f"{field}: {reason}", field=field, reason=reason) from None
 
 
 def accepts_json(request: Request) -> None:
@@ -163,13 +277,21 @@ async def read_body(request: Request, media_types: tuple[str, ...], limit: int) 
 
 
 __all__ = [
+    "AMOUNT_PATTERN",
+    "DATE_PATTERN",
     "ERRORS",
+    "MAX_OFFSET",
     "ApiError",
     "Context",
     "ErrorBody",
     "SandboxContext",
+    "WireAmount",
+    "WireDate",
+    "WireInt",
     "accepts_json",
+    "date_query",
     "error_responses",
+    "query_date",
     "read_body",
     "sandbox_context",
 ]

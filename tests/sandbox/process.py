@@ -88,3 +88,22 @@ class SandboxProcess:
         reply.raise_for_status()
         result: dict[str, object] = reply.json()
         return result
+
+
+def logged_in_session(sandbox: SandboxProcess) -> requests.Session:
+    """A requests session (no proxies) holding the service cookie of a real card login with the emulated demo
+    card, for the routes behind a login."""
+    from eport.card.emulator import DEMO_PIN, InProcessTransport, demo_card
+    from eport.card.operator import OperatorCard
+    from eport.sandbox.login_api import SESSION_COOKIE
+    from eport.services.portal import PortalSession
+    from eport.services.session import CardLogin
+
+    with PortalSession(sandbox.url) as portal:
+        CardLogin(portal).login(OperatorCard(InProcessTransport(demo_card())), DEMO_PIN)
+        token = portal.cookies.get(SESSION_COOKIE)
+    assert token
+    session = requests.Session()
+    session.trust_env = False
+    session.cookies.set(SESSION_COOKIE, token)
+    return session

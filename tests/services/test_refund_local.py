@@ -420,6 +420,8 @@ def test_check_declarations_takes_the_enterprises_own_messages_and_receipts() ->
          ("lines[3].qty", "must be > 0")),
         ({"code": "invalid", "error": "header.period: not YYYYMM"}, None),  # no field member: no guessing
         ({"code": "bad_parameter", "error": "body.lines: field required"}, None),
+        ({"code": "bad_parameter", "error": "tradeCode: bad", "field": "tradeCode", "reason": "pattern"},
+         ("tradeCode", "pattern")),
     ],
 )  # fmt: skip
 def test_refusals_are_read_from_the_structured_error_body(

@@ -417,11 +417,11 @@ def _batch_id(value: str) -> str:
 def raise_refusal(response: PortalResponse, *, login_markers: Sequence[str] = DEFAULT_LOGIN_MARKERS) -> None:
     """Raise the typed error of a refund service refusal; return for 2xx.
 
-    A 400 ``invalid`` answer names the refused field in its ``field`` and ``reason`` members (the
-    ``FieldErrorBody`` of the OpenAPI document); it becomes a :class:`~eport.errors.FieldError` with them.
+    A 400 ``invalid`` or ``bad_parameter`` answer names the refused field in its ``field`` and ``reason`` members
+    (the ``ErrorBody`` of the OpenAPI document); it becomes a :class:`~eport.errors.FieldError` with them.
 
     Raises:
-        eport.errors.FieldError: 400 ``invalid`` with a ``field``.
+        eport.errors.FieldError: 400 ``invalid`` or ``bad_parameter`` with a ``field``.
         eport.errors.SessionExpiredError, eport.errors.PortalError: any other refusal
             (:func:`~eport.services.portal.error_from_response`).
     """
@@ -430,7 +430,7 @@ def raise_refusal(response: PortalResponse, *, login_markers: Sequence[str] = DE
             body = response.json()
         except ProtocolError:
             body = None
-        if isinstance(body, dict) and body.get("code") == "invalid":
+        if isinstance(body, dict) and body.get("code") in ("invalid", "bad_parameter"):
             field, reason = body.get("field"), body.get("reason")
             if isinstance(field, str) and field:
                 raise FieldError(field, str(reason) if reason else "invalid")
