@@ -116,7 +116,11 @@ class BatchIn(BaseModel):
     taxpayerId: str = Field(pattern=USCC_PATTERN, description="USCC (统一社会信用代码) of the taxpayer")  # noqa: N815
     period: str = Field(pattern="^[0-9]{4}(?:0[1-9]|1[0-2])$", description="申报年月 YYYYMM")
     batch: WireInt = Field(1, ge=1, le=999, description="申报批次")
-    lines: list[dict[str, Any]] = Field(min_length=1, max_length=10000, description="出口明细申报表 (docs/refund.md)")
+    lines: list[dict[str, Any]] = Field(
+        max_length=10000,
+        description="出口明细申报表 lines (docs/refund.md); none is refused by the service with its own reason",
+        json_schema_extra={"minItems": 1},
+    )
     explained: list[Annotated[str, Field(pattern=refund_decl_no_pattern())]] = Field([], max_length=10000)
 
 
