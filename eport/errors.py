@@ -52,6 +52,7 @@ the message, so callers can branch on it. PINs and private keys never appear in 
         ├── DuplicateError(code)      already submitted (locally refused or customs -301010 …)
         ├── RejectedError(code, receipt)   customs rejected the message
         ├── JournalError              the local submission journal failed
+        ├── DamagedRecordError        one stored record does not read (that record only)
         └── PortalError(status, code) a portal JSON service (refund, verification, login …) refused or failed
             ├── SessionExpiredError   the portal session ended; log in again
             ├── LegacyOperationError  the operation no longer exists on the live E-Port (sandbox only)
@@ -365,6 +366,24 @@ class JournalError(ServiceError):
     """The local submission journal could not be read or written."""
 
 
+# svc (#12 leftovers): one damaged stored value affects its own row only
+class DamagedRecordError(ServiceError):
+    """One stored record has a value that does not read as what was stored there (damaged storage, a hand edit);
+    the other records are unaffected.
+
+    Attributes:
+        table: the table (``forms``, ``declarations`` …).
+        key: the record's key.
+        column: the column that does not read.
+    """
+
+    def __init__(self, table: str, key: str, column: str, detail: str) -> None:
+        super().__init__(f"{table} record {key} is damaged: {column} {detail}")
+        self.table = table
+        self.key = key
+        self.column = column
+
+
 # --------------------------------------------------------------------------------------------------- portal
 class PortalError(ServiceError):
     """A portal JSON service (refund, verification, login, identity, enterprise) refused a request or failed.
@@ -488,6 +507,7 @@ __all__ = [
     "CodeTableError",
     "ConfigurationError",
     "ConnectError",
+    "DamagedRecordError",
     "DecodeError",
     "DuplicateError",
     "EdiError",

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from eport import __version__
-from eport.errors import ConnectError
+from eport.errors import ConnectError, DamagedRecordError
 from eport.sandbox import exchange_api, identity_api, login_api, refund_api, verification_api
 from eport.sandbox.web import ERRORS, ApiError, SandboxContext, accepts_json
 
@@ -82,6 +82,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
         headers = {"Connection": "close"} if exc.close else None
         return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
+
+    @app.exception_handler(DamagedRecordError)
+    async def damaged(request: Request, exc: DamagedRecordError) -> JSONResponse:  # that record only: 409
+        return _error(409, "damaged_record", str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def bad_parameter(request: Request, exc: RequestValidationError) -> JSONResponse:

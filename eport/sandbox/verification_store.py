@@ -11,15 +11,17 @@ applied forms and verifies handed-in ones after ``delay`` seconds (at the next r
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import logging
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 
 import attrs
 
-from eport.errors import PortRuleError
+from eport.errors import DamagedRecordError, EportError, PortRuleError
 from eport.identifiers import EntryId, VerificationFormNo
 from eport.sandbox.sqlite import SqliteFile
 from eport.services.verification_models import (
@@ -34,6 +36,8 @@ from eport.services.verification_models import (
     next_state,
     select,
 )
+
+logger = logging.getLogger(__name__)
 
 #: First serial of the sandbox's 9-digit form numbers.
 FIRST_FORM_NO = 280_000_001
@@ -130,7 +134,8 @@ class VerificationStore:
                     "SELECT form_no FROM forms WHERE enterprise_code = ? ORDER BY form_no", (enterprise,)
                 )
             ]
-            forms = select((self._form(db, n, enterprise) for n in numbers), conditions)
+            loaders = [functools.partial(self._form, db, n, enterprise) for n in numbers]
+            forms = select(_readable(loaders), conditions)
         return len(forms), forms[offset : offset + limit]
 
     # ----------------------------------------------------------------------------------------------- actions
@@ -292,19 +297,8 @@ class VerificationStore:
             sql += " AND ie_date <= ?"
             params.append(date_to.isoformat())
         rows = self.db.query(sql + " ORDER BY ie_date DESC, entry_id", tuple(params))
-        page = [
-            ProceedsDeclaration(
-                entry_id=EntryId(r["entry_id"]),
-                direction=Direction(r["direction"]),
-                ie_date=dt.date.fromisoformat(r["ie_date"]),
-                customs=r["customs"],
-                currency=r["currency"],
-                amount=Decimal(r["amount"]),
-                trade_mode=r["trade_mode"],
-            )
-            for r in rows[offset : offset + limit]
-        ]
-        return len(rows), page
+        readable = [row for row in (_declaration(r) for r in rows) if row is not None]
+        return len(readable), readable[offset : offset + limit]
 
 
 def _now() -> str:
@@ -312,18 +306,65 @@ def _now() -> str:
 
 
 def _to_form(row: sqlite3.Row, history: list[sqlite3.Row]) -> VerificationForm:
+    """A stored form; a value that does not read raises :class:`DamagedRecordError` naming its column."""
+    key = str(row["form_no"])
+    column = "form_no"
+    try:
+        form_no = VerificationFormNo(row["form_no"])
+        column = "state"
+        state = FormState(row["state"])
+        column = "applied_at"
+        applied_at = dt.datetime.fromisoformat(row["applied_at"])
+        column = "entry_id"
+        entry_id = EntryId(row["entry_id"]) if row["entry_id"] else None
+        column = "export_date"
+        export_date = dt.date.fromisoformat(row["export_date"]) if row["export_date"] else None
+        column = "amount"
+        amount = Decimal(row["amount"]) if row["amount"] is not None else None
+        column = "history"
+        changes = tuple(
+            StateChange(state=FormState(h["state"]), at=dt.datetime.fromisoformat(h["at"])) for h in history
+        )
+    except (EportError, ValueError, TypeError, ArithmeticError) as exc:
+        raise DamagedRecordError("forms", key, column, f"does not read ({exc})") from None
     return VerificationForm(
-        form_no=VerificationFormNo(row["form_no"]),
-        state=FormState(row["state"]),
+        form_no=form_no,
+        state=state,
         enterprise_code=row["enterprise_code"],
-        applied_at=dt.datetime.fromisoformat(row["applied_at"]),
+        applied_at=applied_at,
         port=row["port"],
-        entry_id=EntryId(row["entry_id"]) if row["entry_id"] else None,
-        export_date=dt.date.fromisoformat(row["export_date"]) if row["export_date"] else None,
+        entry_id=entry_id,
+        export_date=export_date,
         currency=row["currency"],
-        amount=Decimal(row["amount"]) if row["amount"] is not None else None,
-        history=tuple(StateChange(state=FormState(h["state"]), at=dt.datetime.fromisoformat(h["at"])) for h in history),
+        amount=amount,
+        history=changes,
     )
+
+
+def _declaration(r: sqlite3.Row) -> ProceedsDeclaration | None:
+    """A stored 收付汇 declaration, or ``None`` (logged) when one of its values does not read."""
+    try:
+        return ProceedsDeclaration(
+            entry_id=EntryId(r["entry_id"]),
+            direction=Direction(r["direction"]),
+            ie_date=dt.date.fromisoformat(r["ie_date"]),
+            customs=r["customs"],
+            currency=r["currency"],
+            amount=Decimal(r["amount"]),
+            trade_mode=r["trade_mode"],
+        )
+    except (EportError, ValueError, TypeError, ArithmeticError) as exc:
+        logger.error("declarations record %s is damaged (%s): left out of the listing", r["entry_id"], exc)
+        return None
+
+
+def _readable(forms: Iterable[Callable[[], VerificationForm]]) -> Iterator[VerificationForm]:
+    """The forms that read; a damaged one is logged and left out of the listing (it stays readable as an error)."""
+    for load in forms:
+        try:
+            yield load()
+        except DamagedRecordError as exc:
+            logger.error("%s: left out of the listing", exc)
 
 
 __all__ = ["FIRST_FORM_NO", "FormNotFoundError", "Use", "VerificationStore"]
