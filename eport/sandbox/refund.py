@@ -35,7 +35,7 @@ import attrs
 
 from eport.edi.dec import DecMessage, DecResult, decode_declaration
 from eport.edi.dec.receipts import parse_dec_receipt
-from eport.errors import EdiError, EportError, FieldError, PortalError
+from eport.errors import DamagedRecordError, EdiError, EportError, FieldError, PortalError
 from eport.identifiers import CustomsCode, CustomsDistrict, EntryId, RefundDeclNo
 from eport.sandbox.envelope import read_envelope
 from eport.sandbox.sqlite import SqliteFile
@@ -113,6 +113,21 @@ RECORD_FLAGS = ("not_refundable", "return_purpose", "amended", "amendment_pendin
 def _refused(message: str, *, status: int, code: str) -> PortalError:
     """A refusal the HTTP layer answers with ``status`` and ``code`` (404 ``not_found``, 409 ``state`` …)."""
     return PortalError(message, status=status, code=code)
+
+
+def _stored_record(key: object, text: object) -> RefundRecord:
+    """A stored refund-copy record.
+
+    Raises:
+        DamagedRecordError: the stored JSON no longer reads as a record (damaged storage, a hand edit).
+    """
+    try:
+        value = json.loads(text)  # type: ignore[arg-type]
+        if not isinstance(value, dict):
+            raise TypeError(f"a {type(value).__name__}, not an object")
+        return RefundRecord.from_json(value)
+    except (EportError, ValueError, TypeError) as exc:
+        raise DamagedRecordError("records", str(key), "record", f"does not read ({exc})") from None
 
 
 def _now() -> str:
@@ -303,7 +318,7 @@ class RefundService:
             row = db.execute("SELECT record FROM records WHERE refund_decl_no = ?", (key,)).fetchone()
         if row is None:
             raise _refused(f"no electronic record for {key} (无电子信息)", status=404, code="no_record")
-        return RefundRecord.from_json(json.loads(row[0]))
+        return _stored_record(key, row[0])
 
     def records(
         self, trade_code: str, *, entry_id: str = "", offset: int = 0, limit: int = 100
@@ -316,12 +331,17 @@ class RefundService:
             args.append(str(EntryId.parse(entry_id, field="entryId")))
         clause = " AND ".join(where)
         with self.db.reading() as db:
-            total = db.execute(f"SELECT COUNT(*) FROM records WHERE {clause}", args).fetchone()[0]  # noqa: S608
             rows = db.execute(
-                f"SELECT record FROM records WHERE {clause} ORDER BY refund_decl_no LIMIT ? OFFSET ?",  # noqa: S608
-                [*args, limit, offset],
+                f"SELECT refund_decl_no, record FROM records WHERE {clause} ORDER BY refund_decl_no",  # noqa: S608
+                args,
             ).fetchall()
-        return int(total), [RefundRecord.from_json(json.loads(r[0])) for r in rows]
+        readable = []
+        for key, text in rows:  # a damaged record is left out (logged), so pages stay full and totals true
+            try:
+                readable.append(_stored_record(key, text))
+            except DamagedRecordError as exc:
+                logger.error("%s: left out of the listing", exc)
+        return len(readable), readable[offset : offset + limit]
 
     # ---------------------------------------------------------------------------------------------- legacy
     def legacy_list(

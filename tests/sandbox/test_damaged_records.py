@@ -1,10 +1,12 @@
-"""A damaged value in one record of a sandbox store (a form's state, a declaration's amount) affects that record
+"""A damaged value in one record of a sandbox store (a form's state, a declaration's amount, a refund-copy record)
+affects that record
 only: listings leave it out (logged), reading it raises :class:`DamagedRecordError` naming the column, and the other
 records and later actions work. The rows are damaged with sqlite3 directly."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 from decimal import Decimal
 from pathlib import Path
@@ -12,8 +14,10 @@ from pathlib import Path
 import pytest
 
 from eport.errors import DamagedRecordError
-from eport.identifiers import EntryId
+from eport.identifiers import EntryId, RefundDeclNo
+from eport.sandbox.refund import RefundService
 from eport.sandbox.verification_store import VerificationStore
+from eport.services.refund.models import RefundRecord
 from eport.services.verification_models import Direction, ProceedsDeclaration
 
 ENTERPRISE = "1101960001"
@@ -48,3 +52,39 @@ def test_a_damaged_declaration_is_left_out_of_the_proceeds_list(tmp_path: Path) 
     total, rows = store.proceeds(ENTERPRISE, Direction.EXPORT, entry_id=None, date_from=None, date_to=None,
                                  offset=0, limit=50)  # fmt: skip
     assert (total, [str(r.entry_id) for r in rows]) == (1, ["530020110000000002"])
+
+
+def _refund_record(item: int) -> RefundRecord:
+    return RefundRecord(
+        refund_decl_no=RefundDeclNo.of("530020261000000123", item), customs="5300", export_date=dt.date(2026, 12, 3),
+        closed_on=dt.date(2026, 12, 4), trade_mode="0110", trans_mode="3", trade_code=ENTERPRISE,
+        destination="502", code_ts="8471300000", name="laptop", unit="035", qty=Decimal(10), currency="USD",
+        total=Decimal(1000), usd_fob=Decimal("1000.00"),
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("stored", ["{not json", "[1]", '{"refund_decl_no": "x"}'])
+def test_a_damaged_refund_record_is_left_out_and_pages_stay_full(tmp_path: Path, stored: str) -> None:
+    service = RefundService(tmp_path / "sandbox.sqlite3", tmp_path / "refund.sqlite3")
+    try:
+        records = [_refund_record(item) for item in (1, 2, 3)]
+        with service.db.transaction() as db:
+            for record in records:
+                db.execute(
+                    "INSERT INTO records (refund_decl_no, entry_id, trade_code, record) VALUES (?, ?, ?, ?)",
+                    (str(record.refund_decl_no), "530020261000000123", ENTERPRISE, json.dumps(record.to_json())),
+                )
+            db.execute(
+                "UPDATE records SET record = ? WHERE refund_decl_no = ?", (stored, str(records[0].refund_decl_no))
+            )
+        total, page = service.records(ENTERPRISE, offset=0, limit=1)  # raised for every listing before
+        assert (total, [str(r.refund_decl_no) for r in page]) == (2, [str(records[1].refund_decl_no)])
+        assert [str(r.refund_decl_no) for r in service.records(ENTERPRISE, offset=1, limit=1)[1]] == [
+            str(records[2].refund_decl_no)
+        ]
+        with pytest.raises(DamagedRecordError) as info:
+            service.record(str(records[0].refund_decl_no))
+        assert (info.value.table, info.value.column) == ("records", "record")
+        assert service.record(str(records[1].refund_decl_no)).refund_decl_no == records[1].refund_decl_no
+    finally:
+        service.close()
