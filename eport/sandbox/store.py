@@ -395,7 +395,7 @@ class Store:
                 "FROM receipts WHERE receiver_id = ? AND seq > ? ORDER BY seq LIMIT ?",
                 (receiver_id, after, limit),
             ).fetchall()
-        return [self._receipt(r) for r in rows]
+        return [receipt for r in rows if (receipt := self._receipt(r)) is not None]
 
     def unwritten_files(self) -> list[StoredReceipt]:
         """Receipts for file-exchange submissions not yet written into their InBox."""
@@ -404,7 +404,7 @@ class Store:
                 "SELECT seq, cop_msg_id, source_cop_msg_id, receiver_id, msg_type, created_at, dxp, box, file_name "
                 "FROM receipts WHERE box IS NOT NULL AND file_written = 0 ORDER BY seq"
             ).fetchall()
-        return [self._receipt(r) for r in rows]
+        return [receipt for r in rows if (receipt := self._receipt(r)) is not None]
 
     def mark_file_written(self, seq: int) -> None:
         """Remember that the receipt's InBox file exists."""
@@ -412,7 +412,15 @@ class Store:
             db.execute("UPDATE receipts SET file_written = 1 WHERE seq = ?", (seq,))
 
     @staticmethod
-    def _receipt(r: Sequence[Any]) -> StoredReceipt:
+    def _receipt(r: Sequence[Any]) -> StoredReceipt | None:
+        """A stored receipt; its ``dxp`` rewritten as text (a tool, a hand edit) reads as the text's UTF-8 bytes, and
+        one that is neither is left out (logged), so it never fails the listing of the receipts after it."""
+        dxp = r[6]
+        if isinstance(dxp, str):
+            dxp = dxp.encode("utf-8")
+        if not isinstance(dxp, bytes):
+            logger.error("receipt %s (seq %s) has damaged bytes (%s): left out", r[1], r[0], type(dxp).__name__)
+            return None
         return StoredReceipt(
             seq=r[0],
             cop_msg_id=r[1],
@@ -420,7 +428,7 @@ class Store:
             receiver_id=r[3],
             msg_type=r[4],
             created_at=r[5],
-            dxp=bytes(r[6]),
+            dxp=dxp,
             box=r[7],
             file_name=r[8],
         )

@@ -16,6 +16,7 @@ import pytest
 from eport.errors import DamagedRecordError
 from eport.identifiers import EntryId, RefundDeclNo
 from eport.sandbox.refund import RefundService
+from eport.sandbox.store import Store
 from eport.sandbox.verification_store import VerificationStore
 from eport.services.refund.models import RefundRecord
 from eport.services.verification_models import Direction, ProceedsDeclaration
@@ -88,3 +89,19 @@ def test_a_damaged_refund_record_is_left_out_and_pages_stay_full(tmp_path: Path,
         assert service.record(str(records[1].refund_decl_no)).refund_decl_no == records[1].refund_decl_no
     finally:
         service.close()
+
+
+def test_receipt_bytes_rewritten_as_text_or_a_number_do_not_stop_the_receipts_listing(tmp_path: Path) -> None:
+    store = Store(tmp_path / "sandbox.sqlite3")
+    try:
+        with store.db.transaction() as db:
+            for n, dxp in enumerate((b"<a/>", "<b/>", 42, b"<d/>"), start=1):
+                db.execute(
+                    "INSERT INTO receipts (cop_msg_id, source_cop_msg_id, receiver_id, msg_type, created_at, dxp)"
+                    " VALUES (?, 'S', 'R', 'CEB622Message', '2026-12-04T00:00:00', ?)",
+                    (f"C{n}", dxp),
+                )
+        listed = store.receipts_after("R", 0, 10)  # raised TypeError for every poll of R before
+        assert [(r.cop_msg_id, r.dxp) for r in listed] == [("C1", b"<a/>"), ("C2", b"<b/>"), ("C4", b"<d/>")]
+    finally:
+        store.close()
