@@ -111,6 +111,8 @@ def field_values(f: FieldSpec, *, max_repeat: int = 2) -> st.SearchStrategy[Any]
     """Values of one field: a tuple for repeated fields, ``None`` allowed for optional ones."""
     single = _single(f, max_repeat)
     if f.tag == TEXT_CONTENT and f.min_occurs == 0:
+        if f.kind is not ValueKind.STRING:  # an element without its number is refused (empty-value): always one
+            return single
         return st.none() | single.filter(lambda v: v != "")  # an empty optional text decodes as None
     if f.repeated:
         hi = max(f.min_occurs, min(f.max_occurs or max_repeat, max_repeat))

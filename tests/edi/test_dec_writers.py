@@ -19,10 +19,10 @@ normalisations to the *original* (never to our output), each for a stated reason
    prefix choice is not content; the encoder always writes the dec namespace as default.
 3. **Whitespace and comments**: whitespace-only text nodes (indentation) and comments are removed. C14N keeps
    both; neither carries data.
-4. **Empty number and unknown elements** (``<FeeRate></FeeRate>``, an empty ``<PayWay />``) are removed: a number
-   field has no empty value (the model holds ``None`` and the encoder omits it), and an empty element that is no
-   field carries nothing (``docs/declarations.md``). Empty *text* fields (``<SeqNo />``) are not removed: they
-   decode as ``""`` and must come back as empty elements.
+4. **Empty unknown elements** (an empty ``<PayWay />``) are removed: an empty element that is no field carries
+   nothing (``docs/declarations.md``). Empty *number* elements (``<FeeRate />``) are not a normalisation: the
+   decoder reports them (``empty-value``) and keeps them in ``unparsed`` (5. below). Empty *text* fields
+   (``<SeqNo />``) are not removed: they decode as ``""`` and must come back as empty elements.
 5. **Elements the decoder could not place** (listed in ``Decoded.unparsed`` and reported as problems) are removed
    after asserting that each one is kept byte-equivalent in ``unparsed``: nothing is lost, it is just not part of
    the model.
@@ -86,12 +86,27 @@ CASES = [
         file="dec_dotnet_export.xml",
         writer=".NET XmlSerializer: UTF-8 BOM, xsd/xsi declarations, <X /> for every empty property",
         # two pre-2018 elements with a value (the empty ones, PayWay and InRatio, carry nothing and are not kept);
-        # TypistNo written after InputerName
-        problem_counts={"unknown-element": 2, "element-order": 1},
+        # TypistNo written after InputerName; 15 empty number elements (<Factor />: no value of their type)
+        problem_counts={"unknown-element": 2, "element-order": 1, "empty-value": 15},
         problem_paths=frozenset(
             {
                 ("unknown-element", "/DecMessage/DecHead/DistrictCode"),
                 ("unknown-element", "/DecMessage/DecHead/TradeCodeScc"),
+                ("empty-value", "/DecMessage/DecHead/FeeRate"),
+                ("empty-value", "/DecMessage/DecHead/InsurRate"),
+                ("empty-value", "/DecMessage/DecHead/OtherRate"),
+                ("empty-value", "/DecMessage/DecLists/DecList[1]/Factor"),
+                ("empty-value", "/DecMessage/DecLists/DecList[1]/SecondQty"),
+                ("empty-value", "/DecMessage/DecLists/DecList[1]/WorkUsd"),
+                ("empty-value", "/DecMessage/DecLists/DecList[2]/Factor"),
+                ("empty-value", "/DecMessage/DecLists/DecList[2]/SecondQty"),
+                ("empty-value", "/DecMessage/DecLists/DecList[2]/WorkUsd"),
+                ("empty-value", "/DecMessage/DecLists/DecList[3]/Factor"),
+                ("empty-value", "/DecMessage/DecLists/DecList[3]/SecondQty"),
+                ("empty-value", "/DecMessage/DecLists/DecList[3]/WorkUsd"),
+                ("empty-value", "/DecMessage/DecLists/DecList[4]/Factor"),
+                ("empty-value", "/DecMessage/DecLists/DecList[4]/SecondQty"),
+                ("empty-value", "/DecMessage/DecLists/DecList[4]/WorkUsd"),
             }
         ),
         agent_code="4403960002",
@@ -244,9 +259,10 @@ def _expected(data: bytes, decoded: Decoded[DecMessage], *, reorder: bool) -> by
             el.tag = f"{{{NS}}}{el.tag}"
     _strip_ws(dm)  # (3)
     blocks, texts = _blocks(), _text_fields()
+    numbers = {p.path for p in decoded.problems if p.code == "empty-value"}  # kept in unparsed: (5)
     for el in reversed(list(dm.iter())):  # (4)
         empty = el is not dm and len(el) == 0 and not el.text and not el.attrib
-        if empty and etree.QName(el).localname not in blocks:
+        if empty and etree.QName(el).localname not in blocks and _path_steps(el) not in numbers:
             parent = el.getparent()
             assert parent is not None
             if etree.QName(el).localname not in texts.get(etree.QName(parent).localname, frozenset()):

@@ -252,8 +252,14 @@ def test_simple_content_with_attributes() -> None:
         in out
     )
     assert decode(out, model=Consignment) == consignment
+    # a measure without its number is written as an empty element, which no decimal is: refused, or reported
     empty = Consignment(id="C2", gross=Measure(unit_code="KGM"))
-    assert decode(encode(empty), model=Consignment) == empty
+    with pytest.raises(DecodeError, match="empty") as info:
+        decode(encode(empty), model=Consignment)
+    assert info.value.path == "/Consignment/GrossMassMeasure"
+    result = decode_lenient(encode(empty), model=Consignment)
+    assert [(p.path, p.code) for p in result.problems] == [("/Consignment/GrossMassMeasure", "empty-value")]
+    assert result.message == empty
 
 
 def test_simple_content_bad_number_is_named() -> None:

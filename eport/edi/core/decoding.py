@@ -294,11 +294,9 @@ def _read_root(root: etree._Element, cls: type[Any], path: str, st: _State) -> A
 
 def _text_content(el: etree._Element, f: FieldSpec, path: str, st: _State) -> Any:
     text = _text(el, path, st)
-    if not text and f.min_occurs == 0:
-        return None
     if f.kind is ValueKind.STRING:
-        return text
-    return _number(text, f, path, el, st)
+        return None if not text and f.min_occurs == 0 else text
+    return _number(text, f, path, el, st)  # an empty number is reported, never read as "no value"
 
 
 def _missing(f: FieldSpec, owner_ns: str | None, path: str, el: etree._Element, st: _State) -> None:
@@ -365,7 +363,18 @@ def _value(child: etree._Element, f: FieldSpec, path: str, st: _State) -> Any:
     return _number(_text(child, path, st), f, path, child, st)
 
 
+def empty_value_message(tag: str, kind: ValueKind) -> str:
+    """The message of an ``empty-value`` problem: a number element written without a value."""
+    what = "a decimal" if kind is ValueKind.DECIMAL else "an integer"
+    return f"{tag} is empty: the schema wants {what} here (leave the element out when there is no value)"
+
+
 def _number(text: str, f: FieldSpec, path: str, el: etree._Element, st: _State) -> Any:
+    if not text.strip(_WS):  # XML Schema has no empty xs:decimal or xs:int: not "no value", a problem
+        st.problem(path, "empty-value", empty_value_message(f.tag, f.kind), el)
+        if f.tag != TEXT_CONTENT:
+            st.keep(path, el)
+        return None
     if f.kind is ValueKind.DECIMAL:
         if _DECIMAL.fullmatch(text):
             return Decimal(text.strip())
@@ -511,5 +520,6 @@ __all__ = [
     "decode_element",
     "decode_lenient",
     "decode_lenient_parsed",
+    "empty_value_message",
     "unknown_attributes",
 ]

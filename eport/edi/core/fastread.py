@@ -181,7 +181,8 @@ def _compile(cls: type[Any]) -> Reader:
 
 def _text_source(kind: ValueKind, name: str, optional: bool) -> list[str]:
     """Lines setting ``name`` from the element's own text ``t`` (simple content)."""
-    empty = "None" if optional else ("''" if kind is ValueKind.STRING else "_Bail")
+    # an empty number is no value of its type: the careful walker reports it (empty-value)
+    empty = ("None" if optional else "''") if kind is ValueKind.STRING else "_Bail"
     lines = ["if t is None or t == '':", f"    {name} = {empty}" if empty != "_Bail" else "    raise _Bail"]
     if kind is ValueKind.STRING:
         return [*lines, "else:", f"    {name} = t", "    m += 1"]

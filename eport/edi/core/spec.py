@@ -17,7 +17,8 @@ Wildcards: a field whose ``tag`` is :data:`ANY_ELEMENT` (``"*"``) and whose kind
 
 Simple content: a field whose ``tag`` is :data:`TEXT_CONTENT` (``"#text"``) holds the element's own text, for
 elements with attributes and a value (``<GrossMassMeasure unitCode="KGM">233</GrossMassMeasure>``); such a model
-has no other element fields. An optional text field decodes an empty element as ``None``.
+has no other element fields. An optional string text field decodes an empty element as ``None``; an empty
+number (there is no empty ``xs:decimal``) is refused by strict decoding and reported ``empty-value`` by lenient.
 
 Lenient decoding (:func:`eport.edi.decode_lenient`) may leave ``None`` (or an empty tuple) in a *required* field
 when the document lacks it; the returned problems name every such gap. Strict decoding never does.

@@ -6,13 +6,16 @@ so :func:`decode_declaration` first normalises what is common in practice and ca
 * empty text elements (``<SeqNo/>``, ``<SeqNo></SeqNo>``) decode as ``""`` and are written back as empty
   elements, while an element the file does not have stays ``None`` and is not written (the Single Window client
   writes every element, empty or not: empty and absent stay distinct through decode → encode); empty number
-  elements (``<FeeRate></FeeRate>``) have no value of their type and decode as ``None``; empty elements that
-  are no field of the structure carry nothing and are dropped; empty blocks (``<DecContainers/>``) are kept;
+  elements (``<FeeRate></FeeRate>``) are left for the decoder, which reports them (strict: :class:`DecodeError`;
+  lenient: ``empty-value``, the element kept in ``Decoded.unparsed``): a number has no empty value, and reading
+  one as "no value" made it vanish on re-encoding; empty elements that are no field of the structure carry
+  nothing and are dropped; empty blocks (``<DecContainers/>``) are kept;
 * a ``DecMessage`` without namespace, or wrapped in the regional ``ImportMessage/SWImpData`` envelope, is taken
   out and put in the ``http://www.chinaport.gov.cn/dec`` namespace.
 
-Re-encoding a decoded declaration gives the same XML after canonicalization, except for the empty number
-elements and the empty unknown elements (see ``docs/declarations.md``).
+Re-encoding a decoded declaration gives the same XML after canonicalization, except for the empty unknown
+elements (see ``docs/declarations.md``); :func:`eport.edi.encode_lenient` also writes back what lenient decoding
+kept (empty number elements included).
 """
 
 from __future__ import annotations
@@ -59,10 +62,12 @@ def normalize_declaration(root: etree._Element) -> etree._Element:
         el = _in_dec_namespace(el)
     else:
         el = copy.deepcopy(el)  # a detached copy (no re-parse)
-    # drop empty value elements, except text fields (empty stays "", distinct from absent); empty blocks
-    # (<DecHead/>, <DecContainers/>) are kept: they are structure
+    # drop empty value elements, except text fields (empty stays "", distinct from absent) and number fields (no
+    # value of their type: the decoder reports them, empty-value); empty blocks (<DecHead/>, <DecContainers/>) are
+    # kept: they are structure
     blocks = _block_tags()
     texts = _text_fields()
+    numbers = _number_fields()
     for node in reversed(list(el.iter())):
         if node is el or not isinstance(node.tag, str):
             continue
@@ -72,6 +77,8 @@ def normalize_declaration(root: etree._Element) -> etree._Element:
             if parent is not None and isinstance(parent.tag, str) and name in texts.get(_local(parent), ()):
                 node.text = None  # whitespace only: an empty value, written back as an empty element
                 continue
+            if parent is not None and isinstance(parent.tag, str) and name in numbers.get(_local(parent), ()):
+                continue  # an empty number: the decoder refuses it (strict) or reports and keeps it (lenient)
             if parent is not None:
                 _keep_tail(node)
                 parent.remove(node)
@@ -122,6 +129,17 @@ def _block_tags() -> frozenset[str]:
 @functools.lru_cache(maxsize=1)
 def _text_fields() -> dict[str, frozenset[str]]:
     """Block tag (``DecMessage``, ``DecHead``, ``DecList`` …) → tags of its text (string) value fields."""
+    return _value_fields((ValueKind.STRING,))
+
+
+@functools.lru_cache(maxsize=1)
+def _number_fields() -> dict[str, frozenset[str]]:
+    """Block tag → tags of its number (decimal, integer) value fields."""
+    return _value_fields((ValueKind.DECIMAL, ValueKind.INTEGER))
+
+
+def _value_fields(kinds: tuple[ValueKind, ...]) -> dict[str, frozenset[str]]:
+    """Block tag → tags of its value fields of one of ``kinds``."""
     fields: dict[str, set[str]] = {}
     todo: list[tuple[str, type[Any]]] = [(spec_of(DecMessage).tag, DecMessage)]
     seen: set[tuple[str, type[Any]]] = set()
@@ -133,7 +151,7 @@ def _text_fields() -> dict[str, frozenset[str]]:
         for f in spec_of(cls).fields:
             if f.kind is ValueKind.MODEL and f.model is not None:
                 todo.append((f.tag, f.model))
-            elif f.kind is ValueKind.STRING:
+            elif f.kind in kinds:
                 fields.setdefault(tag, set()).add(f.tag)
     return {tag: frozenset(names) for tag, names in fields.items()}
 

@@ -20,7 +20,7 @@ import attrs
 from lxml import etree
 
 from eport.edi.core import safexml as _xml
-from eport.edi.core.decoding import _XSI_NIL, Decoded, Unparsed, unknown_attributes
+from eport.edi.core.decoding import _XSI_NIL, Decoded, Unparsed, empty_value_message, unknown_attributes
 from eport.edi.core.encoding import escape_attribute, format_decimal, writer_in_namespace
 from eport.edi.core.report import Problem
 from eport.edi.core.spec import AttributeSpec, FieldSpec, ValueKind, spec_of
@@ -145,6 +145,11 @@ def _local(el: etree._Element) -> tuple[str | None, str]:
 
 def _simple(text: str, f: FieldSpec, path: str, el: etree._Element, st: _State) -> Any:
     if f.kind is ValueKind.DECIMAL:
+        if not text.strip():  # no empty decimal: reported and kept, never read as "no value"
+            st.problem(path, "empty-value", empty_value_message(f.tag, f.kind), el)
+            if f.tag != TEXT:  # a measure's own text: the block itself is kept and written back empty
+                st.unparsed.append(Unparsed(path, etree.tostring(el, with_tail=False)))
+            return None
         try:
             value = Decimal(text.strip())
         except InvalidOperation:
@@ -235,8 +240,9 @@ def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
     if text_field is not None:  # the element's own text, kept as written (numbers: around their whitespace)
         raw = _text_of(el)
         if text_field.kind is not ValueKind.STRING:
-            raw = raw.strip()
-        kwargs[text_field.name] = _simple(raw, text_field, path, el, st) if raw else None
+            kwargs[text_field.name] = _simple(raw.strip(), text_field, path, el, st)
+        else:
+            kwargs[text_field.name] = raw or None
     elif el.text and el.text.strip():
         st.problem(path, "unexpected-text", f"text {el.text.strip()[:40]!r} is not allowed here", el)
     prefix = st.prefix
