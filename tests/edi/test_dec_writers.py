@@ -371,7 +371,9 @@ def test_elements_kept_from_a_document_without_namespace_read_as_dec_elements_wi
     decoded = decode_declaration_lenient(data)
     (pay_way,) = [u for u in decoded.unparsed if u.path == "/DecMessage/DecHead/PayWay"]
     assert pay_way == edi.Unparsed(
-        path="/DecMessage/DecHead/PayWay", xml=b'<PayWay xmlns="http://www.chinaport.gov.cn/dec">2</PayWay>'
+        path="/DecMessage/DecHead/PayWay",
+        xml=b'<PayWay xmlns="http://www.chinaport.gov.cn/dec">2</PayWay>',
+        after="/DecMessage/DecHead/CutMode",  # the element it followed in the file
     )
     (problem,) = [p for p in decoded.problems if p.path == "/DecMessage/DecHead/PayWay"]
     line = next(n for n, text in enumerate(data.splitlines(), 1) if text.strip() == b"<PayWay>2</PayWay>")

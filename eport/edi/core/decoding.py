@@ -67,10 +67,14 @@ class Unparsed:
     Attributes:
         path: where it was, e.g. ``/ceb:CEB214/ceb:RefundReturn[2]/ceb:appSenderId``.
         xml: the element's bytes (UTF-8, with the namespace declarations it needs), or ``name="value"``.
+        after: where it stood among its siblings: the path of the element it followed, or its parent's path when
+            it was the first child element; ``None`` when not recorded (attributes; the manifest decoder, whose
+            paths carry no index). :func:`eport.edi.encode_lenient` puts it back there.
     """
 
     path: str
     xml: bytes
+    after: str | None = None
 
 
 @attrs.frozen
@@ -155,13 +159,15 @@ _raw = raw_element
 class _State:
     """Per-call collector: strict mode raises, lenient mode records; ``source`` is the document's text, if any."""
 
-    __slots__ = ("problems", "source", "strict", "unparsed")
+    __slots__ = ("after", "problems", "source", "strict", "unparsed")
 
     def __init__(self, strict: bool, source: textread.Source | None = None) -> None:
         self.strict = strict
         self.source = source
         self.problems: list[Problem] = []
         self.unparsed: list[Unparsed] = []
+        #: the path of the element the child being read follows (its parent's when it is the first), see keep()
+        self.after: str | None = None
 
     def problem(self, path: str, code: str, message: str, el: etree._Element | None = None) -> None:
         line = _line(el) if el is not None else None
@@ -170,8 +176,9 @@ class _State:
         where = f" (line {line})" if line else ""
         self.problems.append(Problem(path=path, code=code, message=message + where, severity=Severity.ERROR))
 
-    def keep(self, path: str, el: etree._Element) -> None:
-        self.unparsed.append(Unparsed(path=path, xml=_raw(el)))
+    def keep(self, path: str, el: etree._Element, *, placed: bool = True) -> None:
+        """Keep ``el`` verbatim; ``placed``: it is the child being read, which follows :attr:`after`."""
+        self.unparsed.append(Unparsed(path=path, xml=_raw(el), after=self.after if placed else None))
 
 
 def _text(el: etree._Element, path: str, st: _State) -> str:
@@ -181,7 +188,7 @@ def _text(el: etree._Element, path: str, st: _State) -> str:
     for child in el:
         if isinstance(child.tag, str):
             st.problem(path, "unexpected-content", f"{_local(child.tag)} is not allowed inside a simple value", child)
-            st.keep(f"{path}/{clark_step(child.tag)}", child)
+            st.keep(f"{path}/{clark_step(child.tag)}", child, placed=False)
         parts.append(child.tail or "")
     return "".join(parts)
 
@@ -207,6 +214,7 @@ def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
     elif el.text is not None and el.text.strip(_WS):
         st.problem(path, "unexpected-text", f"text {el.text.strip(_WS)[:40]!r} is not allowed here", el)
     last = -1
+    previous = path  # the path of the element the next child follows: the parent's for the first
     for child in el:
         tag = child.tag
         if not isinstance(tag, str):
@@ -216,6 +224,7 @@ def _read(el: etree._Element, cls: type[Any], path: str, st: _State) -> Any:
         nth = seen.get(tag, 0) + 1
         seen[tag] = nth
         cpath = f"{path}/{clark_step(tag, nth if siblings[tag] > 1 else None)}"
+        st.after, previous = previous, cpath
         entry = plan.by_tag.get(tag)
         if entry is None:
             entry = plan.wildcard

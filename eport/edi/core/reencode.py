@@ -3,9 +3,12 @@
 Lenient decoding keeps every element and attribute it could not place in the model verbatim
 (:attr:`eport.edi.core.decoding.Decoded.unparsed`: unknown elements, a second occurrence of an element allowed once,
 a value that is not a number …). :func:`eport.edi.encode` writes the model only; :func:`encode_lenient` writes the
-model and puts each kept element back, byte for byte, as the last child of the element it was found in (the model
-decides the order of what it knows; where the unknown element stood among its siblings is not recorded), and each
-kept attribute back on its element. Nothing read is lost on re-encoding, and decoding the result leniently gives
+model and puts each kept element back, byte for byte, where it stood: right after the sibling it followed in the
+source (:attr:`~eport.edi.core.decoding.Unparsed.after`), or first in its parent when it was the first child, so
+a round trip keeps document order (the model still decides the order of what it knows: elements out of schema
+order come back in schema order). An item whose place was not recorded (``after`` is ``None``: the manifest
+decoder's), or whose anchor is no longer in the model, goes last in its parent. Each kept attribute goes back on
+its element. Nothing read is lost on re-encoding, and decoding the result leniently gives
 the same message and the same kept items.
 """
 
@@ -44,6 +47,22 @@ def _find(root: etree._Element, path: str) -> etree._Element | None:
     return node
 
 
+def _place(
+    root: etree._Element, parent: etree._Element, parent_path: str, after: str | None, el: etree._Element
+) -> None:
+    """Put ``el`` into ``parent`` right after the element at path ``after`` (first when ``after`` is the parent's
+    path; last when ``after`` is ``None`` or no longer a child of ``parent``). Items are placed in document order,
+    so an item that followed another kept item finds it already in place."""
+    if after == parent_path:
+        parent.insert(0, el)
+        return
+    anchor = _find(root, after) if after else None
+    if anchor is not None and anchor.getparent() is parent:
+        anchor.addnext(el)
+    else:
+        parent.append(el)
+
+
 def encode_lenient(decoded: Decoded[Any]) -> bytes:
     """Encode a leniently decoded message with the elements and attributes it kept verbatim put back.
 
@@ -51,8 +70,8 @@ def encode_lenient(decoded: Decoded[Any]) -> bytes:
         decoded: what :func:`eport.edi.decode_lenient` returned (or a copy with ``message`` changed).
 
     Returns:
-        The document: the model as :func:`eport.edi.encode` writes it, each kept element appended verbatim to the
-        element it was found in, each kept attribute set on its element.
+        The document: the model as :func:`eport.edi.encode` writes it, each kept element put back verbatim where
+        it stood (after the sibling it followed), each kept attribute set on its element.
 
     Raises:
         EncodeError: the model cannot be written, or a kept item has no place in it any more (its parent element
@@ -77,7 +96,7 @@ def encode_lenient(decoded: Decoded[Any]) -> bytes:
                     raise EncodeError(f"kept attribute {item.path} is already set by the model", path=item.path)
                 parent.set(name, value)
         else:
-            parent.append(safexml.parse(item.xml))
+            _place(root, parent, parent_path, item.after, safexml.parse(item.xml))
     body: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
     return XML_DECLARATION.encode() + body
 
