@@ -55,7 +55,7 @@ _RULE_TAGS = frozenset(
 _VALUES = (
     "", " 1", "2", "1.5", "100.00", "142", " 142", "142\n", "ZZZ", "4", "142|116", "20220230", "20220315153555",
     "20221301000000", "２０２２０３０８", "4CDE1CFD-EDED-46B1-946C-B8022E42FC94",
-    "4cde1cfd-eded-46b1-946c-b8022e42fc94",
+    "4cde1cfd-eded-46b1-946c-b8022e42fc94", "-1.5", " -3",
 )  # fmt: skip
 #: The sweep mutates the first leaves of each base only (the documents repeat the same fields).
 _SWEEP = 12
@@ -282,3 +282,30 @@ def test_a_family_rule_the_tree_checks_do_not_know_sends_every_document_to_the_m
     monkeypatch.setattr(treecheck, "rules_for", lambda family: (*rules.RULES, new_rule))
     monkeypatch.setattr(treecheck, "_plan", treecheck._plan.__wrapped__)
     assert not _takes_fast_path(data)
+
+
+# negative-amount (#13): a negative amount keeps the document schema-valid; the tree checks must see it, in the
+# head, in a line and in a later document, and a positive amount must not send the document to the model path.
+_NEGATIVE_BREAKERS = {
+    "negative-amount (freight)": lambda d: _edit(d, "freight", "-1"),
+    "negative-amount (qty, blank)": lambda d: _edit(d, "qty", " -2"),
+    "negative-amount (grossWeight, last)": lambda d: _edit(d, "grossWeight", "-0.5", -1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_NEGATIVE_BREAKERS))
+def test_a_negative_amount_is_caught_by_the_tree_checks(name: str) -> None:
+    data = _NEGATIVE_BREAKERS[name](_base("import/CEB621Message.xml"))
+    root = parse(data)
+    assert not xsd_problems(root, "202205"), "the case must stay schema-valid"
+    assert not validation._clean_tree(root, "202205")
+    fast, model = _both(data)
+    assert "negative-amount" in {p.code for p in model}
+    assert fast == model
+
+
+def test_minus_zero_takes_the_model_path_and_is_not_reported() -> None:
+    data = _edit(_base("import/CEB621Message.xml"), "freight", "-0")
+    fast, model = _both(data)
+    assert fast == model
+    assert "negative-amount" not in {p.code for p in model}

@@ -38,6 +38,7 @@ COVERED = frozenset(
         _rules.header_totals,
         _rules.code_tables,
         _rules.signature_required,
+        _rules.negative_amounts,
     }
 )
 
@@ -199,6 +200,8 @@ class _Planner:
         self.times: dict[int, list[str]] = {}
         self.codes: dict[str, list[str]] = {}
         self.totals: list[_Totals] = []
+        self.amounts: list[str] = []  # amount elements holding a minus sign (negative-amount)
+        self.unsigned: set[tuple[str, str]] = set()  # (model path, field) the totals read as unsigned numbers
 
     def step(self, owner: ModelSpec, field: FieldSpec) -> str:
         namespace = field.namespace or owner.namespace
@@ -219,6 +222,8 @@ class _Planner:
         path = f"/{prefix}:{root.tag}"
         data_message = any(f.name == "base_transfer" for f in root.fields)
         self.visit(cls_spec=root, path=path, depth=0, data_message=data_message)
+        if root.tag not in _rules.NEGATIVE_ALLOWED_ROOTS:
+            self.wrong.extend(self.amounts)
         self.wrong.extend(f"{p}[not(text())]" for p in self.values)  # an empty value, read as "" by the decoder
         wrong = f"boolean({' | '.join(self.wrong)})" if self.wrong else "false()"
         if root.tag in _rules.SIGNED_ROOTS and any(f.name == "signature" for f in root.fields):
@@ -269,6 +274,16 @@ class _Planner:
             self.wrong.append(f"{path}/{self.step(cls_spec, items)}[not({gnum} = string(position()))]")
         if plan.heads or plan.lists:
             self.totals.append(self.plan_totals(cls_spec, path, plan.heads, plan.lists))
+        # The totals read their fields as unsigned numbers already (a sign fails _NUMBERS): not checked twice. A
+        # minus sign anywhere (also "-0") sends the document to the model path, which decides: the same report.
+        self.amounts.extend(
+            f"{path}/{self.step(cls_spec, f)}[contains(., '-')]"
+            for f in cls_spec.fields
+            if f.tag in _rules.AMOUNT_FIELDS
+            and f.kind in (ValueKind.DECIMAL, ValueKind.INTEGER)
+            and not f.repeated
+            and (path, f.name) not in self.unsigned
+        )
         for f in cls_spec.fields:
             if f.kind is ValueKind.MODEL:
                 if f.model is None:
@@ -310,6 +325,7 @@ class _Planner:
             if "goods_value" not in present:
                 continue  # both head checks start from goodsValue: the rule reads nothing else of this head
             needed = _HEAD_FIELDS if "actural_paid" in present else _HEAD_FIELDS[:1]
+            self.unsigned.update((f"{path}/{head_step}", n) for n in needed if n in present)
             head_values.append(
                 tuple(self.relative(path, head_spec, head_step, n) if n in needed else None for n in _HEAD_FIELDS)
             )
@@ -318,6 +334,7 @@ class _Planner:
             list_field = spec.field(name)
             item_spec = spec_of(list_field.model)
             item_step = self.step(spec, list_field)
+            self.unsigned.update((f"{path}/{item_step}", n) for n in _LINE_FIELDS)
             line_specs.append(
                 _Lines(
                     items=self.xpath(f"count({item_step})"),
