@@ -195,6 +195,8 @@ def test_rules_plug_into_the_family_registry(saved: DecMessage) -> None:
     bad = _with_head(saved, gross_wet=Decimal("1"), net_wt=Decimal("2"))
     problems = [p for rule in RULES for p in rule(bad, None)]
     assert [p.code for p in problems] == ["gross-below-net"]
+    negative = _with_head(saved, gross_wet=Decimal("-1"))
+    assert "negative-amount" in {p.code for rule in RULES for p in rule(negative, None)}
     assert [p for rule in RULES for p in rule(object(), None)] == []
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import attrs
 
@@ -10,6 +12,8 @@ from eport import edi, examples
 from eport.edi.ceb import rules, treecheck
 from eport.edi.core.report import Severity
 from eport.edi.core.rules import RuleContext
+from eport.edi.dec import rules as dec_rules
+from eport.edi.manifest import rules as manifest_rules
 
 
 def _problems(message: object) -> list[tuple[str, str, Severity]]:
@@ -50,3 +54,33 @@ def test_the_field_set_is_discoverable_and_a_rule_for_another_set_can_be_built()
     exempt = rules.negative_amounts_in(rules.AMOUNT_FIELDS, frozenset({"CEB311Message"}))
     context_free = list(exempt(bad, RuleContext(edition="202205", root="/ceb:CEB311Message")))
     assert context_free == []
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_a_negative_declaration_amount_is_an_error_but_a_negative_other_rate_is_not() -> None:
+    data = (DATA / "dec" / "dec_import_air_full.xml").read_bytes()
+    assert "negative-amount" not in {p.code for p in edi.validate_bytes(data).problems}
+    gross = re.sub(rb"<GrossWet>[^<]*</GrossWet>", b"<GrossWet>-130.5</GrossWet>", data, count=1)
+    found = [(p.path, p.severity) for p in edi.validate_bytes(gross).problems if p.code == "negative-amount"]
+    assert found == [("/DecMessage/DecHead/GrossWet", Severity.ERROR)]
+    price = re.sub(rb"<DeclPrice>[^<]*</DeclPrice>", b"<DeclPrice>-1</DeclPrice>", data, count=1)
+    assert [p.path for p in edi.validate_bytes(price).problems if p.code == "negative-amount"] == [
+        "/DecMessage/DecLists/DecList[1]/DeclPrice"
+    ]
+    # 杂费 to be deducted from the dutiable value is written negative (报关单填制规范): not reported
+    other = edi.decode(data)
+    other = attrs.evolve(other, dec_head=attrs.evolve(other.dec_head, other_rate=Decimal("-5")))
+    assert "negative-amount" not in {p.code for p in edi.validate(other).problems}
+    assert "OtherRate" not in dec_rules.AMOUNT_FIELDS
+
+
+def test_a_negative_manifest_measure_is_an_error() -> None:
+    data = (DATA / "manifest" / "mt1401_road_original.xml").read_bytes()
+    assert "negative-amount" not in {p.code for p in edi.validate_bytes(data).problems}
+    bad = data.replace(b'<GrossVolumeMeasure unitCode="MTQ">12.5<', b'<GrossVolumeMeasure unitCode="MTQ">-12.5<', 1)
+    assert bad != data
+    found = [(p.path, p.severity) for p in edi.validate_bytes(bad).problems if p.code == "negative-amount"]
+    assert found == [("/Manifest/Declaration/Consignment/GrossVolumeMeasure", Severity.ERROR)]
+    assert "negative_amounts" in {r.__name__ for r in manifest_rules.RULES}

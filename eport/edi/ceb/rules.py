@@ -22,6 +22,7 @@ import attrs
 
 from eport.edi.ceb.extensions import is_extension
 from eport.edi.codes import numeric
+from eport.edi.core.amounts import negative_amounts_in
 from eport.edi.core.report import Problem, Severity
 from eport.edi.core.rules import Rule, RuleContext
 from eport.edi.core.schema import field_names
@@ -395,40 +396,8 @@ def signature_required(message: Any, context: RuleContext) -> Iterator[Problem]:
         )
 
 
-def negative_amounts_in(fields: frozenset[str], exempt_roots: frozenset[str] = frozenset()) -> Rule:
-    """A rule reporting ``negative-amount`` (error) for each number field whose tag is in ``fields`` and whose value
-    is below zero, in every message whose root is not in ``exempt_roots``; the family runs
-    :func:`negative_amounts` (:data:`AMOUNT_FIELDS`, :data:`NEGATIVE_ALLOWED_ROOTS`)."""
-
-    def negative_amounts(message: Any, context: RuleContext) -> Iterator[Problem]:
-        nodes = _nodes(message, context)
-        if not nodes or nodes[0].spec.tag in exempt_roots:
-            return
-        for node in nodes:
-            for name, tag in _amount_fields(type(node.model), fields):  # type: ignore[arg-type]  # a class is hashable
-                value = node.value(name)
-                if isinstance(value, Decimal) and value.is_nan():
-                    continue  # no order: "encode" reports a value that is not a number
-                if isinstance(value, (Decimal, int)) and value < 0:
-                    yield Problem(
-                        node.field_path(name),
-                        "negative-amount",
-                        f"{_label(tag)} is negative ({value}): an amount or quantity cannot be below zero",
-                    )
-
-    return negative_amounts
-
-
-@functools.lru_cache(maxsize=1024)
-def _amount_fields(cls: type[Any], fields: frozenset[str]) -> tuple[tuple[str, str], ...]:
-    number = (ValueKind.DECIMAL, ValueKind.INTEGER)
-    return tuple(
-        (f.name, f.tag) for f in spec_of(cls).fields if f.tag in fields and f.kind in number and not f.repeated
-    )
-
-
 #: The family's negative-amount rule: :data:`AMOUNT_FIELDS` outside :data:`NEGATIVE_ALLOWED_ROOTS`.
-negative_amounts = negative_amounts_in(AMOUNT_FIELDS, NEGATIVE_ALLOWED_ROOTS)
+negative_amounts = negative_amounts_in(AMOUNT_FIELDS, NEGATIVE_ALLOWED_ROOTS, _label)
 
 #: The rules run for every CEB message, in this order.
 RULES: tuple[Rule, ...] = (

@@ -27,7 +27,9 @@ from typing import Any, cast
 import attrs
 
 from eport.edi.codes import CodeBook, Generation
+from eport.edi.core.amounts import negative_amounts_in
 from eport.edi.core.report import Problem, Severity, ValidationReport
+from eport.edi.core.rules import RuleContext
 from eport.edi.core.spec import FieldSpec, ValueKind, spec_of
 from eport.edi.core.walk import Node, walk
 from eport.edi.dec.filedrop import EdocId
@@ -411,8 +413,30 @@ def _adapt(rule: _RuleFn) -> Callable[[Any, Any], Iterable[Problem]]:
     return run
 
 
+#: Amount and quantity fields of a declaration (XML tag) where a negative value means nothing: weights, package
+#: count, freight and insurance (运费/保费, as amount or rate), prices, totals, quantities, processing fee. Not
+#: ``OtherRate`` (杂费): the filling rules (报关单填制规范) write a miscellaneous charge to be deducted from the
+#: dutiable value as a negative amount or rate. Build another set with
+#: :func:`eport.edi.core.amounts.negative_amounts_in`.
+AMOUNT_FIELDS: frozenset[str] = frozenset(
+    {
+        "GrossWet", "NetWt", "PackNo", "FeeRate", "InsurRate", "DeclPrice", "DeclTotal", "GQty", "FirstQty",
+        "SecondQty", "WorkUsd", "ContainerWt",
+    }
+)  # fmt: skip
+
+_negative_amounts = negative_amounts_in(AMOUNT_FIELDS)
+
+
+def negative_amounts(message: Any, context: Any = None) -> Iterable[Problem]:
+    """``negative-amount`` (error) for each field of :data:`AMOUNT_FIELDS` below zero."""
+    if not isinstance(message, DecMessage):
+        return ()
+    return _negative_amounts(message, context if isinstance(context, RuleContext) else RuleContext())
+
+
 #: The rules in the ``rule(message, context)`` form of :mod:`eport.edi.core.rules`.
-RULES = tuple(_adapt(r) for r in _ALL)
+RULES = (*(_adapt(r) for r in _ALL), negative_amounts)
 
 
 def validate_declaration(
@@ -452,6 +476,7 @@ def validate_declaration(
 
 
 __all__ = [
+    "AMOUNT_FIELDS",
     "DEFAULT_PRICE_DECIMALS",
     "DEFAULT_TOTAL_TOLERANCE",
     "RULES",
@@ -461,6 +486,7 @@ __all__ = [
     "flags",
     "item_numbers",
     "item_totals",
+    "negative_amounts",
     "required_fields",
     "validate_declaration",
     "weights",

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from eport.edi.core.amounts import negative_amounts_in
 from eport.edi.core.report import Problem, Severity, ValidationReport
 from eport.edi.manifest.message import (
     FUNCTION_CODES,
@@ -129,8 +130,21 @@ def _adapt(rule: Any) -> Any:
     return run
 
 
+#: Measures and amounts of a manifest (element tag) where a negative value means nothing: weights, volume,
+#: goods value, package and item quantities. Build another set with
+#: :func:`eport.edi.core.amounts.negative_amounts_in`.
+AMOUNT_FIELDS: frozenset[str] = frozenset(
+    {
+        "GrossMassMeasure", "GrossVolumeMeasure", "TotalGrossMassMeasure", "ValueAmount", "QuantityQuantity",
+        "TotalPackageQuantity",
+    }
+)  # fmt: skip
+
+#: The manifest's negative-amount rule (``negative-amount``, error) over :data:`AMOUNT_FIELDS`.
+negative_amounts = negative_amounts_in(AMOUNT_FIELDS)
+
 #: The rules for :mod:`eport.edi.core.rules` (family ``"manifest"``).
-RULES = (_adapt(head_rules), _adapt(item_numbers))
+RULES = (_adapt(head_rules), _adapt(item_numbers), _adapt(negative_amounts))
 
 
 def validate_manifest(message: Manifest) -> ValidationReport:
@@ -138,4 +152,4 @@ def validate_manifest(message: Manifest) -> ValidationReport:
     return ValidationReport.of([*head_rules(message), *item_numbers(message)])
 
 
-__all__ = ["RULES", "head_rules", "item_numbers", "validate_manifest"]
+__all__ = ["AMOUNT_FIELDS", "RULES", "head_rules", "item_numbers", "negative_amounts", "validate_manifest"]
