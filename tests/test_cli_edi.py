@@ -259,3 +259,30 @@ def test_valid_without_a_schema_says_what_was_checked(runner: CliRunner, tmp_pat
     schema_checked = tmp_path / "ceb622.xml"
     schema_checked.write_bytes(load("import/CEB622Message.xml").data)
     assert f"{schema_checked}: valid\n" in runner.invoke(cli, ["edi", "validate", str(schema_checked)]).stderr
+
+
+def test_valid_signed_message_says_the_signature_was_not_verified(runner: CliRunner, tmp_path: Path) -> None:
+    """`edi validate` checks structure and rules, never a signature: a signed CEB623 was a bare "valid", which
+    reads like "signature checked". The summary and the JSON now say the signature was not verified and name the
+    command that verifies it; the exit status is unchanged."""
+    from eport.pki import KeyAlgorithm
+    from eport.pki.ceb import sign_ceb
+    from eport.pki.testing import make_chain
+    from eport.pki.xmldsig import remove_signature
+
+    unsigned = remove_signature(load("import/CEB623Message.xml").data)
+    path = tmp_path / "ceb623.signed.xml"
+    path.write_bytes(sign_ceb(unsigned, make_chain(KeyAlgorithm.RSA).signer()))
+    result = runner.invoke(cli, ["edi", "validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"{path}: valid (signature present, not verified: use `eport pki verify-xml`)\n" in result.stderr
+    as_json = runner.invoke(cli, ["edi", "validate", "--json", str(path)])
+    assert as_json.exit_code == 0, as_json.output
+    (entry,) = json.loads(as_json.stdout)["files"]
+    assert entry["ok"] is True
+    assert entry["signature"] == "present, not verified"
+    draft = tmp_path / "ceb622.xml"  # unsigned: nothing to say about a signature
+    draft.write_bytes(load("import/CEB622Message.xml").data)
+    assert f"{draft}: valid\n" in runner.invoke(cli, ["edi", "validate", str(draft)]).stderr
+    (plain,) = json.loads(runner.invoke(cli, ["edi", "validate", "--json", str(draft)]).stdout)["files"]
+    assert plain["signature"] is None

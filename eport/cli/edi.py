@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
@@ -75,6 +76,21 @@ def _write(data: bytes, output: Path | None) -> None:
     err(f"wrote {output} ({len(data)} bytes)")
 
 
+#: What ``edi validate`` says of a signature it found (the summary line, the JSON ``signature`` key).
+SIGNATURE_NOT_VERIFIED = "present, not verified"
+
+_SIGNATURE_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?Signature[\s/>]")
+
+
+def _has_signature(data: bytes) -> bool:
+    """Whether ``data`` holds an XML-DSig ``Signature`` element (the namespace declared and the tag present).
+
+    A byte scan, no second parse: it only decides whether the summary adds "signature present, not verified";
+    the validation itself never checks a signature (``eport pki verify-xml`` does).
+    """
+    return b"http://www.w3.org/2000/09/xmldsig#" in data and _SIGNATURE_TAG.search(data) is not None
+
+
 def _problem_dict(problem: Problem) -> dict[str, str]:
     return {"severity": problem.severity.value, "path": problem.path, "code": problem.code, "message": problem.message}
 
@@ -111,6 +127,9 @@ def validate_command(
     validated, so a large folder needs little memory; --jobs spreads them over worker processes, results
     stay in file order.
 
+    The summary of a signed file says "signature present, not verified": this command checks structure and rules,
+    never a signature (eport pki verify-xml does); the JSON gives it as "signature".
+
     Exit status: 0 when no file has errors (warnings allowed), 1 when at least one has (a file that cannot be read
     is an error of that file, "unreadable"; the others are still checked), or when a folder holds no .xml file.
     """
@@ -118,8 +137,9 @@ def validate_command(
     failed = 0
     paths = _expand(files)
     unreadable: dict[Hashable, str] = {}
+    signed: set[Hashable] = set()
     processes = (cpu_count() if jobs == 0 else jobs) if len(paths) > 1 else 1
-    reports = validate_many(_sources(paths, unreadable), edition=edition, processes=processes)
+    reports = validate_many(_sources(paths, unreadable, signed), edition=edition, processes=processes)
     with _progress_bar(len(paths), progress) as advance:
         for index, report in reports:
             assert isinstance(index, int)  # noqa: S101 - the source ids are the positions _sources gives
@@ -129,13 +149,22 @@ def validate_command(
             if not report.ok:
                 failed += 1
             shown = report.errors if quiet else report.problems
+            signature = SIGNATURE_NOT_VERIFIED if index in signed else None
             if as_json:
-                results.append({"file": str(path), "ok": report.ok, "problems": [_problem_dict(p) for p in shown]})
+                results.append(
+                    {
+                        "file": str(path),
+                        "ok": report.ok,
+                        "signature": signature,
+                        "problems": [_problem_dict(p) for p in shown],
+                    }
+                )
             else:
                 for problem in shown:
                     click.echo(f"{path}: {problem}")
                 if not quiet:
-                    err(f"{path}: {summary(report)}")
+                    note = f" (signature {signature}: use `eport pki verify-xml`)" if signature else ""
+                    err(f"{path}: {summary(report)}{note}")
             advance()
     if as_json:
         click.echo(json.dumps({"edition": edition, "files": results}, ensure_ascii=False, indent=2))
@@ -143,12 +172,18 @@ def validate_command(
         raise CliFail(f"{failed} of {len(paths)} file(s) have errors", EXIT_FAIL, kind="ValidationFailed")
 
 
-def _sources(paths: list[Path], unreadable: dict[Hashable, str]) -> Iterator[tuple[Hashable, bytes]]:
+def _sources(
+    paths: list[Path], unreadable: dict[Hashable, str], signed: set[Hashable]
+) -> Iterator[tuple[Hashable, bytes]]:
     """``(position, bytes)`` of each file, read as the validation asks for it. A file that cannot be read is that
-    file's error (noted in ``unreadable`` by position), not the end of the run: the files after it are checked."""
+    file's error (noted in ``unreadable`` by position), not the end of the run: the files after it are checked.
+    A file that carries an XML signature is noted in ``signed``: the validation does not verify it."""
     for index, path in enumerate(paths):
         try:
-            yield index, read_input(path)
+            data = read_input(path)
+            if _has_signature(data):
+                signed.add(index)
+            yield index, data
         except CliFail as exc:
             unreadable[index] = exc.format_message()
             yield index, b""
