@@ -49,6 +49,7 @@ the message, so callers can branch on it. PINs and private keys never appear in 
         │   ├── ServiceTimeout
         │   └── ConnectError
         ├── ProtocolError             malformed reply from a service or gateway
+        │   └── UnreadableRowsError(rows)   listing rows the client could not read (the others were read)
         ├── DuplicateError(code)      already submitted (locally refused or customs -301010 …)
         ├── RejectedError(code, receipt)   customs rejected the message
         ├── JournalError              the local submission journal failed
@@ -384,6 +385,30 @@ class DamagedRecordError(ServiceError):
         self.column = column
 
 
+# fixups: a listing goes on past the rows the client cannot read
+class UnreadableRowsError(ProtocolError):
+    """Rows of a listing the client could not read (an unknown 核销单 state, a malformed amount); every other row
+    was read. Raised once, after the last page, by the listing iterators (the readable rows were yielded before),
+    or by a single page call.
+
+    Attributes:
+        rows: the unreadable rows, in listing order (:class:`eport.services.rows.UnreadableRow`: ``position`` in
+            the whole listing, ``key``, the ``raw`` row as the service sent it, and the ``reason``).
+        total: the rows looked at, readable or not.
+        readable: for a single page, the rows of that page that were read; empty for the iterators.
+    """
+
+    def __init__(self, what: str, rows: tuple[Any, ...], total: int, readable: tuple[Any, ...] = ()) -> None:
+        named = "; ".join(
+            f"#{row.position}" + (f" ({row.key})" if row.key else "") + f": {row.reason}" for row in rows[:5]
+        )
+        more = f"; and {len(rows) - 5} more" if len(rows) > 5 else ""
+        super().__init__(f"{len(rows)} of {total} {what} could not be read (the others were): {named}{more}")
+        self.rows = rows
+        self.total = total
+        self.readable = readable
+
+
 # --------------------------------------------------------------------------------------------------- portal
 class PortalError(ServiceError):
     """A portal JSON service (refund, verification, login, identity, enterprise) refused a request or failed.
@@ -550,6 +575,7 @@ __all__ = [
     "TransportError",
     "TrustStoreError",
     "UnknownMessageError",
+    "UnreadableRowsError",
     "UnsupportedAlgorithm",
     "ValidationError",
     "WrongLengthError",

@@ -33,7 +33,8 @@ from eport.edi.codes.districts import customs_districts
 from eport.errors import CodeTableError, FieldError, ProtocolError
 from eport.identifiers import EntryId, VerificationFormNo
 from eport.services._portal_typed import call
-from eport.services.portal import Page, PortalSession, iter_items, paginate
+from eport.services.portal import Page, PortalSession, paginate
+from eport.services.rows import page_of, read_rows
 from eport.services.session import PortalLoginSession
 from eport.services.verification_models import (
     SCHEME_ENDED,
@@ -46,6 +47,9 @@ from eport.services.verification_models import (
 #: The service paths (the sandbox's; the old E-Port's were pages, not JSON).
 FORMS_PATH = "/api/v1/verification/forms"
 PROCEEDS_PATH = "/api/v1/proceeds"
+
+_FORMS = "verification forms (核销单)"
+_PROCEEDS = "proceeds declarations (收付汇报关单)"
 
 
 @attrs.frozen
@@ -221,18 +225,54 @@ class VerificationClient:
         return self._form(call(self.portal, "POST", f"{FORMS_PATH}/{self._form_no(form_no)}/void"))
 
     # ------------------------------------------------------------------------------------------- queries
-    def query_page(
-        self, conditions: Sequence[Condition] = (), *, offset: int = 0, limit: int = 50
-    ) -> Page[VerificationForm]:
-        """One page of the forms matching every condition (条件设定)."""
+    def _query_raw(self, conditions: Sequence[Condition], offset: int, limit: int) -> Page[Any]:
         body = {"conditions": [c.to_wire() for c in conditions], "offset": offset, "limit": limit}
         data = call(self.portal, "POST", f"{FORMS_PATH}/query", json=body, idempotent=True)
         rows, total = _rows(data)
-        return Page(items=tuple(self._form(r) for r in rows), offset=offset, total=total)
+        return Page(items=tuple(rows), offset=offset, total=total)
+
+    def query_page(
+        self, conditions: Sequence[Condition] = (), *, offset: int = 0, limit: int = 50
+    ) -> Page[VerificationForm]:
+        """One page of the forms matching every condition (条件设定).
+
+        Raises:
+            eport.errors.UnreadableRowsError: a row could not be read (the page's other forms are its
+                ``readable``).
+        """
+        return page_of(self._query_raw(conditions, offset, limit), self._form, key_field="formNo", what=_FORMS)
 
     def query(self, conditions: Sequence[Condition] = (), *, page_size: int = 50) -> Iterator[VerificationForm]:
-        """Every form matching every condition, fetched a page at a time."""
-        return iter_items(paginate(lambda o, n: self.query_page(conditions, offset=o, limit=n), page_size=page_size))
+        """Every form matching every condition, fetched a page at a time.
+
+        A form the client cannot read (a state it does not know) does not end the listing: every readable form is
+        yielded, every page is fetched, and then :class:`~eport.errors.UnreadableRowsError` names the others
+        (``rows``: position, ``formNo``, the raw row, the reason).
+        """
+        pages = paginate(lambda o, n: self._query_raw(conditions, o, n), page_size=page_size)
+        return read_rows(pages, self._form, key_field="formNo", what=_FORMS)
+
+    def _proceeds_raw(
+        self,
+        direction: Direction,
+        entry_id: str | None,
+        date_from: dt.date | None,
+        date_to: dt.date | None,
+        offset: int,
+        limit: int,
+    ) -> Page[Any]:
+        params: dict[str, Any] = {"direction": direction.value, "offset": offset, "limit": limit}
+        if entry_id:
+            params["entryId"] = str(EntryId.parse(entry_id, field="entry_id"))
+        if date_from and date_to and date_from > date_to:
+            raise FieldError("date_from", "must not be after date_to")
+        if date_from:
+            params["dateFrom"] = date_from.isoformat()
+        if date_to:
+            params["dateTo"] = date_to.isoformat()
+        data = call(self.portal, "GET", PROCEEDS_PATH, params=params)
+        rows, total = _rows(data)
+        return Page(items=tuple(rows), offset=offset, total=total)
 
     def proceeds_page(
         self,
@@ -249,19 +289,10 @@ class VerificationClient:
         Raises:
             eport.errors.IdentifierError: a malformed ``entry_id``.
             eport.errors.FieldError: ``date_from`` after ``date_to``.
+            eport.errors.UnreadableRowsError: a row could not be read (the page's other rows are its ``readable``).
         """
-        params: dict[str, Any] = {"direction": direction.value, "offset": offset, "limit": limit}
-        if entry_id:
-            params["entryId"] = str(EntryId.parse(entry_id, field="entry_id"))
-        if date_from and date_to and date_from > date_to:
-            raise FieldError("date_from", "must not be after date_to")
-        if date_from:
-            params["dateFrom"] = date_from.isoformat()
-        if date_to:
-            params["dateTo"] = date_to.isoformat()
-        data = call(self.portal, "GET", PROCEEDS_PATH, params=params)
-        rows, total = _rows(data)
-        return Page(items=tuple(ProceedsDeclaration.from_wire(r) for r in rows), offset=offset, total=total)
+        page = self._proceeds_raw(direction, entry_id, date_from, date_to, offset, limit)
+        return page_of(page, ProceedsDeclaration.from_wire, key_field="entryId", what=_PROCEEDS)
 
     def proceeds(
         self,
@@ -272,15 +303,20 @@ class VerificationClient:
         date_to: dt.date | None = None,
         page_size: int = 50,
     ) -> Iterator[ProceedsDeclaration]:
-        """Every row of the 出口收汇报关单 / 进口付汇报关单 list, fetched a page at a time."""
-        return iter_items(
-            paginate(
-                lambda o, n: self.proceeds_page(
-                    direction, entry_id=entry_id, date_from=date_from, date_to=date_to, offset=o, limit=n
-                ),
-                page_size=page_size,
-            )
+        """Every row of the 出口收汇报关单 / 进口付汇报关单 list, fetched a page at a time.
+
+        A row the client cannot read does not end the listing: every readable row is yielded, every page is
+        fetched, and then :class:`~eport.errors.UnreadableRowsError` names the others (``rows``: position,
+        ``entryId``, the raw row, the reason).
+
+        Raises:
+            eport.errors.IdentifierError: a malformed ``entry_id``.
+            eport.errors.FieldError: ``date_from`` after ``date_to``.
+        """
+        pages = paginate(
+            lambda o, n: self._proceeds_raw(direction, entry_id, date_from, date_to, o, n), page_size=page_size
         )
+        return read_rows(pages, ProceedsDeclaration.from_wire, key_field="entryId", what=_PROCEEDS)
 
 
 def _rows(data: Any) -> tuple[list[Any], int | None]:
