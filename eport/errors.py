@@ -392,6 +392,7 @@ class UnreadableRowsError(ProtocolError):
     or by a single page call.
 
     Attributes:
+        what: what the listing lists (``verification forms (核销单)``).
         rows: the unreadable rows, in listing order (:class:`eport.services.rows.UnreadableRow`: ``position`` in
             the whole listing, ``key``, the ``raw`` row as the service sent it, and the ``reason``).
         total: the rows looked at, readable or not.
@@ -404,6 +405,7 @@ class UnreadableRowsError(ProtocolError):
         )
         more = f"; and {len(rows) - 5} more" if len(rows) > 5 else ""
         super().__init__(f"{len(rows)} of {total} {what} could not be read (the others were): {named}{more}")
+        self.what = what
         self.rows = rows
         self.total = total
         self.readable = readable

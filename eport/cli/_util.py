@@ -5,7 +5,7 @@ command tree and checks them):
 
 - data goes to stdout, progress and notes to stderr (:func:`err`);
 - a failure prints one line ``error: <Class>: <message>`` on stderr (:func:`error_line`) and exits with a stable
-  status (:data:`EXIT_FAIL` … :data:`EXIT_REJECTED`): raise an :class:`~eport.errors.EportError` or a
+  status (:data:`EXIT_FAIL` … :data:`EXIT_UNREADABLE_ROWS`): raise an :class:`~eport.errors.EportError` or a
   :class:`CliFail`, the group's error handler (:class:`EportGroup`) does the rest;
 - input files are :class:`InputPath` parameters (or read with :func:`read_input`): a missing file exits with 1 and
   the one error format, never with a usage error;
@@ -37,6 +37,7 @@ EXIT_FAIL = 1  # expected failure: invalid file, missing file, card error, servi
 EXIT_USAGE = 2  # click usage errors
 EXIT_BAD_SIGNATURE = 3
 EXIT_REJECTED = 4
+EXIT_UNREADABLE_ROWS = 5  # a listing printed its readable rows; the others are named on stderr
 
 
 def error_line(kind: str, message: str) -> str:

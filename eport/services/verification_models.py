@@ -212,7 +212,7 @@ class VerificationForm:
                 entry_id=EntryId(data["entryId"]) if data.get("entryId") else None,
                 export_date=dt.date.fromisoformat(data["exportDate"]) if data.get("exportDate") else None,
                 currency=data.get("currency"),
-                amount=Decimal(str(data["amount"])) if data.get("amount") is not None else None,
+                amount=_amount(data["amount"]) if data.get("amount") is not None else None,
                 history=tuple(
                     StateChange(state=FormState(item["state"]), at=_datetime(item["at"]))
                     for item in data.get("history", ())
@@ -235,6 +235,14 @@ class VerificationForm:
             "amount": None if self.amount is None else str(self.amount),
             "history": [{"state": h.state.value, "at": h.at.isoformat()} for h in self.history],
         }
+
+
+def _amount(value: object) -> Decimal:
+    """An amount of the portal's JSON; ``ValueError`` naming the value when it is no number."""
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError(f"amount {value!r} is not a number") from None
 
 
 def _datetime(value: object) -> dt.datetime:
@@ -421,7 +429,7 @@ class ProceedsDeclaration:
                 ie_date=dt.date.fromisoformat(data["ieDate"]),
                 customs=str(data["customs"]),
                 currency=str(data["currency"]),
-                amount=Decimal(str(data["amount"])),
+                amount=_amount(data["amount"]),
                 trade_mode=data.get("tradeMode"),
             )
         except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
