@@ -40,7 +40,7 @@ from eport.edi.core.paths import clark_step, step
 from eport.edi.core.report import Problem, Severity
 from eport.edi.core.safexml import DEFAULT_MAX_SIZE, parse
 from eport.edi.core.spec import ANY_ELEMENT, TEXT_CONTENT, AttributeSpec, FieldSpec, ValueKind, spec_of
-from eport.errors import DecodeError, UnknownMessageError
+from eport.errors import ConfigurationError, DecodeError, UnknownMessageError
 
 logger = logging.getLogger(__name__)
 
@@ -464,6 +464,39 @@ def decode(
         DecodeError: the bytes are unsafe, not well-formed, or do not follow the schema's structure; ``path`` and
             ``line`` say where.
     """
+    message = decode_plain(data, model, edition, max_size)
+    return message if message is not None else decode_tree(data, model, edition, max_size)
+
+
+def decode_plain(data: bytes, model: type[Any] | None, edition: str | None, max_size: int) -> Any | None:
+    """Decode a plain document from its text without lxml (:func:`eport.edi.core.textread.plain_of`).
+
+    ``None`` when the document is not plain (which includes every document lxml refuses), its root is not a
+    registered message (or not ``model``'s), the edition is unknown, or a reader stops: :func:`decode_tree` then
+    decides, and reports any problem. A model returned is the one :func:`decode_tree` would return.
+    """
+    plain = textread.plain_of(data, max_size)
+    if plain is None:
+        return None
+    try:
+        cls = model if model is not None else registry.lookup(plain.namespace, plain.local, edition=edition)
+    except ConfigurationError:  # an unknown edition: the lxml path raises it where it always did
+        return None
+    if cls is None:
+        return None
+    spec = spec_of(cls)
+    if (spec.namespace, spec.tag) != (plain.namespace, plain.local):
+        return None
+    try:
+        return textread.read_plain(plain, cls)
+    except (Bail, TypeError, ValueError) as exc:
+        logger.debug("%s: plain path stopped (%s); using lxml", cls.__name__, type(exc).__name__)
+        return None
+
+
+def decode_tree(data: bytes, model: type[Any] | None, edition: str | None, max_size: int) -> Any:
+    """:func:`decode` without the plain path: through lxml (:func:`eport.edi.core.safexml.parse`), then the text
+    or tree readers."""
     root = parse(data, max_size=max_size)
     st = _State(strict=True, source=textread.source_of(data))
     cls, path = _root_class(root, model, edition, st)
@@ -529,6 +562,8 @@ __all__ = [
     "decode_element",
     "decode_lenient",
     "decode_lenient_parsed",
+    "decode_plain",
+    "decode_tree",
     "empty_value_message",
     "unknown_attributes",
 ]

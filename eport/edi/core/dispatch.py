@@ -76,6 +76,11 @@ def decode(
         DecodeError: the bytes are unsafe, not well-formed, or do not follow the message's structure; ``path`` and
             ``line`` say where.
     """
+    # A plain document whose root is a registered message (so not a manifest, an envelope or a document a family
+    # rescues: those roots are not registered) is read from its text first, without lxml.
+    message = decoding.decode_plain(data, model, edition, max_size)
+    if message is not None:
+        return message
     if model is None:  # the families that read their documents first (manifests: the engine has no root for them)
         for family, decoder in hooks("decoder"):
             if family.marked(data):
@@ -83,7 +88,7 @@ def decode(
                 if message is not None:
                     return message
     try:
-        return decoding.decode(data, model=model, edition=edition, max_size=max_size)
+        return decoding.decode_tree(data, model, edition, max_size)
     except DecodeError as exc:
         if model is not None:
             raise

@@ -62,7 +62,8 @@ _PREDEFINED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 _DECIMAL_TEXT = r"[ \t\n]*[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[ \t\n]*"
 _INTEGER_TEXT = r"[ \t\n]*[+-]?[0-9]+[ \t\n]*"
 
-Reader = Callable[[str, int, dict[str | None, str], etree._Element], tuple[Any, int]]
+#: A generated reader: (text, offset, namespaces in scope, the root element or its attributes) → (model, offset).
+Reader = Callable[[str, int, dict[str | None, str], Any], tuple[Any, int]]
 
 
 @attrs.frozen
@@ -122,6 +123,167 @@ def _root_start(text: str) -> int:
         if end < 0:
             return -1
         position = end + step
+
+
+# ------------------------------------------------------------------------------------------ plain documents
+#: The largest document read without lxml: far below libxml2's limits without ``huge_tree`` (10 MB in one text
+#: node), far above CEB messages; larger documents take the lxml path.
+PLAIN_MAX_SIZE = 4 * 1024 * 1024
+
+_CONTROLS = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+#: Bytes whose presence asks for a closer look: C0 controls (never allowed), "&" (references), "]" ("]]>"),
+#: 0xEF (the lead byte of U+FFFE and U+FFFF).
+_RARE = _CONTROLS + b"&]\xef"
+_COMMON = bytes(sorted(set(range(256)) - set(_RARE)))
+_S = "[ \t\n]"  # XML whitespace once line ends are normalised
+#: The prolog the plain path accepts: an optional XML 1.0 declaration (UTF-8 or no encoding), then whitespace.
+_PLAIN_PROLOG = re.compile(
+    rf"""(?:<\?xml{_S}+version{_S}*={_S}*(?:"1\.0"|'1\.0')"""
+    rf"""(?:{_S}+encoding{_S}*={_S}*(?:"(?i:utf-8)"|'(?i:utf-8)'))?"""
+    rf"""(?:{_S}+standalone{_S}*={_S}*(?:"(?:yes|no)"|'(?:yes|no)'))?{_S}*\?>)?{_S}*"""
+).match
+_NCNAME = r"[A-Za-z_][A-Za-z0-9._-]*"
+#: The root's start tag: ASCII names, attribute values without "<", "&", tab or line end (no normalisation).
+_ROOT_TAG = re.compile(
+    rf"""<({_NCNAME})(?::({_NCNAME}))?((?:{_S}+{_NCNAME}(?::{_NCNAME})?{_S}*={_S}*"""
+    rf"""(?:"[^<&"\t\n]*"|'[^<&'\t\n]*'))*){_S}*>"""
+).match
+_ROOT_ATTRIBUTE = re.compile(rf"""({_NCNAME})(?::({_NCNAME}))?{_S}*={_S}*(?:"([^"]*)"|'([^']*)')""")
+#: Every "&": one character long unless it starts a predefined entity or a character reference (its code).
+_AMPERSANDS = re.compile(r"&(?:(?:amp|lt|gt|quot|apos);|#x([0-9a-fA-F]{1,6});|#([0-9]{1,7});)?").finditer
+_RESERVED_NAMESPACES = ("http://www.w3.org/XML/1998/namespace", "http://www.w3.org/2000/xmlns/")
+
+
+class _Attributes(dict[str, str]):
+    """The root's attributes read from the text, with the two members the root reader uses of an lxml element."""
+
+    @property
+    def attrib(self) -> dict[str, str]:
+        return self
+
+
+class _Proving(dict[str | None, str]):
+    """The root's namespace declarations, marking a read without lxml: each ``XML`` slice is proved well-formed."""
+
+
+@attrs.frozen
+class Plain:
+    """A document proved well-formed up to its root's content, read from its text without lxml.
+
+    Attributes:
+        source: the document's text.
+        namespace: the root's namespace (``None``: none).
+        local: the root's local name.
+        declarations: the root's namespace declarations (prefix ``None``: the default namespace).
+        attributes: the root's other attributes, all unprefixed.
+        body: offset just past the root's start tag.
+    """
+
+    source: Source
+    namespace: str | None
+    local: str
+    declarations: dict[str | None, str]
+    attributes: _Attributes
+    body: int
+
+
+def plain_of(data: bytes, max_size: int) -> Plain | None:
+    """Read the prolog and the root's start tag of ``data`` from its text; ``None`` when it is not plain.
+
+    Plain: at most ``max_size`` and :data:`PLAIN_MAX_SIZE` bytes of UTF-8 (an optional BOM), an optional XML 1.0
+    declaration naming UTF-8 or no encoding, whitespace, then the root's start tag with ASCII names, unprefixed
+    attributes and namespace declarations, none twice; no C0 control but tab, CR and LF, no U+FFFE or U+FFFF, no
+    "]]>", every "&" a predefined entity or a reference to a legal character. Whatever :func:`read_plain` then
+    matches is proved well-formed by its patterns (and an lxml parse of each ``XML`` slice).
+    """
+    if type(data) is not bytes or len(data) > max_size or len(data) > PLAIN_MAX_SIZE:
+        return None
+    rare = data.translate(None, _COMMON)
+    if rare:
+        if rare.translate(None, b"&]\xef"):
+            return None  # a control character
+        if b"]" in rare and b"]]>" in data:
+            return None
+        if b"\xef" in rare and (b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data):
+            return None
+    try:
+        text = data.decode("utf-8")  # refuses surrogates, overlong forms and cut sequences, as libxml2 does
+    except UnicodeDecodeError:
+        return None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if b"&" in rare:
+        for reference in _AMPERSANDS(text):
+            if reference.end() - reference.start() == 1:
+                return None  # not a predefined entity or a character reference
+            hexadecimal, decimal = reference.groups()
+            if hexadecimal is not None or decimal is not None:
+                code = int(hexadecimal, 16) if hexadecimal is not None else int(decimal)
+                if not (
+                    0x20 <= code <= 0xD7FF
+                    or code in (0x9, 0xA, 0xD)
+                    or 0xE000 <= code <= 0xFFFD
+                    or 0xFFFF < code <= 0x10FFFF
+                ):
+                    return None  # a reference to a character XML 1.0 does not have
+    start = _PLAIN_PROLOG(text).end()  # type: ignore[union-attr]  # always matches
+    tag = _ROOT_TAG(text, start)
+    if tag is None:
+        return None
+    first, second, attribute_text = tag.groups()
+    prefix, local = (first, second) if second is not None else (None, first)
+    declarations: dict[str | None, str] = {}
+    attributes = _Attributes()
+    for first, second, double, single in _ROOT_ATTRIBUTE.findall(attribute_text):
+        name_prefix, name = (first, second) if second else ("", first)
+        value = double or single
+        if not name_prefix and name == "xmlns":
+            key: str | None = None
+        elif name_prefix == "xmlns":
+            key = name
+        elif name_prefix or name.lower().startswith("xml"):
+            return None  # a prefixed attribute, or a reserved name: the lxml path decides
+        else:
+            if name in attributes:
+                return None
+            attributes[name] = value
+            continue
+        if key in declarations or key in ("xml", "xmlns") or not value or value in _RESERVED_NAMESPACES:
+            return None
+        declarations[key] = value
+    if prefix is not None and prefix not in declarations:
+        return None
+    return Plain(Source(text, tag.start()), declarations.get(prefix), local, declarations, attributes, tag.end())
+
+
+def read_plain(plain: Plain, cls: type[Any]) -> Any:
+    """Read a plain document as ``cls`` (its root's class), proving the rest of it well-formed as it goes.
+
+    Every character from the root's start tag to the end is matched by the generated patterns (values without
+    "<", numbers in their lexical forms, whitespace between elements, the root's end tag, whitespace); each
+    ``XML`` value is a slice parsed by lxml on its own with the declarations it borrows.
+
+    Raises:
+        Bail: the document is not in the form the text readers read, or not well-formed; use the lxml path.
+    """
+    reader = _reader(cast(Hashable, cls), tuple(plain.declarations.items()))
+    text = plain.source.text
+    message, end = reader(text, plain.body, _Proving(plain.declarations), plain.attributes)
+    if end != len(text):
+        raise Bail
+    return message
+
+
+def _prove(piece: bytes) -> None:
+    """Parse an ``XML`` slice on its own (no DTD, no entities, no network); :class:`Bail` when it is not
+    well-formed."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        etree.fromstring(piece, parser)
+    except etree.XMLSyntaxError:
+        raise Bail from None
 
 
 def _skip(text: str, position: int) -> int:
@@ -571,7 +733,19 @@ def _take_xml(
     value, end, local, namespace = slice_element(text, position, inscope)
     if expected is not None and (namespace, local) != expected:
         return None, position
+    if type(inscope) is _Proving:
+        _prove(value)
     return value, _skip(text, end)
 
 
-__all__ = ["Source", "element_bytes", "read", "slice_element", "source_of"]
+__all__ = [
+    "PLAIN_MAX_SIZE",
+    "Plain",
+    "Source",
+    "element_bytes",
+    "plain_of",
+    "read",
+    "read_plain",
+    "slice_element",
+    "source_of",
+]
