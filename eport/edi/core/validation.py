@@ -261,7 +261,10 @@ def validate_bytes(
     found = _rule_problems(message, edition, extra)
     if any(p.code == "no-schema" for p in problems):
         # No official schema checked the structure (manifests): the decoder's findings are the structural check.
-        found = [*decoded.problems, *found]
+        # A rule saying the same of the same place (``missing-element`` of a DecMessage's DecHead) is left out:
+        # the decoder said it first, with the line.
+        said = {(p.path, p.code) for p in decoded.problems}
+        found = [*decoded.problems, *(p for p in found if (p.path, p.code) not in said)]
     original_root = _message_path(root, spec_of(message).tag)
     model_root = root_path(message)
     if original_root != model_root:  # misnamed root or envelope: paths of the model's root → the document's

@@ -16,7 +16,7 @@ class _DecMessageMixin:
     if TYPE_CHECKING:
         dec_head: DecHead
         dec_lists: DecLists | None
-        dec_sign: DecSign
+        dec_sign: DecSign | None
 
     @property
     def items(self) -> tuple[DecList, ...]:
@@ -25,13 +25,13 @@ class _DecMessageMixin:
 
     @property
     def client_seq_no(self) -> str | None:
-        """``DecSign/ClientSeqNo`` 客户端报关单编号, the correlation key of receipts."""
-        return self.dec_sign.client_seq_no
+        """``DecSign/ClientSeqNo`` 客户端报关单编号, the correlation key of receipts (``None`` without DecSign)."""
+        return None if self.dec_sign is None else self.dec_sign.client_seq_no
 
     @property
     def oper_type(self) -> OperType | None:
         """``DecSign/OperType`` as :class:`OperType`, ``None`` when absent or unknown."""
-        raw = self.dec_sign.oper_type
+        raw = None if self.dec_sign is None else self.dec_sign.oper_type
         try:
             return OperType(raw) if raw else None
         except ValueError:

@@ -158,6 +158,23 @@ def _doc(node: Node, name: str) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ rules
+#: What the message's required parts are, for the ``missing-element`` problem.
+_PART_LABELS = {"DecHead": "报关单表头 (declaration head)", "DecSign": "签名信息 (OperType, ClientSeqNo …)"}
+
+
+def required_parts(
+    message: DecMessage, options: DecRuleOptions = _DEFAULT, nodes: Sequence[Node] | None = None
+) -> Iterator[Problem]:
+    """The message's required parts (``DecHead``, ``DecSign``) are present: a missing one is ``missing-element``
+    (what the decoder says of a document without it; a model built in Python gets the same), and the other rules
+    check what is there."""
+    root = _nodes(message, nodes)[0]
+    for f in root.spec.fields:
+        if f.kind is ValueKind.MODEL and f.min_occurs and getattr(message, f.name) in (None, ()):
+            label = _PART_LABELS.get(f.tag, f.doc)
+            yield Problem(root.field_path(f.name), "missing-element", f"required element {f.tag} {label} is missing")
+
+
 def required_fields(
     message: DecMessage, options: DecRuleOptions = _DEFAULT, nodes: Sequence[Node] | None = None
 ) -> Iterator[Problem]:
@@ -238,6 +255,8 @@ def weights(
 ) -> Iterator[Problem]:
     """Gross weight 毛重 is not less than net weight 净重."""
     head = message.dec_head
+    if head is None:  # required_parts reports it
+        return
     gross, net = head.gross_wet, head.net_wt
     if gross is not None and net is not None and _finite(gross, net) and gross < net:
         yield Problem(
@@ -367,11 +386,15 @@ def flags(
 ) -> Iterator[Problem]:
     """Positional flags are well formed; EdocIDs follow the naming rule."""
     head = message.dec_head
-    checks: list[tuple[str, str | None, Callable[[str | None], object]]] = [
-        ("Type", head.type_, DecType.parse),
-        ("PromiseItmes", head.promise_itmes, PromiseItems.parse),
-        ("SpecDeclFlag", head.spec_decl_flag, SpecDeclFlag.parse),
-    ]
+    checks: list[tuple[str, str | None, Callable[[str | None], object]]] = (
+        []
+        if head is None  # required_parts reports it
+        else [
+            ("Type", head.type_, DecType.parse),
+            ("PromiseItmes", head.promise_itmes, PromiseItems.parse),
+            ("SpecDeclFlag", head.spec_decl_flag, SpecDeclFlag.parse),
+        ]
+    )
     for tag, value, parse in checks:
         if value is None:
             continue
@@ -392,6 +415,7 @@ def flags(
 
 _RuleFn = Callable[[DecMessage, DecRuleOptions, Sequence[Node] | None], Iterable[Problem]]
 _ALL: tuple[_RuleFn, ...] = (
+    required_parts,
     required_fields,
     field_formats,
     weights,
@@ -409,6 +433,7 @@ def _adapt(rule: _RuleFn) -> Callable[[Any, Any], Iterable[Problem]]:
         return rule(message, _DEFAULT, None)
 
     run.__name__ = rule.__name__
+    run.__qualname__ = rule.__qualname__  # a rule that fails is named by it ("rule-failed")
     run.__doc__ = rule.__doc__
     return run
 
@@ -488,6 +513,7 @@ __all__ = [
     "item_totals",
     "negative_amounts",
     "required_fields",
+    "required_parts",
     "validate_declaration",
     "weights",
 ]

@@ -126,6 +126,7 @@ def _adapt(rule: Any) -> Any:
         return rule(message, context) if isinstance(message, Manifest) else ()
 
     run.__name__ = rule.__name__
+    run.__qualname__ = rule.__qualname__  # a rule that fails is named by it ("rule-failed")
     run.__doc__ = rule.__doc__
     return run
 
