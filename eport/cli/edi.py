@@ -333,7 +333,9 @@ def show_command(file: Path, edition: str, as_json: bool) -> None:
 @click.argument("file", type=InputPath(dir_okay=False, allow_dash=True))
 @click.option("--sender-id", required=True, help="Your DXP id (DXPENT…).")
 @click.option("--receiver-id", "receiver_ids", multiple=True, required=True, help="Receiver DXP id (1 to 5).")
-@click.option("--msg-type", default=None, help="MsgType; default: the payload's root element name.")
+@click.option(
+    "--msg-type", default=None, help="MsgType; default: the payload's root element name (required when it is no XML)."
+)
 @click.option("--file-name", default=None, help="AddInfo/FileName; default: the input file's name.")
 @click.option("--ic-card", default=None, help="AddInfo/IcCard.")
 @click.option("--line-length", type=click.IntRange(0, 10_000), default=0, help="Break base64 Data lines (0: one line).")
@@ -350,6 +352,13 @@ def wrap_command(
 ) -> None:
     """Wrap FILE in a DXP envelope (DxpMsg 终端节点报文) and print it."""
     payload = read_input(file)
+    if msg_type is None and payload:
+        msg_type = dxp.message_type_of(payload)
+        if not msg_type:  # not XML: an envelope with an empty MsgType would be refused, or misrouted
+            raise CliFail(
+                f"{file}: no XML root element names its MsgType; give --msg-type to wrap it anyway",
+                kind="ConfigurationError",
+            )
     envelope = dxp.wrap(
         payload,
         sender_id=sender_id,

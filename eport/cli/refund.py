@@ -98,6 +98,9 @@ def _read_records(path: Path) -> Iterator[RefundRecord]:
                         raise CliFail(f"{path}:{number}: not a refund record: {exc}", kind=type(exc).__name__) from exc
     except OSError as exc:
         raise CliFail(f"cannot read {path}: {exc.strerror or exc}", kind=type(exc).__name__) from exc
+    except UnicodeDecodeError as exc:
+        raise CliFail(f"{path} is not UTF-8 text (byte {exc.start}): refund records are JSON lines in UTF-8",
+                      kind=type(exc).__name__) from None  # fmt: skip
 
 
 @group.command(name="check")

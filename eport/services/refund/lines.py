@@ -381,19 +381,25 @@ def _dict_rows(
     """Rows of a CSV file as dicts, from the heading row on (a form's header block above it is skipped).
 
     Raises:
-        eport.errors.FieldError: no heading row, or a heading that is no column of the form (:func:`_headings`).
+        eport.errors.FieldError: no heading row, a heading that is no column of the form (:func:`_headings`), or
+            bytes that are no UTF-8 text (a GBK export: save it as UTF-8) or no CSV.
     """
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        for row in reader:
-            if any(cell.strip() in marker for cell in row):
-                headings = _headings(row, columns)
-                break
-        else:
-            raise FieldError(str(path), f"no heading row (a column named {marker[0]} or {marker[1]})")
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                yield dict(zip(headings, row, strict=False))
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle)
+            for row in reader:
+                if any(cell.strip() in marker for cell in row):
+                    headings = _headings(row, columns)
+                    break
+            else:
+                raise FieldError(str(path), f"no heading row (a column named {marker[0]} or {marker[1]})")
+            for row in reader:
+                if any(cell.strip() for cell in row):
+                    yield dict(zip(headings, row, strict=False))
+    except UnicodeDecodeError as exc:
+        raise FieldError(str(path), f"not UTF-8 text (byte {exc.start}): save the CSV as UTF-8") from None
+    except csv.Error as exc:
+        raise FieldError(str(path), f"not a CSV file: {exc}") from None
 
 
 def read_claim_lines(path: str | Path) -> Iterator[ClaimLine]:
