@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import itertools
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from eport.edi.ceb import rules
+from eport.edi.core import schema
 
 
 def strptime_verdict(digits: str) -> bool:
@@ -44,3 +48,38 @@ def test_real_time_agrees_with_strptime(digits: str) -> None:
 @given(st.sampled_from([8, 14]).flatmap(lambda width: st.text("0123456789", min_size=width, max_size=width)))
 def test_real_time_agrees_with_strptime_on_any_digits(digits: str) -> None:
     assert rules._real_time(digits) is strptime_verdict(digits)
+
+
+def b64decode_verdict(text: str) -> bool:
+    """The check the signature's base64 values had before: ``b64decode(validate=True)`` less XML whitespace."""
+    try:
+        base64.b64decode(text.encode("ascii").translate(None, b" \t\r\n"), validate=True)
+    except (ValueError, binascii.Error):
+        return False
+    return True
+
+
+#: Base64 digits, both paddings' worth of "=", XML whitespace, a character outside the alphabet, a non-ASCII one
+#: and a whitespace character XML does not strip (vertical tab).
+_BASE64_CHARS = "Ab0+/= \n\r\t!é\x0b"
+
+
+def test_is_base64_agrees_with_b64decode_on_every_short_string() -> None:
+    for length in range(6):
+        for chars in itertools.product("Ab+/= \n!é", repeat=length):
+            text = "".join(chars)
+            assert schema._is_base64(text) is b64decode_verdict(text), repr(text)
+
+
+@settings(max_examples=500)
+@given(
+    st.one_of(
+        st.text(alphabet=_BASE64_CHARS, max_size=40),
+        st.binary(max_size=60).map(lambda raw: base64.b64encode(raw).decode()),
+        st.tuples(st.binary(max_size=60), st.text(alphabet=_BASE64_CHARS, max_size=4), st.integers(0, 80)).map(
+            lambda t: (lambda b: b[: t[2]] + t[1] + b[t[2] :])(base64.encodebytes(t[0]).decode())
+        ),
+    )
+)
+def test_is_base64_agrees_with_b64decode(text: str) -> None:
+    assert schema._is_base64(text) is b64decode_verdict(text)
