@@ -61,7 +61,7 @@ _LINE_FIELDS = ("qty", "price", "total_price")
 class _Lines:
     """A repeated ``…List`` under a node: the items' path and, per line field, the path of its values (or None)."""
 
-    items: etree.XPath  # count of the items, relative to the node
+    items: etree.XPath | None  # count of the items, relative to the node; None when every item has every field
     values: tuple[etree.XPath | None, ...]  # qty, price, total_price texts, relative to the node
 
 
@@ -147,12 +147,16 @@ def _totals_clean(totals: _Totals, node: etree._Element) -> bool:
     """The checks of :func:`eport.edi.ceb.rules.header_totals` on one node; ``False`` on any doubt."""
     sums: list[list[Decimal]] = []  # per list whose items all have a totalPrice: those prices
     for spec in totals.lists:
-        count = int(cast(float, spec.items(node)))
+        count = None if spec.items is None else int(cast(float, spec.items(node)))
         columns: list[list[Decimal]] = []
         for values in spec.values:
             column = [] if values is None else _numbers(_texts(values, node))
-            if column is None or (column and len(column) != count):
-                return False  # not plain, or only some items have the field: which item has which is unknown
+            if column is None:
+                return False  # not plain
+            if column and count is None:
+                count = len(column)  # every item has one (schema): the first column counts them
+            elif column and len(column) != count:
+                return False  # only some items have the field: which item has which is unknown
             columns.append(column)  # one value per item, or none at all
         qty, price, total = columns
         if qty and price and total and max(map(abs, map(sub, map(mul, qty, price), total))) > _rules.TOLERANCE:
@@ -204,11 +208,14 @@ class _Planner:
         self.unsigned: set[tuple[str, str]] = set()  # (model path, field) the totals read as unsigned numbers
 
     def step(self, owner: ModelSpec, field: FieldSpec) -> str:
+        """The XPath step to ``field`` of ``owner``. A field the schema lets occur once is selected with ``[1]``:
+        the same node in a document the schema accepts, but libxml2 stops scanning the siblings at the first match
+        (≈ 1 µs less per goods-line field at 20 lines)."""
         namespace = field.namespace or owner.namespace
         if not namespace:
             raise _UnplannableError(field.tag)
         prefix = self.prefixes.setdefault(namespace, f"n{len(self.prefixes)}")
-        return f"{prefix}:{field.tag}"
+        return f"{prefix}:{field.tag}" if field.repeated else f"{prefix}:{field.tag}[1]"
 
     def xpath(self, text: str, **options: Any) -> etree.XPath:
         namespaces = {prefix: uri for uri, prefix in self.prefixes.items()}
@@ -335,9 +342,13 @@ class _Planner:
             item_spec = spec_of(list_field.model)
             item_step = self.step(spec, list_field)
             self.unsigned.update((f"{path}/{item_step}", n) for n in _LINE_FIELDS)
+            fields = [f for f in item_spec.fields if f.name in _LINE_FIELDS]
+            # Numbers the schema requires once per item are never empty: every item has one text node of each, so
+            # the columns have one value per item and need no count.
+            counted = not all(f.required and f.kind in (ValueKind.DECIMAL, ValueKind.INTEGER) for f in fields)
             line_specs.append(
                 _Lines(
-                    items=self.xpath(f"count({item_step})"),
+                    items=self.xpath(f"count({item_step})") if counted else None,
                     values=tuple(self.relative(path, item_spec, item_step, n) for n in _LINE_FIELDS),
                 )
             )
