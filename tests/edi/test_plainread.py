@@ -322,3 +322,14 @@ def test_every_sample_agrees_and_no_family_decoder_wanted_it(key: str) -> None:
 
 def test_the_plain_path_reads_most_official_samples() -> None:
     assert sum(plain(samples.load(key).data) is not None for key in samples.sample_keys()) >= 10
+
+
+def test_threads_read_alike() -> None:
+    """The slices are proved with one lxml parser per thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    documents = list(BASES.values()) * 20
+    expected = [plain(data) for data in documents]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert list(pool.map(plain, documents)) == expected
+    assert None not in expected

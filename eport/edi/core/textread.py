@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Callable, Hashable
 from decimal import Decimal
 from typing import Any, cast
@@ -55,7 +56,8 @@ _ATTRIBUTE_NAMES = re.compile(r"""([^\s=/>]+)\s*=\s*(?:"[^"]*"|'[^']*')""")
 #: A comment, CDATA section or processing instruction (or a declaration: refused by the parser).
 _MARKUP = re.compile("<[!?]").search
 _WHITESPACE = re.compile(r"[ \t\n]*").match
-_REFERENCE = re.compile(r"&(?:#x([0-9a-fA-F]+)|#([0-9]+)|(lt|gt|amp|quot|apos));")
+#: Every "&": a character reference (its code in hexadecimal or decimal), a predefined entity, or "&" alone.
+_REFERENCE = re.compile(r"&(?:#x([0-9a-fA-F]{1,6});|#([0-9]{1,7});|(lt|gt|amp|quot|apos);)?")
 _PREDEFINED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 #: The lexical forms of ``xs:decimal`` and ``xs:integer`` the tree readers accept (line ends are normalised, so no
 #: CR but from a character reference: that and any other form leaves the text path).
@@ -131,9 +133,9 @@ def _root_start(text: str) -> int:
 PLAIN_MAX_SIZE = 4 * 1024 * 1024
 
 _CONTROLS = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
-#: Bytes whose presence asks for a closer look: C0 controls (never allowed), "&" (references), "]" ("]]>"),
-#: 0xEF (the lead byte of U+FFFE and U+FFFF).
-_RARE = _CONTROLS + b"&]\xef"
+#: Bytes whose presence asks for a closer look: C0 controls (never allowed), "]" ("]]>"), 0xEF (the lead byte of
+#: U+FFFE and U+FFFF).
+_RARE = _CONTROLS + b"]\xef"
 _COMMON = bytes(sorted(set(range(256)) - set(_RARE)))
 _S = "[ \t\n]"  # XML whitespace once line ends are normalised
 #: The prolog the plain path accepts: an optional XML 1.0 declaration (UTF-8 or no encoding), then whitespace.
@@ -149,8 +151,6 @@ _ROOT_TAG = re.compile(
     rf"""(?:"[^<&"\t\n]*"|'[^<&'\t\n]*'))*){_S}*>"""
 ).match
 _ROOT_ATTRIBUTE = re.compile(rf"""({_NCNAME})(?::({_NCNAME}))?{_S}*={_S}*(?:"([^"]*)"|'([^']*)')""")
-#: Every "&": one character long unless it starts a predefined entity or a character reference (its code).
-_AMPERSANDS = re.compile(r"&(?:(?:amp|lt|gt|quot|apos);|#x([0-9a-fA-F]{1,6});|#([0-9]{1,7});)?").finditer
 _RESERVED_NAMESPACES = ("http://www.w3.org/XML/1998/namespace", "http://www.w3.org/2000/xmlns/")
 
 
@@ -192,15 +192,16 @@ def plain_of(data: bytes, max_size: int) -> Plain | None:
 
     Plain: at most ``max_size`` and :data:`PLAIN_MAX_SIZE` bytes of UTF-8 (an optional BOM), an optional XML 1.0
     declaration naming UTF-8 or no encoding, whitespace, then the root's start tag with ASCII names, unprefixed
-    attributes and namespace declarations, none twice; no C0 control but tab, CR and LF, no U+FFFE or U+FFFF, no
-    "]]>", every "&" a predefined entity or a reference to a legal character. Whatever :func:`read_plain` then
-    matches is proved well-formed by its patterns (and an lxml parse of each ``XML`` slice).
+    attributes and namespace declarations, none twice, no "<", "&", tab or line end in their values; no C0 control
+    but tab, CR and LF, no U+FFFE or U+FFFF, no "]]>" anywhere. Whatever :func:`read_plain` then matches is proved
+    well-formed by its patterns, the references in its values by :func:`_unescape`, each ``XML`` slice by an lxml
+    parse of its own.
     """
     if type(data) is not bytes or len(data) > max_size or len(data) > PLAIN_MAX_SIZE:
         return None
     rare = data.translate(None, _COMMON)
     if rare:
-        if rare.translate(None, b"&]\xef"):
+        if rare.translate(None, b"]\xef"):
             return None  # a control character
         if b"]" in rare and b"]]>" in data:
             return None
@@ -214,20 +215,6 @@ def plain_of(data: bytes, max_size: int) -> Plain | None:
         text = text[1:]
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if b"&" in rare:
-        for reference in _AMPERSANDS(text):
-            if reference.end() - reference.start() == 1:
-                return None  # not a predefined entity or a character reference
-            hexadecimal, decimal = reference.groups()
-            if hexadecimal is not None or decimal is not None:
-                code = int(hexadecimal, 16) if hexadecimal is not None else int(decimal)
-                if not (
-                    0x20 <= code <= 0xD7FF
-                    or code in (0x9, 0xA, 0xD)
-                    or 0xE000 <= code <= 0xFFFD
-                    or 0xFFFF < code <= 0x10FFFF
-                ):
-                    return None  # a reference to a character XML 1.0 does not have
     start = _PLAIN_PROLOG(text).end()  # type: ignore[union-attr]  # always matches
     tag = _ROOT_TAG(text, start)
     if tag is None:
@@ -262,8 +249,9 @@ def read_plain(plain: Plain, cls: type[Any]) -> Any:
     """Read a plain document as ``cls`` (its root's class), proving the rest of it well-formed as it goes.
 
     Every character from the root's start tag to the end is matched by the generated patterns (values without
-    "<", numbers in their lexical forms, whitespace between elements, the root's end tag, whitespace); each
-    ``XML`` value is a slice parsed by lxml on its own with the declarations it borrows.
+    "<", numbers in their lexical forms, whitespace between elements, the root's end tag, whitespace); every "&"
+    of a value starts a predefined entity or a reference to a character XML 1.0 has (:func:`_unescape`, else
+    :class:`Bail`); each ``XML`` value is a slice parsed by lxml on its own with the declarations it borrows.
 
     Raises:
         Bail: the document is not in the form the text readers read, or not well-formed; use the lxml path.
@@ -276,10 +264,17 @@ def read_plain(plain: Plain, cls: type[Any]) -> Any:
     return message
 
 
+_parsers = threading.local()  # lxml parsers are not shared between threads
+
+
 def _prove(piece: bytes) -> None:
     """Parse an ``XML`` slice on its own (no DTD, no entities, no network); :class:`Bail` when it is not
     well-formed."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    parser = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, collect_ids=False
+        )
     try:
         etree.fromstring(piece, parser)
     except etree.XMLSyntaxError:
@@ -292,21 +287,33 @@ def _skip(text: str, position: int) -> int:
 
 
 def _unescape(text: str) -> str:
-    """Replace the predefined entity and character references (the only ones a parsed document can hold)."""
+    """Replace the predefined entity and character references.
+
+    Raises:
+        Bail: an "&" that starts neither, or a reference to a character XML 1.0 does not have (a document lxml
+            parsed has none; on the plain path this is where the references of the values are proved).
+    """
     if "&#" in text:
         return _REFERENCE.sub(_reference, text)
-    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")).replace(
+    out = (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")).replace(
         "&amp;", "&"
     )  # last: "&amp;lt;" is "&lt;"
+    count = text.count
+    if count("&") != count("&amp;") + count("&lt;") + count("&gt;") + count("&quot;") + count("&apos;"):
+        raise Bail  # each reference starts with the only "&" it holds: the counts do not overlap
+    return out
 
 
 def _reference(match: re.Match[str]) -> str:
     hexadecimal, decimal, name = match.groups()
-    if hexadecimal is not None:
-        return chr(int(hexadecimal, 16))
-    if decimal is not None:
-        return chr(int(decimal))
-    return _PREDEFINED[name]
+    if name is not None:
+        return _PREDEFINED[name]
+    if hexadecimal is None and decimal is None:
+        raise Bail  # a lone "&"
+    code = int(hexadecimal, 16) if hexadecimal is not None else int(decimal)
+    if not (0x20 <= code <= 0xD7FF or code in (0x9, 0xA, 0xD) or 0xE000 <= code <= 0xFFFD or 0xFFFF < code <= 0x10FFFF):
+        raise Bail
+    return chr(code)
 
 
 @functools.lru_cache(maxsize=256)
