@@ -108,6 +108,9 @@ def test_a_ceb621_without_inventory_head_is_reported_not_crashed() -> None:
     assert not report.ok
     assert not [p for p in report if p.code == "rule-failed"]
     assert any("InventoryHead" in p.message for p in report.errors)
+    (unsigned,) = (p for p in report if p.code == "signature-required")  # no head, so no appStatus to quote
+    assert "appStatus 2" not in unsigned.message
+    assert "no appStatus" in unsigned.message
     decoded = edi.decode_lenient(data)
     assert [p.code for p in decoded.problems if p.path.endswith("/ceb:Inventory/ceb:InventoryHead")] == [
         "missing-element"

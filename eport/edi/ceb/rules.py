@@ -382,11 +382,13 @@ def signature_required(message: Any, context: RuleContext) -> Iterator[Problem]:
     statuses = {n.value("app_status") for n in nodes if n.has("app_status")}
     path = f"{root.path}/ds:Signature"
     if statuses != {"1"}:
-        yield Problem(
-            path,
-            "signature-required",
-            f"{root.spec.tag} with appStatus 2 (申报 declare) must be signed (ds:Signature 数字签名)",
-        )
+        stated = sorted(s for s in statuses if s)
+        if stated == ["2"]:
+            what = "with appStatus 2 (申报 declare)"
+        else:  # say what the message holds: a missing head has no appStatus to quote
+            what = f"with appStatus {', '.join(stated)}" if stated else "with no appStatus"
+            what += " counts as declared (only appStatus 1, 暂存, may go unsigned) and"
+        yield Problem(path, "signature-required", f"{root.spec.tag} {what} must be signed (ds:Signature 数字签名)")
     else:
         yield Problem(
             path,
