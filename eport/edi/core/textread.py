@@ -242,7 +242,22 @@ def plain_of(data: bytes, max_size: int) -> Plain | None:
         declarations[key] = value
     if prefix is not None and prefix not in declarations:
         return None
+    if not _proved_declarations(tuple(declarations.items())):
+        return None
     return Plain(Source(text, tag.start()), declarations.get(prefix), local, declarations, attributes, tag.end())
+
+
+@functools.lru_cache(maxsize=256)
+def _proved_declarations(declarations: tuple[tuple[str | None, str], ...]) -> bool:
+    """True when lxml accepts these namespace declarations on an element: libxml2 refuses a namespace name it
+    cannot parse as a URI (``a b``, ``1:x``, ``http://host:port``), so each set a document declares is parsed once
+    on an empty element and the answer kept."""
+    element = "<r" + "".join(f" xmlns{':' + p if p else ''}={quoteattr(uri)}" for p, uri in declarations) + "/>"
+    try:
+        _prove(element.encode("utf-8"))
+    except Bail:
+        return False
+    return True
 
 
 def read_plain(plain: Plain, cls: type[Any]) -> Any:
