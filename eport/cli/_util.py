@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -29,7 +29,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from eport.errors import EportError, InvalidSignature, RejectedError
+from eport.errors import EportError, InvalidSignature, RejectedError, UnreadableRowsError
 
 #: Stable exit codes of the ``eport`` command (documented in docs/cli.md).
 EXIT_OK = 0
@@ -78,6 +78,40 @@ def exit_status(exc: EportError) -> int:
 def err(message: str) -> None:
     """Write a progress or prompt line to stderr (data goes to stdout)."""
     click.echo(message, err=True)
+
+
+# ------------------------------------------------------------------------------------------- listing rows
+def read_listing(rows: Iterable[Any]) -> tuple[list[Any], UnreadableRowsError | None]:
+    """Every row a listing yields, and the :class:`~eport.errors.UnreadableRowsError` it ended with (or None)."""
+    items: list[Any] = []
+    try:
+        items.extend(rows)
+    except UnreadableRowsError as exc:
+        return items, exc
+    return items, None
+
+
+def fail_unreadable(errors: Iterable[UnreadableRowsError | None], *, then: str) -> None:
+    """Name each unreadable row of the listings on stderr, then fail with exit status 5; return when there is none.
+
+    Args:
+        errors: what each listing ended with (:func:`read_listing`).
+        then: what the command did with the readable rows, with ``{readable}`` for their number
+            (``"the other {readable} were printed"``, ``"nothing was written"``).
+    """
+    failed = [error for error in errors if error is not None]
+    if not failed:
+        return
+    for error in failed:
+        for row in error.rows:
+            err(f"row #{row.position}" + (f" ({row.key})" if row.key else "") + f" not read: {row.reason}")
+    bad = sum(len(error.rows) for error in failed)
+    total = sum(error.total for error in failed)
+    raise CliFail(
+        f"{bad} of {total} {failed[0].what} could not be read (named above); " + then.format(readable=total - bad),
+        EXIT_UNREADABLE_ROWS,
+        kind=UnreadableRowsError.__name__,
+    )
 
 
 # ------------------------------------------------------------------------------------------------ input files

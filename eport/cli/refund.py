@@ -16,10 +16,11 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
-from eport.cli._util import EXIT_USAGE, CliFail, InputPath, err, print_records
+from eport.cli._util import EXIT_USAGE, CliFail, InputPath, err, fail_unreadable, print_records, read_listing
 from eport.services.refund import (
     FormHeader,
     RefundClient,
@@ -64,14 +65,19 @@ def query(url: str, trade_code: str, entry_id_prefix: str, export_from: dt.datet
           export_to: dt.datetime | None, customs: str, as_json: bool) -> None:  # fmt: skip
     """结关信息查询: the enterprise's closed export declarations (newest first)."""
     with RefundClient(url) as client:
-        rows = list(client.closed_declarations(
+        rows, unreadable = read_listing(client.closed_declarations(
             trade_code, entry_id_prefix=entry_id_prefix, export_from=export_from.date() if export_from else None,
             export_to=export_to.date() if export_to else None, customs=customs,
         ))  # fmt: skip
     if as_json:
         for row in rows:
             click.echo(json.dumps(row.to_json(), ensure_ascii=False))
-        return
+    else:
+        _print_closed(rows, trade_code)
+    fail_unreadable([unreadable], then="the other {readable} were printed")
+
+
+def _print_closed(rows: list[Any], trade_code: str) -> None:
     print_records(
         [
             {
@@ -123,7 +129,9 @@ def check(lines: Path, records_file: Path | None, url: str, trade_code: str | No
         records = index_records(_read_records(records_file))
     elif trade_code:
         with RefundClient(url) as client:
-            records = index_records(client.records(trade_code))
+            served, unreadable = read_listing(client.records(trade_code))
+        fail_unreadable([unreadable], then="nothing was checked")  # a left-out record would read as 无电子信息
+        records = index_records(served)
     else:
         raise CliFail("give --records FILE or --trade-code (records from the refund service)", EXIT_USAGE,
                       kind="UsageError")  # fmt: skip
@@ -163,10 +171,10 @@ def export(url: str, trade_code: str, taxpayer_id: str, taxpayer_name: str, peri
     """Write the 出口明细申报表 for the records not yet claimed (nothing is written when the set is refused)."""
     header = FormHeader.parse(taxpayer_id=taxpayer_id, taxpayer_name=taxpayer_name, period=period, batch=batch)
     with RefundClient(url) as client:
-        if entry_ids:
-            records = [r for entry in entry_ids for r in client.records(trade_code, entry_id=entry)]
-        else:
-            records = list(client.records(trade_code))
+        listings = [read_listing(client.records(trade_code, entry_id=entry)) for entry in entry_ids or ("",)]
+    # a form that silently misses a record would be declared as complete: write nothing instead
+    fail_unreadable([unreadable for _, unreadable in listings], then="nothing was written")
+    records = [record for served, _ in listings for record in served]
     unclaimed = [r for r in records if r.qty > r.claimed_qty and not r.not_refundable]
     bought = list(read_purchase_lines(purchases)) if purchases is not None else []
     written = write_forms(out, header, claim_lines(unclaimed, invoice_no=invoice_no), bought, fmt=fmt)

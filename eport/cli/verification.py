@@ -12,16 +12,17 @@ from typing import Any
 import click
 
 from eport.cli._util import (
-    EXIT_UNREADABLE_ROWS,
     CliFail,
     InputPath,
-    err,
+    fail_unreadable,
     format_time,
     print_records,
     read_input,
+    read_listing,
 )
 from eport.cli.login import portal_command
-from eport.errors import UnreadableRowsError
+
+_PRINTED = "the other {readable} were printed"
 
 _FORM_LABELS = {
     "formNo": "核销单号",
@@ -71,30 +72,6 @@ def _show(forms: list[Any], as_json: bool) -> None:
         click.echo(json.dumps([f.to_wire() for f in forms], ensure_ascii=False, indent=2))
     else:
         print_records([_form_row(f) for f in forms])
-
-
-def _listing(rows: Iterator[Any]) -> tuple[list[Any], UnreadableRowsError | None]:
-    """Every row a listing yields, and the :class:`~eport.errors.UnreadableRowsError` it ended with (or None)."""
-    items: list[Any] = []
-    try:
-        items.extend(rows)
-    except UnreadableRowsError as exc:
-        return items, exc
-    return items, None
-
-
-def _fail_unreadable(error: UnreadableRowsError | None) -> None:
-    """After the readable rows were printed: name each unreadable row on stderr, then fail with exit status 5."""
-    if error is None:
-        return
-    for row in error.rows:
-        err(f"row #{row.position}" + (f" ({row.key})" if row.key else "") + f" not read: {row.reason}")
-    raise CliFail(
-        f"{len(error.rows)} of {error.total} {error.what} could not be read (named above); the other "
-        f"{error.total - len(error.rows)} were printed",
-        EXIT_UNREADABLE_ROWS,
-        kind=type(error).__name__,
-    )
 
 
 @click.group(name="verification")
@@ -232,9 +209,9 @@ def query_command(session: Callable[[], Any], conditions: tuple[str, ...], as_js
     from eport.services.verification_models import Condition
 
     parsed = [Condition.parse(text) for text in conditions]
-    forms, unreadable = _listing(_client(session).query(parsed))
+    forms, unreadable = read_listing(_client(session).query(parsed))
     _show(forms, as_json)
-    _fail_unreadable(unreadable)
+    fail_unreadable([unreadable], then=_PRINTED)
 
 
 @group.command("proceeds")
@@ -261,12 +238,12 @@ def proceeds_command(
         date_from=date_from.date() if date_from else None,
         date_to=date_to.date() if date_to else None,
     )
-    items, unreadable = _listing(rows)
+    items, unreadable = read_listing(rows)
     if as_json:
         click.echo(json.dumps([r.to_wire() for r in items], ensure_ascii=False, indent=2))
     else:
         _print_proceeds(items)
-    _fail_unreadable(unreadable)
+    fail_unreadable([unreadable], then=_PRINTED)
 
 
 def _print_proceeds(items: list[Any]) -> None:

@@ -2,22 +2,17 @@
 is printed (table and JSON), the unreadable ones are named on stderr (position, key, reason), and the command exits
 with its own status (5), never losing the good rows to one bad one.
 
-The end-to-end tests run the real CLI against the sandbox process. The sandbox never serves a damaged record (its
-store leaves one out, tests/sandbox/test_damaged_records.py), so a loopback proxy in front of it damages one row of
-the listing replies on the wire, as a live portal's undocumented fields might be: every other byte (the card login,
-the cookies, the other rows) is the sandbox's own."""
+The end-to-end tests run the real CLI against the sandbox process, through a loopback proxy that damages one row of
+the listing replies on the wire (tests/sandbox/damaging_proxy.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-import requests
 from click.testing import CliRunner
 
 from eport.card.emulator import DEMO_PIN
@@ -26,73 +21,16 @@ from eport.cli.main import cli
 from eport.errors import UnreadableRowsError
 from eport.services.rows import UnreadableRow
 from eport.services.verification_models import Direction, FormState, ProceedsDeclaration, VerificationForm
+from tests.sandbox.damaging_proxy import Damage
+from tests.sandbox.damaging_proxy import damaging_proxy as proxy_to
 from tests.sandbox.process import SandboxProcess, logged_in_session
-
-#: Rewrites one listing row (by its key) into something the client cannot read.
-Damage = dict[str, Callable[[dict[str, Any]], dict[str, Any]]]
-
-_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "host"}
 
 
 @pytest.fixture
 def damaging_proxy(portal_sandbox: SandboxProcess) -> Iterator[tuple[str, Damage]]:
     """A loopback proxy to the sandbox that rewrites the rows named in its ``Damage`` map (by formNo / entryId)."""
-    damage: Damage = {}
-    upstream = requests.Session()
-    upstream.trust_env = False
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def _forward(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP}
-            reply = upstream.request(
-                self.command, portal_sandbox.url + self.path, data=body, headers=headers, allow_redirects=False,
-                timeout=30,
-            )  # fmt: skip
-            content = reply.content
-            if reply.headers.get("Content-Type", "").startswith("application/json"):
-                document = reply.json()
-                if isinstance(document, dict) and isinstance(document.get("rows"), list):
-                    document["rows"] = [self._damaged(row) for row in document["rows"]]
-                    content = json.dumps(document).encode()
-            self.send_response(reply.status_code)
-            for name, value in reply.raw.headers.items():
-                if name.lower() not in _HOP:
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(content)))
-            self.end_headers()
-            self.wfile.write(content)
-
-        @staticmethod
-        def _damaged(row: dict[str, Any]) -> dict[str, Any]:
-            rewrite = damage.get(str(row.get("formNo") or row.get("entryId")))
-            return rewrite(row) if rewrite else row
-
-        def do_GET(self) -> None:
-            self._forward()
-
-        def do_POST(self) -> None:
-            self._forward()
-
-        def do_PUT(self) -> None:
-            self._forward()
-
-        def do_DELETE(self) -> None:
-            self._forward()
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", damage
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-        upstream.close()
+    with proxy_to(portal_sandbox.url) as proxy:
+        yield proxy
 
 
 def _eport(portal: str, *args: str) -> tuple[int, str, str]:

@@ -33,6 +33,7 @@ from eport.services.portal import (
 )
 from eport.services.refund.lines import ClaimLine
 from eport.services.refund.models import BatchState, ClosedDeclaration, Condition, Doubt, LegacyState, RefundRecord
+from eport.services.rows import read_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,6 +42,8 @@ T = TypeVar("T")
 PREFIX = "/api/v1/refund"
 NO_RECORD = "no_record"
 """The refund service's 404 code for an item customs sent no electronic record of (无电子信息)."""
+CLOSED_DECLARATIONS = "closed declarations (结关信息)"
+RECORDS = "refund-copy records (退税联)"
 
 
 @attrs.frozen
@@ -138,6 +141,14 @@ def _unique(rows: Iterator[T], key: Callable[[T], str]) -> Iterator[T]:
             yield row
 
 
+def _closed(value: Any) -> ClosedDeclaration:
+    return _read("closed declaration", ClosedDeclaration.from_json, value)
+
+
+def _record(value: Any) -> RefundRecord:
+    return _read("record", RefundRecord.from_json, value)
+
+
 def _legacy_row(r: Any) -> LegacyRow:
     export_date = dt.date.fromisoformat(r["exportDate"]) if r.get("exportDate") else None
     return LegacyRow(EntryId.parse(r["entryId"]), export_date, str(r.get("customs") or ""), LegacyState(r["state"]))
@@ -215,9 +226,14 @@ class RefundClient:
         """结关信息查询: the enterprise's closed export declarations, newest first, fetched page by page (each once,
         even when customs closes more while the pages are read).
 
+        A row the client cannot read does not end the listing: every readable row is yielded, every page is fetched,
+        and then :class:`~eport.errors.UnreadableRowsError` names the others (``rows``: position, ``entryId`` as
+        sent, the raw row, the reason).
+
         Raises:
             eport.errors.IdentifierError: a bad trade code, prefix or 关区 code (checked before any request).
             eport.errors.PortalError: the service refused.
+            eport.errors.UnreadableRowsError: after the last row, when rows could not be read.
         """
         code = CustomsCode.parse(trade_code, field="trade_code")
         if entry_id_prefix and not (entry_id_prefix.isascii() and entry_id_prefix.isalnum()
@@ -229,14 +245,20 @@ class RefundClient:
                   "exportFrom": export_from.isoformat() if export_from else None,
                   "exportTo": export_to.isoformat() if export_to else None}  # fmt: skip
 
-        def fetch(offset: int, limit: int) -> Page[ClosedDeclaration]:
+        def fetch(offset: int, limit: int) -> Page[Any]:
             rows, total = _rows(self._get("/closed-declarations", {**params, "offset": offset, "limit": limit}))
-            return Page(tuple(_read("closed declaration", ClosedDeclaration.from_json, r) for r in rows), offset, total)
+            return Page(tuple(rows), offset, total)
 
-        return _unique(iter_items(paginate(fetch, page_size=page_size)), lambda row: str(row.entry_id))
+        pages = paginate(fetch, page_size=page_size)
+        rows = read_rows(pages, _closed, key_field="entryId", what=CLOSED_DECLARATIONS)
+        return _unique(rows, lambda row: str(row.entry_id))
 
     def closed_declarations_frame(self, trade_code: str, **filters: Any) -> pd.DataFrame:
-        """:meth:`closed_declarations` as a DataFrame (``pandas`` extra)."""
+        """:meth:`closed_declarations` as a DataFrame (``pandas`` extra).
+
+        Raises:
+            eport.errors.UnreadableRowsError: rows could not be read (no frame is returned).
+        """
         import pandas as pd
 
         rows = [attrs.asdict(row) for row in self.closed_declarations(trade_code, **filters)]
@@ -271,21 +293,38 @@ class RefundClient:
             if exc.status == 404 and exc.code == NO_RECORD:  # not any 404: a wrong URL is no "无电子信息"
                 return None
             raise
-        return _read("record", RefundRecord.from_json, answer)
+        return _record(answer)
 
     def records(self, trade_code: str, *, entry_id: str = "", page_size: int = 100) -> Iterator[RefundRecord]:
-        """All refund-copy records of the enterprise (or of one declaration), page by page, each once."""
+        """All refund-copy records of the enterprise (or of one declaration), page by page, each once.
+
+        A record the client cannot read does not end the listing: every readable record is yielded, every page is
+        fetched, and then :class:`~eport.errors.UnreadableRowsError` names the others (``rows``: position,
+        ``refund_decl_no`` as sent, the raw row, the reason). Whatever builds a claim from the records must not go
+        on without them (a form would silently miss a record): ``eport refund export`` writes nothing then.
+
+        Raises:
+            eport.errors.IdentifierError: a bad trade code or entry id (checked before any request).
+            eport.errors.PortalError: the service refused.
+            eport.errors.UnreadableRowsError: after the last record, when records could not be read.
+        """
         params = {"tradeCode": CustomsCode.parse(trade_code, field="trade_code"),
                   "entryId": EntryId.parse(entry_id) if entry_id else ""}  # fmt: skip
 
-        def fetch(offset: int, limit: int) -> Page[RefundRecord]:
+        def fetch(offset: int, limit: int) -> Page[Any]:
             rows, total = _rows(self._get("/records", {**params, "offset": offset, "limit": limit}))
-            return Page(tuple(_read("record", RefundRecord.from_json, r) for r in rows), offset, total)
+            return Page(tuple(rows), offset, total)
 
-        return _unique(iter_items(paginate(fetch, page_size=page_size)), lambda row: str(row.refund_decl_no))
+        pages = paginate(fetch, page_size=page_size)
+        rows = read_rows(pages, _record, key_field="refund_decl_no", what=RECORDS)
+        return _unique(rows, lambda row: str(row.refund_decl_no))
 
     def records_frame(self, trade_code: str, **filters: Any) -> pd.DataFrame:
-        """:meth:`records` as a DataFrame."""
+        """:meth:`records` as a DataFrame.
+
+        Raises:
+            eport.errors.UnreadableRowsError: records could not be read (no frame is returned).
+        """
         import pandas as pd
 
         frame: pd.DataFrame = pd.DataFrame([r.to_json() for r in self.records(trade_code, **filters)])

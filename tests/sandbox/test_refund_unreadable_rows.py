@@ -1,0 +1,91 @@
+"""``eport refund query`` / ``export`` / ``check`` end to end when the refund service sends a row the client cannot
+read: the real CLI against the sandbox process, through a loopback proxy damaging one row of its listing replies
+(tests/sandbox/damaging_proxy.py). The query prints every readable row, names the damaged one and exits 5; the
+export writes no form (one missing a record would be declared as complete) and the check checks nothing."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from eport.cli._util import EXIT_UNREADABLE_ROWS
+from eport.cli.main import cli
+from eport.sandbox import DEMO_DXP_ID
+from eport.services import ClearanceClient, HttpTransport, Stage
+from tests.sandbox import refund_messages as rm
+from tests.sandbox.damaging_proxy import Damage, damaging_proxy
+from tests.sandbox.process import SandboxProcess
+
+pytestmark = pytest.mark.sandbox
+USCC = "91350100M000100Y43"  # the published GB 32100 sample
+
+
+@pytest.fixture(scope="module")
+def closed(sandbox: SandboxProcess, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, list[str]]:
+    """A fresh enterprise with two closed export declarations (two items, then one): its code and the entry ids."""
+    trade_code = f"4403U{uuid.uuid4().int % 10**5:05d}"
+    g = rm.Goods
+    goods = [[g("8471300000", "笔记本电脑 laptop", Decimal("10"), Decimal("5000")),
+              g("9503008900", "玩具 toys", Decimal("50"), Decimal("800"))],
+             [g("6403990000", "鞋 shoes", Decimal("30"), Decimal("900"))]]  # fmt: skip
+    with ClearanceClient(HttpTransport(sandbox.url, dxp_id=DEMO_DXP_ID),
+                         tmp_path_factory.mktemp("refund-rows") / "journal.db", sender_id=DEMO_DXP_ID,
+                         poll_interval=0.02) as client:  # fmt: skip
+        handles = [client.submit(rm.export_declaration(rm.client_seq_no(), trade_code, items)) for items in goods]
+        finals = [client.wait(handle, until=Stage.CLOSED, timeout=30) for handle in handles]
+    assert all(final.stage is Stage.CLOSED for final in finals)
+    return trade_code, [str(final.entry_id) for final in finals]
+
+
+@pytest.fixture
+def proxy(sandbox: SandboxProcess) -> Iterator[tuple[str, Damage]]:
+    with damaging_proxy(sandbox.url, keys=("refund_decl_no", "entryId")) as running:
+        yield running
+
+
+def test_query_prints_the_readable_declarations_and_names_the_damaged_one(
+    closed: tuple[str, list[str]], proxy: tuple[str, Damage]
+) -> None:
+    (trade_code, (first, second)), (url, damage) = closed, proxy
+    damage[first] = lambda row: {**row, "closedOn": "soon"}
+    result = CliRunner().invoke(cli, ["refund", "query", "--url", url, "--trade-code", trade_code, "--json"])
+    assert result.exit_code == EXIT_UNREADABLE_ROWS == 5, result.output
+    assert [json.loads(line)["entryId"] for line in result.stdout.splitlines()] == [second]
+    lines = result.stderr.strip().splitlines()
+    assert any(line.startswith("row #") and f"({first}) not read" in line and "soon" in line for line in lines)
+    assert lines[-1].startswith("error: UnreadableRowsError: 1 of 2 closed declarations")
+
+
+def test_export_and_check_refuse_records_with_a_damaged_one_and_write_nothing(
+    closed: tuple[str, list[str]], proxy: tuple[str, Damage], tmp_path: Path
+) -> None:
+    (trade_code, (first, _)), (url, damage) = closed, proxy
+    runner = CliRunner()
+    common = ["--url", url, "--trade-code", trade_code]
+    header = ["--taxpayer-id", USCC, "--taxpayer-name", "测试出口企业", "--period", "202612", "--format", "csv"]
+    good = runner.invoke(cli, ["refund", "export", *common, *header, "--out", str(tmp_path / "good")])
+    assert good.exit_code == 0, good.output  # undamaged, the proxy is transparent: three records, one form
+    (form,) = (Path(line) for line in good.stdout.split())
+
+    damage[f"{first}002"] = lambda row: {**row, "not_refundable": "no"}  # the second item of the first declaration
+    for entry in ((), ("--entry-id", first)):
+        out = tmp_path / f"bad{len(entry)}"
+        bad = runner.invoke(cli, ["refund", "export", *common, *header, *entry, "--out", str(out)])
+        assert bad.exit_code == EXIT_UNREADABLE_ROWS, bad.output
+        assert bad.stdout == ""
+        assert not out.exists()  # no form missing the damaged record, not even the folder
+        lines = bad.stderr.strip().splitlines()
+        assert any(f"({first}002) not read" in line and "not_refundable" in line for line in lines), bad.stderr
+        assert lines[-1].startswith("error: UnreadableRowsError: 1 of ")
+        assert lines[-1].endswith("nothing was written")
+
+    check = runner.invoke(cli, ["refund", "check", str(form), *common])
+    assert check.exit_code == EXIT_UNREADABLE_ROWS, check.output
+    assert check.stdout == ""
+    assert check.stderr.strip().splitlines()[-1].endswith("nothing was checked")
