@@ -138,6 +138,20 @@ class VerifiedCms:
     signing_time: dt.datetime | None
 
 
+def not_signed_data(signature: bytes) -> str | None:
+    """Why ``signature`` is no DER CMS ``ContentInfo`` holding a ``SignedData``, or ``None`` when it is one.
+
+    Only the outer structure is read: a SignedData that is damaged inside is a signature that does not verify
+    (:func:`verify_detached` raises :class:`~eport.errors.InvalidSignature`), not a file of another kind.
+    """
+    try:
+        info = asn1_cms.ContentInfo.load(bytes(signature), strict=True)
+        kind = info["content_type"].native
+    except (ValueError, TypeError, KeyError) as exc:
+        return str(exc).splitlines()[0] if str(exc) else "not DER"
+    return None if kind == "signed_data" else f"content type {kind!r}"
+
+
 def verify_detached(signature: bytes, data: bytes, *, trust: ChainCheck) -> VerifiedCms:
     """Verify a detached CMS ``SignedData`` (one signer) over ``data`` and the signer's certificate chain.
 
@@ -198,4 +212,4 @@ def verify_detached(signature: bytes, data: bytes, *, trust: ChainCheck) -> Veri
     return VerifiedCms(certificate=leaf, chain=chain, signing_time=signing_time)
 
 
-__all__ = ["VerifiedCms", "sign_detached", "verify_detached"]
+__all__ = ["VerifiedCms", "not_signed_data", "sign_detached", "verify_detached"]

@@ -50,6 +50,19 @@ def parse_xml(
     return tree
 
 
-__all__ = ["MAX_XML_SIZE", "parse_xml"]
+def not_well_formed(data: bytes) -> str | None:
+    """Why ``data`` is no well-formed XML document (the parser's message), or ``None`` when it is one.
+
+    A well-formed document may still be refused by :func:`parse_xml` (too large, a DTD); this only tells input
+    that is no XML at all (empty, text, binary, cut short) from a document whose signature is then checked.
+    """
+    try:
+        etree.fromstring(bytes(data), _parser())
+    except etree.XMLSyntaxError as exc:
+        return str(exc) or "not XML"
+    return None
+
+
+__all__ = ["MAX_XML_SIZE", "not_well_formed", "parse_xml"]
 
 _ = InvalidSignature  # re-exported for callers choosing the error class
