@@ -7,6 +7,7 @@ each rule, and on generated models; and shows that the tree checks do catch what
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
@@ -309,3 +310,146 @@ def test_minus_zero_takes_the_model_path_and_is_not_reported() -> None:
     fast, model = _both(data)
     assert fast == model
     assert "negative-amount" not in {p.code for p in model}
+
+
+# The goods lines' fields every line must have once (gnum, the numbers, codes whose tag nothing else under the
+# document node carries) are read by one iteration over the node, in rows (treecheck._Lines.tags). These tests give
+# such lines random values, drop optional fields, write the document compact, indented or with CRLF, and compare
+# the two paths' reports.
+
+#: Values per line field, right ones and wrong ones (drawn about as often): codes of the country and unit tables
+#: and not, gnums in and out of order, numbers plain and not (blanks, sign, exponent, no leading digit), empty,
+#: blank, a reference, line breaks.
+_CODES = (["116", "142", "502"], ["ZZZ", "11"])
+_UNITS = (["007", "035", "011"], ["ZZZ"])
+_NUMBERS = (["1", "2.5", "100.00", "0.5", "3", "41"], [" 3", "-1", "1e2", ".5"])
+_TEXTS = (["1", "A&B", "x\r\ny"], ["", " ", "\u3000"])
+_LINE_VALUES = {
+    "gnum": (["1", "2"], ["3", "01", " 1"]),
+    "country": _CODES,
+    "tradeCountry": _CODES,
+    "currency": (["142"], ["", "502"]),
+    "unit": _UNITS,
+    "unit1": _UNITS,
+    "unit2": _UNITS,
+    "qty": _NUMBERS,
+    "qty1": _NUMBERS,
+    "qty2": _NUMBERS,
+    "price": _NUMBERS,
+    "totalPrice": _NUMBERS,
+    "note": _TEXTS,
+    "itemName": _TEXTS,
+}
+_OPTIONAL = frozenset({"tradeCountry", "qty2", "unit2", "note", "itemNo", "barCode"})
+
+
+def _lines_document(base: str, edits: list[tuple[int, int, str, str | None]], layout: str, consistent: bool) -> bytes:
+    """The sample ``base`` with ``edits`` (document, line, field, value or None to remove) applied, its amounts
+    made to add up when ``consistent``, written compact, indented or indented with CRLF line ends."""
+    root = etree.fromstring(_base(base))
+    nodes = [node for node in root if etree.QName(node).localname in ("Inventory", "Order")]
+    for document, line, tag, value in edits:
+        items = [child for child in nodes[document % len(nodes)] if etree.QName(child).localname.endswith("List")]
+        target = items[line % len(items)].find(f"{{{CEB}}}{tag}")
+        if target is None:
+            continue
+        if value is None:
+            if tag in _OPTIONAL:
+                target.getparent().remove(target)
+        else:
+            target.text = value
+    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    if consistent:
+        with contextlib.suppress(ArithmeticError):  # a value that is no number stays as it is
+            data = _consistent(data)
+    if layout != "compact":
+        tree = etree.fromstring(data)
+        etree.indent(tree)
+        data = etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
+        if layout == "crlf":
+            data = data.replace(b"\n", b"\r\n")
+    return data
+
+
+_LINE_EDITS = st.lists(
+    st.sampled_from(sorted(_LINE_VALUES)).flatmap(
+        lambda tag: st.tuples(
+            st.integers(0, 9),
+            st.integers(0, 1),
+            st.just(tag),
+            st.none() | st.sampled_from(_LINE_VALUES[tag][0]) | st.sampled_from(_LINE_VALUES[tag][1]),
+        )
+    ),
+    max_size=2,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    base=st.sampled_from(["import/CEB621Message.xml", "import/CEB311Message.xml"]),
+    edits=_LINE_EDITS,
+    layout=st.sampled_from(["compact", "indented", "crlf"]),
+    consistent=st.booleans(),
+)
+def test_line_fields_read_in_rows_get_the_same_report(
+    base: str, edits: list[tuple[int, int, str, str | None]], layout: str, consistent: bool
+) -> None:
+    fast, model = _both(_lines_document(base, edits, layout, consistent))
+    assert fast == model
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("unit", "ZZZ", "code-table"),
+        ("unit1", "ZZZ", "code-table"),
+        ("gnum", "3", "gnum-sequence"),
+        ("gnum", "01", "gnum-sequence"),
+        ("qty", "3", "line-total"),
+        ("price", "41", "line-total"),
+        ("totalPrice", "0.5", "line-total"),
+    ],
+)
+@pytest.mark.parametrize("layout", ["compact", "indented", "crlf"])
+def test_a_wrong_value_read_in_rows_is_seen_in_any_line(field: str, value: str, code: str, layout: str) -> None:
+    """The value is put in the second line of the last document: a reader taking the wrong place in a row, or the
+    wrong row, misses it."""
+    data = _lines_document("import/CEB621Message.xml", [(9, 1, field, value)], layout, consistent=False)
+    data = _consistent(data) if code != "line-total" else data
+    root = parse(data)
+    assert not xsd_problems(root, "202205"), "the case must stay schema-valid"
+    fast, model = _both(data)
+    assert code in {p.code for p in model}
+    assert fast == model
+
+
+def test_the_inventory_and_order_lines_are_read_in_rows() -> None:
+    """The tests above exercise the row reader only if the plans use it for the lines."""
+    from eport.edi.ceb import treecheck
+
+    for cls, fields in (
+        (imports.CEB621Message, {"gnum", "qty", "unit", "unit1", "price", "totalPrice"}),
+        (imports.CEB311Message, {"gnum", "unit", "qty", "price", "totalPrice", "country"}),
+    ):
+        plan = treecheck._plan(cls)
+        assert plan is not None
+        (lines,) = plan.totals[0].lists
+        assert {etree.QName(tag).localname for tag in lines.tags} == fields
+    clean = _lines_document("import/CEB621Message.xml", [], "indented", consistent=True)
+    assert _takes_fast_path(clean)
+
+
+def test_rows_are_read_only_where_the_tags_are_unique() -> None:
+    """The row reader needs the fields' tags to occur nowhere else under the node: the head's country is such a
+    tag (so the line's country keeps its XPath), and a wildcard or signature below the node, or the item model
+    occurring twice, rules the reader out."""
+    from eport.edi.ceb import treecheck
+    from eport.edi.core.spec import spec_of
+
+    inventory, line = spec_of(imports.Inventory), spec_of(imports.InventoryList)
+    tags = treecheck._tags_under(inventory, skip=line)
+    assert tags is not None
+    assert {f"{{{CEB}}}country", f"{{{CEB}}}InventoryList"} <= tags
+    assert not {f"{{{CEB}}}unit1", f"{{{CEB}}}gnum"} & tags
+    assert treecheck._tags_under(spec_of(imports.CEB621Message), skip=line) is None  # ds:Signature below
+    assert treecheck._tags_under(spec_of(imports.CEB311Message), skip=line) is None  # no InventoryList below

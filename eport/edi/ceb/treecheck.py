@@ -27,7 +27,7 @@ from lxml import etree
 
 from eport.edi.ceb import rules as _rules
 from eport.edi.core.rules import rules_for
-from eport.edi.core.spec import FieldSpec, ModelSpec, ValueKind, spec_of
+from eport.edi.core.spec import ANY_ELEMENT, TEXT_CONTENT, FieldSpec, ModelSpec, ValueKind, spec_of
 
 #: The rules :func:`clean` stands in for; a family rule outside this set sends every document to the model path.
 COVERED = frozenset(
@@ -63,6 +63,12 @@ class _Lines:
 
     items: etree.XPath | None  # count of the items, relative to the node; None when every item has every field
     values: tuple[etree.XPath | None, ...]  # qty, price, total_price texts, relative to the node
+    #: The tags (Clark notation) read by one iteration over the node: fields every item has once (the schema
+    #: requires them) and no other element under the node carries, so the texts come in rows of ``len(tags)``.
+    tags: tuple[str, ...] = ()
+    gnum: int | None = None  # the gnum's place in a row (the order check), when it is read by the iteration
+    codes: tuple[tuple[frozenset[str], int], ...] = ()  # code tables and their fields' places in a row
+    numbers: tuple[int, int, int] | None = None  # the places of qty, price, total_price, when iterated
 
 
 @attrs.frozen
@@ -147,10 +153,24 @@ def _totals_clean(totals: _Totals, node: etree._Element) -> bool:
     """The checks of :func:`eport.edi.ceb.rules.header_totals` on one node; ``False`` on any doubt."""
     sums: list[list[Decimal]] = []  # per list whose items all have a totalPrice: those prices
     for spec in totals.lists:
+        row: list[str] = []
+        width = len(spec.tags)
+        if width:
+            row = [element.text for element in node.iter(*spec.tags)]  # type: ignore[misc]  # texts, or None
+            if None in row or len(row) % width:
+                return False  # an empty value (the model path decides), or not one of each per item
+            if spec.gnum is not None and row[spec.gnum :: width] != _positions(len(row) // width):
+                return False
+            for known, index in spec.codes:
+                if not known.issuperset(row[index::width]):
+                    return False
         count = None if spec.items is None else int(cast(float, spec.items(node)))
         columns: list[list[Decimal]] = []
-        for values in spec.values:
-            column = [] if values is None else _numbers(_texts(values, node))
+        for place, values in enumerate(spec.values):
+            if spec.numbers is not None:
+                column = _numbers(row[spec.numbers[place] :: width])
+            else:
+                column = [] if values is None else _numbers(_texts(values, node))
             if column is None:
                 return False  # not plain
             if column and count is None:
@@ -206,6 +226,7 @@ class _Planner:
         self.totals: list[_Totals] = []
         self.amounts: list[str] = []  # amount elements holding a minus sign (negative-amount)
         self.unsigned: set[tuple[str, str]] = set()  # (model path, field) the totals read as unsigned numbers
+        self.iterated: set[tuple[str, str]] = set()  # (model path, field) checked from the totals' iteration
 
     def step(self, owner: ModelSpec, field: FieldSpec) -> str:
         """The XPath step to ``field`` of ``owner``. A field the schema lets occur once is selected with ``[1]``:
@@ -273,14 +294,20 @@ class _Planner:
             if _fixed_and_known(field, alias):
                 self.may_be_empty(field, f"{path}/{self.step(cls_spec, field)}")  # only "" can be wrong
                 continue
+            if (path, name) in self.iterated:
+                self.may_be_empty(field, f"{path}/{self.step(cls_spec, field)}")
+                continue
             self.value(self.codes.setdefault(alias, []), path, cls_spec, field)
+        if plan.heads or plan.lists:
+            gnum_lists = {name for name, _tag in plan.gnum_lists}
+            self.totals.append(self.plan_totals(cls_spec, path, plan.heads, plan.lists, gnum_lists))
         for name, _tag in plan.gnum_lists:
             items = cls_spec.field(name)
+            if (f"{path}/{self.step(cls_spec, items)}", "gnum") in self.iterated:
+                continue
             item_spec = spec_of(items.model)
             gnum = self.step(item_spec, item_spec.field("gnum"))
             self.wrong.append(f"{path}/{self.step(cls_spec, items)}[not({gnum} = string(position()))]")
-        if plan.heads or plan.lists:
-            self.totals.append(self.plan_totals(cls_spec, path, plan.heads, plan.lists))
         # The totals read their fields as unsigned numbers already (a sign fails _NUMBERS): not checked twice. A
         # minus sign anywhere (also "-0") sends the document to the model path, which decides: the same report.
         self.amounts.extend(
@@ -321,7 +348,12 @@ class _Planner:
         self.values.append(path)
 
     def plan_totals(
-        self, spec: ModelSpec, path: str, heads: tuple[tuple[str, str], ...], lists: tuple[tuple[str, str], ...]
+        self,
+        spec: ModelSpec,
+        path: str,
+        heads: tuple[tuple[str, str], ...],
+        lists: tuple[tuple[str, str], ...],
+        gnum_lists: set[str],
     ) -> _Totals:
         head_values = []
         for name, _tag in heads:
@@ -346,13 +378,63 @@ class _Planner:
             # Numbers the schema requires once per item are never empty: every item has one text node of each, so
             # the columns have one value per item and need no count.
             counted = not all(f.required and f.kind in (ValueKind.DECIMAL, ValueKind.INTEGER) for f in fields)
+            values = tuple(self.relative(path, item_spec, item_step, n) for n in _LINE_FIELDS)
             line_specs.append(
-                _Lines(
-                    items=self.xpath(f"count({item_step})") if counted else None,
-                    values=tuple(self.relative(path, item_spec, item_step, n) for n in _LINE_FIELDS),
+                self.iteration(
+                    _Lines(items=self.xpath(f"count({item_step})") if counted else None, values=values),
+                    spec,
+                    list_field,
+                    f"{path}/{item_step}",
+                    gnum=name in gnum_lists,
                 )
             )
         return _Totals(nodes=self.xpath(path), heads=tuple(head_values), lists=tuple(line_specs))
+
+    def iteration(self, lines: _Lines, spec: ModelSpec, list_field: FieldSpec, item_path: str, gnum: bool) -> _Lines:
+        """``lines`` reading by one iteration over the node (``node.iter(*tags)``, one C-level walk instead of one
+        XPath per field) the item fields that qualify: the gnum (order check), the codes of the larger tables and
+        the three numbers. A field qualifies when the schema requires it once in every item, its value is simple
+        and its tag occurs nowhere else under the node; then the n-th text of the iteration is field ``n % width``
+        of item ``n // width``. Fields that do not qualify keep their XPath; the numbers only all together."""
+        item_spec = spec_of(list_field.model)
+        namespace = item_spec.namespace
+        elsewhere = _tags_under(spec, skip=item_spec)
+        if elsewhere is None or not namespace:
+            return lines
+
+        def qualifies(field: FieldSpec) -> bool:
+            tag = f"{{{field.namespace or namespace}}}{field.tag}"
+            simple = field.kind in (ValueKind.STRING, ValueKind.DECIMAL, ValueKind.INTEGER)
+            return field.required and not field.repeated and simple and tag not in elsewhere
+
+        wanted: list[FieldSpec] = []
+        gnum_field = next((f for f in item_spec.fields if f.name == "gnum"), None) if gnum else None
+        if gnum_field is not None and qualifies(gnum_field):
+            wanted.append(gnum_field)
+        codes: list[tuple[FieldSpec, str]] = []
+        for name, _tag, alias in _rules._make_plan(item_spec).codes:
+            field = item_spec.field(name)
+            known = _code_set(alias)
+            inline = sum(len(code) + 1 for code in known) <= _INLINE_TABLE
+            if qualifies(field) and not inline and not _fixed_and_known(field, alias):
+                codes.append((field, alias))
+                wanted.append(field)
+        numbers = [f for f in item_spec.fields if f.name in _LINE_FIELDS]
+        iterate_numbers = len(numbers) == len(_LINE_FIELDS) and all(map(qualifies, numbers))
+        if iterate_numbers:
+            wanted.extend(f for f in numbers if f not in wanted)
+        if not wanted:
+            return lines
+        ordered = [f for f in item_spec.fields if f in wanted]  # schema order: the order of the texts in a row
+        place = {f.name: index for index, f in enumerate(ordered)}
+        self.iterated.update((item_path, f.name) for f in ordered if f.name not in _LINE_FIELDS)
+        return attrs.evolve(
+            lines,
+            tags=tuple(f"{{{f.namespace or namespace}}}{f.tag}" for f in ordered),
+            gnum=place["gnum"] if gnum_field is not None and "gnum" in place else None,
+            codes=tuple((_code_set(alias), place[f.name]) for f, alias in codes),
+            numbers=cast(tuple[int, int, int], tuple(place[n] for n in _LINE_FIELDS)) if iterate_numbers else None,
+        )
 
     def relative(self, path: str, owner: ModelSpec, owner_step: str, name: str) -> etree.XPath | None:
         """The texts of field ``name`` of the sub-model at ``owner_step``, relative to the node; ``None`` when the
@@ -365,6 +447,39 @@ class _Planner:
         value_step = self.step(owner, field)
         self.may_be_empty(field, f"{path}/{owner_step}/{value_step}")
         return self.xpath(f"{owner_step}/{value_step}/text()")
+
+
+def _tags_under(spec: ModelSpec, skip: ModelSpec) -> frozenset[str] | None:
+    """The tags (Clark notation) of ``spec``'s element and every element the schema allows below it, except the
+    simple fields of the model ``skip`` (its sub-models count); ``None`` when a wildcard or ``XML`` field lets any
+    element occur there, or when ``skip`` occurs more than once below ``spec`` (its fields would then be found in
+    more than one place)."""
+    tags: set[str] = {f"{{{spec.namespace}}}{spec.tag}"}
+    pending: list[tuple[ModelSpec, int]] = [(spec, 0)]
+    seen = 0
+    while pending:
+        model, depth = pending.pop()
+        if depth > _MAX_DEPTH:
+            return None
+        for field in model.fields:
+            if field.kind is ValueKind.XML or field.tag in (ANY_ELEMENT, TEXT_CONTENT):
+                return None
+            if field.kind is ValueKind.MODEL:
+                if field.model is None:
+                    return None
+                tags.add(f"{{{field.namespace or model.namespace}}}{field.tag}")
+                sub = spec_of(field.model)
+                seen += sub is skip
+                pending.append((sub, depth + 1))
+            elif model is not skip:
+                tags.add(f"{{{field.namespace or model.namespace}}}{field.tag}")
+    return frozenset(tags) if seen == 1 else None
+
+
+@functools.lru_cache(maxsize=64)
+def _positions(count: int) -> list[str]:
+    """``["1", "2", …, str(count)]``: the gnums of ``count`` items in order (shared: never changed)."""
+    return [str(position) for position in range(1, count + 1)]
 
 
 def _fixed_and_known(field: FieldSpec, alias: str) -> bool:
