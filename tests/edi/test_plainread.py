@@ -342,3 +342,17 @@ def test_threads_read_alike() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         assert list(pool.map(plain, documents)) == expected
     assert None not in expected
+
+
+@pytest.mark.parametrize("edition", [None, "202205", "2018", "1999"])
+def test_editions_agree(edition: str | None) -> None:
+    """The plain path looks the root up in the edition asked for; an unknown edition is refused by the lxml path."""
+    data = BASES["compact"]
+
+    def both(read: Any) -> tuple[str, Any]:
+        return outcome(lambda d: read(d, None, edition, decoding.DEFAULT_MAX_SIZE), data)
+
+    expected = both(decoding.decode_tree)
+    fast = decoding.decode_plain(data, None, edition, decoding.DEFAULT_MAX_SIZE)
+    assert fast is None if edition == "1999" else expected == ("model", fast)
+    assert outcome(lambda d: edi.decode(d, edition=edition), data) == expected
