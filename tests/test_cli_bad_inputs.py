@@ -159,9 +159,13 @@ def test_wrap_names_the_msg_type_it_cannot_find(tmp_path: Path) -> None:
     assert result.stdout == ""  # no envelope with an empty MsgType
     assert result.stderr.strip().splitlines()[-1].startswith("error: ConfigurationError: ")
     assert "--msg-type" in result.stderr
-    result = CliRunner().invoke(cli, [*args, "--msg-type", "PDF"])  # the user names it: wrapped as asked
+    result = CliRunner().invoke(cli, [*args, "--msg-type", "PDF"])  # not UTF-8 text: no IsText UTF-8 label
+    assert result.exit_code == EXIT_FAIL
+    assert "--binary" in result.stderr
+    result = CliRunner().invoke(cli, [*args, "--msg-type", "PDF", "--binary"])  # the user names it: wrapped as asked
     assert result.exit_code == 0
     assert "<MsgType>PDF</MsgType>" in result.stdout
+    assert "IsText" not in result.stdout
 
 
 @pytest.mark.parametrize("reader", [read_claim_lines, read_purchase_lines])

@@ -18,7 +18,17 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from eport import edi
-from eport.cli._util import EXIT_FAIL, CliFail, InputPath, console, err, format_time, print_records, read_input
+from eport.cli._util import (
+    EXIT_FAIL,
+    EXIT_USAGE,
+    CliFail,
+    InputPath,
+    console,
+    err,
+    format_time,
+    print_records,
+    read_input,
+)
 from eport.edi import dxp, frames
 from eport.edi.batch import cpu_count, validate_many
 from eport.edi.ceb.receipts import Receipt, receipts
@@ -26,7 +36,7 @@ from eport.edi.core.report import Problem, ValidationReport
 from eport.edi.core.schema import EDITIONS, field_names
 from eport.edi.core.spec import spec_of
 from eport.edi.core.validation import summary
-from eport.errors import DecodeError
+from eport.errors import ConfigurationError, DecodeError
 
 logger = logging.getLogger(__name__)
 
@@ -339,6 +349,13 @@ def show_command(file: Path, edition: str, as_json: bool) -> None:
 @click.option("--file-name", default=None, help="AddInfo/FileName; default: the input file's name.")
 @click.option("--ic-card", default=None, help="AddInfo/IcCard.")
 @click.option("--line-length", type=click.IntRange(0, 10_000), default=0, help="Break base64 Data lines (0: one line).")
+@click.option(
+    "--encoding",
+    default=None,
+    help="AddInfo/IsText charset of a text payload that declares none; default: what it declares (BOM, XML "
+    "declaration), else UTF-8.",
+)
+@click.option("--binary", is_flag=True, help="The payload is binary: no AddInfo/IsText (文本标识).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write here.")
 def wrap_command(
     file: Path,
@@ -348,9 +365,15 @@ def wrap_command(
     file_name: str | None,
     ic_card: str | None,
     line_length: int,
+    encoding: str | None,
+    binary: bool,
     output: Path | None,
 ) -> None:
-    """Wrap FILE in a DXP envelope (DxpMsg 终端节点报文) and print it."""
+    """Wrap FILE in a DXP envelope (DxpMsg 终端节点报文) and print it.
+
+    The envelope names the payload's own charset in AddInfo/IsText (GBK for a document declared GBK) and carries
+    its bytes unchanged; a payload that is not text in that charset is refused (give --binary for binary data).
+    """
     payload = read_input(file)
     if msg_type is None and payload:
         msg_type = dxp.message_type_of(payload)
@@ -359,6 +382,14 @@ def wrap_command(
                 f"{file}: no XML root element names its MsgType; give --msg-type to wrap it anyway",
                 kind="ConfigurationError",
             )
+    if binary and encoding:
+        raise CliFail("give --encoding or --binary, not both", EXIT_USAGE, kind="UsageError")
+    charset = None
+    if not binary and payload:
+        try:
+            charset = dxp.text_charset(payload, encoding or dxp.DECLARED)
+        except ConfigurationError as exc:  # a wrong IsText would make the receiver misread every character
+            raise CliFail(f"{file}: {exc}; give --binary if it is binary data", kind="ConfigurationError") from None
     envelope = dxp.wrap(
         payload,
         sender_id=sender_id,
@@ -366,6 +397,7 @@ def wrap_command(
         msg_type=msg_type,
         file_name=file_name or file.name,
         ic_card=ic_card,
+        encoding=charset,
     )
     _write(envelope.to_bytes(line_length=line_length or None), output)
 

@@ -30,6 +30,7 @@ from eport.errors import DecodeError
 if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ imports these on first use
     from eport.edi.dxp.models import (
         CHINA_TZ,
+        DECLARED,
         AddInfo,
         BizKey,
         DxpMsg,
@@ -40,7 +41,9 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
         Envelope,
         SvNo,
         TransInfo,
+        declared_charset,
         message_type_of,
+        text_charset,
         wrap,
     )
 
@@ -49,6 +52,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see; at run time __getattr__ im
 _LAZY: dict[str, str] = dict.fromkeys(
     (
         "CHINA_TZ",
+        "DECLARED",
         "AddInfo",
         "BizKey",
         "DxpMsg",
@@ -59,7 +63,9 @@ _LAZY: dict[str, str] = dict.fromkeys(
         "Envelope",
         "SvNo",
         "TransInfo",
+        "declared_charset",
         "message_type_of",
+        "text_charset",
         "wrap",
     ),
     "eport.edi.dxp.models",
@@ -118,6 +124,7 @@ def decode_envelope(data: bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> Enve
 
 __all__ = [
     "CHINA_TZ",
+    "DECLARED",
     "AddInfo",
     "BizKey",
     "DxpMsg",
@@ -128,9 +135,11 @@ __all__ = [
     "Envelope",
     "SvNo",
     "TransInfo",
+    "declared_charset",
     "decode_envelope",
     "encode_envelope",
     "message_type_of",
+    "text_charset",
     "unwrap",
     "wrap",
 ]

@@ -19,6 +19,7 @@ This module is pure: no I/O.
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import importlib
 import logging
@@ -400,6 +401,74 @@ def message_type_of(payload: bytes) -> str:
     return root
 
 
+#: ``wrap(encoding=DECLARED)``: label the payload with the charset it declares (the default).
+DECLARED = "declared"
+
+_ENCODING_DECL_RE = re.compile(rb"""^<\?xml\s[^>]*?\bencoding\s*=\s*["']([^"']{1,50})["']""")
+_BOMS = ((codecs.BOM_UTF8, "UTF-8"), (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16"))
+#: What software that declares GB2312 or GBK often writes instead (a name with 堃, 喆, 珺 is GBK, not GB2312).
+_WIDER = {"gb2312": ("GBK", "GB18030"), "gbk": ("GB18030",)}
+#: Charsets in which pure ASCII bytes are the same text (no decoding needed to know the payload is readable).
+_ASCII_SAFE = frozenset({"utf-8", "gb2312", "gbk", "gb18030", "ascii", "latin-1", "iso8859-1", "cp1252", "big5"})
+
+
+def declared_charset(payload: bytes) -> str | None:
+    """The charset ``payload`` declares: its byte-order mark, else the ``encoding`` of its XML declaration; ``None``
+    when it declares none (XML then reads it as UTF-8)."""
+    for bom, name in _BOMS:
+        if payload.startswith(bom):
+            return name
+    match = _ENCODING_DECL_RE.match(payload[:512])
+    return match.group(1).decode("ascii", "replace") if match else None
+
+
+def _codec_name(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise ConfigurationError(f"unknown charset {name!r}: cannot say which text the payload is") from None
+
+
+def text_charset(payload: bytes, encoding: str = DECLARED) -> str:
+    """The charset to write in ``AddInfo/IsText@Encode`` for a text payload (the schema requires the real one).
+
+    Args:
+        payload: the business message bytes.
+        encoding: :data:`DECLARED` for the charset the payload declares (UTF-8 when it declares none), or the
+            caller's charset, which must agree with a declaration.
+
+    The bytes must be text in that charset. A payload declared GB2312 whose bytes are GBK (or GB18030), as other
+    software writes them, is labelled GBK (GB18030): the label says how to read the bytes.
+
+    Raises:
+        ConfigurationError: an unknown charset, a charset that contradicts the declaration, or bytes that are not
+            text in the charset (a binary payload is wrapped with ``encoding=None``).
+    """
+    declared = declared_charset(payload)
+    label = (declared or "UTF-8") if encoding == DECLARED else encoding
+    name = _codec_name(label)
+    if declared is not None and encoding != DECLARED and _codec_name(declared) != name:
+        raise ConfigurationError(f"the payload declares {declared}, not {encoding}: the label would be wrong")
+    if len(label) > 50:
+        raise ConfigurationError(f"charset name longer than 50 characters (IsText@Encode): {label[:60]!r}")
+    if payload.isascii() and name in _ASCII_SAFE:
+        return label.upper()
+    try:
+        payload.decode(name)
+    except UnicodeDecodeError as exc:
+        for wider in _WIDER.get(name, ()):
+            try:
+                payload.decode(wider)
+            except UnicodeDecodeError:
+                continue
+            return wider
+        raise ConfigurationError(
+            f"payload is not {label.upper()} text (byte {exc.start}: {exc.reason})"
+            + ("" if declared else "; it declares no encoding, so XML reads it as UTF-8")
+        ) from None
+    return label.upper()
+
+
 def wrap(
     payload: bytes,
     *,
@@ -411,7 +480,7 @@ def wrap(
     file_name: str | None = None,
     ic_card: str | None = None,
     biz_keys: tuple[BizKey, ...] = (),
-    encoding: str | None = "UTF-8",
+    encoding: str | None = DECLARED,
     id: str | None = None,
 ) -> DxpMsg:
     """Wrap a business message in a :class:`DxpMsg`.
@@ -426,14 +495,18 @@ def wrap(
         file_name: optional ``AddInfo/FileName``.
         ic_card: optional ``AddInfo/IcCard``.
         biz_keys: optional ``AddInfo/BizKey`` entries.
-        encoding: charset written in ``AddInfo/IsText``; ``None`` marks a binary payload.
+        encoding: charset written in ``AddInfo/IsText`` (文本标识: the schema requires the payload's real charset);
+            by default the one the payload declares (:func:`text_charset`: its BOM or XML declaration, UTF-8 when
+            it declares none; a GB2312 declaration over GBK bytes is labelled GBK). The bytes are carried as they
+            are. ``None`` marks a binary payload (no ``IsText``).
         id: optional ``Id`` attribute, the reference target of an envelope signature.
 
     Returns:
         The envelope; write it with :meth:`DxpMsg.to_bytes`.
 
     Raises:
-        ConfigurationError: for an empty payload, no or more than five receivers, or an over-long id.
+        ConfigurationError: for an empty payload, no or more than five receivers, an over-long id, or a text
+            payload whose bytes are not text in its charset (or a given charset that contradicts its declaration).
     """
     receivers = (receiver_ids,) if isinstance(receiver_ids, str) else tuple(receiver_ids)
     if not payload:
@@ -451,6 +524,11 @@ def wrap(
     when = created
     if when.tzinfo is None:
         when = when.replace(tzinfo=CHINA_TZ)
+    if encoding is not None:
+        try:
+            encoding = text_charset(payload, encoding)
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"{exc} (wrap a binary payload with encoding=None)") from None
     add_info = None
     if file_name or ic_card or biz_keys or encoding:
         add_info = AddInfo(file_name=file_name, ic_card=ic_card, biz_keys=biz_keys, is_text=encoding)
@@ -470,6 +548,7 @@ def wrap(
 
 __all__ = [
     "CHINA_TZ",
+    "DECLARED",
     "AddInfo",
     "BizKey",
     "DxpMsg",
@@ -480,6 +559,8 @@ __all__ = [
     "Envelope",
     "SvNo",
     "TransInfo",
+    "declared_charset",
     "message_type_of",
+    "text_charset",
     "wrap",
 ]
