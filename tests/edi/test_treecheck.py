@@ -403,6 +403,8 @@ def test_line_fields_read_in_rows_get_the_same_report(
     [
         ("unit", "ZZZ", "code-table"),
         ("unit1", "ZZZ", "code-table"),
+        ("country", "ZZZ", "code-table"),
+        ("currency", "", "code-table"),
         ("gnum", "3", "gnum-sequence"),
         ("gnum", "01", "gnum-sequence"),
         ("qty", "3", "line-total"),
@@ -428,8 +430,8 @@ def test_the_inventory_and_order_lines_are_read_in_rows() -> None:
     from eport.edi.ceb import treecheck
 
     for cls, fields in (
-        (imports.CEB621Message, {"gnum", "qty", "unit", "unit1", "price", "totalPrice"}),
-        (imports.CEB311Message, {"gnum", "unit", "qty", "price", "totalPrice", "country"}),
+        (imports.CEB621Message, {"gnum", "country", "currency", "qty", "unit", "unit1", "price", "totalPrice"}),
+        (imports.CEB311Message, {"gnum", "unit", "qty", "price", "totalPrice", "currency", "country"}),
     ):
         plan = treecheck._plan(cls)
         assert plan is not None
@@ -440,16 +442,20 @@ def test_the_inventory_and_order_lines_are_read_in_rows() -> None:
 
 
 def test_rows_are_read_only_where_the_tags_are_unique() -> None:
-    """The row reader needs the fields' tags to occur nowhere else under the node: the head's country is such a
-    tag (so the line's country keeps its XPath), and a wildcard or signature below the node, or the item model
-    occurring twice, rules the reader out."""
+    """The row reader needs the fields' tags to occur nowhere else under the node, or only in fields every node has
+    once before its items (the head's country and currency: skipped, a fixed number of texts); a wildcard or
+    signature below the node, or the item model occurring twice, rules the reader out."""
     from eport.edi.ceb import treecheck
     from eport.edi.core.spec import spec_of
 
     inventory, line = spec_of(imports.Inventory), spec_of(imports.InventoryList)
     tags = treecheck._tags_under(inventory, skip=line)
     assert tags is not None
-    assert {f"{{{CEB}}}country", f"{{{CEB}}}InventoryList"} <= tags
-    assert not {f"{{{CEB}}}unit1", f"{{{CEB}}}gnum"} & tags
+    before = treecheck._once_before(inventory, inventory.field("inventory_list"))
+    for name in ("country", "currency"):
+        assert tags[f"{{{CEB}}}{name}"] == before[f"{{{CEB}}}{name}"] == 1
+    assert tags[f"{{{CEB}}}InventoryList"] == 1
+    assert before[f"{{{CEB}}}InventoryList"] == 0
+    assert tags[f"{{{CEB}}}unit1"] == tags[f"{{{CEB}}}gnum"] == 0
     assert treecheck._tags_under(spec_of(imports.CEB621Message), skip=line) is None  # ds:Signature below
     assert treecheck._tags_under(spec_of(imports.CEB311Message), skip=line) is None  # no InventoryList below

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal, Overflow, localcontext
 from operator import mul, sub
@@ -66,6 +67,7 @@ class _Lines:
     #: The tags (Clark notation) read by one iteration over the node: fields every item has once (the schema
     #: requires them) and no other element under the node carries, so the texts come in rows of ``len(tags)``.
     tags: tuple[str, ...] = ()
+    skip: int = 0  # texts the iteration finds before the items (the head's fields with the same tags)
     gnum: int | None = None  # the gnum's place in a row (the order check), when it is read by the iteration
     codes: tuple[tuple[frozenset[str], int], ...] = ()  # code tables and their fields' places in a row
     numbers: tuple[int, int, int] | None = None  # the places of qty, price, total_price, when iterated
@@ -156,9 +158,10 @@ def _totals_clean(totals: _Totals, node: etree._Element) -> bool:
         row: list[str] = []
         width = len(spec.tags)
         if width:
-            row = [element.text for element in node.iter(*spec.tags)]  # type: ignore[misc]  # texts, or None
-            if None in row or len(row) % width:
+            found = [element.text for element in node.iter(*spec.tags)][spec.skip :]
+            if None in found or len(found) % width:
                 return False  # an empty value (the model path decides), or not one of each per item
+            row = cast(list[str], found)  # texts only (checked)
             if spec.gnum is not None and row[spec.gnum :: width] != _positions(len(row) // width):
                 return False
             for known, index in spec.codes:
@@ -291,6 +294,8 @@ class _Planner:
             self.value(self.times.setdefault(width, []), path, cls_spec, cls_spec.field(name))
         for name, _tag, alias in plan.codes:
             field = cls_spec.field(name)
+            if (path, name) in self.iterated and _fixed_and_known(field, alias):
+                continue  # read by the totals' iteration, where an empty value (None) sends it to the model path
             if _fixed_and_known(field, alias):
                 self.may_be_empty(field, f"{path}/{self.step(cls_spec, field)}")  # only "" can be wrong
                 continue
@@ -401,11 +406,14 @@ class _Planner:
         elsewhere = _tags_under(spec, skip=item_spec)
         if elsewhere is None or not namespace:
             return lines
+        before = _once_before(spec, list_field)
 
         def qualifies(field: FieldSpec) -> bool:
+            # Its tag occurs nowhere else under the node, or only in fields the schema requires once before the
+            # items (the head's country): those come first in the iteration, a fixed number of texts to skip.
             tag = f"{{{field.namespace or namespace}}}{field.tag}"
             simple = field.kind in (ValueKind.STRING, ValueKind.DECIMAL, ValueKind.INTEGER)
-            return field.required and not field.repeated and simple and tag not in elsewhere
+            return field.required and not field.repeated and simple and elsewhere[tag] == before[tag]
 
         wanted: list[FieldSpec] = []
         gnum_field = next((f for f in item_spec.fields if f.name == "gnum"), None) if gnum else None
@@ -416,7 +424,9 @@ class _Planner:
             field = item_spec.field(name)
             known = _code_set(alias)
             inline = sum(len(code) + 1 for code in known) <= _INLINE_TABLE
-            if qualifies(field) and not inline and not _fixed_and_known(field, alias):
+            if qualifies(field) and _fixed_and_known(field, alias):
+                wanted.append(field)  # only an empty value can be wrong: the iteration finds it (None)
+            elif qualifies(field) and not inline:
                 codes.append((field, alias))
                 wanted.append(field)
         numbers = [f for f in item_spec.fields if f.name in _LINE_FIELDS]
@@ -428,9 +438,11 @@ class _Planner:
         ordered = [f for f in item_spec.fields if f in wanted]  # schema order: the order of the texts in a row
         place = {f.name: index for index, f in enumerate(ordered)}
         self.iterated.update((item_path, f.name) for f in ordered if f.name not in _LINE_FIELDS)
+        tags = tuple(f"{{{f.namespace or namespace}}}{f.tag}" for f in ordered)
         return attrs.evolve(
             lines,
-            tags=tuple(f"{{{f.namespace or namespace}}}{f.tag}" for f in ordered),
+            tags=tags,
+            skip=sum(before[tag] for tag in tags),
             gnum=place["gnum"] if gnum_field is not None and "gnum" in place else None,
             codes=tuple((_code_set(alias), place[f.name]) for f, alias in codes),
             numbers=cast(tuple[int, int, int], tuple(place[n] for n in _LINE_FIELDS)) if iterate_numbers else None,
@@ -449,12 +461,12 @@ class _Planner:
         return self.xpath(f"{owner_step}/{value_step}/text()")
 
 
-def _tags_under(spec: ModelSpec, skip: ModelSpec) -> frozenset[str] | None:
+def _tags_under(spec: ModelSpec, skip: ModelSpec) -> Counter[str] | None:
     """The tags (Clark notation) of ``spec``'s element and every element the schema allows below it, except the
-    simple fields of the model ``skip`` (its sub-models count); ``None`` when a wildcard or ``XML`` field lets any
-    element occur there, or when ``skip`` occurs more than once below ``spec`` (its fields would then be found in
-    more than one place)."""
-    tags: set[str] = {f"{{{spec.namespace}}}{spec.tag}"}
+    simple fields of the model ``skip`` (its sub-models count), each with the number of places it has in the
+    schema; ``None`` when a wildcard or ``XML`` field lets any element occur there, or when ``skip`` occurs more
+    than once below ``spec`` (its fields would then be found in more than one place)."""
+    tags: Counter[str] = Counter({f"{{{spec.namespace}}}{spec.tag}": 1})
     pending: list[tuple[ModelSpec, int]] = [(spec, 0)]
     seen = 0
     while pending:
@@ -467,13 +479,33 @@ def _tags_under(spec: ModelSpec, skip: ModelSpec) -> frozenset[str] | None:
             if field.kind is ValueKind.MODEL:
                 if field.model is None:
                     return None
-                tags.add(f"{{{field.namespace or model.namespace}}}{field.tag}")
+                tags[f"{{{field.namespace or model.namespace}}}{field.tag}"] += 1
                 sub = spec_of(field.model)
                 seen += sub is skip
                 pending.append((sub, depth + 1))
             elif model is not skip:
-                tags.add(f"{{{field.namespace or model.namespace}}}{field.tag}")
-    return frozenset(tags) if seen == 1 else None
+                tags[f"{{{field.namespace or model.namespace}}}{field.tag}"] += 1
+    return tags if seen == 1 else None
+
+
+def _once_before(spec: ModelSpec, list_field: FieldSpec) -> Counter[str]:
+    """The simple fields every ``spec`` element has exactly once before its first ``list_field`` item: the fields
+    the schema requires once in the sub-models it requires once and places before the list (the head). Their tags
+    (Clark notation), counted."""
+    tags: Counter[str] = Counter()
+    pending = [(spec, 0)]
+    while pending:
+        model, depth = pending.pop()
+        for field in model.fields:
+            if model is spec and field is list_field:
+                break  # the items and what follows them
+            if not field.required or field.repeated or depth > _MAX_DEPTH:
+                continue
+            if field.kind is ValueKind.MODEL and field.model is not None:
+                pending.append((spec_of(field.model), depth + 1))
+            elif field.kind in (ValueKind.STRING, ValueKind.DECIMAL, ValueKind.INTEGER):
+                tags[f"{{{field.namespace or model.namespace}}}{field.tag}"] += 1
+    return tags
 
 
 @functools.lru_cache(maxsize=64)
