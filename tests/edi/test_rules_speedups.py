@@ -69,6 +69,10 @@ def test_is_base64_agrees_with_b64decode_on_every_short_string() -> None:
         for chars in itertools.product("Ab+/= \n!é", repeat=length):
             text = "".join(chars)
             assert schema._is_base64(text) is b64decode_verdict(text), repr(text)
+    for length in range(6, 10):  # longer, over fewer characters: surplus padding after full groups ("0000===")
+        for chars in itertools.product("A=\n!", repeat=length):
+            text = "".join(chars)
+            assert schema._is_base64(text) is b64decode_verdict(text), repr(text)
 
 
 @settings(max_examples=500)

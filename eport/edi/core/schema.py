@@ -7,6 +7,8 @@ touches the network: includes and imports are served from the package by a resol
 
 from __future__ import annotations
 
+import base64
+import binascii
 import csv
 import functools
 import io
@@ -380,21 +382,24 @@ _BASE64_DIGITS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012345678
 def _is_base64(text: str) -> bool:
     """True when ``text`` less its XML whitespace is base64: the alphabet, groups of four, padding at the end only.
 
-    The verdict of ``base64.b64decode(…, validate=True)`` (``tests/edi/test_rules_speedups.py`` compares them),
-    without decoding: two ``bytes.translate`` calls and the arithmetic of the last group (3 µs instead of 5.6 µs for
-    the values of a signature with its certificate).
+    The verdict of ``base64.b64decode(…, validate=True)`` (``tests/edi/test_rules_speedups.py`` compares them).
+    Canonical base64 (the alphabet, then exactly the padding the last group needs), which every signature holds,
+    is recognised with two ``bytes.translate`` calls (3 µs instead of 5.6 µs for the values of a signature with
+    its certificate); anything else is left to ``b64decode``, whose treatment of surplus padding has changed
+    between Python versions.
     """
     if not text.isascii():
         return False
     raw = text.encode("ascii").translate(None, b" \t\r\n")
     digits = raw.rstrip(b"=")
     padding = len(raw) - len(digits)
-    if padding > 2 or digits.translate(None, _BASE64_DIGITS):
-        return False  # a character outside the alphabet, or "=" before the end
-    rest = len(digits) % 4
-    if rest == 0:
-        return bool(digits) or not padding  # "=" alone is not base64; "" is (no bytes)
-    return (rest == 2 and padding == 2) or (rest == 3 and padding == 1)
+    if not digits.translate(None, _BASE64_DIGITS) and padding == (0, None, 2, 1)[len(digits) % 4]:
+        return True
+    try:
+        base64.b64decode(raw, validate=True)
+    except (ValueError, binascii.Error):
+        return False
+    return True
 
 
 _STRING = etree.XPath("string()", smart_strings=False)
