@@ -219,9 +219,9 @@ def root_problems(root: etree._Element, edition: str) -> tuple[list[Problem], st
     qname = etree.QName(root)
     namespace, name = qname.namespace or "", qname.localname
     kinds = root_kinds(edition)
-    path = element_path(root)
     if (namespace, name) in kinds:
         return [], kinds[(namespace, name)], name
+    path = element_path(root)
     if namespace not in {ns for ns, _ in kinds}:  # DecMessage, manifests …: no official schema is packaged
         note = f"no official schema is packaged for {{{namespace}}}{name}: only the rules were checked"
         return [Problem(path, "no-schema", note, Severity.INFO)], None, name

@@ -233,7 +233,8 @@ def validate_bytes(
         return ValidationReport.of([Problem(where, "xml-syntax", str(exc))])
     problems = xsd_problems(root, edition)
     problems.extend(_edition_hint(root, edition, problems))
-    envelope_family = _envelope_family(etree.QName(root).namespace)
+    qname = etree.QName(root)
+    envelope_family = _envelope_family(qname.namespace)
     if envelope_family is not None and envelope_family.envelope is not None:
         try:
             envelope = load(envelope_family.envelope)(data, max_bytes=max_size)
@@ -243,7 +244,7 @@ def validate_bytes(
             problems.extend(_rule_problems(envelope, edition, extra))
             problems.extend(_payload_problems(envelope, edition, extra, max_size))
         return ValidationReport.of(dedupe(_one_per_fact(problems)))
-    if not problems and not extra and _clean_tree(root, edition):
+    if not problems and not extra and _clean_tree(root, edition, qname):
         return ValidationReport.of([])  # what the rules would say of this schema-valid document: nothing
     try:
         decoded = _dispatch.decode_lenient_parsed(data, root, edition=edition, max_size=max_size)
@@ -285,7 +286,7 @@ def _not_checked(root: etree._Element, exc: DecodeError, what: str, problems: li
     return [Problem(exc.path or "/" + _root_step(root), "not-decodable", note)]
 
 
-def _clean_tree(root: etree._Element, edition: str) -> bool:
+def _clean_tree(root: etree._Element, edition: str, qname: etree.QName | None = None) -> bool:
     """True when the family of the document's message class says, from the tree alone, that its rules report
     nothing (its ``clean_tree`` hook); the document must be one the schema accepted without a problem.
 
@@ -294,7 +295,7 @@ def _clean_tree(root: etree._Element, edition: str) -> bool:
     (``tests/edi/test_treecheck.py`` feeds CEB documents carrying both markers). Classes whose family has no
     ``clean_tree`` hook always take the model path.
     """
-    qname = etree.QName(root)
+    qname = qname if qname is not None else etree.QName(root)
     cls = registry.lookup(qname.namespace, qname.localname, edition=edition)
     if cls is None:
         return False
@@ -307,8 +308,10 @@ def _clean_hook(cls: type[Any]) -> Callable[..., Any] | None:
     return registry.hook(spec_of(cls).family, "clean_tree")
 
 
+@functools.lru_cache(maxsize=256)
 def _envelope_family(namespace: str | None) -> Family | None:
-    """The envelope family (DXP) whose documents have their root in ``namespace``, or ``None``."""
+    """The envelope family (DXP) whose documents have their root in ``namespace``, or ``None`` (the families are
+    loaded once, so the answer per namespace is kept)."""
     return next((f for f in registry.families() if f.envelope is not None and f.namespace == namespace), None)
 
 
