@@ -459,3 +459,48 @@ def test_rows_are_read_only_where_the_tags_are_unique() -> None:
     assert tags[f"{{{CEB}}}unit1"] == tags[f"{{{CEB}}}gnum"] == 0
     assert treecheck._tags_under(spec_of(imports.CEB621Message), skip=line) is None  # ds:Signature below
     assert treecheck._tags_under(spec_of(imports.CEB311Message), skip=line) is None  # no InventoryList below
+
+
+def _without(field: str, lines: tuple[int, ...]) -> list[tuple[int, int, str, str | None]]:
+    return [(4, line, field, None) for line in lines]
+
+
+#: The optional code fields of the fifth inventory's two lines (the sample has both in both lines there): present
+#: in both (rows with them), in neither (rows without them), in one only (their own XPaths, then the required
+#: fields' rows). The other inventories of the sample have them in every line, in none, or in some.
+_OPTIONAL_LAYOUTS: dict[str, list[tuple[int, int, str, str | None]]] = {
+    "every line": [],
+    "no line": _without("tradeCountry", (0, 1)) + _without("unit2", (0, 1)),
+    "some lines": _without("tradeCountry", (0,)) + _without("unit2", (1,)),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(_OPTIONAL_LAYOUTS))
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        (None, None, None),
+        ("unit", "ZZZ", "code-table"),
+        ("unit2", "ZZZ", "code-table"),
+        ("gnum", "3", "gnum-sequence"),
+        ("tradeCountry", "ZZZ", "code-table"),
+        ("country", "ZZZ", "code-table"),
+        ("price", "41", "line-total"),
+    ],
+)
+def test_optional_fields_present_everywhere_nowhere_or_somewhere(
+    layout: str, field: str | None, value: str | None, code: str | None
+) -> None:
+    edits = list(_OPTIONAL_LAYOUTS[layout])
+    if field is not None:
+        edits.append((4, 1, field, value))
+    data = _lines_document("import/CEB621Message.xml", edits, "compact", consistent=code != "line-total")
+    root = parse(data)
+    assert not xsd_problems(root, "202205"), "the case must stay schema-valid"
+    fast, model = _both(data)
+    assert fast == model
+    removed = {tag for _document, line, tag, new in _OPTIONAL_LAYOUTS[layout] if new is None and line == 1}
+    if code is None or field in removed:  # nothing wrong (the field to spoil is not there): the rows say so
+        assert _takes_fast_path(data), model
+    else:
+        assert code in {p.code for p in model}

@@ -71,6 +71,23 @@ class _Lines:
     gnum: int | None = None  # the gnum's place in a row (the order check), when it is read by the iteration
     codes: tuple[tuple[frozenset[str], int], ...] = ()  # code tables and their fields' places in a row
     numbers: tuple[int, int, int] | None = None  # the places of qty, price, total_price, when iterated
+    full: _Full | None = None  # the same with the optional code fields, when the item has some
+
+
+@attrs.frozen
+class _Full:
+    """The rows of :class:`_Lines` with the item's optional code fields too (``tradeCountry``, ``unit2``): used
+    when every item has every one of them; when none has any, the texts are the required fields' rows; when only
+    some have some, the optional fields are read with their XPaths and the required ones with their own iteration.
+    """
+
+    count: etree.XPath  # the number of items, relative to the node
+    optional: tuple[tuple[frozenset[str], etree.XPath], ...]  # per optional field: its table, its texts
+    tags: tuple[str, ...]
+    skip: int
+    gnum: int | None
+    codes: tuple[tuple[frozenset[str], int], ...]
+    numbers: tuple[int, int, int] | None
 
 
 @attrs.frozen
@@ -158,20 +175,33 @@ def _totals_clean(totals: _Totals, node: etree._Element) -> bool:
         row: list[str] = []
         width = len(spec.tags)
         if width:
-            found = [element.text for element in node.iter(*spec.tags)][spec.skip :]
+            layout: _Lines | _Full = spec
+            full = spec.full
+            if full is None:
+                found = [element.text for element in node.iter(*spec.tags)][spec.skip :]
+            else:
+                found = [element.text for element in node.iter(*full.tags)][full.skip :]
+                items = int(cast(float, full.count(node)))
+                if len(found) == items * len(full.tags):
+                    layout, width = full, len(full.tags)  # every item has every optional field
+                elif len(found) != items * width:  # some items have some: read them alone, then the rows
+                    for known, texts in full.optional:
+                        if not known.issuperset(_texts(texts, node)):
+                            return False
+                    found = [element.text for element in node.iter(*spec.tags)][spec.skip :]
             if None in found or len(found) % width:
                 return False  # an empty value (the model path decides), or not one of each per item
             row = cast(list[str], found)  # texts only (checked)
-            if spec.gnum is not None and row[spec.gnum :: width] != _positions(len(row) // width):
+            if layout.gnum is not None and row[layout.gnum :: width] != _positions(len(row) // width):
                 return False
-            for known, index in spec.codes:
+            for known, index in layout.codes:
                 if not known.issuperset(row[index::width]):
                     return False
         count = None if spec.items is None else int(cast(float, spec.items(node)))
         columns: list[list[Decimal]] = []
         for place, values in enumerate(spec.values):
-            if spec.numbers is not None:
-                column = _numbers(row[spec.numbers[place] :: width])
+            if width and layout.numbers is not None:
+                column = _numbers(row[layout.numbers[place] :: width])
             else:
                 column = [] if values is None else _numbers(_texts(values, node))
             if column is None:
@@ -389,37 +419,43 @@ class _Planner:
                     _Lines(items=self.xpath(f"count({item_step})") if counted else None, values=values),
                     spec,
                     list_field,
-                    f"{path}/{item_step}",
+                    path,
+                    item_step,
                     gnum=name in gnum_lists,
                 )
             )
         return _Totals(nodes=self.xpath(path), heads=tuple(head_values), lists=tuple(line_specs))
 
-    def iteration(self, lines: _Lines, spec: ModelSpec, list_field: FieldSpec, item_path: str, gnum: bool) -> _Lines:
+    def iteration(
+        self, lines: _Lines, spec: ModelSpec, list_field: FieldSpec, path: str, item_step: str, gnum: bool
+    ) -> _Lines:
         """``lines`` reading by one iteration over the node (``node.iter(*tags)``, one C-level walk instead of one
         XPath per field) the item fields that qualify: the gnum (order check), the codes of the larger tables and
         the three numbers. A field qualifies when the schema requires it once in every item, its value is simple
         and its tag occurs nowhere else under the node; then the n-th text of the iteration is field ``n % width``
-        of item ``n // width``. Fields that do not qualify keep their XPath; the numbers only all together."""
+        of item ``n // width``. Fields that do not qualify keep their XPath; the numbers only all together.
+        Optional code fields that qualify otherwise are read in a second layout (:class:`_Full`)."""
         item_spec = spec_of(list_field.model)
+        item_path = f"{path}/{item_step}"
         namespace = item_spec.namespace
         elsewhere = _tags_under(spec, skip=item_spec)
         if elsewhere is None or not namespace:
             return lines
         before = _once_before(spec, list_field)
 
-        def qualifies(field: FieldSpec) -> bool:
+        def qualifies(field: FieldSpec, required: bool = True) -> bool:
             # Its tag occurs nowhere else under the node, or only in fields the schema requires once before the
             # items (the head's country): those come first in the iteration, a fixed number of texts to skip.
             tag = f"{{{field.namespace or namespace}}}{field.tag}"
             simple = field.kind in (ValueKind.STRING, ValueKind.DECIMAL, ValueKind.INTEGER)
-            return field.required and not field.repeated and simple and elsewhere[tag] == before[tag]
+            return field.required is required and not field.repeated and simple and elsewhere[tag] == before[tag]
 
         wanted: list[FieldSpec] = []
         gnum_field = next((f for f in item_spec.fields if f.name == "gnum"), None) if gnum else None
         if gnum_field is not None and qualifies(gnum_field):
             wanted.append(gnum_field)
         codes: list[tuple[FieldSpec, str]] = []
+        optional: list[tuple[FieldSpec, str]] = []
         for name, _tag, alias in _rules._make_plan(item_spec).codes:
             field = item_spec.field(name)
             known = _code_set(alias)
@@ -429,6 +465,8 @@ class _Planner:
             elif qualifies(field) and not inline:
                 codes.append((field, alias))
                 wanted.append(field)
+            elif qualifies(field, required=False) and not inline and not _fixed_and_known(field, alias):
+                optional.append((field, alias))
         numbers = [f for f in item_spec.fields if f.name in _LINE_FIELDS]
         iterate_numbers = len(numbers) == len(_LINE_FIELDS) and all(map(qualifies, numbers))
         if iterate_numbers:
@@ -439,6 +477,25 @@ class _Planner:
         place = {f.name: index for index, f in enumerate(ordered)}
         self.iterated.update((item_path, f.name) for f in ordered if f.name not in _LINE_FIELDS)
         tags = tuple(f"{{{f.namespace or namespace}}}{f.tag}" for f in ordered)
+        full = None
+        if optional:
+            extra = {f for f, _alias in optional}
+            every = [f for f in item_spec.fields if f in wanted or f in extra]
+            at = {f.name: index for index, f in enumerate(every)}
+            every_tags = tuple(f"{{{f.namespace or namespace}}}{f.tag}" for f in every)
+            self.iterated.update((item_path, f.name) for f in extra)
+            full = _Full(
+                count=self.xpath(f"count({item_step})"),
+                optional=tuple(
+                    (_code_set(alias), self.xpath(f"{item_step}/{self.step(item_spec, f)}/text()"))
+                    for f, alias in optional
+                ),
+                tags=every_tags,
+                skip=sum(before[tag] for tag in every_tags),
+                gnum=at["gnum"] if gnum_field is not None and "gnum" in at else None,
+                codes=tuple((_code_set(alias), at[f.name]) for f, alias in (*codes, *optional)),
+                numbers=cast(tuple[int, int, int], tuple(at[n] for n in _LINE_FIELDS)) if iterate_numbers else None,
+            )
         return attrs.evolve(
             lines,
             tags=tags,
@@ -446,6 +503,7 @@ class _Planner:
             gnum=place["gnum"] if gnum_field is not None and "gnum" in place else None,
             codes=tuple((_code_set(alias), place[f.name]) for f, alias in codes),
             numbers=cast(tuple[int, int, int], tuple(place[n] for n in _LINE_FIELDS)) if iterate_numbers else None,
+            full=full,
         )
 
     def relative(self, path: str, owner: ModelSpec, owner_step: str, name: str) -> etree.XPath | None:
