@@ -42,17 +42,19 @@ from eport.edi.core.fastread import Bail, raw_element
 from eport.edi.core.spec import ANY_ELEMENT, TEXT_CONTENT, ValueKind, spec_of
 
 _WS = "[ \t\n]*"
-_NAME = r"[^\s/>]+"
-_ATTRIBUTES = r"""(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*"""
+#: XML whitespace (``\s`` would take U+1680 too, a name character in XML, and other Unicode spaces).
+_X = "[ \t\r\n]"
+_NAME = r"[^ \t\r\n/>]+"
+_ATTRIBUTES = rf"""(?:{_X}+[^ \t\r\n=/>]+{_X}*={_X}*(?:"[^"]*"|'[^']*'))*"""
 #: One start tag: qualified name, attributes, and "/" when it is an empty-element tag.
-_START = re.compile(rf"<({_NAME})({_ATTRIBUTES})\s*(/?)>").match
-_DECLARATION = re.compile(r"""\s+xmlns(?::([^\s=]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_START = re.compile(rf"<({_NAME})({_ATTRIBUTES}){_X}*(/?)>").match
+_DECLARATION = re.compile(rf"""{_X}+xmlns(?::([^ \t\r\n=]+))?{_X}*={_X}*(?:"([^"]*)"|'([^']*)')""")
 _XML_DECL_ENCODING = re.compile(rb"""\sencoding\s*=\s*["']([^"']*)["']""")
 _XML_DECL_VERSION = re.compile(rb"""\sversion\s*=\s*["']([^"']*)["']""")
 #: Every start tag of a slice: its name and attribute text.
-_TAGS = re.compile(rf"<([^\s/>!?]+)({_ATTRIBUTES})")
+_TAGS = re.compile(rf"<([^ \t\r\n/>!?]+)({_ATTRIBUTES})")
 #: The names of the attributes in a start tag's attribute text.
-_ATTRIBUTE_NAMES = re.compile(r"""([^\s=/>]+)\s*=\s*(?:"[^"]*"|'[^']*')""")
+_ATTRIBUTE_NAMES = re.compile(rf"""([^ \t\r\n=/>]+){_X}*={_X}*(?:"[^"]*"|'[^']*')""")
 #: A comment, CDATA section or processing instruction (or a declaration: refused by the parser).
 _MARKUP = re.compile("<[!?]").search
 _WHITESPACE = re.compile(r"[ \t\n]*").match
@@ -242,7 +244,9 @@ def plain_of(data: bytes, max_size: int) -> Plain | None:
         declarations[key] = value
     if prefix is not None and prefix not in declarations:
         return None
-    if not _proved_declarations(tuple(declarations.items())):
+    items = tuple(declarations.items())
+    proved = _proved_declarations(items) if cacheable(items) else _proved_declarations.__wrapped__(items)
+    if not proved:
         return None
     return Plain(Source(text, tag.start()), declarations.get(prefix), local, declarations, attributes, tag.end())
 
@@ -271,13 +275,21 @@ def read_plain(plain: Plain, cls: type[Any]) -> Any:
     Raises:
         Bail: the document is not in the form the text readers read, or not well-formed; use the lxml path.
     """
-    reader = _reader(cast(Hashable, cls), tuple(plain.declarations.items()))
+    reader = _reader(cls, tuple(plain.declarations.items()))
     text = plain.source.text
     message, end = reader(text, plain.body, _Proving(plain.declarations), plain.attributes)
     if end != len(text):
         raise Bail
     return message
 
+
+#: libxml2 refuses a document nested deeper than 256 elements (no ``huge_tree``): a slice is proved inside as many
+#: elements as any ``XML`` field of a model has ancestors at most, so a slice too deep in place is too deep alone.
+#: Stricter than in place for shallower fields: such a document is handed over, and lxml decides.
+_MAX_XML_ANCESTORS = 16
+_MAX_DEPTH = 256
+_ANCESTORS_OPEN = b"<a>" * _MAX_XML_ANCESTORS
+_ANCESTORS_CLOSE = b"</a>" * _MAX_XML_ANCESTORS
 
 _parsers = threading.local()  # lxml parsers are not shared between threads
 
@@ -331,10 +343,14 @@ def _reference(match: re.Match[str]) -> str:
     return chr(code)
 
 
+#: The longest element name :func:`slice_element` slices (a pattern is compiled from it and kept).
+_MAX_SLICED_NAME = 256
+
+
 @functools.lru_cache(maxsize=256)
 def _tag_pattern(qname: str) -> re.Pattern[str]:
     """Start (group 1 empty) or end tags (group 1 ``/``) of elements named ``qname``."""
-    return re.compile(rf"<(/?){re.escape(qname)}(?=[\s/>])")
+    return re.compile(rf"<(/?){re.escape(qname)}(?=[ \t\r\n/>])")
 
 
 def _element_end(text: str, start: int) -> tuple[int, str, str]:
@@ -348,6 +364,8 @@ def _element_end(text: str, start: int) -> tuple[int, str, str]:
     if tag is None:
         raise Bail
     qname, attributes, empty = tag.groups()
+    if len(qname) > _MAX_SLICED_NAME:
+        raise Bail  # no pattern is compiled from an attacker's long name (the tree path re-serialises it)
     if empty:
         return tag.end(), qname, attributes
     pattern = _tag_pattern(qname)
@@ -452,6 +470,8 @@ def element_bytes(el: etree._Element, source: Source | None) -> bytes:
     qname = etree.QName(el)
     prefix = el.prefix
     name = f"{prefix}:{qname.localname}" if prefix else qname.localname
+    if len(name) > _MAX_SLICED_NAME:
+        return raw_element(el)
     index = 0
     for other in el.getroottree().getroot().iter("{*}" + qname.localname):
         if other is el:
@@ -479,7 +499,7 @@ def read(root: etree._Element, cls: type[Any], source: Source) -> Any:
         Bail: the document is not in the form the text readers read; use the tree readers.
     """
     inscope = root.nsmap
-    reader = _reader(cast(Hashable, cls), tuple(inscope.items()))
+    reader = _reader(cls, tuple(inscope.items()))
     text = source.text
     tag = _START(text, source.start)
     if tag is None or tag.group(3):
@@ -488,8 +508,35 @@ def read(root: etree._Element, cls: type[Any], source: Source) -> Any:
     return message
 
 
-@functools.lru_cache(maxsize=1024)
+#: The longest set of root declarations (characters of prefixes and names) kept as a cache key: larger sets are
+#: proved and matched again for each document, never kept (distinct megabyte names would fill the memory).
+_CACHED_DECLARATIONS = 2048
+#: How many sets of prefixes other than the models' own (``ceb``, or the default namespace) readers are compiled
+#: for; later ones, and any prefix longer than :data:`MAX_PREFIX`, take the tree readers. Compiling costs ~13 ms
+#: (seconds for long prefixes): an attacker rotating prefixes must not make each document pay it.
+MAX_PREFIX_SETS = 32
+MAX_PREFIX = 32
+_admitted: set[tuple[tuple[str | None, str | None], ...]] = set()
+
+
+def cacheable(declarations: tuple[tuple[str | None, str], ...]) -> bool:
+    """True when ``declarations`` are small enough to be a cache key."""
+    return sum(len(uri) + len(prefix or "") for prefix, uri in declarations) <= _CACHED_DECLARATIONS
+
+
 def _reader(cls: type[Any], declarations: tuple[tuple[str | None, str], ...]) -> Reader:
+    """The root reader of ``cls`` for a root declaring ``declarations`` (cached when they are small).
+
+    Raises:
+        Bail: see :func:`_cached_reader`.
+    """
+    if cacheable(declarations):
+        return _cached_reader(cast(Hashable, cls), declarations)
+    return _cached_reader.__wrapped__(cls, declarations)
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_reader(cls: type[Any], declarations: tuple[tuple[str | None, str], ...]) -> Reader:
     """The root reader of ``cls`` for a root declaring ``declarations`` (its ``nsmap`` items).
 
     Raises:
@@ -503,10 +550,38 @@ def _reader(cls: type[Any], declarations: tuple[tuple[str | None, str], ...]) ->
             if any(p is None for p, _ in declarations):
                 raise Bail
             bound = [None]
-        if len(bound) != 1:
+        if len(bound) != 1 or len(bound[0] or "") > MAX_PREFIX:
             raise Bail
         prefixes.append((namespace, bound[0]))
-    return _compile(cast(Hashable, cls), tuple(prefixes), None)
+    key = tuple(prefixes)
+    if key not in _admitted and not _usual(cls, key):
+        if len(_admitted) >= MAX_PREFIX_SETS:
+            raise Bail
+        _admitted.add(key)
+    return _compile(cast(Hashable, cls), key, None)
+
+
+@functools.lru_cache(maxsize=256)
+def _usual_prefixes(cls: type[Any]) -> dict[str | None, set[str | None]]:
+    """The prefixes the models read by ``cls`` write for each namespace, and ``None`` (the default namespace)."""
+    found: dict[str | None, set[str | None]] = {}
+
+    def visit(model: type[Any], seen: set[type[Any]]) -> None:
+        spec = spec_of(model)
+        found.setdefault(spec.namespace, {None}).add(spec.prefix)
+        seen.add(model)
+        for f in spec.fields:
+            if f.kind is ValueKind.MODEL and f.model is not None and f.model not in seen:
+                visit(f.model, seen)
+
+    visit(cls, set())
+    return found
+
+
+def _usual(cls: type[Any], prefixes: tuple[tuple[str | None, str | None], ...]) -> bool:
+    """True when each namespace of ``prefixes`` has a prefix the models write (always compiled: few sets)."""
+    usual = _usual_prefixes(cast(Hashable, cls))
+    return all(prefix in usual.get(namespace, ()) for namespace, prefix in prefixes)
 
 
 @functools.lru_cache(maxsize=256)
@@ -756,7 +831,9 @@ def _take_xml(
     if expected is not None and (namespace, local) != expected:
         return None, position
     if type(inscope) is _Proving:
-        _prove(value)
+        # its depth is at most its number of tags: a slice with fewer cannot reach libxml2's limit in place
+        deep = value.count(b"<") + _MAX_XML_ANCESTORS >= _MAX_DEPTH
+        _prove(_ANCESTORS_OPEN + value + _ANCESTORS_CLOSE if deep else value)
     return value, _skip(text, end)
 
 
