@@ -43,7 +43,8 @@ the message, so callers can branch on it. PINs and private keys never appear in 
     │   ├── EncodeError(path)                 a model cannot be written
     │   ├── ValidationError(problems)         strict checks failed; carries every problem
     │   ├── UnknownMessageError               root element not recognised
-    │   └── CodeTableError                    unknown code table or code
+    │   ├── CodeTableError                    unknown code table or code
+    │   └── WorkerLostError(sources, status)  a batch worker process died; names the documents it took with it
     └── ServiceError
         ├── TransportError
         │   ├── ServiceTimeout
@@ -325,6 +326,28 @@ class CodeTableError(EdiError, LookupError):
     """An unknown code table, or a code that is not in its table."""
 
 
+class WorkerLostError(EdiError):
+    """A worker process of ``validate_many`` / ``decode_many`` ended before returning its documents' results.
+
+    The results before the first lost document were yielded; the batch stops here.
+
+    Attributes:
+        sources: the source ids of the documents the worker had and whose results are lost, in input order.
+        status: how the worker ended, as text (``"was killed by signal 9 (SIGKILL)"``, ``"exited with status 1"``,
+            ``"ended abruptly"`` when an executor does not tell).
+    """
+
+    def __init__(self, sources: Sequence[Any], status: str) -> None:
+        self.sources = tuple(sources)
+        self.status = status
+        shown = ", ".join(str(source) for source in self.sources[:10])
+        more = f" and {len(self.sources) - 10} more" if len(self.sources) > 10 else ""
+        super().__init__(
+            f"a worker process {status} before returning {len(self.sources)} document(s): {shown}{more}; "
+            "the results before them were given, the batch stops here"
+        )
+
+
 # --------------------------------------------------------------------------------------------------- services
 class ServiceError(EportError):
     """Problems talking to customs services, the exchange or the sandbox."""
@@ -580,5 +603,6 @@ __all__ = [
     "UnreadableRowsError",
     "UnsupportedAlgorithm",
     "ValidationError",
+    "WorkerLostError",
     "WrongLengthError",
 ]

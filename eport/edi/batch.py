@@ -23,7 +23,10 @@ plans), then a chunk of its own whenever the next result in order is still in a 
 batches can pass its own ``executor`` instead (warm its workers first, for instance by validating one document in
 the parent before the pool forks). Chunks are sized by bytes by default (about 256 KiB), so each hand-over carries
 a few milliseconds of work. A validation report is small, so mostly the documents travel; a decoded model costs
-about as much to send back as to decode (see ``then`` in :func:`decode_many`). Figures: ``benchmarks/README.md``,
+about as much to send back as to decode (see ``then`` in :func:`decode_many`). A list or tuple, with the fork
+start method and no ``executor``, goes to workers forked for the call by position: they hold the input since the
+fork, so only index ranges travel (source ids and ``load`` need not pickle). A worker that dies ends the batch with
+:class:`~eport.errors.WorkerLostError`, naming the documents it took with it. Figures: ``benchmarks/README.md``,
 § batch.
 """
 
@@ -37,6 +40,11 @@ import gc
 import itertools
 import multiprocessing
 import os
+import pickle
+import select
+import signal
+import struct
+import traceback
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -44,7 +52,7 @@ import attrs
 
 from eport.edi.core.report import ValidationReport
 from eport.edi.core.schema import DEFAULT_EDITION, MAX_DOCUMENT_BYTES, edition_folder
-from eport.errors import ConfigurationError, DecodeError
+from eport.errors import ConfigurationError, DecodeError, EdiError, WorkerLostError
 
 T = TypeVar("T")
 
@@ -123,19 +131,21 @@ _CHUNK_DOCS = 64
 _CHUNK_LOADED = 16
 
 
+def _source(position: int, item: Any, load: Loader | None) -> tuple[Hashable, Any]:
+    """The ``(source id, document)`` of one input item; with ``load``, the document is its source id, read later."""
+    if load is not None:
+        return item, item
+    if isinstance(item, (bytes, bytearray, memoryview)):
+        return position, bytes(item)
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], (bytes, bytearray, memoryview)):
+        return item[0], bytes(item[1])
+    raise ConfigurationError(f"document {position} is a {type(item).__name__}: give bytes or a (source, bytes) pair")
+
+
 def _sources(documents: Iterable[Any], load: Loader | None) -> Iterator[tuple[Hashable, Any]]:
-    """``(source id, document)`` pairs; with ``load``, the document is its source id, read later."""
+    """``(source id, document)`` pairs, read lazily."""
     for position, item in enumerate(documents):
-        if load is not None:
-            yield item, item
-        elif isinstance(item, (bytes, bytearray, memoryview)):
-            yield position, bytes(item)
-        elif isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], (bytes, bytearray, memoryview)):
-            yield item[0], bytes(item[1])
-        else:
-            raise ConfigurationError(
-                f"document {position} is a {type(item).__name__}: give bytes or a (source, bytes) pair"
-            )
+        yield _source(position, item, load)
 
 
 def _chunks(sources: Iterator[tuple[Hashable, Any]], size: int | None) -> Iterator[tuple[list[Hashable], list[Any]]]:
@@ -183,32 +193,261 @@ def _check(
     return _PoolOptions(processes, chunk_size, window if window is not None else 5 * processes, executor, load)
 
 
+class _RemoteTraceback(Exception):  # noqa: N818 - not raised on its own: the cause of a worker's exception
+    """The traceback of an exception raised in a worker process, as text (attached as ``__cause__``)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+# ------------------------------------------------------------------------------------------ forked workers
+#: A message on a worker's pipes: its length, then its pickle.
+_HEADER = struct.Struct("<Q")
+#: Chunks queued in a worker at most: one running, two waiting while the caller does a chunk of its own.
+_QUEUED = 3
+
+
+def _frame(value: Any) -> bytes:
+    data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(data)) + data
+
+
+def _forking() -> bool:
+    """Whether worker processes start by fork (then they hold the caller's input from the start)."""
+    return hasattr(os, "fork") and multiprocessing.get_start_method() == "fork"
+
+
+def _run_positions(
+    work: Callable[[bytes, dict[str, Any]], T],
+    documents: list[Any] | tuple[Any, ...],
+    options: dict[str, Any],
+    load: Loader | None,
+    start: int,
+    stop: int,
+) -> list[T]:
+    """Run ``work`` on ``documents[start:stop]``, in a forked worker that holds the input since the fork."""
+    out = []
+    for position in range(start, stop):
+        _, data = _source(position, documents[position], load)
+        out.append(work(data if load is None else load(data), options))
+    return out
+
+
+def _serve(tasks: int, results: int, run: Callable[[int, int], list[Any]]) -> None:
+    """A forked worker's loop: read ``(start, stop)``, write back the results (or the exception), until the
+    caller closes the tasks pipe."""
+    with os.fdopen(tasks, "rb") as inbox, os.fdopen(results, "wb") as outbox:
+        while len(header := inbox.read(_HEADER.size)) == _HEADER.size:
+            start, stop = pickle.loads(inbox.read(_HEADER.unpack(header)[0]))  # noqa: S301 - from the caller
+            try:
+                frame = _frame(("ok", run(start, stop)))
+            except Exception as exc:
+                frame = _failure(exc)
+            outbox.write(frame)
+            outbox.flush()
+
+
+def _failure(exc: Exception) -> bytes:
+    text = "".join(traceback.format_exception(exc))
+    try:
+        return _frame(("error", exc, text))
+    except Exception:
+        return _frame(("error", EdiError(f"{type(exc).__name__} in a worker process: {exc}"), text))
+
+
+def _child(tasks: int, results: int, inherited: list[int], run: Callable[[int, int], list[Any]]) -> None:
+    """The forked worker: serve, then leave at once (no ``atexit`` handlers, no flushing the caller's buffers)."""
+    status = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's: it ends its workers itself
+        for fd in inherited:
+            os.close(fd)
+        _serve(tasks, results, run)
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _ended(status: int) -> str:
+    code = os.waitstatus_to_exitcode(status)
+    if code < 0:
+        return f"was killed by signal {-code} ({signal.Signals(-code).name})"
+    return f"exited with status {code}"
+
+
+@attrs.define(eq=False)
+class _Worker:
+    """A forked worker as the caller sees it: the pipes' ends and the chunks it has, in order."""
+
+    pid: int
+    tasks: int
+    results: int
+    queued: collections.deque[list[Hashable]] = attrs.field(factory=collections.deque)
+    buffer: bytearray = attrs.field(factory=bytearray)
+    eof: bool = False
+
+    def send(self, ids: list[Hashable], start: int, stop: int) -> None:
+        """Hand over ``documents[start:stop]``: a few bytes, which a pipe takes without blocking."""
+        self.queued.append(ids)
+        with contextlib.suppress(BrokenPipeError):  # dead: the loss shows when its results are awaited
+            os.write(self.tasks, _frame((start, stop)))
+
+    def _complete(self) -> bool:
+        if len(self.buffer) < _HEADER.size:
+            return False
+        size: int = _HEADER.unpack_from(self.buffer)[0]
+        return len(self.buffer) >= _HEADER.size + size
+
+    def _pull(self) -> bool:
+        """Read what the pipe holds (without waiting); False when there was nothing."""
+        try:
+            data = os.read(self.results, 1 << 20)
+        except BlockingIOError:
+            return False
+        self.buffer += data
+        self.eof = not data
+        return bool(data)
+
+    def ready(self) -> bool:
+        """Whether its oldest chunk's results (or its end) are here; reads what arrived, never waits."""
+        while not self._complete() and not self.eof:
+            if not self._pull():
+                return False
+        return True
+
+    def receive(self) -> list[Any]:
+        """The results of its oldest chunk, waiting for them; :class:`WorkerLostError` if it died first."""
+        while not self._complete():
+            if self.eof:
+                raise WorkerLostError([s for ids in self.queued for s in ids], self.stop(kill=True))
+            select.select([self.results], [], [])
+            self._pull()
+        size = _HEADER.unpack_from(self.buffer)[0]
+        message = pickle.loads(self.buffer[_HEADER.size : _HEADER.size + size])  # noqa: S301 - from our worker
+        del self.buffer[: _HEADER.size + size]
+        self.queued.popleft()
+        if message[0] == "error":
+            raise message[1] from _RemoteTraceback(message[2])
+        return list(message[1])
+
+    def stop(self, *, kill: bool) -> str:
+        """End it (at once with ``kill``; else it leaves when it reads the end of its tasks) and reap it."""
+        for fd in (self.tasks, self.results):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if kill:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        try:
+            return _ended(os.waitpid(self.pid, 0)[1])
+        except ChildProcessError:
+            return "ended"
+
+
+def _fork(count: int, run: Callable[[int, int], list[Any]]) -> list[_Worker]:
+    """Fork ``count`` workers, each with its own two pipes; the caller's objects frozen for the GC meanwhile (see
+    :func:`_submit_first`)."""
+    workers: list[_Worker] = []
+    frozen = gc.get_freeze_count() == 0
+    if frozen:
+        gc.freeze()
+    try:
+        for _ in range(count):
+            tasks_in, tasks_out = os.pipe()
+            results_in, results_out = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - the worker (coverage is not written by os._exit)
+                inherited = [tasks_out, results_in, *(fd for w in workers for fd in (w.tasks, w.results))]
+                _child(tasks_in, results_out, inherited, run)
+            os.close(tasks_in)
+            os.close(results_out)
+            os.set_blocking(results_in, False)
+            workers.append(_Worker(pid, tasks_out, results_in))
+    except BaseException:
+        for worker in workers:
+            worker.stop(kill=True)
+        raise
+    finally:
+        if frozen:
+            gc.unfreeze()
+    return workers
+
+
+# ------------------------------------------------------------------------------------------ the caller's loop
 @attrs.define
 class _Chunk:
-    """One chunk in flight, in input order: done in the calling process (``results``) or in a worker (``future``)."""
+    """One chunk in flight, in input order: done in the calling process (``results``), in an executor
+    (``future``) or in a forked worker (``worker``)."""
 
     ids: list[Hashable]
     results: list[Any] = attrs.field(factory=list)
     future: concurrent.futures.Future[list[Any]] | None = None
+    worker: _Worker | None = None
+
+    @property
+    def remote(self) -> bool:
+        return self.future is not None or self.worker is not None
 
     def ready(self) -> bool:
+        if self.worker is not None:
+            return self.worker.ready()
         return self.future is None or self.future.done()
 
     def values(self) -> list[Any]:
+        if self.worker is not None:
+            return self.worker.receive()
         return self.results if self.future is None else self.future.result()
 
 
-@contextlib.contextmanager
-def _workers(count: int, executor: concurrent.futures.Executor | None) -> Iterator[concurrent.futures.Executor]:
-    """The caller's executor as it is (never shut down here), or ``count`` worker processes for this call."""
-    if executor is not None:
-        yield executor
-        return
-    pool = concurrent.futures.ProcessPoolExecutor(max_workers=count)
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+class _Forked:
+    """The workers forked for one call: a chunk goes as its index range to the worker with the fewest queued."""
+
+    def __init__(self, count: int, run: Callable[[int, int], list[Any]]) -> None:
+        self.workers = _fork(count, run)
+
+    def room(self) -> bool:
+        return any(len(worker.queued) < _QUEUED for worker in self.workers)
+
+    def send(self, ids: list[Hashable], data: list[Any], start: int) -> _Chunk:
+        worker = min(self.workers, key=lambda w: len(w.queued))
+        worker.send(ids, start, start + len(ids))
+        return _Chunk(ids, worker=worker)
+
+    def close(self, *, finished: bool) -> None:
+        for worker in self.workers:
+            worker.stop(kill=not finished)
+
+
+class _Executor:
+    """An executor's workers: a chunk goes as its documents (pickled), at most three per worker at a time."""
+
+    def __init__(
+        self,
+        count: int,
+        executor: concurrent.futures.Executor | None,
+        work: Callable[..., Any],
+        options: dict[str, Any],
+        load: Loader | None,
+    ) -> None:
+        self.own = executor is None
+        self.pool = concurrent.futures.ProcessPoolExecutor(max_workers=count) if executor is None else executor
+        self.limit, self.remote = _QUEUED * count, 0
+        self.args = (work, options, load)
+        self.submit: Callable[..., Any] = functools.partial(_submit_first, self.pool)
+
+    def room(self) -> bool:
+        return self.remote < self.limit
+
+    def send(self, ids: list[Hashable], data: list[Any], start: int) -> _Chunk:
+        work, options, load = self.args
+        future = self.submit(_run_chunk, work, data, options, load)
+        self.submit = self.pool.submit
+        self.remote += 1
+        return _Chunk(ids, future=future)
+
+    def close(self, *, finished: bool) -> None:
+        if self.own:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _submit_first(pool: concurrent.futures.Executor, fn: Callable[..., list[T]], *args: Any) -> Any:
@@ -244,6 +483,10 @@ def _map(
     new chunk from the input and does it itself (or, once the window is full, waits). So ``processes=2`` is one
     worker plus the caller, and neither waits for the other while there is input. The first document is done in
     the caller before any worker starts.
+
+    A list or tuple, with workers started by fork and no ``executor``, goes to the workers by position: they hold
+    the input since the fork, so a chunk is handed over as its index range over a pipe and its results come back
+    over another, without threads. Anything else goes through the executor (the documents pickled).
     """
     processes, window, executor, load = (
         pool_options.processes,
@@ -265,37 +508,63 @@ def _map(
     pending = collections.deque([_Chunk(first[0][:1], results=_run_chunk(work, first[1][:1], options, load))])
     if len(first[0]) > 1:
         chunks = itertools.chain([(first[0][1:], first[1][1:])], chunks)
-    remote_limit = 3 * max(1, processes - 1)  # per worker: one running, two queued while the caller does a chunk
-    remote = 0
-    exhausted = False
-    with _workers(processes - 1, executor) as pool:
-        submit: Callable[..., Any] = functools.partial(_submit_first, pool)
-        try:
-            while True:
-                while not exhausted and remote < remote_limit and len(pending) < window:
-                    chunk = next(chunks, None)
-                    if chunk is None:
-                        exhausted = True
-                        break
-                    pending.append(_Chunk(chunk[0], future=submit(_run_chunk, work, chunk[1], options, load)))
-                    submit, remote = pool.submit, remote + 1
-                if not exhausted and (not pending or (not pending[0].ready() and len(pending) < window)):
-                    chunk = next(chunks, None)  # the caller's share, while a worker has the next chunk in order
-                    if chunk is None:
-                        exhausted = True
-                    else:
-                        pending.append(_Chunk(chunk[0], results=_run_chunk(work, chunk[1], options, load)))
-                    continue
-                if not pending:
-                    return
-                head = pending.popleft()
-                if head.future is not None:
-                    remote -= 1
-                yield from zip(head.ids, head.values(), strict=True)  # waits for the worker if need be
-        finally:
-            for entry in pending:  # the caller stopped early or a document failed: drop queued work
-                if entry.future is not None:
-                    entry.future.cancel()
+    position = 1  # of the next chunk's first document in the input
+    pool: _Forked | _Executor
+    if executor is None and isinstance(documents, list | tuple) and _forking():
+        pool = _Forked(processes - 1, functools.partial(_run_positions, work, documents, options, load))
+    else:
+        pool = _Executor(max(1, processes - 1), executor, work, options, load)
+    exhausted = finished = False
+    try:
+        while True:
+            while not exhausted and pool.room() and len(pending) < window:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    exhausted = True
+                    break
+                pending.append(_sent(pool, chunk[0], chunk[1], position, pending))
+                position += len(chunk[0])
+            if not exhausted and (not pending or (not pending[0].ready() and len(pending) < window)):
+                chunk = next(chunks, None)  # the caller's share, while a worker has the next chunk in order
+                if chunk is None:
+                    exhausted = True
+                else:
+                    pending.append(_Chunk(chunk[0], results=_run_chunk(work, chunk[1], options, load)))
+                    position += len(chunk[0])
+                continue
+            if not pending:
+                finished = True
+                return
+            head = pending[0]
+            values = _values(head, pending)  # waits for the worker if need be
+            pending.popleft()
+            if isinstance(pool, _Executor) and head.future is not None:
+                pool.remote -= 1
+            yield from zip(head.ids, values, strict=True)
+    finally:
+        for entry in pending:  # the caller stopped early or a document failed: drop queued work
+            if entry.future is not None:
+                entry.future.cancel()
+        pool.close(finished=finished)
+
+
+def _sent(pool: _Forked | _Executor, ids: list[Hashable], data: list[Any], start: int, pending: Any) -> _Chunk:
+    try:
+        return pool.send(ids, data, start)
+    except concurrent.futures.BrokenExecutor as exc:  # a worker of the executor died earlier
+        raise _lost(pending) from exc
+
+
+def _values(head: _Chunk, pending: collections.deque[_Chunk]) -> list[Any]:
+    try:
+        return head.values()
+    except concurrent.futures.BrokenExecutor as exc:  # a worker of the executor died: the pool is broken
+        raise _lost(pending) from exc
+
+
+def _lost(pending: Iterable[_Chunk]) -> WorkerLostError:
+    """The executor's workers took every chunk they had with them."""
+    return WorkerLostError([s for entry in pending if entry.remote for s in entry.ids], "ended abruptly")
 
 
 def validate_many(

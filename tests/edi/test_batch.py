@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import concurrent.futures
 import itertools
+import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from eport import edi
 from eport.edi import batch
 from eport.edi.batch import DecodeResult, cpu_count, decode_many, validate_many
-from eport.errors import ConfigurationError, DecodeError, UnknownMessageError
+from eport.errors import ConfigurationError, DecodeError, EportError, UnknownMessageError, WorkerLostError
 
 GUID = "4CDE1CFD-EDED-46B1-946C-B8022E42FC94"
 
@@ -215,3 +220,130 @@ def test_a_reused_executor_is_left_running() -> None:
 def test_load_must_be_callable() -> None:
     with pytest.raises(ConfigurationError, match="load"):
         list(validate_many(["a.xml"], load="read"))  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------------ session 5: by position
+_CALLER = os.getpid()  # forked workers inherit this value, so it tells them apart from the calling process
+
+
+class Unpicklable:
+    """A source id that cannot be pickled: it can reach a worker only if the worker already holds it."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __reduce__(self) -> Any:
+        raise TypeError("this source id is not to be pickled")
+
+
+def data_of(item: Unpicklable) -> bytes:
+    """A ``load`` for :class:`Unpicklable` ids (module level)."""
+    return item.data
+
+
+def test_a_list_reaches_forked_workers_by_position_not_by_value() -> None:
+    """Given a list (or tuple) and forked workers, only index ranges travel: the workers already hold the input.
+    Source ids that cannot be pickled prove it (they used to fail on their way to the worker)."""
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("index ranges need forked workers")
+    items = [Unpicklable(data) for _, data in documents(40)]
+    got = list(decode_many(items, load=data_of, then=worker_pid, processes=2, chunk_size=2))
+    assert [r.source for r in got] == items
+    assert {r.message for r in got if r.ok} == {os.getpid(), *({r.message for r in got} - {os.getpid(), None})}
+    assert len({r.message for r in got if r.ok} - {os.getpid()}) == 1  # one worker did some of them
+    reports = list(validate_many(tuple(items), load=data_of, processes=2, chunk_size=3))
+    assert [report for _, report in reports] == [edi.validate_bytes(item.data) for item in items]
+
+
+@pytest.mark.parametrize("processes", [2, 3])
+@pytest.mark.parametrize("chunk_size", [None, 1, 5])
+def test_a_list_gives_what_an_iterator_gives_in_the_same_order(processes: int, chunk_size: int | None) -> None:
+    docs = documents(47) + [receipt(n) for n in range(10)]  # (source, bytes) pairs, then bare bytes
+    by_position = list(validate_many(docs, processes=processes, chunk_size=chunk_size))
+    by_value = list(validate_many(iter(docs), processes=processes, chunk_size=chunk_size))
+    in_process = list(validate_many(docs))
+    assert by_position == by_value == in_process
+    decoded = [(r.source, r.message, str(r.error)) for r in decode_many(tuple(docs), then=cop_no, processes=processes)]
+    assert decoded == [(r.source, r.message, str(r.error)) for r in decode_many(iter(docs), then=cop_no)]
+
+
+def test_one_process_starts_no_worker_for_a_list_or_an_iterator() -> None:
+    docs = [receipt(n) for n in range(30)]
+    for given in (docs, iter(docs)):
+        assert {r.message for r in decode_many(given, then=worker_pid)} == {os.getpid()}
+
+
+def die_in_worker(message: object) -> object:
+    """A ``then`` that kills the worker process it runs in (as the OOM killer would), not the calling process."""
+    if os.getpid() != _CALLER:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return cop_no(message)
+
+
+def _consume(results: Iterator[Any], got: list[Any], raised: list[BaseException]) -> None:
+    try:
+        for result in results:
+            got.append(result)
+    except BaseException as exc:
+        raised.append(exc)
+
+
+@pytest.mark.parametrize("given", ["list", "iterator"])
+def test_a_killed_worker_is_a_typed_error_naming_the_documents_lost(given: str) -> None:
+    """A worker killed mid-run (kill -9) ends the batch with ``WorkerLostError`` naming the documents it had, after
+    the results before them: never a hang, never results silently missing."""
+    docs = [(f"doc-{n}.xml", receipt(n)) for n in range(60)]
+    results = decode_many(docs if given == "list" else iter(docs), then=die_in_worker, processes=2, chunk_size=4)
+    got: list[Any] = []
+    raised: list[BaseException] = []
+    thread = threading.Thread(target=_consume, args=(results, got, raised), daemon=True)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive(), "the batch hung on a dead worker"
+    [error] = raised
+    assert isinstance(error, WorkerLostError)
+    assert isinstance(error, EportError)
+    names = [name for name, _ in docs]
+    assert [r.source for r in got] == names[: len(got)]  # the results before the loss, in order
+    assert all(r.ok for r in got)
+    assert error.sources
+    assert error.sources[0] == names[len(got)]  # the next result in order was the worker's: lost with it
+    assert sorted(error.sources, key=names.index) == list(error.sources)  # in input order, each once
+    assert set(error.sources) <= set(names[len(got) :])
+    assert error.sources[0] in str(error)
+    if given == "list":  # a worker forked for the call: its exit status is known (the executor's is not told)
+        assert error.status == "was killed by signal 9 (SIGKILL)"
+        assert "signal 9" in str(error)
+
+
+def load_or_die(path: Path) -> bytes:
+    """A ``load`` that kills the worker process reading ``c.xml``."""
+    if path.name == "c.xml" and os.getpid() != _CALLER:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return path.read_bytes()
+
+
+def test_a_worker_killed_while_validating_is_a_typed_error(tmp_path: Path) -> None:
+    for name in ("a.xml", "b.xml", "c.xml", "d.xml"):
+        (tmp_path / name).write_bytes(receipt(1))
+    files = [tmp_path / name for name in ("a.xml", "b.xml", "c.xml", "d.xml")] * 10
+    got: list[Any] = []
+    raised: list[BaseException] = []
+    results = validate_many(files, load=load_or_die, processes=2, chunk_size=1)
+    thread = threading.Thread(target=_consume, args=(results, got, raised), daemon=True)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive(), "the batch hung on a dead worker"
+    [error] = raised
+    assert isinstance(error, WorkerLostError)
+    assert tmp_path / "c.xml" in error.sources
+    assert [source for source, _ in got] == files[: len(got)]
+
+
+def test_stopping_early_ends_the_forked_worker() -> None:
+    docs = [receipt(n) for n in range(400)]
+    results = validate_many(docs, processes=2, chunk_size=2)
+    assert next(results)[0] == 0
+    started = time.perf_counter()
+    results.close()
+    assert time.perf_counter() - started < 5
