@@ -288,18 +288,24 @@ def _consume(results: Iterator[Any], got: list[Any], raised: list[BaseException]
         raised.append(exc)
 
 
-@pytest.mark.parametrize("given", ["list", "iterator"])
-def test_a_killed_worker_is_a_typed_error_naming_the_documents_lost(given: str) -> None:
-    """A worker killed mid-run (kill -9) ends the batch with ``WorkerLostError`` naming the documents it had, after
-    the results before them: never a hang, never results silently missing."""
-    docs = [(f"doc-{n}.xml", receipt(n)) for n in range(60)]
-    results = decode_many(docs if given == "list" else iter(docs), then=die_in_worker, processes=2, chunk_size=4)
+def consume_in_thread(results: Iterator[Any]) -> tuple[list[Any], list[BaseException]]:
+    """The results read on a daemon thread and what was raised; fails the test if the batch hangs."""
     got: list[Any] = []
     raised: list[BaseException] = []
     thread = threading.Thread(target=_consume, args=(results, got, raised), daemon=True)
     thread.start()
     thread.join(60)
     assert not thread.is_alive(), "the batch hung on a dead worker"
+    return got, raised
+
+
+@pytest.mark.parametrize("given", ["list", "iterator"])
+def test_a_killed_worker_is_a_typed_error_naming_the_documents_lost(given: str) -> None:
+    """A worker killed mid-run (kill -9) ends the batch with ``WorkerLostError`` naming the documents it had, after
+    the results before them: never a hang, never results silently missing."""
+    docs = [(f"doc-{n}.xml", receipt(n)) for n in range(60)]
+    results = decode_many(docs if given == "list" else iter(docs), then=die_in_worker, processes=2, chunk_size=4)
+    got, raised = consume_in_thread(results)
     [error] = raised
     assert isinstance(error, WorkerLostError)
     assert isinstance(error, EportError)
@@ -327,13 +333,8 @@ def test_a_worker_killed_while_validating_is_a_typed_error(tmp_path: Path) -> No
     for name in ("a.xml", "b.xml", "c.xml", "d.xml"):
         (tmp_path / name).write_bytes(receipt(1))
     files = [tmp_path / name for name in ("a.xml", "b.xml", "c.xml", "d.xml")] * 10
-    got: list[Any] = []
-    raised: list[BaseException] = []
     results = validate_many(files, load=load_or_die, processes=2, chunk_size=1)
-    thread = threading.Thread(target=_consume, args=(results, got, raised), daemon=True)
-    thread.start()
-    thread.join(60)
-    assert not thread.is_alive(), "the batch hung on a dead worker"
+    got, raised = consume_in_thread(results)
     [error] = raised
     assert isinstance(error, WorkerLostError)
     assert tmp_path / "c.xml" in error.sources
