@@ -16,18 +16,20 @@ where ``source`` is anything picklable (a file name, a database key). Reading a 
     files = sorted(Path("outbox").glob("*.xml"))
     invalid = [name for name, report in validate_many((p.name, p.read_bytes()) for p in files) if not report.ok]
 
-``processes=1`` (the default) runs in the calling process, without a pool. ``processes=N`` starts N − 1 worker
-processes (the platform's default start method) for the duration of the call, and the calling process works too:
-it does the first document itself before the workers start (so that forked workers inherit warm schemas and compiled
-plans), then a chunk of its own whenever the next result in order is still in a worker. A caller that runs many
-batches can pass its own ``executor`` instead (warm its workers first, for instance by validating one document in
-the parent before the pool forks). Chunks are sized by bytes by default (about 256 KiB), so each hand-over carries
-a few milliseconds of work. A validation report is small, so mostly the documents travel; a decoded model costs
-about as much to send back as to decode (see ``then`` in :func:`decode_many`). A list or tuple, with the fork
-start method and no ``executor``, goes to workers forked for the call by position: they hold the input since the
-fork, so only index ranges travel (source ids and ``load`` need not pickle). A worker that dies ends the batch with
-:class:`~eport.errors.WorkerLostError`, naming the documents it took with it. Figures: ``benchmarks/README.md``,
-§ batch.
+``processes=1`` (the default) runs in the calling process, without a pool. ``processes=N`` forks N − 1 worker
+processes for the duration of the call, and the calling process works too: it does the first document itself
+before the workers start (so that they inherit warm schemas and compiled plans), then a chunk of its own whenever
+the next result in order is still in a worker. Chunks are sized by bytes by default (about 256 KiB), so each
+hand-over carries a few milliseconds of work. Workers and caller talk over two pipes per worker, without threads:
+a list or tuple goes by position (the workers hold it since the fork, so only index ranges travel), any other
+iterable as each chunk's documents (their source ids stay in the calling process; with ``load`` the ids are what
+travels, so they must pickle). A validation report is small, so mostly the documents travel; a decoded model costs
+about as much to send back as to decode (see ``then`` in :func:`decode_many`). A worker that dies ends the batch
+with :class:`~eport.errors.WorkerLostError`, naming the documents it took with it and how it ended.
+
+Where processes do not start by fork (Windows, macOS's default, or a caller that chose ``spawn``), or when the
+caller passes its own ``executor`` (to reuse warm workers across many batches), the chunks go through that
+executor instead, the documents pickled. Figures: ``benchmarks/README.md``, § batch.
 """
 
 from __future__ import annotations
@@ -47,6 +49,11 @@ import struct
 import traceback
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, TypeVar
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows
+    fcntl = None  # type: ignore[assignment]
 
 import attrs
 
@@ -217,30 +224,32 @@ def _forking() -> bool:
     return hasattr(os, "fork") and multiprocessing.get_start_method() == "fork"
 
 
-def _run_positions(
+def _run_task(
     work: Callable[[bytes, dict[str, Any]], T],
-    documents: list[Any] | tuple[Any, ...],
+    documents: list[Any] | tuple[Any, ...] | None,
     options: dict[str, Any],
     load: Loader | None,
-    start: int,
-    stop: int,
+    task: tuple[int, int] | list[Any],
 ) -> list[T]:
-    """Run ``work`` on ``documents[start:stop]``, in a forked worker that holds the input since the fork."""
+    """Run ``work`` on one task in a forked worker: an index range ``(start, stop)`` of ``documents`` (the input,
+    held since the fork), or a chunk's documents themselves (bytes, or source ids with ``load``)."""
+    if isinstance(task, list):
+        return _run_chunk(work, task, options, load)
     out = []
-    for position in range(start, stop):
-        _, data = _source(position, documents[position], load)
+    for position in range(*task):
+        _, data = _source(position, documents[position], load)  # type: ignore[index]
         out.append(work(data if load is None else load(data), options))
     return out
 
 
-def _serve(tasks: int, results: int, run: Callable[[int, int], list[Any]]) -> None:
-    """A forked worker's loop: read ``(start, stop)``, write back the results (or the exception), until the
-    caller closes the tasks pipe."""
+def _serve(tasks: int, results: int, run: Callable[[Any], list[Any]]) -> None:
+    """A forked worker's loop: read a task, write back its results (or the exception), until the caller closes
+    the tasks pipe."""
     with os.fdopen(tasks, "rb") as inbox, os.fdopen(results, "wb") as outbox:
         while len(header := inbox.read(_HEADER.size)) == _HEADER.size:
-            start, stop = pickle.loads(inbox.read(_HEADER.unpack(header)[0]))  # noqa: S301 - from the caller
+            task = pickle.loads(inbox.read(_HEADER.unpack(header)[0]))  # noqa: S301 - from the caller
             try:
-                frame = _frame(("ok", run(start, stop)))
+                frame = _frame(("ok", run(task)))
             except Exception as exc:
                 frame = _failure(exc)
             outbox.write(frame)
@@ -255,7 +264,7 @@ def _failure(exc: Exception) -> bytes:
         return _frame(("error", EdiError(f"{type(exc).__name__} in a worker process: {exc}"), text))
 
 
-def _child(tasks: int, results: int, inherited: list[int], run: Callable[[int, int], list[Any]]) -> None:
+def _child(tasks: int, results: int, inherited: list[int], run: Callable[[Any], list[Any]]) -> None:
     """The forked worker: serve, then leave at once (no ``atexit`` handlers, no flushing the caller's buffers)."""
     status = 1
     try:
@@ -277,20 +286,45 @@ def _ended(status: int) -> str:
 
 @attrs.define(eq=False)
 class _Worker:
-    """A forked worker as the caller sees it: the pipes' ends and the chunks it has, in order."""
+    """A forked worker as the caller sees it: the pipes' ends, the chunks it has (in order), and the bytes read from
+    it or still to write to it. Both pipes are non-blocking on the caller's side: a chunk's documents wait in
+    ``outgoing`` while the pipe is full, so the caller never blocks on a worker that is itself blocked writing
+    results."""
 
     pid: int
     tasks: int
     results: int
     queued: collections.deque[list[Hashable]] = attrs.field(factory=collections.deque)
     buffer: bytearray = attrs.field(factory=bytearray)
+    outgoing: bytearray = attrs.field(factory=bytearray)
     eof: bool = False
+    gone: bool = False
 
-    def send(self, ids: list[Hashable], start: int, stop: int) -> None:
-        """Hand over ``documents[start:stop]``: a few bytes, which a pipe takes without blocking."""
+    def send(self, ids: list[Hashable], task: tuple[int, int] | list[Any]) -> None:
+        """Hand over a task: an index range (a few bytes) or a chunk's documents (written as the pipe takes them)."""
+        try:
+            frame = _frame(task)
+        except Exception as exc:  # pickle raises whatever a __reduce__ raises
+            raise ConfigurationError(
+                f"a document of the chunk from {ids[0]!r} cannot be sent to a worker process "
+                f"({type(exc).__name__}: {exc}); with load=, the source ids travel and must pickle"
+            ) from None
         self.queued.append(ids)
-        with contextlib.suppress(BrokenPipeError):  # dead: the loss shows when its results are awaited
-            os.write(self.tasks, _frame((start, stop)))
+        self.outgoing += frame
+        self.flush()
+
+    def flush(self) -> None:
+        """Write what the tasks pipe takes now, without waiting."""
+        while self.outgoing and not self.gone:
+            try:
+                written = os.write(self.tasks, self.outgoing)
+            except BlockingIOError:
+                return
+            except (BrokenPipeError, OSError):  # dead: the loss shows when its results are awaited
+                self.gone = True
+                self.outgoing.clear()
+                return
+            del self.outgoing[:written]
 
     def _complete(self) -> bool:
         if len(self.buffer) < _HEADER.size:
@@ -309,7 +343,8 @@ class _Worker:
         return bool(data)
 
     def ready(self) -> bool:
-        """Whether its oldest chunk's results (or its end) are here; reads what arrived, never waits."""
+        """Whether its oldest chunk's results (or its end) are here; writes and reads what it can, never waits."""
+        self.flush()
         while not self._complete() and not self.eof:
             if not self._pull():
                 return False
@@ -320,7 +355,9 @@ class _Worker:
         while not self._complete():
             if self.eof:
                 raise WorkerLostError([s for ids in self.queued for s in ids], self.stop(kill=True))
-            select.select([self.results], [], [])
+            self.flush()
+            writing = [self.tasks] if self.outgoing and not self.gone else []
+            select.select([self.results], writing, [])
             self._pull()
         size = _HEADER.unpack_from(self.buffer)[0]
         message = pickle.loads(self.buffer[_HEADER.size : _HEADER.size + size])  # noqa: S301 - from our worker
@@ -344,7 +381,19 @@ class _Worker:
             return "ended"
 
 
-def _fork(count: int, run: Callable[[int, int], list[Any]]) -> list[_Worker]:
+#: Pipe capacity asked for on Linux (the default is 64 KiB): room for the chunks queued in a worker.
+_PIPE_BYTES = 1 << 20
+
+
+def _widen(fd: int) -> None:
+    """Ask for a larger pipe buffer where the platform allows it (Linux; up to ``/proc/sys/fs/pipe-max-size``)."""
+    setting = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if setting is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, setting, _PIPE_BYTES)
+
+
+def _fork(count: int, run: Callable[[Any], list[Any]]) -> list[_Worker]:
     """Fork ``count`` workers, each with its own two pipes; the caller's objects frozen for the GC meanwhile (see
     :func:`_submit_first`)."""
     workers: list[_Worker] = []
@@ -361,7 +410,9 @@ def _fork(count: int, run: Callable[[int, int], list[Any]]) -> list[_Worker]:
                 _child(tasks_in, results_out, inherited, run)
             os.close(tasks_in)
             os.close(results_out)
-            os.set_blocking(results_in, False)
+            for fd in (tasks_out, results_in):
+                _widen(fd)
+                os.set_blocking(fd, False)
             workers.append(_Worker(pid, tasks_out, results_in))
     except BaseException:
         for worker in workers:
@@ -400,18 +451,25 @@ class _Chunk:
 
 
 class _Forked:
-    """The workers forked for one call: a chunk goes as its index range to the worker with the fewest queued."""
+    """The workers forked for one call: a chunk goes to the worker with the fewest queued, as its index range when
+    the workers hold the input (``positions``), else as its documents."""
 
-    def __init__(self, count: int, run: Callable[[int, int], list[Any]]) -> None:
+    def __init__(self, count: int, run: Callable[[Any], list[Any]], *, positions: bool) -> None:
         self.workers = _fork(count, run)
+        self.positions = positions
 
     def room(self) -> bool:
         return any(len(worker.queued) < _QUEUED for worker in self.workers)
 
     def send(self, ids: list[Hashable], data: list[Any], start: int) -> _Chunk:
         worker = min(self.workers, key=lambda w: len(w.queued))
-        worker.send(ids, start, start + len(ids))
+        worker.send(ids, (start, start + len(ids)) if self.positions else data)
         return _Chunk(ids, worker=worker)
+
+    def flush(self) -> None:
+        for worker in self.workers:
+            if worker.outgoing:
+                worker.flush()
 
     def close(self, *, finished: bool) -> None:
         for worker in self.workers:
@@ -444,6 +502,9 @@ class _Executor:
         self.submit = self.pool.submit
         self.remote += 1
         return _Chunk(ids, future=future)
+
+    def flush(self) -> None:
+        """Nothing to do: the executor's own threads feed its workers."""
 
     def close(self, *, finished: bool) -> None:
         if self.own:
@@ -484,9 +545,9 @@ def _map(
     worker plus the caller, and neither waits for the other while there is input. The first document is done in
     the caller before any worker starts.
 
-    A list or tuple, with workers started by fork and no ``executor``, goes to the workers by position: they hold
-    the input since the fork, so a chunk is handed over as its index range over a pipe and its results come back
-    over another, without threads. Anything else goes through the executor (the documents pickled).
+    With workers started by fork and no ``executor``, chunks go over pipes, without threads: a list or tuple by
+    index range (the workers hold it since the fork), anything else as the chunk's documents. Otherwise they go
+    through the executor (the documents pickled).
     """
     processes, window, executor, load = (
         pool_options.processes,
@@ -510,13 +571,16 @@ def _map(
         chunks = itertools.chain([(first[0][1:], first[1][1:])], chunks)
     position = 1  # of the next chunk's first document in the input
     pool: _Forked | _Executor
-    if executor is None and isinstance(documents, list | tuple) and _forking():
-        pool = _Forked(processes - 1, functools.partial(_run_positions, work, documents, options, load))
+    if executor is None and _forking():
+        held = documents if isinstance(documents, list | tuple) else None  # forked workers hold a list already
+        run = functools.partial(_run_task, work, held, options, load)
+        pool = _Forked(processes - 1, run, positions=held is not None)
     else:
         pool = _Executor(max(1, processes - 1), executor, work, options, load)
     exhausted = finished = False
     try:
         while True:
+            pool.flush()  # the rest of a chunk the pipe could not take at once
             while not exhausted and pool.room() and len(pending) < window:
                 chunk = next(chunks, None)
                 if chunk is None:
@@ -589,7 +653,7 @@ def validate_many(
         chunk_size: documents handed over at once; ``None`` (default): as many as make about 256 KiB (at most 64),
             so each hand-over carries a few milliseconds of work whatever the document size.
         window: chunks in flight at most (default ``5 * processes``); bounds memory with ``chunk_size``.
-        executor: an executor to reuse instead of starting worker processes for this call (it is not shut down;
+        executor: an executor to reuse instead of forking worker processes for this call (it is not shut down;
             ``processes`` then counts its workers plus the caller). Its workers should be warm (see the module).
         load: reads a document from its source id; ``documents`` then gives source ids (paths), and each is read
             in the process that validates it, so that workers read their own files instead of receiving the bytes
@@ -599,8 +663,9 @@ def validate_many(
         ``(source, ValidationReport)`` per document, in input order.
 
     Raises:
-        ConfigurationError: an unknown edition, bad pool settings, or a document that is neither bytes nor a
-            ``(source, bytes)`` pair.
+        ConfigurationError: an unknown edition, bad pool settings, a document that is neither bytes nor a
+            ``(source, bytes)`` pair, or (with ``load`` and workers) a source id that cannot be pickled.
+        WorkerLostError: a worker process died (killed, out of memory); it names the documents it had.
     """
     edition_folder(edition)
     pool_options = _check(processes, chunk_size, window, executor, load)
@@ -646,7 +711,9 @@ def decode_many(
         A :class:`DecodeResult` per document, in input order.
 
     Raises:
-        ConfigurationError: bad pool settings, or a document that is neither bytes nor a ``(source, bytes)`` pair.
+        ConfigurationError: bad pool settings, a document that is neither bytes nor a ``(source, bytes)`` pair, or
+            (with ``load`` and workers) a source id that cannot be pickled.
+        WorkerLostError: a worker process died (killed, out of memory); it names the documents it had.
     """
     if edition is not None:
         edition_folder(edition)

@@ -317,9 +317,8 @@ def test_a_killed_worker_is_a_typed_error_naming_the_documents_lost(given: str) 
     assert sorted(error.sources, key=names.index) == list(error.sources)  # in input order, each once
     assert set(error.sources) <= set(names[len(got) :])
     assert error.sources[0] in str(error)
-    if given == "list":  # a worker forked for the call: its exit status is known (the executor's is not told)
-        assert error.status == "was killed by signal 9 (SIGKILL)"
-        assert "signal 9" in str(error)
+    assert error.status == "was killed by signal 9 (SIGKILL)"  # a worker forked for the call, list or iterator
+    assert "signal 9" in str(error)
 
 
 def load_or_die(path: Path) -> bytes:
@@ -348,3 +347,58 @@ def test_stopping_early_ends_the_forked_worker() -> None:
     started = time.perf_counter()
     results.close()
     assert time.perf_counter() - started < 5
+
+
+# ------------------------------------------------------------------------------------------ session 6: any input
+def threads_while_running(results: Iterator[Any]) -> tuple[list[Any], int]:
+    """The results, and the most threads this process had while producing them."""
+    got, most = [], threading.active_count()
+    for result in results:
+        got.append(result)
+        most = max(most, threading.active_count())
+    return got, most
+
+
+@pytest.mark.parametrize("given", ["iterator", "generator", "list"])
+def test_any_input_goes_to_forked_workers_without_threads(given: str) -> None:
+    """An iterator is handed to forked workers over pipes, as a list is: no executor, so no feeder or manager
+    thread in the calling process (an executor's threads contend with the caller for the interpreter), and the
+    worker's exit status is known if it dies."""
+    docs = documents(60)
+    source = {"iterator": lambda: iter(docs), "generator": lambda: (d for d in docs), "list": lambda: docs}[given]
+    before = threading.active_count()
+    got, most = threads_while_running(decode_many(source(), then=worker_pid, processes=2, chunk_size=2))
+    assert most == before
+    assert len({r.message for r in got if r.ok} - {os.getpid()}) == 1  # one worker did some of them
+    reports, most = threads_while_running(validate_many(source(), processes=3, chunk_size=3))
+    assert most == before
+    assert reports == [(name, edi.validate_bytes(data)) for name, data in docs]
+
+
+def test_source_ids_of_an_iterator_stay_in_the_calling_process() -> None:
+    """Without ``load`` only the documents travel: source ids that cannot be pickled are fine."""
+    items = [(Unpicklable(data), data) for _, data in documents(30)]
+    got = list(validate_many(iter(items), processes=2, chunk_size=2))
+    assert [source for source, _ in got] == [source for source, _ in items]
+    assert [report for _, report in got] == [edi.validate_bytes(data) for _, data in items]
+
+
+def test_load_ids_that_cannot_travel_are_a_configuration_error() -> None:
+    """With ``load``, an iterator's source ids go to the worker that reads them: one that cannot be pickled is a
+    typed error naming it (it used to surface as pickle's own ``TypeError``)."""
+    items = [Unpicklable(data) for _, data in documents(20)]
+    with pytest.raises(ConfigurationError, match="cannot be sent to a worker process") as caught:
+        list(validate_many(iter(items), load=data_of, processes=2, chunk_size=3))
+    assert "must pickle" in str(caught.value)
+
+
+def test_chunks_larger_than_a_pipe_neither_block_nor_deadlock() -> None:
+    """Chunks of several MiB each way (documents out, whole models back) are larger than any pipe buffer: the
+    caller writes what the pipe takes and reads results meanwhile, so neither side waits on the other for ever."""
+    docs = [receipt(n) for n in range(6000)]
+    assert sum(map(len, docs[:2000])) > 1 << 20  # one chunk is more than a pipe holds
+    results = decode_many(iter(docs), processes=2, chunk_size=2000)
+    got, raised = consume_in_thread(results)
+    assert not raised
+    assert [r.message.inventory_return[0].cop_no for r in got] == [f"COP{n:05d}" for n in range(len(docs))]
+    assert got[-1].message == edi.decode(docs[-1])
