@@ -11,6 +11,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +22,7 @@ import pytest
 from click.testing import CliRunner
 from rich.cells import cell_len
 
+from eport import edi, examples
 from eport.cli._util import (
     EXIT_BAD_SIGNATURE,
     EXIT_FAIL,
@@ -40,7 +44,10 @@ REST_MARKUP = re.compile(r"``|:(?:func|class|mod|meth|attr|data|exc|obj|ref|doc)
 def _commands(command: click.Command, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], click.Command]]:
     yield path, command
     if isinstance(command, click.Group):
-        for name, sub in sorted(command.commands.items()):
+        context = click.Context(command)
+        for name in command.list_commands(context):  # the top level imports its commands' modules here
+            sub = command.get_command(context, name)
+            assert sub is not None, f"{' '.join(('eport', *path))} lists {name!r} but has no such command"
             yield from _commands(sub, (*path, name))
 
 
@@ -239,3 +246,25 @@ def test_one_record_and_wide_records_are_shown_vertically() -> None:
     wide = CliRunner().invoke(table, ["2"])
     assert wide.stdout.splitlines()[0] == "[1/2]"
     assert all(len(line) <= 80 for line in wide.stdout.splitlines())
+
+
+def test_a_command_imports_only_its_own_module() -> None:
+    """``eport`` imports a command's module when the command runs: validating a file loads neither the card, the
+    refund client nor the sandbox (their imports used to be half of every command's start-up)."""
+    probe = (
+        "import sys\n"
+        "from eport.cli.main import cli\n"
+        "try:\n"
+        "    cli.main(['edi', 'validate', '-q', '--no-progress', sys.argv[1]], standalone_mode=False)\n"
+        "finally:\n"
+        "    loaded = {'eport.cli.edi', 'eport.cli.refund', 'eport.cli.card', 'eport.cli.demo', 'eport.sandbox',\n"
+        "              'eport.card', 'eport.services.refund'} & set(sys.modules)\n"
+        "    print(' '.join(sorted(loaded)))\n"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        document = Path(folder, "order.xml")
+        document.write_bytes(edi.encode(examples.order()))
+        done = subprocess.run(
+            [sys.executable, "-c", probe, str(document)], capture_output=True, text=True, check=True, timeout=120
+        )
+    assert done.stdout.split() == ["eport.cli.edi"]

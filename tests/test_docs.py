@@ -250,8 +250,9 @@ def _check_command(words: list[str]) -> None:
     rest = list(words)
     while isinstance(command, click.Group) and rest and not rest[0].startswith("-"):
         name = rest.pop(0)
-        assert name in command.commands, f"eport has no command {name!r} ({' '.join(words)})"
-        command = command.commands[name]
+        sub = command.get_command(click.Context(command), name)
+        assert sub is not None, f"eport has no command {name!r} ({' '.join(words)})"
+        command = sub
     known = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)}
     known |= {"--help", "-h", "--version", "--debug"}
     for word in rest:
