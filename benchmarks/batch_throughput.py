@@ -13,11 +13,14 @@ throughput ratio ``wall(1) / wall(2)`` from the minima and from the medians. On 
 measures the neighbours too; ``2 × cpu(1) / cpu(2)`` is the ratio two idle cores would give when neither process
 waits for the other.
 
-``--work`` chooses ``validate`` (``validate_many``) or ``decode-then`` (``decode_many`` with each model reduced to
-its goods-line count in the process that decoded it). ``--chunk-size`` overrides the default chunking; ``--load``
-writes the documents to a temporary folder and passes their paths with ``load=Path.read_bytes`` (each process reads
-its own files, as ``eport edi validate -j 2`` does). Run with ``PYTHONPATH=<other tree>`` to measure another
-version of eport with the same script (``--load`` needs a version that has it).
+``--work`` chooses ``validate`` (``validate_many``), ``decode-then`` (``decode_many`` with each model reduced to
+its goods-line count in the process that decoded it) or ``cli`` (``eport edi validate -q -j 1|2`` run as a
+command over a folder of the documents; its start-up, timed on one document, is printed too); default: the first
+two. ``--input`` gives the documents as a ``list`` (default) or an ``iterator``. ``--chunk-size`` overrides the
+default chunking; ``--load`` writes the documents to a temporary folder and passes their paths with
+``load=Path.read_bytes`` (each process reads its own files). Run with ``PYTHONPATH=<other tree>`` to measure another
+version of eport with the same script (``--load`` needs a version that has it). On a shared machine, run it under
+``chrt -f 10`` (as root): the other processes then get the cores only in the 5 % the kernel keeps for them.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from __future__ import annotations
 import argparse
 import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable
@@ -54,6 +59,43 @@ WORK: dict[str, Callable[[Iterable[Any], int, dict[str, Any]], int]] = {
     "validate": _validate,
     "decode-then": _decode_then,
 }
+
+
+def _cli_command(target: Path, processes: int) -> list[str]:
+    run = "from eport.cli import main; main()"
+    return [sys.executable, "-c", run, "edi", "validate", "-q", "--no-progress", "-j", str(processes), str(target)]
+
+
+def _run_cli(target: Path, processes: int) -> None:
+    subprocess.run(_cli_command(target, processes), check=True, stdout=subprocess.DEVNULL)
+
+
+def cli_rounds(args: argparse.Namespace, folder: Path, pairs: list[tuple[str, bytes]]) -> str:
+    """``eport edi validate`` over a folder of the documents, 1 and 2 processes alternating; and over one file."""
+    for name, data in pairs:
+        (folder / name).write_bytes(data)
+    one_file = folder / pairs[0][0]
+    results: dict[int, list[tuple[float, float, float]]] = {0: [], 1: [], 2: []}
+    for _ in range(args.rounds):
+        results[0].append(measure_call(lambda: _run_cli(one_file, 1)))
+        for processes in (1, 2):
+            results[processes].append(measure_call(lambda p=processes: _run_cli(folder, p)))  # type: ignore[misc]
+    print("cli (a command per round: CPU = its process and its workers)")
+    start = _row("start-up", results[0])
+    one = _row("1 process", results[1])
+    two = _row("2 processes", results[2])
+    return (
+        f"{'cli':12s} throughput 2 ÷ 1: wall {one[0] / two[0]:.2f}× (minima), {one[1] / two[1]:.2f}× (medians); "
+        f"without the start-up (one document's run): {(one[0] - start[0]) / (two[0] - start[0]):.2f}× (minima), "
+        f"{(one[1] - start[1]) / (two[1] - start[1]):.2f}× (medians)"
+    )
+
+
+def measure_call(run: Callable[[], None]) -> tuple[float, float, float]:
+    """One command: wall seconds, 0 for this process, CPU seconds of the command and its workers."""
+    children, start = _children_cpu(), time.perf_counter()
+    run()
+    return time.perf_counter() - start, 0.0, _children_cpu() - children
 
 
 def _children_cpu() -> float:
@@ -89,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--documents", type=int, default=2000)
     parser.add_argument("--lines", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=7)
-    parser.add_argument("--work", choices=[*sorted(WORK), "all"], default="all")
+    parser.add_argument("--work", choices=[*sorted(WORK), "cli", "all"], default="all")
     parser.add_argument("--input", choices=["list", "iterator"], default="list", help="how the documents are given")
     parser.add_argument("--chunk-size", type=int, default=None)
     parser.add_argument("--load", action="store_true", help="pass file paths and load=Path.read_bytes")
@@ -114,6 +156,9 @@ def run(args: argparse.Namespace, folder: Path) -> None:
     print(f"{args.documents} CEB621 of {args.lines} lines ({size / 1024:.1f} KiB each){how}, given as a {args.input}, ")
     print(f"{args.rounds} rounds, 1 and 2 processes alternating; CPU = this process + its reaped workers")
     summary = []
+    if args.work == "cli":
+        print(cli_rounds(args, folder, pairs))
+        return
     for name in sorted(WORK) if args.work == "all" else [args.work]:
         work = WORK[name]
         results: dict[int, list[tuple[float, float, float]]] = {1: [], 2: []}
