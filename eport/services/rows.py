@@ -3,11 +3,20 @@
 The listings (:meth:`eport.services.verification.VerificationClient.query`, ``proceeds``) read each page's raw rows
 through :func:`read_rows`: the readable rows are yielded in order, the pages go on to the end, and the unreadable
 rows are raised together afterwards as :class:`~eport.errors.UnreadableRowsError`.
+
+Rows added while the pages are fetched shift the later pages (a listing newest first, or sorted by a key the new
+row falls before), so a row can come twice, on two pages. Each row is given once:
+
+* a readable row once per ``identity`` (its key: the entry id, the form number);
+* an unreadable row once per raw text (:attr:`UnreadableRow.identity`: the row as sent, its members sorted). Its
+  key is not enough: a row whose key itself is malformed, or missing, has none to go by; two rows sent
+  identically are one row. It keeps the position where it was first seen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import json
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 import attrs
@@ -34,6 +43,12 @@ class UnreadableRow:
     raw: Any
     reason: str
 
+    @property
+    def identity(self) -> str:
+        """What makes two sightings one row: the raw row as canonical JSON (members sorted, no spaces). A row seen
+        on two pages (the pages shifted between the fetches) is named once."""
+        return json.dumps(self.raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=repr)
+
 
 def _key(raw: Any, key_field: str) -> str | None:
     value = raw.get(key_field) if isinstance(raw, Mapping) else None
@@ -52,21 +67,46 @@ def read_page(page: Page[Any], read: Callable[[Any], T], key_field: str) -> tupl
     return readable, unreadable
 
 
-def read_rows(pages: Iterable[Page[Any]], read: Callable[[Any], T], *, key_field: str, what: str) -> Iterator[T]:
+def read_rows(
+    pages: Iterable[Page[Any]],
+    read: Callable[[Any], T],
+    *,
+    key_field: str,
+    what: str,
+    identity: Callable[[T], Hashable] | None = None,
+) -> Iterator[T]:
     """Every readable row of every raw page, in order; then, if any row could not be read, raise.
 
+    Args:
+        pages: the raw pages.
+        read: reads one raw row; raises :class:`~eport.errors.ProtocolError` for a row it cannot read.
+        key_field: the member naming a row (``entryId``), for :attr:`UnreadableRow.key`.
+        what: what the listing lists, for the error's message.
+        identity: what makes two readable rows one (``lambda row: str(row.entry_id)``): a row pushed onto the
+            next page is then yielded once. ``None``: every readable row is yielded. Unreadable rows are named
+            once per :attr:`UnreadableRow.identity` in any case.
+
     Raises:
-        eport.errors.UnreadableRowsError: after the last page, naming every unreadable row (``rows``).
+        eport.errors.UnreadableRowsError: after the last page, naming every unreadable row once (``rows``);
+            ``total`` counts the rows yielded and the rows named.
     """
-    unreadable: list[UnreadableRow] = []
-    total = 0
+    unreadable: dict[str, UnreadableRow] = {}
+    seen: set[Hashable] = set()
+    yielded = 0
     for page in pages:
         readable, bad = read_page(page, read, key_field)
-        total += len(page.items)
-        unreadable.extend(bad)
-        yield from readable
+        for row in bad:
+            unreadable.setdefault(row.identity, row)
+        for item in readable:
+            if identity is not None:
+                name = identity(item)
+                if name in seen:
+                    continue
+                seen.add(name)
+            yielded += 1
+            yield item
     if unreadable:
-        raise UnreadableRowsError(what, tuple(unreadable), total)
+        raise UnreadableRowsError(what, tuple(unreadable.values()), yielded + len(unreadable))
 
 
 def page_of(page: Page[Any], read: Callable[[Any], T], *, key_field: str, what: str) -> Page[T]:

@@ -247,10 +247,11 @@ class VerificationClient:
 
         A form the client cannot read (a state it does not know) does not end the listing: every readable form is
         yielded, every page is fetched, and then :class:`~eport.errors.UnreadableRowsError` names the others
-        (``rows``: position, ``formNo``, the raw row, the reason).
+        (``rows``: position, ``formNo``, the raw row, the reason). A form pushed onto the next page by forms added
+        while the pages are read is yielded (or named) once.
         """
         pages = paginate(lambda o, n: self._query_raw(conditions, o, n), page_size=page_size)
-        return read_rows(pages, self._form, key_field="formNo", what=_FORMS)
+        return read_rows(pages, self._form, key_field="formNo", what=_FORMS, identity=lambda form: str(form.form_no))
 
     def _proceeds_raw(
         self,
@@ -307,7 +308,8 @@ class VerificationClient:
 
         A row the client cannot read does not end the listing: every readable row is yielded, every page is
         fetched, and then :class:`~eport.errors.UnreadableRowsError` names the others (``rows``: position,
-        ``entryId``, the raw row, the reason).
+        ``entryId``, the raw row, the reason). A row pushed onto the next page by rows added while the pages are
+        read is yielded (or named) once.
 
         Raises:
             eport.errors.IdentifierError: a malformed ``entry_id``.
@@ -316,7 +318,8 @@ class VerificationClient:
         pages = paginate(
             lambda o, n: self._proceeds_raw(direction, entry_id, date_from, date_to, o, n), page_size=page_size
         )
-        return read_rows(pages, ProceedsDeclaration.from_wire, key_field="entryId", what=_PROCEEDS)
+        return read_rows(pages, ProceedsDeclaration.from_wire, key_field="entryId", what=_PROCEEDS,
+                         identity=lambda row: str(row.entry_id))  # fmt: skip
 
 
 def _rows(data: Any) -> tuple[list[Any], int | None]:

@@ -104,3 +104,31 @@ def test_a_page_names_its_unreadable_rows_and_keeps_the_readable_ones(listing_po
         VerificationClient(portal).query_page(offset=0, limit=2)
     assert [str(f.form_no) for f in info.value.readable] == ["000000001"]
     assert [row.position for row in info.value.rows] == [1]
+
+
+@pytest.mark.parametrize("listing", ["query", "proceeds"])
+def test_a_row_pushed_onto_the_next_page_is_yielded_or_named_once(listing: str) -> None:
+    """A row added between the page fetches (newest first) pushes the last row of page 1 onto page 2: the readable
+    row pushed along was yielded twice and the unreadable one named twice, at both positions."""
+    from tests.services.test_portal import Scripted, ok
+
+    if listing == "query":
+        rows = [_form(1), _form(2), _form(3, "REVOKED"), _form(4)]
+    else:
+        rows = [_declaration(1), _declaration(2), _declaration(3, "lots"), _declaration(4)]
+    # page 1 is rows 0-1, page 2 starts with row 1 again (pushed from #1 to #2), page 3 with row 2 again
+    server = Scripted(ok({"rows": rows[0:2], "total": 4}), ok({"rows": rows[1:3], "total": 5}),
+                      ok({"rows": rows[2:4], "total": 6}))  # fmt: skip
+    try:
+        with PortalSession(server.url) as portal:
+            client = VerificationClient(portal)
+            listed = client.query(page_size=2) if listing == "query" else client.proceeds(page_size=2)
+            read: list[Any] = []
+            with pytest.raises(UnreadableRowsError) as info:
+                read.extend(listed)
+    finally:
+        server.close()
+    keys = [str(row.form_no if listing == "query" else row.entry_id)[-1] for row in read]
+    assert keys == ["1", "2", "4"]
+    assert [(row.position, row.raw) for row in info.value.rows] == [(3, rows[2])]  # where it was first seen
+    assert str(info.value).startswith("1 of 4 ")

@@ -89,3 +89,21 @@ def test_export_and_check_refuse_records_with_a_damaged_one_and_write_nothing(
     assert check.exit_code == EXIT_UNREADABLE_ROWS, check.output
     assert check.stdout == ""
     assert check.stderr.strip().splitlines()[-1].endswith("nothing was checked")
+
+
+def test_legacy_query_and_batches_read_past_a_damaged_row(
+    closed: tuple[str, list[str]], proxy: tuple[str, Damage]
+) -> None:
+    from eport.errors import UnreadableRowsError
+    from eport.services.refund import RefundClient
+
+    (trade_code, (first, second)), (url, damage) = closed, proxy
+    damage[first] = lambda row: {**row, "state": "ARCHIVED"}
+    with RefundClient(url, legacy=True) as client:
+        read: list[str] = []
+        with pytest.raises(UnreadableRowsError) as info:
+            read.extend(str(row.entry_id) for row in client.legacy_query(trade_code, page_size=1))
+    assert read == [second]  # the page after the damaged row was fetched
+    ((row,),) = (info.value.rows,)
+    assert (row.key, row.raw["state"]) == (first, "ARCHIVED")
+    assert info.value.total == 2

@@ -143,3 +143,70 @@ def test_cli_check_against_the_service_checks_nothing_when_a_record_is_unreadabl
     assert messages[0].startswith(f"row #1 ({ENTRY}002) not read: ")
     assert messages[-1].startswith("error: UnreadableRowsError: 1 of 3 refund-copy records")
     assert "nothing was checked" in messages[-1]
+
+
+def _legacy(n: int, state: str = "AVAILABLE") -> dict[str, Any]:
+    return {"entryId": f"5300202600000000{n:02d}", "exportDate": "2026-12-03", "customs": "5300", "state": state}
+
+
+def test_legacy_query_yields_every_readable_row_of_every_page_then_names_the_others(serve: Any) -> None:
+    """查询报送 used to raise ProtocolError at its first unreadable row: the rows after it, and the later pages,
+    were never seen."""
+    rows = [_legacy(1), _legacy(2, "REVOKED"), _legacy(3), _legacy(4), {**_legacy(5), "exportDate": "soon"}]
+    url = serve(rows[:3], rows[3:], total=5)
+    read: list[str] = []
+    listing = RefundClient(url, legacy=True).legacy_query(TRADE_CODE, page_size=3)
+    with pytest.raises(UnreadableRowsError) as info:
+        read.extend(str(row.entry_id)[-2:] for row in listing)
+    assert read == ["01", "03", "04"]
+    error = info.value
+    assert [(r.position, r.key, r.raw) for r in error.rows] == [(1, rows[1]["entryId"], rows[1]),
+                                                              (4, rows[4]["entryId"], rows[4])]  # fmt: skip
+    assert "REVOKED" in error.rows[0].reason
+    assert "soon" in error.rows[1].reason
+    assert error.total == 5
+    assert str(error).startswith("2 of 5 legacy 查询报送 rows could not be read")
+
+
+def test_legacy_query_returns_a_row_pushed_onto_the_next_page_once(serve: Any) -> None:
+    url = serve([_legacy(1), _legacy(2), _legacy(3)], [_legacy(3), _legacy(4)], total=5)
+    listing = RefundClient(url, legacy=True).legacy_query(TRADE_CODE, page_size=3)
+    assert [str(row.entry_id)[-2:] for row in listing] == ["01", "02", "03", "04"]
+
+
+def test_batches_return_every_readable_batch_on_the_error_and_name_the_others(serve: Any) -> None:
+    """One batch with a state the client does not know used to make ``batches()`` fail as a whole."""
+    good = {"id": "b1", "tradeCode": TRADE_CODE, "period": "202612", "batch": 1, "state": "DRAFT", "lines": 2}
+    bad = {**good, "id": "b2", "state": "ARCHIVED"}
+    url = serve([good, bad, {**good, "id": "b3"}], total=3)
+    with pytest.raises(UnreadableRowsError) as info:
+        RefundClient(url).batches(TRADE_CODE)
+    assert [batch.id for batch in info.value.readable] == ["b1", "b3"]
+    ((position, key, raw),) = [(r.position, r.key, r.raw) for r in info.value.rows]
+    assert (position, key, raw) == (1, "b2", bad)
+    assert "ARCHIVED" in info.value.rows[0].reason
+    assert [batch.id for batch in RefundClient(serve([good], total=1)).batches(TRADE_CODE)] == ["b1"]
+
+
+@pytest.mark.parametrize("listing", ["closed", "records", "legacy"])
+def test_an_unreadable_row_pushed_onto_the_next_page_is_named_once(serve: Any, listing: str) -> None:
+    """Newest first, a row added between the page fetches pushes the last row of page 1 onto page 2. A readable row
+    came once already; an unreadable one was named twice, at both positions, and counted twice in ``total``."""
+    if listing == "closed":
+        rows = [_closed(9), _closed(8), {**_closed(7), "closedOn": "soon"}, _closed(6)]
+        call = lambda client: client.closed_declarations(TRADE_CODE, page_size=3)  # noqa: E731
+    elif listing == "records":
+        rows = [RECORDS[0], RECORDS[2], RECORDS[1], _record(4).to_json()]
+        call = lambda client: client.records(TRADE_CODE, page_size=3)  # noqa: E731
+    else:
+        rows = [_legacy(1), _legacy(2), _legacy(3, "REVOKED"), _legacy(4)]
+        call = lambda client: client.legacy_query(TRADE_CODE, page_size=3)  # noqa: E731
+    url = serve(rows[:3], rows[2:], total=5)  # page 2 starts again with the bad row (it moved from #2 to #3)
+    read: list[Any] = []
+    with pytest.raises(UnreadableRowsError) as info:
+        read.extend(call(RefundClient(url, legacy=True)))
+    assert len(read) == 3
+    ((position, raw),) = [(r.position, r.raw) for r in info.value.rows]
+    assert (position, raw) == (2, rows[2])  # where it was first seen
+    assert info.value.total == 4
+    assert str(info.value).startswith("1 of 4 ")

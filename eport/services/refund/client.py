@@ -28,12 +28,11 @@ from eport.services.portal import (
     PortalResponse,
     PortalSession,
     error_from_response,
-    iter_items,
     paginate,
 )
 from eport.services.refund.lines import ClaimLine
 from eport.services.refund.models import BatchState, ClosedDeclaration, Condition, Doubt, LegacyState, RefundRecord
-from eport.services.rows import read_rows
+from eport.services.rows import page_of, read_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,6 +43,8 @@ NO_RECORD = "no_record"
 """The refund service's 404 code for an item customs sent no electronic record of (无电子信息)."""
 CLOSED_DECLARATIONS = "closed declarations (结关信息)"
 RECORDS = "refund-copy records (退税联)"
+LEGACY_ROWS = "legacy 查询报送 rows"
+BATCHES = "refund batches (申报批次)"
 
 
 @attrs.frozen
@@ -130,23 +131,24 @@ def _read(what: str, read: Callable[[Any], T], value: Any) -> T:
         raise ProtocolError(f"malformed {what} in the refund service's answer: {exc}") from exc
 
 
-def _unique(rows: Iterator[T], key: Callable[[T], str]) -> Iterator[T]:
-    """Each row once. The service's listings only grow (customs closes more declarations), so a row added while
-    the pages are fetched shifts the later pages by one: the shifted rows would come twice, none is lost."""
-    seen: set[str] = set()
-    for row in rows:
-        name = key(row)
-        if name not in seen:
-            seen.add(name)
-            yield row
-
-
 def _closed(value: Any) -> ClosedDeclaration:
     return _read("closed declaration", ClosedDeclaration.from_json, value)
 
 
 def _record(value: Any) -> RefundRecord:
     return _read("record", RefundRecord.from_json, value)
+
+
+def _entry_id(row: ClosedDeclaration | LegacyRow) -> str:
+    return str(row.entry_id)
+
+
+def _batch(value: Any) -> Batch:
+    return _read("batch", Batch.from_json, value)
+
+
+def _legacy(value: Any) -> LegacyRow:
+    return _read("legacy row", _legacy_row, value)
 
 
 def _legacy_row(r: Any) -> LegacyRow:
@@ -250,8 +252,9 @@ class RefundClient:
             return Page(tuple(rows), offset, total)
 
         pages = paginate(fetch, page_size=page_size)
-        rows = read_rows(pages, _closed, key_field="entryId", what=CLOSED_DECLARATIONS)
-        return _unique(rows, lambda row: str(row.entry_id))
+        # The listing only grows (customs closes more declarations): a row added while the pages are fetched shifts
+        # the later pages by one, and the shifted row comes twice; it is yielded (or named) once, none is lost.
+        return read_rows(pages, _closed, key_field="entryId", what=CLOSED_DECLARATIONS, identity=_entry_id)
 
     def closed_declarations_frame(self, trade_code: str, **filters: Any) -> pd.DataFrame:
         """:meth:`closed_declarations` as a DataFrame (``pandas`` extra).
@@ -316,8 +319,8 @@ class RefundClient:
             return Page(tuple(rows), offset, total)
 
         pages = paginate(fetch, page_size=page_size)
-        rows = read_rows(pages, _record, key_field="refund_decl_no", what=RECORDS)
-        return _unique(rows, lambda row: str(row.refund_decl_no))
+        return read_rows(pages, _record, key_field="refund_decl_no", what=RECORDS,
+                         identity=lambda row: str(row.refund_decl_no))  # fmt: skip
 
     def records_frame(self, trade_code: str, **filters: Any) -> pd.DataFrame:
         """:meth:`records` as a DataFrame.
@@ -344,11 +347,17 @@ class RefundClient:
     ) -> Iterator[LegacyRow]:
         """查询报送 (legacy): declarations and their 报送 state, filtered by ``(attribute, operator, value)``
         conditions, all of which must hold. Attributes: ``entryId`` (报关单编号), ``exportDate`` (出口时间);
-        operators ``=``, ``like`` (prefix), ``>=``, ``<=``.
+        operators ``=``, ``like`` (prefix), ``>=``, ``<=``. Each declaration once, even when rows are added while
+        the pages are read.
+
+        A row the client cannot read does not end the listing: every readable row is yielded, every page is fetched,
+        and then :class:`~eport.errors.UnreadableRowsError` names the others (``rows``: position, ``entryId`` as
+        sent, the raw row, the reason).
 
         Raises:
             eport.errors.LegacyOperationError: the client was not created with ``legacy=True``.
             eport.errors.FieldError: a bad condition.
+            eport.errors.UnreadableRowsError: after the last row, when rows could not be read.
         """
         self._legacy("查询报送")
         checked = []
@@ -361,12 +370,13 @@ class RefundClient:
                 raise FieldError(f"conditions[{index}].op", "must be =, like, >= or <=") from exc
         code = CustomsCode.parse(trade_code, field="trade_code")
 
-        def fetch(offset: int, limit: int) -> Page[LegacyRow]:
+        def fetch(offset: int, limit: int) -> Page[Any]:
             body = {"tradeCode": code, "conditions": checked, "offset": offset, "limit": limit}
             rows, total = _rows(self._post("/legacy/query", body, idempotent=True))  # a query: safe to repeat
-            return Page(tuple(_read("legacy row", _legacy_row, r) for r in rows), offset, total)
+            return Page(tuple(rows), offset, total)
 
-        return iter_items(paginate(fetch, page_size=page_size))
+        pages = paginate(fetch, page_size=page_size)
+        return read_rows(pages, _legacy, key_field="entryId", what=LEGACY_ROWS, identity=_entry_id)
 
     def select_submit(self, trade_code: str, entry_ids: Iterable[str]) -> list[EntryId]:
         """选择报送 (legacy): submit the chosen declarations (未报送 → 已报送).
@@ -435,10 +445,14 @@ class RefundClient:
         return Batch.from_json(self._post(f"/batches/{_batch_id(batch_id)}/declare", {}))
 
     def batches(self, trade_code: str) -> list[Batch]:
-        """Every batch of the enterprise, oldest first."""
+        """Every batch of the enterprise, oldest first.
+
+        Raises:
+            eport.errors.UnreadableRowsError: batches could not be read; the others are its ``readable``.
+        """
         answer = self._get("/batches", {"tradeCode": CustomsCode.parse(trade_code, field="trade_code")})
         rows, _ = _rows(answer)
-        return [Batch.from_json(row) for row in rows]
+        return list(page_of(Page(tuple(rows), 0, len(rows)), _batch, key_field="id", what=BATCHES).items)
 
     def batch(self, batch_id: str) -> Batch:
         """The batch as the service holds it now."""
