@@ -35,6 +35,8 @@ the message, so callers can branch on it. PINs and private keys never appear in 
     │   │   └── ChainSearchLimitError  path search stopped at its budget (candidates or time)
     │   ├── RevocationError           revoked, or status unknown in hard-fail mode
     │   ├── InvalidSignature          a signature does not verify
+    │   │   └── SignatureFormatError  the input is no signature document at all: no XML, no CMS SignedData, no JSON
+    │   │                             (also DecodeError)
     │   ├── UnsupportedAlgorithm      algorithm or dialect not supported
     │   ├── TrustStoreError           the trust store refused or failed an operation
     │   └── TokenError                PKCS#11 token problems
@@ -304,6 +306,24 @@ class DecodeError(EdiError):
 
 class UnknownMessageError(DecodeError):
     """The root element is not a message type eport knows."""
+
+
+class SignatureFormatError(InvalidSignature, DecodeError):
+    """The input to verify is no signature document at all: bytes that are no well-formed XML
+    (:func:`eport.pki.xmldsig.verify_enveloped`), no DER CMS ``ContentInfo`` holding a ``SignedData``
+    (:func:`eport.pki.cms.verify_detached`), text that is no JSON (:func:`eport.pki.pay179.verify_pay_ex_info`).
+
+    A document of the right kind that fails a check (changed after signing, no ``ds:Signature``, a damaged or
+    forged signature value, the wrong certificate) is a plain :class:`InvalidSignature`: catch this class first to
+    tell "this file is something else" (a wrong path, a PEM file, a truncated download) from "this signature does
+    not verify".
+
+    Why both bases: it is an :class:`InvalidSignature` so that code written before it existed, which catches
+    ``InvalidSignature`` to refuse what does not verify, still refuses this input the same way (nothing that was
+    refused escapes as another class); and a :class:`DecodeError` because the bytes do not decode, as any input
+    eport cannot read, with ``line`` and ``column`` where the XML parser stopped. The command line exits with 1 for
+    it (an input error), with 3 for any other :class:`InvalidSignature`.
+    """
 
 
 class EncodeError(EdiError):
@@ -596,6 +616,7 @@ __all__ = [
     "ServiceError",
     "ServiceTimeout",
     "SessionExpiredError",
+    "SignatureFormatError",
     "TokenError",
     "TransportError",
     "TrustStoreError",

@@ -29,7 +29,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from eport.errors import EportError, InvalidSignature, RejectedError, UnreadableRowsError
+from eport.errors import EportError, InvalidSignature, RejectedError, SignatureFormatError, UnreadableRowsError
 
 #: Stable exit codes of the ``eport`` command (documented in docs/cli.md).
 EXIT_OK = 0
@@ -67,7 +67,13 @@ class CliFail(click.ClickException):
 
 
 def exit_status(exc: EportError) -> int:
-    """The documented exit status of an eport error (3 bad signature, 4 rejected, otherwise 1)."""
+    """The documented exit status of an eport error (3 bad signature, 4 rejected, otherwise 1).
+
+    A :class:`~eport.errors.SignatureFormatError` (input that is no signature document at all) is an input error,
+    1, though it is an ``InvalidSignature`` too: 3 says a signature does not verify.
+    """
+    if isinstance(exc, SignatureFormatError):
+        return EXIT_FAIL
     if isinstance(exc, InvalidSignature):
         return EXIT_BAD_SIGNATURE
     if isinstance(exc, RejectedError):

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from eport.cli._util import EXIT_USAGE, CliFail, InputPath, err, print_records, read_input
-from eport.errors import DecodeError
+from eport.errors import SignatureFormatError
 
 if TYPE_CHECKING:
     from eport.pki.certs import Certificate
@@ -382,27 +383,22 @@ def verify_xml(
     trust: ChainCheck = (
         PinnedCertificate(_load_cert(pin_cert)) if pin_cert else _validator(store, allow_sha1, intermediates)
     )
-    result = verify_enveloped(_xml_input(file), trust=trust, config=config)
+    with _naming(file):  # a file that is no XML at all
+        result = verify_enveloped(read_input(file), trust=trust, config=config)
     revocation = _revocation(result.chain, online, require_revocation, pinned=pin_cert is not None)
     click.echo(f"signature OK ({result.dialect.name}), signed by {result.certificate.subject}")
     click.echo(f"  cert_no {result.certificate.cert_no}, enterprise {result.certificate.enterprise_name or '-'}")
     click.echo(revocation)
 
 
-def _xml_input(file: Path) -> bytes:
-    """The bytes of FILE to verify; a file that is no XML at all is an input error (exit status 1), not a
-    signature that does not verify (3).
-
-    Raises:
-        eport.errors.DecodeError: FILE is empty, text, binary or cut short.
-    """
-    from eport.pki.xmlsafe import not_well_formed
-
-    data = read_input(file)
-    problem = not_well_formed(data)
-    if problem is not None:
-        raise DecodeError(f"{file}: not a well-formed XML document: {problem}")
-    return data
+@contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """Name ``path`` in a :class:`~eport.errors.SignatureFormatError` (an input error, exit status 1, not a
+    signature that does not verify, 3)."""
+    try:
+        yield
+    except SignatureFormatError as exc:
+        raise SignatureFormatError(f"{path}: {exc}") from None
 
 
 @group.command("sign-file")
@@ -442,14 +438,13 @@ def verify_file(
 
     The last line says whether the signing certificate's revocation was checked (only with --online).
     """
-    from eport.pki.cms import not_signed_data, verify_detached
+    from eport.pki.cms import verify_detached
 
     _check_revocation_flags(online, require_revocation)
-    der = read_input(signature)
-    problem = not_signed_data(der)
-    if problem is not None:  # no signature at all: an input error (1), not one that does not verify (3)
-        raise DecodeError(f"{signature}: not a CMS SignedData (DER): {problem}")
-    result = verify_detached(der, read_input(source), trust=_validator(store, allow_sha1, intermediates))
+    der, data = read_input(signature), read_input(source)
+    trust = _validator(store, allow_sha1, intermediates)
+    with _naming(signature):  # a signature that is no CMS SignedData at all
+        result = verify_detached(der, data, trust=trust)
     revocation = _revocation(result.chain, online, require_revocation)
     click.echo(f"signature OK, signed by {result.certificate.subject} (cert_no {result.certificate.cert_no})")
     click.echo(revocation)

@@ -21,7 +21,7 @@ import attrs
 from asn1crypto import cms as asn1_cms
 from asn1crypto import x509 as asn1_x509
 
-from eport.errors import CertificateError, InvalidSignature, UnsupportedAlgorithm
+from eport.errors import CertificateError, InvalidSignature, SignatureFormatError, UnsupportedAlgorithm
 from eport.pki.certs import Certificate, utcnow
 from eport.pki.keys import hash_algorithm
 from eport.pki.signer import KeyAlgorithm, SignatureAlgorithm, Signer
@@ -138,33 +138,42 @@ class VerifiedCms:
     signing_time: dt.datetime | None
 
 
-def not_signed_data(signature: bytes) -> str | None:
-    """Why ``signature`` is no DER CMS ``ContentInfo`` holding a ``SignedData``, or ``None`` when it is one.
-
-    Only the outer structure is read: a SignedData that is damaged inside is a signature that does not verify
-    (:func:`verify_detached` raises :class:`~eport.errors.InvalidSignature`), not a file of another kind.
-    """
+def _signed_data(signature: bytes) -> tuple[asn1_cms.ContentInfo | None, str | None]:
+    """The outer ``ContentInfo`` of ``signature`` when it holds a ``SignedData``, else why it is none."""
     try:
         info = asn1_cms.ContentInfo.load(bytes(signature), strict=True)
         kind = info["content_type"].native
     except (ValueError, TypeError, KeyError) as exc:
-        return str(exc).splitlines()[0] if str(exc) else "not DER"
-    return None if kind == "signed_data" else f"content type {kind!r}"
+        return None, str(exc).splitlines()[0] if str(exc) else "not DER"
+    return (info, None) if kind == "signed_data" else (None, f"content type {kind!r}")
+
+
+def not_signed_data(signature: bytes) -> str | None:
+    """Why ``signature`` is no DER CMS ``ContentInfo`` holding a ``SignedData``, or ``None`` when it is one.
+
+    Only the outer structure is read: a SignedData that is damaged inside is a signature that does not verify
+    (:func:`verify_detached` raises :class:`~eport.errors.InvalidSignature`), not a file of another kind
+    (:class:`~eport.errors.SignatureFormatError`).
+    """
+    return _signed_data(signature)[1]
 
 
 def verify_detached(signature: bytes, data: bytes, *, trust: ChainCheck) -> VerifiedCms:
     """Verify a detached CMS ``SignedData`` (one signer) over ``data`` and the signer's certificate chain.
 
     Raises:
-        InvalidSignature: malformed structure, digest mismatch or a bad signature.
+        SignatureFormatError: ``signature`` is no DER CMS ``ContentInfo`` holding a ``SignedData`` at all (empty,
+            text, PEM, another structure); an :class:`InvalidSignature` too, caught first to tell it apart.
+        InvalidSignature: a SignedData malformed inside, a digest mismatch or a bad signature; a structure over
+            ``MAX_CMS_SIZE``.
         ChainError, RevocationError: from ``trust``.
     """
     if len(signature) > MAX_CMS_SIZE:
         raise InvalidSignature("CMS structure too large")
+    info, problem = _signed_data(signature)
+    if info is None:
+        raise SignatureFormatError(f"not a CMS SignedData (DER): {problem}")
     try:
-        info = asn1_cms.ContentInfo.load(signature, strict=True)
-        if info["content_type"].native != "signed_data":
-            raise InvalidSignature("not a CMS SignedData")
         sd = info["content"]
         if sd["encap_content_info"]["content"].native is not None:
             raise InvalidSignature("not a detached signature (content is embedded)")

@@ -27,7 +27,7 @@ from typing import Any
 
 import attrs
 
-from eport.errors import ConfigurationError, InvalidSignature
+from eport.errors import ConfigurationError, InvalidSignature, SignatureFormatError
 from eport.pki.certs import Certificate, certificate_from_der
 from eport.pki.keys import PublicKey
 from eport.pki.signer import KeyAlgorithm, SignatureAlgorithm, Signer
@@ -266,10 +266,20 @@ def verify_pay_ex_info(
     what they say: a key repeated in any object, or a signed fragment that is not the top-level member, is refused.
 
     Raises:
-        InvalidSignature: malformed input, a certificate number that does not match, or a bad signature.
+        SignatureFormatError: ``pay_ex_info_str`` is no JSON at all; an :class:`InvalidSignature` too, caught
+            first to tell it apart.
+        InvalidSignature: JSON that is not a signed payExInfoStr (a member missing or malformed, a repeated key),
+            a certificate number that does not match, or a bad signature.
     """
     try:
         data = json.loads(pay_ex_info_str, parse_float=Decimal, object_pairs_hook=_no_repeated_keys)
+    except json.JSONDecodeError as exc:
+        raise SignatureFormatError(f"payExInfoStr is not JSON: {exc.msg}", line=exc.lineno, column=exc.colno) from None
+    except RecursionError:  # absurdly deep JSON
+        raise InvalidSignature("malformed payExInfoStr: nested too deeply") from None
+    except (ValueError, TypeError) as exc:
+        raise InvalidSignature(f"malformed payExInfoStr: {exc}") from None
+    try:
         head = _raw_member(pay_ex_info_str, "payExchangeInfoHead")
         lists = _raw_member(pay_ex_info_str, "payExchangeInfoLists")
         for name, raw in (("payExchangeInfoHead", head), ("payExchangeInfoLists", lists)):

@@ -40,7 +40,14 @@ from typing import Literal, Protocol
 import attrs
 from lxml import etree
 
-from eport.errors import CertificateError, ConfigurationError, EportError, InvalidSignature, UnsupportedAlgorithm
+from eport.errors import (
+    CertificateError,
+    ConfigurationError,
+    EportError,
+    InvalidSignature,
+    SignatureFormatError,
+    UnsupportedAlgorithm,
+)
 from eport.pki.certs import Certificate, certificate_from_der
 from eport.pki.keys import hash_algorithm, scheme_of
 from eport.pki.signer import KeyAlgorithm, SignatureAlgorithm, Signer
@@ -362,12 +369,15 @@ def verify_enveloped(
         config: expectations; strict defaults.
 
     Raises:
-        InvalidSignature: for any structural, digest or signature failure.
+        SignatureFormatError: ``xml`` is no well-formed XML at all (empty, text, binary, cut short); an
+            :class:`InvalidSignature` too, caught first to tell it apart.
+        InvalidSignature: for any structural, digest or signature failure of an XML document (one without a
+            ``ds:Signature`` too), and for a document over ``config.max_size`` or carrying a DTD.
         ChainError, RevocationError: from ``trust``.
         UnsupportedAlgorithm: for a dialect that is not allowed.
     """
     config = config or VerifyConfig()
-    tree = parse_xml(xml, max_size=config.max_size, error=InvalidSignature)
+    tree = parse_xml(xml, max_size=config.max_size, error=InvalidSignature, not_xml=SignatureFormatError)
     root = tree.getroot()
     signatures = root.xpath("//ds:Signature", namespaces={"ds": DS_NS})
     assert isinstance(signatures, list)  # noqa: S101 - xpath with a node-set expression

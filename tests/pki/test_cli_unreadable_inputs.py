@@ -1,6 +1,6 @@
 """``eport pki verify-xml`` / ``verify-file`` on a file that is no XML (or no CMS SignedData): an input error (exit
-status 1, ``error: DecodeError: …`` naming the file), not "the signature does not verify" (status 3), which stays
-for real verification failures: a changed document, a document without a signature, a damaged signature."""
+status 1, ``error: SignatureFormatError: …`` naming the file), not "the signature does not verify" (status 3),
+which stays for real verification failures: a changed document, a document without a signature, a damaged signature."""
 
 # ruff: noqa: F811 - the files fixture is imported from test_cli and named as an argument
 
@@ -45,7 +45,8 @@ def test_verify_xml_of_no_xml_is_an_input_error(
     code, out, err = _run("pki", "verify-xml", str(path), *signed[2])
     assert code == EXIT_FAIL, err
     assert out == ""
-    assert err.strip().splitlines()[-1].startswith(f"error: DecodeError: {path}: not a well-formed XML document")
+    last = err.strip().splitlines()[-1]
+    assert last.startswith(f"error: SignatureFormatError: {path}: not a well-formed XML document"), last
 
 
 def test_verify_xml_still_exits_3_when_the_signature_does_not_verify(
@@ -70,7 +71,7 @@ def test_verify_file_of_a_signature_that_is_no_cms_is_an_input_error(
     code, out, err = _run("pki", "verify-file", str(files["xml"]), str(p7s), *signed[2])
     assert code == EXIT_FAIL, err
     assert out == ""
-    assert err.strip().splitlines()[-1].startswith(f"error: DecodeError: {p7s}: not a CMS SignedData (DER)")
+    assert err.strip().splitlines()[-1].startswith(f"error: SignatureFormatError: {p7s}: not a CMS SignedData (DER)")
 
 
 def test_verify_file_still_exits_3_when_the_signature_does_not_verify(

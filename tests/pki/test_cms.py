@@ -10,7 +10,7 @@ import pytest
 from eport.card.emulator import DEMO_PIN, InProcessTransport, demo_card
 from eport.card.operator import OperatorCard
 from eport.card.signer import CardSigner
-from eport.errors import ChainError, InvalidSignature
+from eport.errors import ChainError, InvalidSignature, SignatureFormatError
 from eport.pki.chain import ChainValidator
 from eport.pki.cms import sign_detached, verify_detached
 from eport.pki.signer import KeyAlgorithm
@@ -70,5 +70,5 @@ def test_verification_failures(rsa_chain: TestChain, sm2_chain: TestChain) -> No
     broken[-5] ^= 0xFF  # inside the signature value
     with pytest.raises(InvalidSignature):
         verify_detached(bytes(broken), DATA, trust=PinnedCertificate(rsa_chain.leaf))
-    with pytest.raises(InvalidSignature, match="malformed"):
+    with pytest.raises(SignatureFormatError, match="not a CMS SignedData"):  # no SignedData at all
         verify_detached(b"\x30\x03\x02\x01\x01", DATA, trust=PinnedCertificate(rsa_chain.leaf))

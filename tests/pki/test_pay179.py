@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from eport.errors import ConfigurationError, InvalidSignature
+from eport.errors import ConfigurationError, InvalidSignature, SignatureFormatError
 from eport.pki.pay179 import (
     GoodsInfo,
     PayExchangeInfoHead,
@@ -125,8 +125,10 @@ def test_tampering_and_wrong_certificate(rsa_chain: TestChain, sha1_chain: TestC
         verify_pay_ex_info(upload.pay_ex_info_str.replace("100.50", "100.5"), rsa_chain.leaf)
     with pytest.raises(InvalidSignature, match="certNo"):
         verify_pay_ex_info(upload.pay_ex_info_str, sha1_chain.leaf)
-    with pytest.raises(InvalidSignature, match="malformed"):
+    with pytest.raises(SignatureFormatError, match="not JSON"):  # an InvalidSignature too
         verify_pay_ex_info("{", rsa_chain.leaf)
+    with pytest.raises(InvalidSignature, match="malformed"):
+        verify_pay_ex_info("{}", rsa_chain.leaf)
 
 
 def test_custom_builder(rsa_chain: TestChain) -> None:
