@@ -10,7 +10,7 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from eport.edi.batch import cpu_count, validate_many
 from eport.edi.ceb.receipts import Receipt, receipts
 from eport.edi.core.report import Problem, ValidationReport
 from eport.edi.core.schema import EDITIONS, field_names
-from eport.edi.core.spec import spec_of
+from eport.edi.core.spec import ValueKind, spec_of
 from eport.edi.core.validation import summary
 from eport.errors import ConfigurationError, DecodeError
 
@@ -321,22 +321,57 @@ def show_command(file: Path, edition: str, as_json: bool) -> None:
             return
         print_records([_receipt_row(r) for r in found], title=f"{tag} ({len(found)} receipt(s))")
         return
-    heads = frames.heads(message, columns="tag")
+    missing = _missing_heads(message, decoded.problems)
+    documents = len(frames.documents(message))
+    # a document without its head has no head row: frames.heads would give the document's own fields instead
+    heads = [h for h in frames.heads(message, columns="tag") if h["document"] not in {m["document"] for m in missing}]
     items = frames.items(message, columns="tag")
     if as_json:
         document = {
             "type": tag,
             "guid": getattr(message, "guid", None),
             "heads": [{k: _json_value(v) for k, v in h.items()} for h in heads],
+            "missing_heads": missing,
             "items": [{k: _json_value(v) for k, v in i.items()} for i in items],
         }
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))
         return
     guid = getattr(message, "guid", None)  # CEB messages; declarations and manifests have none
-    click.echo(f"{tag}{f' guid={guid}' if guid else ''} documents={len(heads)}")
+    click.echo(f"{tag}{f' guid={guid}' if guid else ''} documents={documents}")
     labels = field_names()
-    print_records([_plain(h) for h in heads], title="heads:", labels=labels)
+    if missing and not heads:
+        click.echo("heads:")
+    else:
+        print_records([_plain(h) for h in heads], title="heads:", labels=labels)
+    for gap in missing:
+        where = f" (missing at {gap['path']})" if gap["path"] else " (missing)"
+        click.echo(f"document {gap['document']}: no {gap['element']}{where}")
     print_records([_plain(i) for i in items], title="items:", labels=labels)
+
+
+def _missing_heads(message: Any, problems: Sequence[Problem]) -> list[dict[str, Any]]:
+    """The documents of ``message`` whose required head element (``DecHead``, ``OrderHead`` …) is missing: ``document``
+    number, ``element`` and, when the lenient decoding reported it, the ``path`` of its ``missing-element``
+    problem (else ``None``)."""
+    found: list[dict[str, Any]] = []
+    for number, document in enumerate(frames.documents(message), 1):
+        for field in spec_of(document).fields:
+            is_head = field.kind is ValueKind.MODEL and not field.repeated and field.tag.endswith("Head")
+            if is_head and field.required and getattr(document, field.name, None) is None:
+                found.append({"document": number, "element": field.tag, "path": None})
+    for element in {gap["element"] for gap in found}:
+        paths = [p.path for p in problems if p.code == "missing-element" and _last_name(p.path) == element]
+        gaps = [gap for gap in found if gap["element"] == element]
+        if len(paths) == len(gaps):  # both in document order
+            for gap, path in zip(gaps, paths, strict=True):
+                gap["path"] = path
+    return found
+
+
+def _last_name(path: str | None) -> str:
+    """The local name of a problem path's last step: ``/ceb:CEB621Message/ceb:Inventory[2]/ceb:InventoryHead`` →
+    ``InventoryHead``."""
+    return (path or "").rsplit("/", 1)[-1].split("[", 1)[0].rsplit(":", 1)[-1]
 
 
 @group.command(name="wrap")
