@@ -504,3 +504,200 @@ def test_optional_fields_present_everywhere_nowhere_or_somewhere(
         assert _takes_fast_path(data), model
     else:
         assert code in {p.code for p in model}
+
+
+# The head's fields the rules read (guid, times, codes, amounts; goodsValue … for the totals) are read from the
+# head's children in Python (treecheck._Head), the root's guid attribute and the signature without XPath. These
+# tests give the heads random values, remove optional fields, write values with character references, the
+# document compact, indented or with CRLF, and compare the two paths' reports.
+
+_TIMES = (["20220315153555", "20160315153555"], ["20221301000000", "2022031515355", "２０２２０３１５１５３５５５"])
+_DAYS = (["20220308", "20160229"], ["20220230", "2022030", "20220308\r\n", " 20220308"])
+_GUIDS = (
+    ["4CDE1CFD-EDED-46B1-946C-B8022E42FC94", "ABCDEFGHIJ_-0123456789ABCDEFGHIJ_-01"],
+    [
+        "4cde1cfd-eded-46b1-946c-b8022e42fc94",
+        "4CDE1CFD-EDED-46B1-946C-B8022E42FC9",
+        "4CDE1CFD EDED-46B1-946C-B8022E42FC94",
+    ],
+)
+_AMOUNTS = (["0", "1.5", "500", "3500.25"], ["-1", "-0", "1e2"])
+_HEAD_VALUES = {
+    "guid": _GUIDS,
+    "appTime": _TIMES,
+    "declTime": _DAYS,
+    "ieDate": _DAYS,
+    "country": (["116", "142", "502"], ["ZZZ", "11", "116\n", ""]),
+    "tradeMode": (["9610", "1210"], ["ZZZZ", "961", ""]),
+    "trafMode": (["0", "4", "5"], ["Q", "4|5", "", "|"]),
+    "currency": (["142"], ["", "502"]),
+    "freight": _AMOUNTS,
+    "insuredFee": _AMOUNTS,
+    "packNo": (["1", "6000"], ["-1"]),
+    "grossWeight": _AMOUNTS,
+    "netWeight": _AMOUNTS,
+    "goodsValue": _AMOUNTS,
+    "discount": _AMOUNTS,
+    "taxTotal": _AMOUNTS,
+    "acturalPaid": _AMOUNTS,
+    "note": (["A&B", "<", "x\r\ny"], ["", " "]),
+    "wrapType": (["1"], [""]),
+    "copNo": (["NBBH20160308005"], [""]),
+}
+#: Optional head fields (removing a required one makes the document schema-invalid: a report both paths agree on).
+_HEAD_OPTIONAL = frozenset({"ieDate", "note", "wrapType", "copNo", "preNo", "emsNo", "payCode", "batchNumbers"})
+
+
+def _head_document(
+    base: str,
+    edits: list[tuple[int, str, str | None]],
+    root_guid: str | None,
+    layout: str,
+    refs: bool,
+) -> bytes:
+    """The sample ``base`` with ``edits`` (document, head field, value or None to remove) applied to its heads and
+    its root's ``guid`` attribute set (or removed: None); written compact, indented or indented with CRLF line ends;
+    with ``refs`` each edited value's first character written as a character reference."""
+    root = etree.fromstring(_base(base))
+    heads = [head for head in root.iter(f"{{{CEB}}}*") if etree.QName(head).localname.endswith("Head")]
+    written: list[str] = []
+    for document, tag, value in edits:
+        target = heads[document % len(heads)].find(f"{{{CEB}}}{tag}")
+        if target is None:
+            continue
+        if value is None:
+            if tag in _HEAD_OPTIONAL:
+                target.getparent().remove(target)
+        else:
+            target.text = value
+            written.append(value)
+    if root_guid is None:
+        root.attrib.pop("guid", None)
+    else:
+        root.set("guid", root_guid)
+    if layout != "compact":
+        etree.indent(root)
+    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    if layout == "crlf":
+        data = data.replace(b"\n", b"\r\n")
+    for value in written if refs else ():
+        plain = etree.tostring(_element_with(value))[3:-4]  # as lxml escapes it: <a>…</a>
+        if plain and not plain.startswith(b"&"):
+            referenced = f"&#{ord(value[0])};".encode() + plain[len(value[0].encode()) :]
+            data = data.replace(b">" + plain + b"<", b">" + referenced + b"<", 1)
+    return data
+
+
+def _element_with(text: str) -> etree._Element:
+    element = etree.Element("a")
+    element.text = text
+    return element
+
+
+_HEAD_EDITS = st.lists(
+    st.sampled_from(sorted(_HEAD_VALUES)).flatmap(
+        lambda tag: st.tuples(
+            st.integers(0, 9),
+            st.just(tag),
+            st.none() | st.sampled_from(_HEAD_VALUES[tag][0]) | st.sampled_from(_HEAD_VALUES[tag][1]),
+        )
+    ),
+    max_size=3,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    base=st.sampled_from(["import/CEB621Message.xml", "import/CEB311Message.xml"]),
+    edits=_HEAD_EDITS,
+    root_guid=st.none() | st.sampled_from(_GUIDS[0]) | st.sampled_from(_GUIDS[1]),
+    layout=st.sampled_from(["compact", "indented", "crlf"]),
+    refs=st.booleans(),
+)
+def test_head_fields_read_in_python_get_the_same_report(
+    base: str, edits: list[tuple[int, str, str | None]], root_guid: str | None, layout: str, refs: bool
+) -> None:
+    fast, model = _both(_head_document(base, edits, root_guid, layout, refs))
+    assert fast == model
+
+
+@pytest.mark.parametrize(
+    ("base", "field", "value", "code"),
+    [
+        ("import/CEB621Message.xml", "guid", _GUIDS[1][0], "guid-format"),
+        ("import/CEB621Message.xml", "appTime", "20221301000000", "time-format"),
+        ("import/CEB621Message.xml", "declTime", "20220230", "time-format"),
+        ("import/CEB621Message.xml", "ieDate", "20220230", "time-format"),
+        ("import/CEB621Message.xml", "country", "ZZZ", "code-table"),
+        ("import/CEB621Message.xml", "tradeMode", "ZZZZ", "code-table"),
+        ("import/CEB621Message.xml", "trafMode", "Q", "code-table"),
+        ("import/CEB621Message.xml", "currency", "", "code-table"),
+        ("import/CEB621Message.xml", "freight", "-1", "negative-amount"),
+        ("import/CEB621Message.xml", "packNo", "-1", "negative-amount"),
+        ("import/CEB621Message.xml", "netWeight", "-0.5", "negative-amount"),
+        ("import/CEB311Message.xml", "guid", _GUIDS[1][2], "guid-format"),
+        ("import/CEB311Message.xml", "appTime", "20220230153555", "time-format"),
+        ("import/CEB311Message.xml", "currency", "", "code-table"),
+        ("import/CEB311Message.xml", "goodsValue", "1.5", "header-total"),
+        ("import/CEB311Message.xml", "freight", "3", "actual-paid"),
+    ],
+)
+@pytest.mark.parametrize("layout", ["compact", "crlf"])
+@pytest.mark.parametrize("without", [False, True])
+def test_a_wrong_head_value_is_seen_in_any_document(
+    base: str, field: str, value: str, code: str, layout: str, without: bool
+) -> None:
+    """The value is put in the head of the last document, with its optional fields present or removed (the head is
+    then read by tag): a reader taking the wrong place, or stopping at the first head, misses it."""
+    edits: list[tuple[int, str, str | None]] = [(9, name, None) for name in sorted(_HEAD_OPTIONAL - {field}) if without]
+    edits.append((9, field, value))
+    data = _head_document(base, edits, _GUIDS[0][0], layout, refs=False)
+    root = parse(data)
+    assert not xsd_problems(root, "202205"), "the case must stay schema-valid"
+    fast, model = _both(data)
+    assert code in {p.code for p in model}, model
+    assert fast == model
+    assert not validation._clean_tree(root, "202205")
+
+
+@pytest.mark.parametrize("value", [_GUIDS[1][0], _GUIDS[1][2], ""])
+def test_a_wrong_root_guid_is_seen(value: str) -> None:
+    data = _head_document("import/CEB621Message.xml", [], value, "compact", refs=False)
+    fast, model = _both(data)
+    assert fast == model
+    assert not _takes_fast_path(data)
+
+
+def test_the_heads_and_the_root_are_read_without_xpath() -> None:
+    """The tests above exercise the head reader only if the plans use it: no XPath is left for the inventory's
+    head fields, its root guid and its signature, and the order's head fields (the totals' too) are read by it."""
+    from eport.edi.ceb import treecheck
+
+    plan = treecheck._plan(imports.CEB621Message)
+    assert plan is not None
+    assert plan.wrong is None
+    assert not plan.times
+    assert not plan.codes
+    (head,) = plan.totals[0].reads
+    read = {etree.QName(tag).localname for tag in head.tags}
+    assert {"guid", "appTime", "declTime", "ieDate", "country", "tradeMode", "trafMode", "currency"} <= read
+    assert {"freight", "insuredFee", "packNo", "grossWeight", "netWeight"} <= read
+    order = treecheck._plan(imports.CEB311Message)
+    assert order is not None
+    (head,) = order.totals[0].reads
+    read = {etree.QName(tag).localname for tag in head.tags}
+    assert {"guid", "appTime", "currency", "goodsValue", "freight", "discount", "taxTotal", "acturalPaid"} <= read
+    for document in (_head_document("import/CEB621Message.xml", [], _GUIDS[0][0], "crlf", refs=True),):
+        assert _takes_fast_path(document)
+
+
+def test_a_missing_signature_is_seen_without_the_schema() -> None:
+    """The schemas require the signature of the signed roots, so only a direct call of the tree check shows that it
+    looks for the signature itself (the rule reports a declared document without one)."""
+    from eport.edi.ceb import treecheck
+
+    root = etree.fromstring(_inventory())
+    assert treecheck.clean(root, imports.CEB621Message)
+    for signature in root.findall("{http://www.w3.org/2000/09/xmldsig#}Signature"):
+        root.remove(signature)
+    assert not treecheck.clean(root, imports.CEB621Message)

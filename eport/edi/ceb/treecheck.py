@@ -48,12 +48,15 @@ COVERED = frozenset(
 _NUMBERS = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:,[0-9]+(?:\.[0-9]+)?)*").fullmatch
 #: A guid that :func:`eport.edi.ceb.rules.guid_format` refuses: not 36 characters of ``[0-9A-Z_-]``.
 _BAD_GUID = "[string-length(.) != 36 or translate(., '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_-', '') != '']"
+#: A guid :func:`eport.edi.ceb.rules.guid_format` accepts: 36 characters of ``[0-9A-Z_-]`` (``_BAD_GUID``'s test).
+_GOOD_GUID = re.compile(r"[0-9A-Z_-]{36}").fullmatch
 #: Code tables up to this many characters (joined) are checked inside the XPath; larger ones in a frozen set.
 _INLINE_TABLE = 40
 
 #: Deepest nesting of sub-models followed when planning (CEB messages nest three or four levels).
 _MAX_DEPTH = 12
 
+_WILD = (ANY_ELEMENT, TEXT_CONTENT)
 _HEAD_FIELDS = ("goods_value", "freight", "tax_total", "discount", "actural_paid")
 _LINE_FIELDS = ("qty", "price", "total_price")
 
@@ -91,22 +94,50 @@ class _Full:
 
 
 @attrs.frozen
+class _Head:
+    """A ``…Head`` sub-model read in Python from its element's children, instead of one XPath per checked field.
+
+    The head is child ``index`` of the node (every field before it occurs exactly once). ``tags`` are its checked
+    fields (Clark notation), each a tag no other child of the head carries, in schema order: when the children
+    hold every one of them, the n-th text is field n; otherwise they are read by tag and an absent field is
+    ``None`` (nothing to check, as the XPath found nothing). An empty value sends the document to the model path.
+    The other fields hold places in ``tags``.
+    """
+
+    index: int
+    tag: str
+    tags: tuple[str, ...]
+    guids: tuple[int, ...]  # guid fields (guid_format)
+    times: tuple[tuple[int, int], ...]  # (place, width) of time fields (time_formats)
+    codes: tuple[tuple[frozenset[str], tuple[int, ...]], ...]  # code tables and their fields (code_tables)
+    unsigned: tuple[int, ...]  # amounts that must hold no minus sign (negative_amounts)
+    #: goods_value … actural_paid (header_totals): their places, None for a field the head lacks; None when the
+    #: head does not take part in the totals
+    totals: tuple[int | None, ...] | None
+
+
+@attrs.frozen
 class _Totals:
     """A node class with ``…Head``/``…List`` sub-models: what :func:`eport.edi.ceb.rules.header_totals` reads."""
 
     nodes: etree.XPath  # every occurrence of the node
     heads: tuple[tuple[etree.XPath | None, ...], ...]  # per head: goods_value … actural_paid texts (or None)
     lists: tuple[_Lines, ...]
+    reads: tuple[_Head, ...] = ()  # the heads read in Python (their totals fields are not in ``heads``)
 
 
 @attrs.frozen
 class _Plan:
     """The compiled checks of one message class."""
 
-    wrong: etree.XPath  # boolean: a gnum, guid or small-table code is wrong, a value empty, the signature missing
+    #: boolean: a gnum, guid or small-table code is wrong, a value empty, the signature missing; None when every
+    #: such check is done in Python
+    wrong: etree.XPath | None
     times: tuple[tuple[int, etree.XPath], ...]
     codes: tuple[tuple[frozenset[str], tuple[etree.XPath, ...]], ...]  # the larger tables' codes, read out
     totals: tuple[_Totals, ...]
+    guid: str | None = None  # the root's guid attribute, checked in Python
+    signature: str | None = None  # the root's signature child (Clark notation), required
 
 
 class _UnplannableError(Exception):
@@ -122,7 +153,13 @@ def clean(root: etree._Element, cls: type[Any]) -> bool:
     plan = _plan(cast(Any, cls))
     if plan is None or next(root.iter(etree.Comment, etree.ProcessingInstruction), None) is not None:
         return False  # a comment or PI may split a value into several text nodes
-    if plan.wrong(root):
+    if plan.wrong is not None and plan.wrong(root):
+        return False
+    if plan.guid is not None:
+        guid = root.get(plan.guid)
+        if guid is not None and not _GOOD_GUID(guid):
+            return False
+    if plan.signature is not None and next(root.iterchildren(plan.signature), None) is None:
         return False
     for known, paths in plan.codes:
         for texts in paths:  # one XPath per field: a union would sort the nodes again
@@ -168,9 +205,65 @@ def _one(values: etree.XPath | None, node: etree._Element) -> tuple[bool, Decima
     return True, (numbers[0] if numbers else None)
 
 
+def _head_texts(head: _Head, node: etree._Element) -> list[str | None] | None:
+    """The texts of the head's checked fields, by place (``None``: the field is absent); ``None`` when the head is
+    not where the plan expects it or a value is empty (the model path decides)."""
+    try:
+        element = node[head.index]
+    except IndexError:
+        return None
+    if element.tag != head.tag:
+        return None
+    texts = [child.text for child in element.iterchildren(*head.tags)]
+    if len(texts) != len(head.tags):  # optional fields absent: read by tag
+        found = {child.tag: child.text for child in element.iterchildren(*head.tags)}
+        if None in found.values():
+            return None
+        return [found.get(tag) for tag in head.tags]
+    return None if None in texts else texts
+
+
+def _head_clean(head: _Head, texts: list[str | None]) -> bool:
+    """The checks of guid_format, time_formats, code_tables and negative_amounts on the head's texts, as the XPath
+    tests they replace: a guid of 36 ``[0-9A-Z_-]``, a time of its width in digits that is a real time, a code of
+    its table, no minus sign in an amount. An absent field (``None``) is not checked."""
+    for place in head.guids:
+        value = texts[place]
+        if value is not None and not _GOOD_GUID(value):
+            return False
+    for place, width in head.times:
+        value = texts[place]
+        if value is not None and not (
+            len(value) == width and value.isascii() and value.isdigit() and _rules._real_time(value)
+        ):
+            return False
+    for known, places in head.codes:
+        for place in places:
+            value = texts[place]
+            if value is not None and value not in known:
+                return False
+    for place in head.unsigned:
+        value = texts[place]
+        if value is not None and "-" in value:
+            return False
+    return True
+
+
 def _totals_clean(totals: _Totals, node: etree._Element) -> bool:
     """The checks of :func:`eport.edi.ceb.rules.header_totals` on one node; ``False`` on any doubt."""
     sums: list[list[Decimal]] = []  # per list whose items all have a totalPrice: those prices
+    amounts_read: list[list[Decimal | None]] = []  # goods_value … actural_paid of the heads read in Python
+    for head in totals.reads:
+        head_texts = _head_texts(head, node)
+        if head_texts is None or not _head_clean(head, head_texts):
+            return False
+        if head.totals is not None:
+            given = [None if place is None else head_texts[place] for place in head.totals]
+            numbers = _numbers([text for text in given if text is not None])
+            if numbers is None:
+                return False  # not plain
+            parsed = iter(numbers)
+            amounts_read.append([None if text is None else next(parsed) for text in given])
     for spec in totals.lists:
         row: list[str] = []
         width = len(spec.tags)
@@ -216,13 +309,15 @@ def _totals_clean(totals: _Totals, node: etree._Element) -> bool:
             return False
         if total:
             sums.append(total)
-    for head in totals.heads:
+    for head_values in totals.heads:
         amounts: list[Decimal | None] = []
-        for field_values in head:
+        for field_values in head_values:
             readable, value = _one(field_values, node)
             if not readable:
                 return False
             amounts.append(value)
+        amounts_read.append(amounts)
+    for amounts in amounts_read:
         goods_value, freight, tax, discount, paid = amounts
         if goods_value is not None:
             for prices in sums:
@@ -260,6 +355,11 @@ class _Planner:
         self.amounts: list[str] = []  # amount elements holding a minus sign (negative-amount)
         self.unsigned: set[tuple[str, str]] = set()  # (model path, field) the totals read as unsigned numbers
         self.iterated: set[tuple[str, str]] = set()  # (model path, field) checked from the totals' iteration
+        self.read: set[tuple[str, str]] = set()  # (model path, field) checked by a head read in Python (_Head)
+        self.guid: str | None = None  # the root's guid attribute, when checked in Python
+        self.signature: str | None = None  # the root's required signature child, checked in Python
+        self.data_message = False
+        self.negative_allowed = root.tag in _rules.NEGATIVE_ALLOWED_ROOTS
 
     def step(self, owner: ModelSpec, field: FieldSpec) -> str:
         """The XPath step to ``field`` of ``owner``. A field the schema lets occur once is selected with ``[1]``:
@@ -281,14 +381,15 @@ class _Planner:
             raise _UnplannableError(root.tag)
         prefix = self.prefixes.setdefault(root.namespace, "n0")
         path = f"/{prefix}:{root.tag}"
-        data_message = any(f.name == "base_transfer" for f in root.fields)
+        data_message = self.data_message = any(f.name == "base_transfer" for f in root.fields)
         self.visit(cls_spec=root, path=path, depth=0, data_message=data_message)
-        if root.tag not in _rules.NEGATIVE_ALLOWED_ROOTS:
+        if not self.negative_allowed:
             self.wrong.extend(self.amounts)
         self.wrong.extend(f"{p}[not(text())]" for p in self.values)  # an empty value, read as "" by the decoder
-        wrong = f"boolean({' | '.join(self.wrong)})" if self.wrong else "false()"
+        tests = [f"boolean({' | '.join(self.wrong)})"] if self.wrong else []
         if root.tag in _rules.SIGNED_ROOTS and any(f.name == "signature" for f in root.fields):
-            wrong += f" or not({path}/{self.step(root, root.field('signature'))})"
+            signature = root.field("signature")
+            self.signature = f"{{{signature.namespace or root.namespace}}}{signature.tag}"
         codes = []
         for alias, paths in sorted(self.codes.items()):
             known = _code_set(alias)
@@ -296,17 +397,19 @@ class _Planner:
                 # A short table is checked by libxml2: "|142|" in "|142|502|…|" (a code never contains "|").
                 table = "|" + "|".join(sorted(known)) + "|"
                 test = f"[contains(., '|') or not(contains('{table}', concat('|', ., '|')))]"
-                wrong += f" or boolean({' | '.join(p + test for p in paths)})"
+                tests.append(f"boolean({' | '.join(p + test for p in paths)})")
             else:
                 codes.append((known, tuple(self.xpath(f"{p}/text()") for p in paths)))
         return _Plan(
-            wrong=self.xpath(wrong),
+            wrong=self.xpath(" or ".join(tests)) if tests else None,
             times=tuple(
                 (width, self.xpath(" | ".join(f"{p}/text()" for p in paths)))
                 for width, paths in sorted(self.times.items())
             ),
             codes=tuple(codes),
             totals=tuple(self.totals),
+            guid=self.guid,
+            signature=self.signature,
         )
 
     def visit(self, cls_spec: ModelSpec, path: str, depth: int, data_message: bool) -> None:
@@ -315,14 +418,20 @@ class _Planner:
         plan = _rules._make_plan(cls_spec)
         if data_message and plan.guid == "attribute":
             attribute = next(a for a in cls_spec.attributes if a.name == "guid")
-            self.wrong.append(f"{path}/@{attribute.tag}{_BAD_GUID}")
-        elif data_message and plan.guid == "field":
+            if depth == 0:
+                self.guid = attribute.tag  # the root's: checked in Python
+            else:
+                self.wrong.append(f"{path}/@{attribute.tag}{_BAD_GUID}")
+        elif data_message and plan.guid == "field" and (path, "guid") not in self.read:
             guid = cls_spec.field("guid")
             field_path = f"{path}/{self.step(cls_spec, guid)}"
             self.wrong.append(f"{field_path}{_BAD_GUID}")  # an empty guid is wrong too
         for name, _tag, width in plan.times:
-            self.value(self.times.setdefault(width, []), path, cls_spec, cls_spec.field(name))
+            if (path, name) not in self.read:
+                self.value(self.times.setdefault(width, []), path, cls_spec, cls_spec.field(name))
         for name, _tag, alias in plan.codes:
+            if (path, name) in self.read:
+                continue
             field = cls_spec.field(name)
             if (path, name) in self.iterated and _fixed_and_known(field, alias):
                 continue  # read by the totals' iteration, where an empty value (None) sends it to the model path
@@ -352,6 +461,7 @@ class _Planner:
             and f.kind in (ValueKind.DECIMAL, ValueKind.INTEGER)
             and not f.repeated
             and (path, f.name) not in self.unsigned
+            and (path, f.name) not in self.read
         )
         for f in cls_spec.fields:
             if f.kind is ValueKind.MODEL:
@@ -391,10 +501,15 @@ class _Planner:
         gnum_lists: set[str],
     ) -> _Totals:
         head_values = []
+        reads = []
         for name, _tag in heads:
             head_field = spec.field(name)
             head_spec = spec_of(head_field.model)
             head_step = self.step(spec, head_field)
+            read = self.head(spec, path, head_field)
+            if read is not None:
+                reads.append(read)
+                continue
             present = {f.name for f in head_spec.fields}
             if "goods_value" not in present:
                 continue  # both head checks start from goodsValue: the rule reads nothing else of this head
@@ -424,7 +539,81 @@ class _Planner:
                     gnum=name in gnum_lists,
                 )
             )
-        return _Totals(nodes=self.xpath(path), heads=tuple(head_values), lists=tuple(line_specs))
+        return _Totals(nodes=self.xpath(path), heads=tuple(head_values), lists=tuple(line_specs), reads=tuple(reads))
+
+    def head(self, spec: ModelSpec, path: str, head_field: FieldSpec) -> _Head | None:
+        """The head ``head_field`` of the node ``spec`` read in Python (:class:`_Head`), or ``None`` when it cannot
+        be: the fields before it do not occur exactly once each, or a field the totals need does not qualify. A
+        checked field qualifies when it is simple, not repeated, and no other field of the head has its tag; the
+        others keep their XPath (:meth:`visit` skips the fields noted in ``self.read``)."""
+        index = 0
+        for field in spec.fields:
+            if field is head_field:
+                break
+            if not field.required or field.repeated or field.kind is ValueKind.XML or field.tag in _WILD:
+                return None
+            index += 1
+        if not head_field.required or head_field.repeated or head_field.model is None:
+            return None
+        head_spec = spec_of(head_field.model)
+        namespace = head_field.namespace or spec.namespace
+        if not namespace or not head_spec.namespace:
+            return None
+        head_path = f"{path}/{self.step(spec, head_field)}"
+        rule_plan = _rules._make_plan(head_spec)
+        guids = {"guid"} if self.data_message and rule_plan.guid == "field" else set()
+        times = {name: width for name, _tag, width in rule_plan.times}
+        codes = {name: alias for name, _tag, alias in rule_plan.codes}
+        present = {f.name for f in head_spec.fields}
+        needed: tuple[str, ...] = ()
+        if "goods_value" in present:  # both head checks start from goodsValue (see plan_totals)
+            needed = _HEAD_FIELDS if "actural_paid" in present else _HEAD_FIELDS[:1]
+
+        def clark(field: FieldSpec) -> str:
+            return f"{{{field.namespace or head_spec.namespace}}}{field.tag}"
+
+        places = Counter(map(clark, head_spec.fields))
+        read: list[FieldSpec] = []
+        for field in head_spec.fields:
+            amount = (
+                not self.negative_allowed
+                and field.tag in _rules.AMOUNT_FIELDS
+                and field.kind in (ValueKind.DECIMAL, ValueKind.INTEGER)
+                and not field.repeated
+            )
+            if not (
+                field.name in guids or field.name in times or field.name in codes or field.name in needed or amount
+            ):
+                continue
+            simple = field.kind in (ValueKind.STRING, ValueKind.DECIMAL, ValueKind.INTEGER)
+            if simple and not field.repeated and places[clark(field)] == 1:
+                read.append(field)
+            elif field.name in needed:
+                return None  # the totals would read it by XPath: the whole head keeps its XPaths
+        if not read:
+            return None
+        place = {field.name: index for index, field in enumerate(read)}
+        self.read.update((head_path, field.name) for field in read)
+        tables: dict[str, list[int]] = {}
+        for field in read:
+            if field.name in codes:
+                tables.setdefault(codes[field.name], []).append(place[field.name])
+        return _Head(
+            index=index,
+            tag=f"{{{namespace}}}{head_field.tag}",
+            tags=tuple(map(clark, read)),
+            guids=tuple(place[name] for name in guids if name in place),
+            times=tuple((place[name], width) for name, width in times.items() if name in place),
+            codes=tuple((_code_set(alias), tuple(at)) for alias, at in sorted(tables.items())),
+            unsigned=tuple(
+                place[field.name]
+                for field in read
+                if not self.negative_allowed
+                and field.tag in _rules.AMOUNT_FIELDS
+                and field.kind in (ValueKind.DECIMAL, ValueKind.INTEGER)
+            ),
+            totals=tuple(place.get(name) if name in needed else None for name in _HEAD_FIELDS) if needed else None,
+        )
 
     def iteration(
         self, lines: _Lines, spec: ModelSpec, list_field: FieldSpec, path: str, item_step: str, gnum: bool
