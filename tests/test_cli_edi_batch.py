@@ -81,3 +81,25 @@ def test_an_unreadable_file_does_not_stop_the_files_after_it(tmp_path: Path, job
         ("a.xml", True), ("b.xml", False), ("c.xml", True), ("d.xml", False)
     ]  # fmt: skip
     assert files[1]["problems"][0]["code"] == "unreadable"
+
+
+def test_the_files_tell_the_batch_how_many_remain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`edi validate` reads the files lazily (a generator has no length), so it tells the batch how many remain:
+    with that, the batch shrinks its last chunks and the processes finish together."""
+    import operator
+
+    from eport.cli import edi as edi_cli
+
+    for name, data in documents(7):
+        (tmp_path / name).write_bytes(data)
+    hints: list[int] = []
+    real = edi_cli.validate_many
+
+    def spy(documents: object, **options: object) -> object:
+        hints.append(operator.length_hint(documents, -1))
+        return real(documents, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(edi_cli, "validate_many", spy)
+    result = CliRunner().invoke(cli, ["edi", "validate", "-q", "-j", "2", str(tmp_path)])
+    assert result.exit_code == 1  # documents() has broken ones
+    assert hints == [7]

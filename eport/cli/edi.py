@@ -149,7 +149,8 @@ def validate_command(
     unreadable: dict[Hashable, str] = {}
     signed: set[Hashable] = set()
     processes = (cpu_count() if jobs == 0 else jobs) if len(paths) > 1 else 1
-    reports = validate_many(_sources(paths, unreadable, signed), edition=edition, processes=processes)
+    sources = _Counted(_sources(paths, unreadable, signed), len(paths))
+    reports = validate_many(sources, edition=edition, processes=processes)
     with _progress_bar(len(paths), progress) as advance:
         for index, report in reports:
             assert isinstance(index, int)  # noqa: S101 - the source ids are the positions _sources gives
@@ -180,6 +181,22 @@ def validate_command(
         click.echo(json.dumps({"edition": edition, "files": results}, ensure_ascii=False, indent=2))
     if failed:
         raise CliFail(f"{failed} of {len(paths)} file(s) have errors", EXIT_FAIL, kind="ValidationFailed")
+
+
+class _Counted(Iterator[tuple[Hashable, bytes]]):
+    """An iterator that tells how many items remain (``__length_hint__``): the batch then shrinks its last
+    chunks so that the processes finish together."""
+
+    def __init__(self, items: Iterator[tuple[Hashable, bytes]], count: int) -> None:
+        self._items, self._left = items, count
+
+    def __next__(self) -> tuple[Hashable, bytes]:
+        item = next(self._items)
+        self._left -= 1
+        return item
+
+    def __length_hint__(self) -> int:
+        return max(self._left, 0)
 
 
 def _sources(

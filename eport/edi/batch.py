@@ -41,6 +41,7 @@ import functools
 import gc
 import itertools
 import multiprocessing
+import operator
 import os
 import pickle
 import select
@@ -134,6 +135,9 @@ def _run_chunk(
 #: against the work it carries and the last chunks leave little waiting at the end.
 _CHUNK_BYTES = 256 * 1024
 _CHUNK_DOCS = 64
+#: The smallest chunk by bytes near the end of an input of known length (see :func:`_chunks`): below it, the
+#: hand-over would cost more than the waiting it saves.
+_TAIL_BYTES = 16 * 1024
 #: With ``load``, the sizes are unknown until read: chunks of this many documents by default.
 _CHUNK_LOADED = 16
 
@@ -155,22 +159,48 @@ def _sources(documents: Iterable[Any], load: Loader | None) -> Iterator[tuple[Ha
         yield _source(position, item, load)
 
 
-def _chunks(sources: Iterator[tuple[Hashable, Any]], size: int | None) -> Iterator[tuple[list[Hashable], list[Any]]]:
-    """Chunks of ``size`` documents; with ``size=None``, of about :data:`_CHUNK_BYTES` each (adaptive)."""
+def _chunks(
+    sources: Iterator[tuple[Hashable, Any]], size: int | None, total: int | None = None, processes: int = 1
+) -> Iterator[tuple[list[Hashable], list[Any]]]:
+    """Chunks of ``size`` documents; with ``size=None``, of about :data:`_CHUNK_BYTES` each (adaptive).
+
+    With ``total`` (the input's length, when known) and ``size=None``, the chunks near the end shrink to a quarter
+    of the bytes that remain per process (estimated from the documents so far, down to :data:`_TAIL_BYTES`), so
+    that the processes finish together instead of one waiting while another works through its last queued chunks.
+    """
+    done = seen = 0
     while True:
         chunk: list[tuple[Hashable, Any]]
         if size is not None:
             chunk = list(itertools.islice(sources, size))
         else:
-            chunk, total = [], 0
+            budget = _CHUNK_BYTES
+            if total is not None and 0 < done < total:  # past a length hint that was too short: as without one
+                remaining = (total - done) * seen // done
+                budget = max(_TAIL_BYTES, min(_CHUNK_BYTES, remaining // (4 * processes)))
+            chunk, nbytes = [], 0
             for source, data in sources:
                 chunk.append((source, data))
-                total += len(data)
-                if total >= _CHUNK_BYTES or len(chunk) >= _CHUNK_DOCS:
+                nbytes += len(data)
+                if nbytes >= budget or len(chunk) >= _CHUNK_DOCS:
                     break
+            seen += nbytes
         if not chunk:
             return
+        done += len(chunk)
         yield [s for s, _ in chunk], [d for _, d in chunk]
+
+
+def _length(documents: Iterable[Any]) -> int | None:
+    """The input's length if it tells: a list's or tuple's, else its ``__length_hint__`` (``iter(list)`` has one;
+    a generator has none). Used only to size the last chunks: a wrong hint costs speed, never results."""
+    if isinstance(documents, list | tuple):
+        return len(documents)
+    try:
+        hint = operator.length_hint(documents, 0)
+    except Exception:  # a hint that fails (raises, not an int) is no hint: it must never stop the batch
+        return None
+    return hint if hint > 0 else None
 
 
 @attrs.frozen
@@ -561,7 +591,7 @@ def _map(
             yield source, work(data if load is None else load(data), options)
         return
     chunk_size = pool_options.chunk_size if pool_options.chunk_size or load is None else _CHUNK_LOADED
-    chunks = _chunks(sources, chunk_size)
+    chunks = _chunks(sources, chunk_size, _length(documents), processes)
     first = next(chunks, None)
     if first is None:
         return

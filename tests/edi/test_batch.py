@@ -402,3 +402,53 @@ def test_chunks_larger_than_a_pipe_neither_block_nor_deadlock() -> None:
     assert not raised
     assert [r.message.inventory_return[0].cop_no for r in got] == [f"COP{n:05d}" for n in range(len(docs))]
     assert got[-1].message == edi.decode(docs[-1])
+
+
+def chunk_sizes(count: int, total: int | None, processes: int = 2, padding: int = 0) -> list[int]:
+    docs = [(n, receipt(n).replace(b"<returnInfo>", b"<returnInfo>" + b" " * padding)) for n in range(count)]
+    return [len(ids) for ids, _ in batch._chunks(iter(docs), None, total, processes)]
+
+
+def test_the_last_chunks_shrink_when_the_length_is_known() -> None:
+    """Knowing how many documents remain, the chunks near the end shrink (a quarter of the bytes that remain per
+    process, down to 16 KiB), so no process waits at the end while another works through a large queued chunk."""
+    sizes = chunk_sizes(1000, 1000, padding=18_000)  # 15 documents of ≈ 18.7 KB make 256 KiB
+    assert sum(sizes) == 1000
+    assert sizes[:5] == [15] * 5
+    assert sizes[-3:] == [1, 1, 1]
+    assert all(a >= b for a, b in itertools.pairwise(sizes))
+    assert len(sizes) < 1.3 * len(chunk_sizes(1000, None, padding=18_000))  # a few more hand-overs at the end
+    assert chunk_sizes(1000, None, padding=18_000)[-1] == 1000 % 15  # unknown length: as before
+    small = chunk_sizes(2000, 2000)  # ≈ 700-byte receipts: the last chunks keep 16 KiB (≈ 23 receipts)
+    assert min(small[:-1]) >= 16 * 1024 // 720
+    assert len(small) <= len(chunk_sizes(2000, None)) + 8
+
+
+def test_a_wrong_length_hint_costs_no_results() -> None:
+    """A hint that is too short, too long or failing changes chunk sizes only; past a too-short hint the chunks
+    return to their default size instead of one document each."""
+    short = chunk_sizes(1000, 100, padding=18_000)
+    assert sum(short) == 1000
+    assert short[-1] == 1000 - sum(short[:-1])
+    assert max(short[len(short) // 2 :]) == 15  # back to 256 KiB chunks past the hint
+    assert sum(chunk_sizes(300, 10_000)) == 300
+
+    class Hinted:
+        def __init__(self, items: list[tuple[str, bytes]], hint: object) -> None:
+            self.items, self.hint = iter(items), hint
+
+        def __iter__(self) -> Hinted:
+            return self
+
+        def __next__(self) -> tuple[str, bytes]:
+            return next(self.items)
+
+        def __length_hint__(self) -> Any:
+            if isinstance(self.hint, Exception):
+                raise self.hint
+            return self.hint
+
+    docs = documents(40)
+    expected = list(validate_many(docs))
+    for hint in (3, 10_000, -1, "many", RuntimeError("no idea")):
+        assert list(validate_many(Hinted(docs, hint), processes=2)) == expected
