@@ -27,7 +27,7 @@ def raise_typed(response: PortalResponse) -> None:
     except ProtocolError:
         body = None
     if isinstance(body, dict):
-        code = body.get("code")
+        code = body.get("code") if isinstance(body.get("code"), str) else None  # a list or object names no rule
         message = str(body.get("error") or f"HTTP {response.status}")
         if code == "illegal_transition":
             raise FormStateError(

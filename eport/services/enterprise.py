@@ -197,6 +197,8 @@ class EnterpriseRecord:
         Raises:
             eport.errors.ProtocolError: a missing or malformed field.
         """
+        if not isinstance(data, Mapping):
+            raise ProtocolError(f"the enterprise service answered {type(data).__name__}, not a record")
         try:
             scheme = CreditScheme[data.get("creditScheme") or "DECREE_282"]
             report = data.get("annualReport")

@@ -45,6 +45,7 @@ from eport.errors import (
     CardNotBoundError,
     ChallengeError,
     ConfigurationError,
+    EportError,
     LoginCertificateError,
     LoginError,
     LoginLockedError,
@@ -126,12 +127,15 @@ class PortalLoginSession:
 
         Raises:
             eport.errors.SessionExpiredError: the session ended (redirect to the login page, or 401).
+            eport.errors.ProtocolError: the answer is no session check (not JSON, no ``allPavaVersion``, an
+                ``expiresAt`` that is no ISO 8601 time).
         """
         data = self.portal.get_json(self._check_path)
         if not isinstance(data, dict) or "allPavaVersion" not in data:
             raise ProtocolError("the session check did not answer the expected JSON")
-        if data.get("expiresAt"):
-            self.info = attrs.evolve(self.info, expires_at=_utc(data["expiresAt"]))
+        expires_at = _expiry(data)
+        if expires_at is not None:
+            self.info = attrs.evolve(self.info, expires_at=expires_at)
         return self.info
 
     def logout(self) -> None:
@@ -142,8 +146,21 @@ class PortalLoginSession:
             self.portal.cookies.clear()
 
 
-def _utc(value: object) -> dt.datetime:
-    when = dt.datetime.fromisoformat(str(value))
+def _expiry(data: Mapping[str, Any]) -> dt.datetime | None:
+    """The session check's ``expiresAt`` (UTC when it names no zone); ``None`` when it is absent, null or empty.
+
+    Raises:
+        eport.errors.ProtocolError: ``expiresAt`` is no ISO 8601 time (a number, a list, text).
+    """
+    value = data.get("expiresAt")
+    if value is None or value == "":
+        return None
+    try:
+        if not isinstance(value, str):
+            raise ValueError(type(value).__name__)
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ProtocolError(f"the session check's expiresAt {value!r:.40} is no ISO 8601 time") from None
     return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
 
 
@@ -268,6 +285,8 @@ class CardLogin:
             eport.errors.CardNotBoundError: the card or certificate is not registered with an account.
             eport.errors.ChallengeError: challenge used/expired, or the signature does not verify.
             eport.errors.LoginError: any other refusal (``login_status`` 4 = blacklist …).
+            eport.errors.ProtocolError: a malformed answer (no redirect, no ticket, a session check whose
+                ``expiresAt`` is no time); after the ticket was used, the new session is logged out first.
         """
         credential = self._credential(card, card_id)
         certificate = certificate_from_der(credential.signer.certificate_der)
@@ -318,14 +337,18 @@ class CardLogin:
             ),
             check_path=self.check_path,
         )
-        data = self.portal.get_json(self.check_path)
-        if isinstance(data, dict):
-            session.info = attrs.evolve(
-                session.info,
-                holder_name=str(data.get("holderName") or ""),
-                enterprise_code=str(data.get("enterpriseCode") or ""),
-                expires_at=_utc(data["expiresAt"]) if data.get("expiresAt") else None,
-            )
+        try:
+            data = self.portal.get_json(self.check_path)
+            if isinstance(data, dict):
+                session.info = attrs.evolve(
+                    session.info,
+                    holder_name=str(data.get("holderName") or ""),
+                    enterprise_code=str(data.get("enterpriseCode") or ""),
+                    expires_at=_expiry(data),
+                )
+        except EportError:
+            session.logout()  # the caller gets no session to end: never leave it open at the portal
+            raise
         return session
 
     @staticmethod

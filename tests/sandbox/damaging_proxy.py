@@ -1,8 +1,12 @@
-"""A loopback HTTP proxy in front of the sandbox that damages chosen rows of its JSON listing replies on the wire.
+"""A loopback HTTP proxy in front of the sandbox that damages chosen rows of its JSON listing replies on the wire,
+or chosen JSON replies as a whole.
 
 The sandbox never serves a damaged record (its store leaves one out, tests/sandbox/test_damaged_records.py), so the
 tests of what a client does with a row it cannot read (a live portal's undocumented field, state or amount) put this
 proxy in front of it: every other byte (the card login, the cookies, the other rows) is the sandbox's own.
+
+A ``Damage`` key that starts with ``/`` is a path (the query string aside): the JSON reply to that path is replaced
+by what its function returns for the decoded reply (bytes are sent as they are, anything else as JSON).
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ from typing import Any
 
 import requests
 
-#: Rewrites one listing row (by its key) into something the client cannot read.
-Damage = dict[str, Callable[[dict[str, Any]], dict[str, Any]]]
+#: Rewrites one listing row (by its key), or a whole JSON reply (by its path), into something the client cannot read.
+Damage = dict[str, Callable[[Any], Any]]
 
 _HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding", "host"}
 
@@ -54,7 +58,11 @@ def damaging_proxy(upstream_url: str, keys: Sequence[str] = ("formNo", "entryId"
             content = reply.content
             if reply.headers.get("Content-Type", "").startswith("application/json"):
                 document = reply.json()
-                if isinstance(document, dict) and isinstance(document.get("rows"), list):
+                whole = damage.get(self.path.split("?", 1)[0])
+                if whole is not None:
+                    rewritten = whole(document)
+                    content = rewritten if isinstance(rewritten, bytes) else json.dumps(rewritten).encode()
+                elif isinstance(document, dict) and isinstance(document.get("rows"), list):
                     document["rows"] = [damaged(row) for row in document["rows"]]
                     content = json.dumps(document).encode()
             self.send_response(reply.status_code)
