@@ -701,3 +701,52 @@ def test_a_missing_signature_is_seen_without_the_schema() -> None:
     for signature in root.findall("{http://www.w3.org/2000/09/xmldsig#}Signature"):
         root.remove(signature)
     assert not treecheck.clean(root, imports.CEB621Message)
+
+
+def test_the_nodes_and_items_are_found_without_xpath() -> None:
+    """A document node that is a child of the root is found by its tag, and its items are its children less the
+    fields that occur once (the head); both give what the XPaths they replace give, on every document node."""
+    from eport.edi.ceb import treecheck
+
+    plan = treecheck._plan(imports.CEB621Message)
+    assert plan is not None
+    (totals,) = plan.totals
+    (lines,) = totals.lists
+    assert lines.full is not None
+    assert lines.full.count is None
+    assert totals.children == f"{{{CEB}}}Inventory"
+    for layout in _OPTIONAL_LAYOUTS.values():
+        root = parse(_lines_document("import/CEB621Message.xml", layout, "indented", consistent=True))
+        nodes = list(root.iterchildren(totals.children))
+        assert nodes == totals.nodes(root)
+        for node in nodes:
+            assert len(node) - lines.full.others == len(node.findall(f"{{{CEB}}}InventoryList")) > 0
+
+
+def test_the_optional_fields_are_read_by_xpath_only_where_some_items_lack_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The number of items chooses the rows: with every optional field (every item has them all), without them (no
+    item has any), or the optional fields read by XPath (the rest). A wrong count would take the XPaths, or the
+    wrong rows, for a node whose items all have them."""
+    from eport.edi.ceb import treecheck
+
+    read: list[etree._Element] = []
+    texts = treecheck._texts
+
+    def spy(xpath: etree.XPath, node: etree._Element) -> list[str]:
+        read.append(node)
+        return texts(xpath, node)
+
+    monkeypatch.setattr(treecheck, "_texts", spy)
+    root = parse(_lines_document("import/CEB621Message.xml", [], "compact", consistent=True))
+    assert treecheck.clean(root, imports.CEB621Message)
+    mixed = []
+    for node in root.iterchildren(f"{{{CEB}}}Inventory"):
+        has = {
+            (item.find(f"{{{CEB}}}tradeCountry") is not None, item.find(f"{{{CEB}}}unit2") is not None)
+            for item in node.iterchildren(f"{{{CEB}}}InventoryList")
+        }
+        if has not in ({(True, True)}, {(False, False)}):
+            mixed.append(node)
+    assert mixed
+    assert len(mixed) < len(root.findall(f"{{{CEB}}}Inventory"))
+    assert set(read) == set(mixed)

@@ -50,6 +50,9 @@ _NUMBERS = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:,[0-9]+(?:\.[0-9]+)?)*").fullmatch
 _BAD_GUID = "[string-length(.) != 36 or translate(., '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_-', '') != '']"
 #: A guid :func:`eport.edi.ceb.rules.guid_format` accepts: 36 characters of ``[0-9A-Z_-]`` (``_BAD_GUID``'s test).
 _GOOD_GUID = re.compile(r"[0-9A-Z_-]{36}").fullmatch
+#: :func:`eport.edi.ceb.rules._real_time` remembered: a document's dates repeat in the next ones (a call costs about
+#: 0.9 µs, a hit 0.1 µs); bounded, and only strings of 8 or 14 ASCII digits are asked.
+_real_time = functools.lru_cache(maxsize=1024)(_rules._real_time)
 #: Code tables up to this many characters (joined) are checked inside the XPath; larger ones in a frozen set.
 _INLINE_TABLE = 40
 
@@ -84,13 +87,16 @@ class _Full:
     some have some, the optional fields are read with their XPaths and the required ones with their own iteration.
     """
 
-    count: etree.XPath  # the number of items, relative to the node
+    #: the number of items, relative to the node; None when the node's other fields each occur exactly once, so
+    #: that the items are its children less ``others``
+    count: etree.XPath | None
     optional: tuple[tuple[frozenset[str], etree.XPath], ...]  # per optional field: its table, its texts
     tags: tuple[str, ...]
     skip: int
     gnum: int | None
     codes: tuple[tuple[frozenset[str], int], ...]
     numbers: tuple[int, int, int] | None
+    others: int = 0  # the node's children that are no item (when ``count`` is None)
 
 
 @attrs.frozen
@@ -121,6 +127,7 @@ class _Totals:
     """A node class with ``…Head``/``…List`` sub-models: what :func:`eport.edi.ceb.rules.header_totals` reads."""
 
     nodes: etree.XPath  # every occurrence of the node
+    children: str | None  # the node's tag (Clark notation) when it is a child of the root: read without the XPath
     heads: tuple[tuple[etree.XPath | None, ...], ...]  # per head: goods_value … actural_paid texts (or None)
     lists: tuple[_Lines, ...]
     reads: tuple[_Head, ...] = ()  # the heads read in Python (their totals fields are not in ``heads``)
@@ -167,7 +174,7 @@ def clean(root: etree._Element, cls: type[Any]) -> bool:
                 return False
     for width, texts in plan.times:
         for value in _texts(texts, root):
-            if not (len(value) == width and value.isascii() and value.isdigit() and _rules._real_time(value)):
+            if not (len(value) == width and value.isascii() and value.isdigit() and _real_time(value)):
                 return False
     if plan.totals:
         with localcontext() as decimal_context:
@@ -176,7 +183,11 @@ def clean(root: etree._Element, cls: type[Any]) -> bool:
                 return all(
                     _totals_clean(totals, node)
                     for totals in plan.totals
-                    for node in cast(list[etree._Element], totals.nodes(root))
+                    for node in (
+                        root.iterchildren(totals.children)
+                        if totals.children is not None
+                        else cast(list[etree._Element], totals.nodes(root))
+                    )
                 )
             except ArithmeticError:  # the rule cannot compute these either: let it say so ("rule-failed")
                 return False
@@ -234,7 +245,7 @@ def _head_clean(head: _Head, texts: list[str | None]) -> bool:
     for place, width in head.times:
         value = texts[place]
         if value is not None and not (
-            len(value) == width and value.isascii() and value.isdigit() and _rules._real_time(value)
+            len(value) == width and value.isascii() and value.isdigit() and _real_time(value)
         ):
             return False
     for known, places in head.codes:
@@ -274,7 +285,7 @@ def _totals_clean(totals: _Totals, node: etree._Element) -> bool:
                 found = [element.text for element in node.iter(*spec.tags)][spec.skip :]
             else:
                 found = [element.text for element in node.iter(*full.tags)][full.skip :]
-                items = int(cast(float, full.count(node)))
+                items = len(node) - full.others if full.count is None else int(cast(float, full.count(node)))
                 if len(found) == items * len(full.tags):
                     layout, width = full, len(full.tags)  # every item has every optional field
                 elif len(found) != items * width:  # some items have some: read them alone, then the rows
@@ -412,7 +423,8 @@ class _Planner:
             signature=self.signature,
         )
 
-    def visit(self, cls_spec: ModelSpec, path: str, depth: int, data_message: bool) -> None:
+    def visit(self, cls_spec: ModelSpec, path: str, depth: int, data_message: bool, tag: str | None = None) -> None:
+        """Plan the checks of ``cls_spec``'s element at ``path`` (its tag in Clark notation: ``tag``) and below."""
         if depth > _MAX_DEPTH:
             raise _UnplannableError(cls_spec.tag)
         plan = _rules._make_plan(cls_spec)
@@ -444,7 +456,8 @@ class _Planner:
             self.value(self.codes.setdefault(alias, []), path, cls_spec, field)
         if plan.heads or plan.lists:
             gnum_lists = {name for name, _tag in plan.gnum_lists}
-            self.totals.append(self.plan_totals(cls_spec, path, plan.heads, plan.lists, gnum_lists))
+            children = tag if depth == 1 else None  # a child of the root
+            self.totals.append(self.plan_totals(cls_spec, path, plan.heads, plan.lists, gnum_lists, children))
         for name, _tag in plan.gnum_lists:
             items = cls_spec.field(name)
             if (f"{path}/{self.step(cls_spec, items)}", "gnum") in self.iterated:
@@ -467,7 +480,8 @@ class _Planner:
             if f.kind is ValueKind.MODEL:
                 if f.model is None:
                     raise _UnplannableError(f.tag)
-                self.visit(spec_of(f.model), f"{path}/{self.step(cls_spec, f)}", depth + 1, data_message)
+                element = f"{{{f.namespace or cls_spec.namespace}}}{f.tag}"
+                self.visit(spec_of(f.model), f"{path}/{self.step(cls_spec, f)}", depth + 1, data_message, element)
 
     def value(self, paths: list[str], path: str, owner: ModelSpec, field: FieldSpec) -> None:
         if field.repeated:
@@ -499,6 +513,7 @@ class _Planner:
         heads: tuple[tuple[str, str], ...],
         lists: tuple[tuple[str, str], ...],
         gnum_lists: set[str],
+        children: str | None = None,
     ) -> _Totals:
         head_values = []
         reads = []
@@ -539,7 +554,13 @@ class _Planner:
                     gnum=name in gnum_lists,
                 )
             )
-        return _Totals(nodes=self.xpath(path), heads=tuple(head_values), lists=tuple(line_specs), reads=tuple(reads))
+        return _Totals(
+            nodes=self.xpath(path),
+            children=children,
+            heads=tuple(head_values),
+            lists=tuple(line_specs),
+            reads=tuple(reads),
+        )
 
     def head(self, spec: ModelSpec, path: str, head_field: FieldSpec) -> _Head | None:
         """The head ``head_field`` of the node ``spec`` read in Python (:class:`_Head`), or ``None`` when it cannot
@@ -673,8 +694,15 @@ class _Planner:
             at = {f.name: index for index, f in enumerate(every)}
             every_tags = tuple(f"{{{f.namespace or namespace}}}{f.tag}" for f in every)
             self.iterated.update((item_path, f.name) for f in extra)
+            # The items are the node's children less its other fields when each of those occurs exactly once (a
+            # schema-valid node; comments and PIs have sent the document to the model path before).
+            others = [f for f in spec.fields if f is not list_field]
+            once = all(
+                f.required and not f.repeated and f.kind is not ValueKind.XML and f.tag not in _WILD for f in others
+            )
             full = _Full(
-                count=self.xpath(f"count({item_step})"),
+                count=None if once else self.xpath(f"count({item_step})"),
+                others=len(others),
                 optional=tuple(
                     (_code_set(alias), self.xpath(f"{item_step}/{self.step(item_spec, f)}/text()"))
                     for f, alias in optional
