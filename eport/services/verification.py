@@ -121,6 +121,15 @@ class VerificationClient:
             raise ProtocolError("the verification service did not answer a form")
         return VerificationForm.from_wire(data)
 
+    @classmethod
+    def _the_form(cls, number: str, data: Any) -> VerificationForm:
+        """The form ``number`` as the service answered it; an answer about another form is the service's fault (it
+        would be shown, or acted on, as this one)."""
+        form = cls._form(data)
+        if str(form.form_no) != number:
+            raise ProtocolError(f"asked about form {number}, the verification service answered form {form.form_no}")
+        return form
+
     # ------------------------------------------------------------------------------------------- the steps
     def apply(self, count: int) -> list[VerificationForm]:
         """核销单申请: apply for ``count`` forms (1–100). SAFE may issue fewer later.
@@ -142,7 +151,8 @@ class VerificationClient:
         Raises:
             eport.errors.PortalError: 404 when the enterprise has no such form.
         """
-        return self._form(call(self.portal, "GET", f"{FORMS_PATH}/{self._form_no(form_no)}"))
+        number = self._form_no(form_no)
+        return self._the_form(number, call(self.portal, "GET", f"{FORMS_PATH}/{number}"))
 
     def file(self, form_no: str, *, port: str) -> VerificationForm:
         """口岸备案: file the form for a port (使用口岸), given by 4-digit code or by name (``"深圳海关"``).
@@ -152,8 +162,9 @@ class VerificationClient:
             eport.errors.FormStateError: the form is not ISSUED or FILED.
         """
         code = resolve_port(port, self.districts)
-        path = f"{FORMS_PATH}/{self._form_no(form_no)}/filing"
-        return self._form(call(self.portal, "POST", path, json={"port": code}, idempotent=True))
+        number = self._form_no(form_no)
+        path = f"{FORMS_PATH}/{number}/filing"
+        return self._the_form(number, call(self.portal, "POST", path, json={"port": code}, idempotent=True))
 
     def use(
         self,
@@ -206,7 +217,7 @@ class VerificationClient:
         data = call(self.portal, "POST", f"{FORMS_PATH}/{number}/use", json=body)
         if not isinstance(data, dict):
             raise ProtocolError("the use answer is not an object")
-        return UseResult(form=self._form(data.get("form")), informational=bool(data.get("informational")))
+        return UseResult(form=self._the_form(number, data.get("form")), informational=bool(data.get("informational")))
 
     def hand_in(self, form_no: str) -> VerificationForm:
         """交单: hand in a used form; SAFE then verifies it (核销).
@@ -214,15 +225,19 @@ class VerificationClient:
         Raises:
             eport.errors.FormStateError: the form is not USED.
         """
-        return self._form(call(self.portal, "POST", f"{FORMS_PATH}/{self._form_no(form_no)}/hand-in"))
+        return self._step(form_no, "hand-in")
 
     def report_lost(self, form_no: str) -> VerificationForm:
         """挂失: report a form in custody lost. Raises FormStateError outside ISSUED/FILED/USED."""
-        return self._form(call(self.portal, "POST", f"{FORMS_PATH}/{self._form_no(form_no)}/report-lost"))
+        return self._step(form_no, "report-lost")
 
     def void(self, form_no: str) -> VerificationForm:
         """作废: void a form in custody. Raises FormStateError outside ISSUED/FILED/USED."""
-        return self._form(call(self.portal, "POST", f"{FORMS_PATH}/{self._form_no(form_no)}/void"))
+        return self._step(form_no, "void")
+
+    def _step(self, form_no: str, action: str) -> VerificationForm:
+        number = self._form_no(form_no)
+        return self._the_form(number, call(self.portal, "POST", f"{FORMS_PATH}/{number}/{action}"))
 
     # ------------------------------------------------------------------------------------------- queries
     def _query_raw(self, conditions: Sequence[Condition], offset: int, limit: int) -> Page[Any]:

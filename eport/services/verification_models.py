@@ -204,14 +204,14 @@ class VerificationForm:
         """
         try:
             return cls(
-                form_no=VerificationFormNo(str(data["formNo"])),
+                form_no=VerificationFormNo.parse(data["formNo"], field="formNo"),
                 state=FormState(data["state"]),
-                enterprise_code=str(data["enterpriseCode"]),
+                enterprise_code=_text(data["enterpriseCode"], "enterpriseCode"),
                 applied_at=_datetime(data["appliedAt"]),
-                port=data.get("port"),
+                port=_optional_text(data.get("port"), "port"),
                 entry_id=EntryId(data["entryId"]) if data.get("entryId") else None,
                 export_date=dt.date.fromisoformat(data["exportDate"]) if data.get("exportDate") else None,
-                currency=data.get("currency"),
+                currency=_optional_text(data.get("currency"), "currency"),
                 amount=_amount(data["amount"]) if data.get("amount") is not None else None,
                 history=tuple(
                     StateChange(state=FormState(item["state"]), at=_datetime(item["at"]))
@@ -238,11 +238,30 @@ class VerificationForm:
 
 
 def _amount(value: object) -> Decimal:
-    """An amount of the portal's JSON; ``ValueError`` naming the value when it is no number."""
+    """An amount of the portal's JSON; ``ValueError`` naming the value when it is no finite number (``NaN``,
+    ``Infinity``, text, a list)."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise ValueError(f"amount {value!r:.40} is not a number")
     try:
-        return Decimal(str(value))
+        amount = Decimal(str(value))
     except InvalidOperation:
-        raise ValueError(f"amount {value!r} is not a number") from None
+        raise ValueError(f"amount {value!r:.40} is not a number") from None
+    if not amount.is_finite():
+        raise ValueError(f"amount {value!r:.40} is not a finite number")
+    return amount
+
+
+def _text(value: object, name: str) -> str:
+    """A text member of the portal's JSON; ``ValueError`` when it is anything else (``null``, a number, a list):
+    ``str()`` would turn it into text the portal never sent (``"None"``)."""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} {value!r:.40} is not text")
+    return value
+
+
+def _optional_text(value: object, name: str) -> str | None:
+    """:func:`_text`, or ``None`` for an absent or ``null`` member."""
+    return None if value is None else _text(value, name)
 
 
 def _datetime(value: object) -> dt.datetime:
@@ -427,10 +446,10 @@ class ProceedsDeclaration:
                 entry_id=EntryId(data["entryId"]),
                 direction=Direction(data["direction"]),
                 ie_date=dt.date.fromisoformat(data["ieDate"]),
-                customs=str(data["customs"]),
-                currency=str(data["currency"]),
+                customs=_text(data["customs"], "customs"),
+                currency=_text(data["currency"], "currency"),
                 amount=_amount(data["amount"]),
-                trade_mode=data.get("tradeMode"),
+                trade_mode=_optional_text(data.get("tradeMode"), "tradeMode"),
             )
         except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
             raise ProtocolError(f"malformed 收付汇报关单 row in the reply: {exc!r}") from exc

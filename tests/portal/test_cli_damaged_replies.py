@@ -78,3 +78,34 @@ def test_a_refusal_whose_code_is_no_text_is_a_portal_error(proxy: tuple[str, Dam
     assert code == 1, err
     assert err.strip().splitlines()[-1].startswith("error: PortalError: "), err
     assert "409" in err
+
+
+def _applied(url: str, state: str = "ISSUED") -> str:
+    code, out, _ = _eport(url, "verification", "apply", "1", "--json")
+    assert code == 0
+    (form,) = (row["formNo"] for row in json.loads(out))
+    if state == "FILED":
+        assert _eport(url, "verification", "file", form, "--port", "5300")[0] == 0
+    return str(form)
+
+
+@pytest.mark.parametrize(
+    ("member", "value"),
+    [("formNo", None), ("formNo", True), ("formNo", "OTHER0001"), ("enterpriseCode", None), ("enterpriseCode", -1),
+     ("enterpriseCode", ["1101960001"]), ("port", ["5300"]), ("port", 5300), ("currency", {"code": "USD"}),
+     ("amount", "NaN"), ("amount", "Infinity")],
+)  # fmt: skip
+def test_a_form_reply_with_a_member_of_the_wrong_kind_or_another_form_is_refused(
+    proxy: tuple[str, Damage], member: str, value: Any
+) -> None:
+    """The form a command acts on was shown with ``formNo`` "None" or another form's number, an enterprise code
+    "None", a port that is a list, an amount NaN: printed as if the portal had said so, exit status 0."""
+    url, damage = proxy
+    form = _applied(url)
+    damage[f"/api/v1/verification/forms/{form}/filing"] = _member(member, value)
+    damage[f"/api/v1/verification/forms/{form}"] = _member(member, value)
+    for command in (["file", form, "--port", "5300"], ["show", form]):
+        code, out, err = _eport(url, "verification", *command, "--json")
+        assert code == 1, (command, out, err)
+        assert out == ""
+        assert err.strip().splitlines()[-1].startswith("error: ProtocolError: "), err
