@@ -205,17 +205,24 @@ class EnterpriseRecord:
             return cls(
                 customs_code=CustomsCode(data["customsCode"]),
                 uscc=Uscc(data["uscc"]),
-                name=str(data["name"]),
-                registered_customs=str(data["registeredCustoms"]),
+                name=_text(data["name"], "name"),
+                registered_customs=_text(data["registeredCustoms"], "registeredCustoms"),
                 filing_state=FilingState(data["filingState"]),
                 credit_level=to_current(str(data["creditLevel"]), scheme, mapping=mapping),
                 annual_report=None
                 if not report
                 else AnnualReport(year=int(report["year"]), status=AnnualReportStatus(report["status"])),
-                address=str(data.get("address") or ""),
+                address=_text(data.get("address") or "", "address"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ProtocolError(f"malformed enterprise record in the reply: {exc}") from exc
+
+
+def _text(value: object, name: str) -> str:
+    """A text member of the reply; ``str()`` of ``null`` or a number would be text the portal never sent."""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} {value!r:.40} is not text")
+    return value
 
 
 class EnterpriseClient:
@@ -247,9 +254,15 @@ class EnterpriseClient:
         Raises:
             eport.errors.IdentifierError: a malformed customs code.
             eport.errors.PortalError: 404 when there is none.
+            eport.errors.ProtocolError: a malformed record, or another enterprise's.
         """
         code = CustomsCode.parse(customs_code, field="customs_code")
-        return EnterpriseRecord.from_wire(call(self.portal, "GET", f"{self.PATH}/{code}"), mapping=self.credit_mapping)
+        record = EnterpriseRecord.from_wire(
+            call(self.portal, "GET", f"{self.PATH}/{code}"), mapping=self.credit_mapping
+        )
+        if record.customs_code != code:  # another enterprise's record would be shown as this one
+            raise ProtocolError(f"asked for enterprise {code}, the enterprise service answered {record.customs_code}")
+        return record
 
 
 __all__ = [

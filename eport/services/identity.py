@@ -113,18 +113,27 @@ class DeclarantRecord:
             eport.errors.ProtocolError: a missing or malformed field.
         """
         try:
+            card_id = data.get("cardId")
             return cls(
-                declarant_no=DeclarantNo(data["declarantNo"]),
-                name=str(data["name"]),
-                id_type=str(data["idType"]),
-                id_number=str(data["idNumber"]),
-                enterprise_code=str(data["enterpriseCode"]),
+                declarant_no=DeclarantNo.parse(data["declarantNo"], field="declarantNo"),
+                name=_text(data["name"], "name"),
+                id_type=_text(data["idType"], "idType"),
+                id_number=_text(data["idNumber"], "idNumber"),
+                enterprise_code=_text(data["enterpriseCode"], "enterpriseCode"),
                 status=DeclarantStatus(data["status"]),
                 binding=BindingState(data["binding"]),
-                card_id=data.get("cardId"),
+                card_id=None if card_id is None else _text(card_id, "cardId"),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ProtocolError(f"malformed 报关人员 record in the reply: {exc}") from exc
+
+
+def _text(value: object, name: str) -> str:
+    """A text member of the reply; ``str()`` of ``null`` or a number would be text the portal never sent. The value
+    itself is not quoted: it may be an ID number."""
+    if not isinstance(value, str):
+        raise ValueError(f"{name} is {type(value).__name__}, not text")
+    return value
 
 
 def mismatches(card: CardIdentity, record: DeclarantRecord) -> tuple[str, ...]:
@@ -172,18 +181,25 @@ class IdentityClient:
         return f"{self.PATH}/{DeclarantNo.parse(declarant_no, field='declarant_no')}{tail}"
 
     @staticmethod
-    def _record(data: Any) -> DeclarantRecord:
+    def _record(data: Any, declarant_no: str) -> DeclarantRecord:
+        """The record of ``declarant_no`` as the service answered it; a record of another 报关人员 is the service's
+        fault (it would be shown as this one, or the binding rule applied to the wrong person)."""
         if not isinstance(data, dict):
             raise ProtocolError("the identity service did not answer a record")
-        return DeclarantRecord.from_wire(data)
+        record = DeclarantRecord.from_wire(data)
+        asked = DeclarantNo.parse(declarant_no, field="declarant_no")
+        if record.declarant_no != asked:
+            raise ProtocolError(f"asked for 报关人员 {asked}, the identity service answered {record.declarant_no}")
+        return record
 
     def get(self, declarant_no: str) -> DeclarantRecord:
         """One 报关人员 of the logged-in card's enterprise.
 
         Raises:
             eport.errors.PortalError: 404 when there is none.
+            eport.errors.ProtocolError: a malformed record, or the record of another 报关人员.
         """
-        return self._record(call(self.portal, "GET", self._path(declarant_no)))
+        return self._record(call(self.portal, "GET", self._path(declarant_no)), declarant_no)
 
     def bind(self, declarant_no: str, *, card: CardIdentity | None = None) -> DeclarantRecord:
         """Bind the 报关人员 to the logged-in card (报关人员信息绑定).
@@ -194,12 +210,14 @@ class IdentityClient:
 
         Raises:
             eport.errors.IdentityMismatchError: card and record differ; nothing was bound.
+            eport.errors.ProtocolError: the record read for the local check is malformed or another 报关人员's;
+                nothing was bound.
             eport.errors.PortalError: the record is cancelled (``declarant_cancelled``) or bound to another card
                 (``already_bound``).
         """
         if card is not None:
             check_match(card, self.get(declarant_no))
-        return self._record(call(self.portal, "POST", self._path(declarant_no, "/bind"), idempotent=True))
+        return self._record(call(self.portal, "POST", self._path(declarant_no, "/bind"), idempotent=True), declarant_no)
 
     def unbind(self, declarant_no: str) -> DeclarantRecord:
         """Unbind the 报关人员 from the logged-in card.
@@ -207,7 +225,9 @@ class IdentityClient:
         Raises:
             eport.errors.PortalError: not bound to this card (``not_bound``).
         """
-        return self._record(call(self.portal, "POST", self._path(declarant_no, "/unbind"), idempotent=True))
+        return self._record(
+            call(self.portal, "POST", self._path(declarant_no, "/unbind"), idempotent=True), declarant_no
+        )
 
 
 __all__ = [

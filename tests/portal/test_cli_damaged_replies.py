@@ -109,3 +109,67 @@ def test_a_form_reply_with_a_member_of_the_wrong_kind_or_another_form_is_refused
         assert code == 1, (command, out, err)
         assert out == ""
         assert err.strip().splitlines()[-1].startswith("error: ProtocolError: "), err
+
+
+@pytest.mark.parametrize(
+    ("member", "value"),
+    [("declarantNo", "OTHER01"), ("name", None), ("idType", 1), ("idNumber", ["x"]), ("enterpriseCode", None),
+     ("cardId", ["JJ0DEMO000001"]), ("cardId", 7)],
+)  # fmt: skip
+def test_identity_show_of_a_record_with_a_member_of_the_wrong_kind_or_another_declarant_is_refused(
+    proxy: tuple[str, Damage], portal_sandbox: SandboxProcess, member: str, value: Any
+) -> None:
+    """A record was shown with the name "None", an enterprise code "None" or another declarant's number."""
+    from tests.portal.test_identity import file_declarant
+
+    url, damage = proxy
+    number = file_declarant(portal_sandbox)
+    assert _eport(url, "identity", "show", number)[0] == 0
+    damage[f"/api/v1/identity/declarants/{number}"] = _member(member, value)
+    code, out, err = _eport(url, "identity", "show", number, "--json")
+    assert code == 1, (out, err)
+    assert out == ""
+    assert err.strip().splitlines()[-1].startswith("error: ProtocolError: "), err
+
+
+def test_bind_checks_the_card_against_the_record_asked_for_not_another(
+    proxy: tuple[str, Damage], portal_sandbox: SandboxProcess
+) -> None:
+    """``bind(card=…)`` applies the match rule to the record it reads first: a record of another declarant (one the
+    card matches) passed the local check, and the bind of the declarant asked for was sent unchecked (only the
+    portal's own rule refused it)."""
+    from eport.card.emulator import InProcessTransport, demo_card
+    from eport.card.operator import OperatorCard
+    from eport.errors import ProtocolError
+    from eport.services.identity import BindingState, IdentityClient, card_identity
+    from eport.services.portal import PortalSession
+    from eport.services.session import CardLogin
+    from tests.portal.test_identity import file_declarant
+
+    url, damage = proxy
+    other = file_declarant(portal_sandbox)  # matches the card
+    number = file_declarant(portal_sandbox, enterprise="4403960001")  # does not: binding it must be refused
+    card = OperatorCard(InProcessTransport(demo_card()))
+    with PortalSession(url) as portal:
+        client = IdentityClient(CardLogin(portal).login(card, DEMO_PIN))
+        record = portal.get_json(f"/api/v1/identity/declarants/{other}")
+        damage[f"/api/v1/identity/declarants/{number}"] = lambda _: record  # the other declarant's record
+        with pytest.raises(ProtocolError, match=other):
+            client.bind(number, card=card_identity(card))
+        del damage[f"/api/v1/identity/declarants/{number}"]
+        assert client.get(number).binding is BindingState.UNBOUND  # nothing was bound
+
+
+@pytest.mark.parametrize(
+    ("member", "value"),
+    [("customsCode", "4403960001"), ("name", None), ("registeredCustoms", 100), ("address", ["x"])],
+)
+def test_identity_enterprise_of_a_record_with_a_member_of_the_wrong_kind_or_another_enterprise_is_refused(
+    proxy: tuple[str, Damage], member: str, value: Any
+) -> None:
+    url, damage = proxy
+    damage["/api/v1/enterprise/1101960001"] = _member(member, value)
+    code, out, err = _eport(url, "identity", "enterprise", "1101960001", "--json")
+    assert code == 1, (out, err)
+    assert out == ""
+    assert err.strip().splitlines()[-1].startswith("error: ProtocolError: "), err
