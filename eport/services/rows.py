@@ -50,6 +50,15 @@ class UnreadableRow:
         return json.dumps(self.raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=repr)
 
 
+def count(value: Any) -> int | None:
+    """A listing's ``total`` as a count of rows, or ``None`` (unknown) when it is none: ``true`` (a bool is an
+    int), a negative number, text, a fraction. A bogus total must not end the pages early (rows would be lost
+    silently); unknown, the pages go on to the first short one."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
+
+
 def _key(raw: Any, key_field: str) -> str | None:
     value = raw.get(key_field) if isinstance(raw, Mapping) else None
     return None if value in (None, "") else str(value)
@@ -121,4 +130,4 @@ def page_of(page: Page[Any], read: Callable[[Any], T], *, key_field: str, what: 
     return Page(items=tuple(readable), offset=page.offset, total=page.total)
 
 
-__all__ = ["UnreadableRow", "page_of", "read_page", "read_rows"]
+__all__ = ["UnreadableRow", "count", "page_of", "read_page", "read_rows"]

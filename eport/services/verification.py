@@ -34,7 +34,7 @@ from eport.errors import CodeTableError, FieldError, ProtocolError
 from eport.identifiers import EntryId, VerificationFormNo
 from eport.services._portal_typed import call
 from eport.services.portal import Page, PortalSession, paginate
-from eport.services.rows import page_of, read_rows
+from eport.services.rows import count, page_of, read_rows
 from eport.services.session import PortalLoginSession
 from eport.services.verification_models import (
     SCHEME_ENDED,
@@ -340,8 +340,7 @@ class VerificationClient:
 def _rows(data: Any) -> tuple[list[Any], int | None]:
     if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
         raise ProtocolError("the listing has no rows")
-    total = data.get("total")
-    return data["rows"], total if isinstance(total, int) else None
+    return data["rows"], count(data.get("total"))
 
 
 def _ie_date(value: object) -> dt.date:

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -107,3 +108,44 @@ def test_legacy_query_and_batches_read_past_a_damaged_row(
     ((row,),) = (info.value.rows,)
     assert (row.key, row.raw["state"]) == (first, "ARCHIVED")
     assert info.value.total == 2
+
+
+@pytest.mark.parametrize(
+    ("member", "value"), [("code_ts", None), ("code_ts", 8471300000), ("name", ["laptop"]), ("customs", True),
+                          ("currency", {"code": "USD"}), ("unit", None)],
+)  # fmt: skip
+def test_a_record_whose_text_member_is_no_text_is_an_unreadable_row(
+    closed: tuple[str, list[str]], proxy: tuple[str, Damage], tmp_path: Path, member: str, value: Any
+) -> None:
+    """A record whose 商品代码 is ``null`` or a number was read as if valid: ``refund check`` ended in a traceback
+    (``TypeError`` in a rule) and ``refund export`` wrote ``None`` into the form. It is an unreadable row now: both
+    name it and exit 5, checking and writing nothing."""
+    from eport.services.refund import RefundClient, claim_lines, write_lines_csv
+
+    (trade_code, (first, _)), (url, damage) = closed, proxy
+    with RefundClient(url) as client:
+        lines = write_lines_csv(tmp_path / "lines.csv", claim_lines(list(client.records(trade_code))))
+    damage[f"{first}001"] = lambda row: {**row, member: value}
+    common = ["--url", url, "--trade-code", trade_code]
+    header = ["--taxpayer-id", USCC, "--taxpayer-name", "测试出口企业", "--period", "202612", "--format", "csv"]
+    runner = CliRunner()
+    for args in (["refund", "check", str(lines), *common], ["refund", "export", *common, *header, "--out",
+                                                            str(tmp_path / "out")]):  # fmt: skip
+        result = runner.invoke(cli, args)
+        assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+        assert result.exit_code == EXIT_UNREADABLE_ROWS, result.output
+        assert result.stdout == ""
+        assert any(f"({first}001) not read" in line and member in line for line in result.stderr.splitlines())
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("member", "value"), [("customs", ["5300"]), ("items", -1), ("items", True)])
+def test_a_closed_declaration_whose_member_is_of_the_wrong_kind_is_an_unreadable_row(
+    closed: tuple[str, list[str]], proxy: tuple[str, Damage], member: str, value: Any
+) -> None:
+    (trade_code, (first, second)), (url, damage) = closed, proxy
+    damage[first] = lambda row: {**row, member: value}
+    result = CliRunner().invoke(cli, ["refund", "query", "--url", url, "--trade-code", trade_code, "--json"])
+    assert result.exit_code == EXIT_UNREADABLE_ROWS, result.output
+    assert [json.loads(line)["entryId"] for line in result.stdout.splitlines()] == [second]
+    assert any(f"({first}) not read" in line and member in line for line in result.stderr.splitlines())

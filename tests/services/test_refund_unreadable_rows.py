@@ -210,3 +210,12 @@ def test_an_unreadable_row_pushed_onto_the_next_page_is_named_once(serve: Any, l
     assert (position, raw) == (2, rows[2])  # where it was first seen
     assert info.value.total == 4
     assert str(info.value).startswith("1 of 4 ")
+
+
+@pytest.mark.parametrize("total", [True, -1, 2.5, "4"], ids=["bool", "negative", "float", "text"])
+def test_a_total_that_is_no_count_does_not_end_the_listing_early(serve: Any, total: Any) -> None:
+    """``total: true`` was read as 1 (a bool is an int) and a negative total as a count: the listing ended after
+    its first full page, silently losing the rows after it."""
+    url = serve([_closed(9), _closed(8), _closed(7)], [_closed(6)], total=total)
+    rows = list(RefundClient(url).closed_declarations(TRADE_CODE, page_size=3))
+    assert [str(row.entry_id)[-2:] for row in rows] == ["09", "08", "07", "06"]

@@ -32,7 +32,7 @@ from eport.services.portal import (
 )
 from eport.services.refund.lines import ClaimLine
 from eport.services.refund.models import BatchState, ClosedDeclaration, Condition, Doubt, LegacyState, RefundRecord
-from eport.services.rows import page_of, read_rows
+from eport.services.rows import count, page_of, read_rows
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -163,8 +163,7 @@ def _entry_ids(answer: Any) -> list[EntryId]:
 def _rows(answer: Any) -> tuple[list[Any], int | None]:
     if not isinstance(answer, dict) or not isinstance(answer.get("rows"), list):
         raise ProtocolError("the refund service answered without a rows array")
-    total = answer.get("total")
-    return answer["rows"], int(total) if isinstance(total, int) else None
+    return answer["rows"], count(answer.get("total"))
 
 
 class RefundClient:

@@ -108,6 +108,18 @@ def _decimal(value: Any, field: str = "amount", *, negative: bool = True) -> Dec
     return number
 
 
+def _string(value: Any, field: str) -> str:
+    """A text member; ``null``, a number or a list would be read as text the service never sent (``"None"``)."""
+    if not isinstance(value, str):
+        raise FieldError(field, f"must be text, got {type(value).__name__}")
+    return value
+
+
+#: The text members of a refund-copy record.
+_RECORD_TEXT = ("customs", "trade_mode", "trans_mode", "trade_code", "destination", "code_ts", "name", "unit",
+                "currency")  # fmt: skip
+
+
 def _flag(value: Any, field: str) -> bool:
     if not isinstance(value, bool):
         raise FieldError(field, f"must be true or false, got {value!r:.20}")
@@ -156,13 +168,16 @@ class ClosedDeclaration:
             closed = _date(value["closedOn"], "closedOn")
             if closed is None:
                 raise FieldError("closedOn", "missing")
+            items = value.get("items") or 0
+            if isinstance(items, bool) or not isinstance(items, int) or items < 0:
+                raise FieldError("items", f"must be a number of items (0 or more), got {items!r:.20}")
             return cls(
                 entry_id=EntryId.parse(value["entryId"], field="entryId"),
                 closed_on=closed,
-                customs=str(value.get("customs") or ""),
+                customs=_string(value.get("customs") or "", "customs"),
                 export_date=_date(value.get("exportDate"), "exportDate"),
-                trade_code=str(value.get("tradeCode") or ""),
-                items=int(value.get("items") or 0),
+                trade_code=_string(value.get("tradeCode") or "", "tradeCode"),
+                items=items,
             )
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, FieldError):
@@ -260,6 +275,8 @@ class RefundRecord:
         try:
             kwargs = dict(value)
             kwargs["refund_decl_no"] = RefundDeclNo.parse(value["refund_decl_no"])
+            for name in _RECORD_TEXT:
+                kwargs[name] = _string(value[name], name)
             for name in ("export_date", "closed_on", "departure_date"):
                 kwargs[name] = _date(value.get(name), name)
             for name in ("qty", "total", "usd_fob"):
