@@ -149,3 +149,20 @@ def test_a_closed_declaration_whose_member_is_of_the_wrong_kind_is_an_unreadable
     assert result.exit_code == EXIT_UNREADABLE_ROWS, result.output
     assert [json.loads(line)["entryId"] for line in result.stdout.splitlines()] == [second]
     assert any(f"({first}) not read" in line and member in line for line in result.stderr.splitlines())
+
+
+@pytest.mark.parametrize("member", ["qty", "total", "usd_fob", "not_refundable"])
+def test_a_record_without_its_quantity_value_or_refund_flag_is_an_unreadable_row(
+    closed: tuple[str, list[str]], proxy: tuple[str, Damage], tmp_path: Path, member: str
+) -> None:
+    """A record without 出口数量 was read with quantity 0, so ``refund export`` left it out of the form as if fully
+    claimed (exit status 0); one without its 不予退税 flag was read as refundable. Both are unreadable rows now."""
+    (trade_code, (first, _)), (url, damage) = closed, proxy
+    damage[f"{first}001"] = lambda row: {name: v for name, v in row.items() if name != member}
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["refund", "export", "--url", url, "--trade-code", trade_code, "--taxpayer-id",
+                                      USCC, "--taxpayer-name", "测试出口企业", "--period", "202612", "--format", "csv",
+                                      "--out", str(out)])  # fmt: skip
+    assert result.exit_code == EXIT_UNREADABLE_ROWS, result.output
+    assert not out.exists()
+    assert any(f"({first}001) not read" in line and member in line for line in result.stderr.splitlines())

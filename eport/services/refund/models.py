@@ -279,11 +279,12 @@ class RefundRecord:
                 kwargs[name] = _string(value[name], name)
             for name in ("export_date", "closed_on", "departure_date"):
                 kwargs[name] = _date(value.get(name), name)
-            for name in ("qty", "total", "usd_fob"):
-                kwargs[name] = _decimal(value.get(name, 0), name)
+            for name in ("qty", "total", "usd_fob"):  # required: a missing 出口数量 read as 0 left the item out
+                kwargs[name] = _decimal(value[name], name)
             for name in ("claimed_qty", "claimed_usd"):
                 kwargs[name] = _decimal(value.get(name, 0), name, negative=False)
-            for name in ("not_refundable", "amended", "amendment_pending", "departure_port", "export_cancelled"):
+            kwargs["not_refundable"] = _flag(value["not_refundable"], "not_refundable")  # no default: 不予退税
+            for name in ("amended", "amendment_pending", "departure_port", "export_cancelled"):
                 kwargs[name] = _flag(value.get(name, False), name)
             purpose = value.get("return_purpose")
             try:
