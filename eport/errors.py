@@ -436,9 +436,10 @@ class UnreadableRowsError(ProtocolError):
 
     Attributes:
         what: what the listing lists (``verification forms (核销单)``).
-        rows: the unreadable rows, in listing order (:class:`eport.services.rows.UnreadableRow`: ``position`` in
-            the whole listing, ``key``, the ``raw`` row as the service sent it, and the ``reason``).
-        total: the rows looked at, readable or not.
+        rows: the unreadable rows, in listing order, each once (:class:`eport.services.rows.UnreadableRow`:
+            ``position`` in the whole listing where it was first seen, ``key``, the ``raw`` row as the service sent
+            it, and the ``reason``); a row seen on two pages (the pages shifted) is one row by its raw text.
+        total: the rows looked at, readable or not, each once.
         readable: for a single page, the rows of that page that were read; empty for the iterators.
     """
 

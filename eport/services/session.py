@@ -146,6 +146,21 @@ class PortalLoginSession:
             self.portal.cookies.clear()
 
 
+def _text(data: Mapping[str, Any], name: str) -> str:
+    """A text member of the session check, ``""`` when absent or null.
+
+    Raises:
+        eport.errors.ProtocolError: the member is no text (a number, a list): ``str()`` would show text the portal
+            never sent.
+    """
+    value = data.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ProtocolError(f"the session check's {name} is {type(value).__name__}, not text")
+    return value
+
+
 def _expiry(data: Mapping[str, Any]) -> dt.datetime | None:
     """The session check's ``expiresAt`` (UTC when it names no zone); ``None`` when it is absent, null or empty.
 
@@ -286,7 +301,8 @@ class CardLogin:
             eport.errors.ChallengeError: challenge used/expired, or the signature does not verify.
             eport.errors.LoginError: any other refusal (``login_status`` 4 = blacklist …).
             eport.errors.ProtocolError: a malformed answer (no redirect, no ticket, a session check whose
-                ``expiresAt`` is no time); after the ticket was used, the new session is logged out first.
+                ``expiresAt`` is no time or whose holder or enterprise is no text); after the ticket was used, the
+                new session is logged out first.
         """
         credential = self._credential(card, card_id)
         certificate = certificate_from_der(credential.signer.certificate_der)
@@ -342,8 +358,8 @@ class CardLogin:
             if isinstance(data, dict):
                 session.info = attrs.evolve(
                     session.info,
-                    holder_name=str(data.get("holderName") or ""),
-                    enterprise_code=str(data.get("enterpriseCode") or ""),
+                    holder_name=_text(data, "holderName"),
+                    enterprise_code=_text(data, "enterpriseCode"),
                     expires_at=_expiry(data),
                 )
         except EportError:

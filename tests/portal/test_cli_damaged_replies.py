@@ -173,3 +173,19 @@ def test_identity_enterprise_of_a_record_with_a_member_of_the_wrong_kind_or_anot
     assert code == 1, (out, err)
     assert out == ""
     assert err.strip().splitlines()[-1].startswith("error: ProtocolError: "), err
+
+
+@pytest.mark.parametrize(("member", "value"), [("holderName", ["x"]), ("enterpriseCode", 1101960001)])
+def test_login_with_a_session_text_member_that_is_no_text_fails_cleanly_and_logs_out(
+    proxy: tuple[str, Damage], member: str, value: Any
+) -> None:
+    """The session was shown with the enterprise code ``1101960001`` read from a number, a holder ``['x']``."""
+    url, damage = proxy
+    logged_out: list[Any] = []
+    damage["/deskserver/sw/allVersion"] = _member(member, value)
+    damage["/cas/logout"] = lambda body: logged_out.append(body) or body
+    code, out, err = _eport(url, "login", "--json")
+    assert code == 1, (out, err)
+    assert err.strip().splitlines()[-1].startswith("error: ProtocolError: "), err
+    assert member in err
+    assert len(logged_out) == 1
