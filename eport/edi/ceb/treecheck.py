@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from decimal import Decimal, Overflow, localcontext
+from itertools import chain
 from operator import mul, sub
 from typing import Any, cast
 
@@ -293,8 +294,10 @@ def _totals_clean(totals: _Totals, node: etree._Element) -> bool:
                         if not known.issuperset(_texts(texts, node)):
                             return False
                     found = [element.text for element in node.iter(*spec.tags)][spec.skip :]
-            if None in found or len(found) % width:
-                return False  # an empty value (the model path decides), or not one of each per item
+            if not all(found) or len(found) % width:
+                # an empty value (None; "" from an empty CDATA section): the model path decides; or not one of each
+                # per item
+                return False
             row = cast(list[str], found)  # texts only (checked)
             if layout.gnum is not None and row[layout.gnum :: width] != _positions(len(row) // width):
                 return False
@@ -303,11 +306,15 @@ def _totals_clean(totals: _Totals, node: etree._Element) -> bool:
                     return False
         count = None if spec.items is None else int(cast(float, spec.items(node)))
         columns: list[list[Decimal]] = []
-        for place, values in enumerate(spec.values):
-            if width and layout.numbers is not None:
-                column = _numbers(row[layout.numbers[place] :: width])
-            else:
-                column = [] if values is None else _numbers(_texts(values, node))
+        if width and layout.numbers is not None:  # one text per item in each column: checked as one string
+            strings = [row[place::width] for place in layout.numbers]
+            if row and not _NUMBERS(",".join(chain.from_iterable(strings))):
+                return False  # not plain
+            columns = [list(map(Decimal, column)) for column in strings]
+            if count is not None and len(row) // width != count:
+                return False
+        for values in spec.values if not columns else ():
+            column = [] if values is None else _numbers(_texts(values, node))
             if column is None:
                 return False  # not plain
             if column and count is None:
@@ -316,8 +323,10 @@ def _totals_clean(totals: _Totals, node: etree._Element) -> bool:
                 return False  # only some items have the field: which item has which is unknown
             columns.append(column)  # one value per item, or none at all
         qty, price, total = columns
-        if qty and price and total and max(map(abs, map(sub, map(mul, qty, price), total))) > _rules.TOLERANCE:
-            return False
+        if qty and price and total:
+            products = list(map(mul, qty, price))  # mostly the totals themselves: then no difference to weigh
+            if products != total and max(map(abs, map(sub, products, total))) > _rules.TOLERANCE:
+                return False
         if total:
             sums.append(total)
     for head_values in totals.heads:
