@@ -47,6 +47,7 @@ import pickle
 import select
 import signal
 import struct
+import threading
 import traceback
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any, TypeVar
@@ -294,8 +295,44 @@ def _failure(exc: Exception) -> bytes:
         return _frame(("error", EdiError(f"{type(exc).__name__} in a worker process: {exc}"), text))
 
 
+#: The calling process's ends of the pipes of every forked worker still running, whatever batch or thread it is
+#: for. Only the process that forked a worker may hold them: a copy in any other process (a worker forked later for
+#: another batch open at the same time, a thread's batch, a caller's own fork) would keep that worker's tasks pipe
+#: open, so the worker would never read its end, and the batch that waits for it to leave would wait for ever. So
+#: every process forked from this one closes them first thing (:func:`_forget_ends`, run by ``os.fork``); the lock
+#: keeps the set in step with the descriptors (changed only under it, and no fork between a pipe's creation and its
+#: entry here, or between its closing and its removal).
+_CALLER_ENDS: set[int] = set()
+_ENDS_LOCK = threading.RLock()
+
+
+def _forget_ends() -> None:
+    """In a process just forked: close the pipe ends of the forking process's workers, take a fresh lock."""
+    global _ENDS_LOCK  # the lock was held across the fork: the child needs its own
+    _ENDS_LOCK = threading.RLock()
+    for fd in _CALLER_ENDS:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _CALLER_ENDS.clear()
+
+
+def _lock_ends() -> None:
+    _ENDS_LOCK.acquire()
+
+
+def _unlock_ends() -> None:
+    _ENDS_LOCK.release()
+
+
+if hasattr(os, "register_at_fork"):  # pragma: no branch - every POSIX platform
+    os.register_at_fork(before=_lock_ends, after_in_parent=_unlock_ends, after_in_child=_forget_ends)
+
+
 def _child(tasks: int, results: int, inherited: list[int], run: Callable[[Any], list[Any]]) -> None:
-    """The forked worker: serve, then leave at once (no ``atexit`` handlers, no flushing the caller's buffers)."""
+    """The forked worker: serve, then leave at once (no ``atexit`` handlers, no flushing the caller's buffers).
+
+    ``inherited`` are the caller's ends of this worker's own pipes (other workers' ends are closed at the fork).
+    """
     status = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's: it ends its workers itself
@@ -399,9 +436,11 @@ class _Worker:
 
     def stop(self, *, kill: bool) -> str:
         """End it (at once with ``kill``; else it leaves when it reads the end of its tasks) and reap it."""
-        for fd in (self.tasks, self.results):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        with _ENDS_LOCK:
+            for fd in (self.tasks, self.results):
+                if fd in _CALLER_ENDS:
+                    _CALLER_ENDS.discard(fd)
+                    os.close(fd)
         if kill:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
@@ -432,18 +471,24 @@ def _fork(count: int, run: Callable[[Any], list[Any]]) -> list[_Worker]:
         gc.freeze()
     try:
         for _ in range(count):
-            tasks_in, tasks_out = os.pipe()
-            results_in, results_out = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # pragma: no cover - the worker (coverage is not written by os._exit)
-                inherited = [tasks_out, results_in, *(fd for w in workers for fd in (w.tasks, w.results))]
-                _child(tasks_in, results_out, inherited, run)
-            os.close(tasks_in)
-            os.close(results_out)
+            with _ENDS_LOCK:  # no fork, in any thread, between the pipes' creation and their entry in the set
+                tasks_in, tasks_out = os.pipe()
+                results_in, results_out = os.pipe()
+                try:
+                    pid = os.fork()
+                except BaseException:
+                    for fd in (tasks_in, tasks_out, results_in, results_out):
+                        os.close(fd)
+                    raise
+                if pid == 0:  # pragma: no cover - the worker (coverage is not written by os._exit)
+                    _child(tasks_in, results_out, [tasks_out, results_in], run)
+                workers.append(_Worker(pid, tasks_out, results_in))
+                _CALLER_ENDS.update((tasks_out, results_in))
+                os.close(tasks_in)
+                os.close(results_out)
             for fd in (tasks_out, results_in):
                 _widen(fd)
                 os.set_blocking(fd, False)
-            workers.append(_Worker(pid, tasks_out, results_in))
     except BaseException:
         for worker in workers:
             worker.stop(kill=True)

@@ -452,3 +452,36 @@ def test_a_wrong_length_hint_costs_no_results() -> None:
     expected = list(validate_many(docs))
     for hint in (3, 10_000, -1, "many", RuntimeError("no idea")):
         assert list(validate_many(Hinted(docs, hint), processes=2)) == expected
+
+
+# ------------------------------------------------------------------------------------------ session 6: red team
+def test_two_batches_read_side_by_side_both_end() -> None:
+    """Two batches open at once (``zip`` of two, or two threads): the workers forked for the second must not hold
+    the first batch's pipes, or the first one's worker never reads the end of its tasks and the first batch waits
+    for it for ever when it ends."""
+    docs = [receipt(n) for n in range(30)]
+    both = zip(
+        validate_many(docs, processes=2, chunk_size=2),
+        validate_many(iter(docs), processes=2, chunk_size=2),
+        strict=True,
+    )
+    got, raised = consume_in_thread(both)
+    assert not raised
+    assert [(a[0], b[0]) for a, b in got] == [(n, n) for n in range(30)]
+
+
+def test_batches_on_two_threads_at_once_end() -> None:
+    docs = [receipt(n) for n in range(40)]
+    counts: list[int] = []
+
+    def four_batches() -> Iterator[int]:
+        for _ in range(4):
+            yield len(list(validate_many(iter(docs), processes=2, chunk_size=2)))
+
+    threads = [threading.Thread(target=lambda: counts.extend(four_batches()), daemon=True) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not any(thread.is_alive() for thread in threads), "two threads' batches hung"
+    assert counts == [40] * 8
