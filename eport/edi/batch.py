@@ -27,6 +27,11 @@ travels, so they must pickle). A validation report is small, so mostly the docum
 about as much to send back as to decode (see ``then`` in :func:`decode_many`). A worker that dies ends the batch
 with :class:`~eport.errors.WorkerLostError`, naming the documents it took with it and how it ended.
 
+Batches may be open side by side (``zip`` of two) and run on several threads at once: a worker forked for one
+holds none of another's pipes, and a fork waits while another thread does its share of a batch in the calling
+process (a process forked while a thread is inside lxml would inherit that thread's locks held). A thread that
+uses eport *outside* a batch while a batch forks is not waited for: keep such threads out of processes that fork.
+
 Where processes do not start by fork (Windows, macOS's default, or a caller that chose ``spawn``), or when the
 caller passes its own ``executor`` (to reuse warm workers across many batches), the chunks go through that
 executor instead, the documents pickled. Figures: ``benchmarks/README.md``, § batch.
@@ -307,9 +312,10 @@ _ENDS_LOCK = threading.RLock()
 
 
 def _forget_ends() -> None:
-    """In a process just forked: close the pipe ends of the forking process's workers, take a fresh lock."""
-    global _ENDS_LOCK  # the lock was held across the fork: the child needs its own
+    """In a process just forked: close the pipe ends of the forking process's workers, take a fresh lock and gate."""
+    global _ENDS_LOCK, _GATE  # held across the fork (a fork due): the child needs its own
     _ENDS_LOCK = threading.RLock()
+    _GATE = _ForkGate()
     for fd in _CALLER_ENDS:
         with contextlib.suppress(OSError):
             os.close(fd)
@@ -326,6 +332,57 @@ def _unlock_ends() -> None:
 
 if hasattr(os, "register_at_fork"):  # pragma: no branch - every POSIX platform
     os.register_at_fork(before=_lock_ends, after_in_parent=_unlock_ends, after_in_child=_forget_ends)
+
+
+class _ForkGate:
+    """Keeps forks and the calling threads' shares of the work apart.
+
+    A process forked while another thread is inside lxml inherits the locks that thread holds (a shared parser's
+    lock) held, for ever: its worker would wait on them and its batch on the worker. So a fork for a batch waits
+    until no other thread is doing its share of a batch (a chunk in its calling process), and a share waits while a
+    fork is due. A thread's own share does not hold up its own fork (a ``then`` that starts a batch). One lock
+    round per chunk, not per document. Threads that use eport outside batches are not covered (see the module).
+    """
+
+    def __init__(self) -> None:
+        self._state = threading.Condition()
+        self._working: collections.Counter[int] = collections.Counter()
+        self._forking = 0
+
+    @contextlib.contextmanager
+    def share(self) -> Iterator[None]:
+        """Around a chunk done in the calling process."""
+        me = threading.get_ident()
+        with self._state:
+            while self._forking and not self._working[me]:
+                self._state.wait()
+            self._working[me] += 1
+        try:
+            yield
+        finally:
+            with self._state:
+                self._working[me] -= 1
+                if not self._working[me]:
+                    del self._working[me]
+                    self._state.notify_all()
+
+    @contextlib.contextmanager
+    def fork(self) -> Iterator[None]:
+        """Around the forks of a batch's workers."""
+        me = threading.get_ident()
+        with self._state:
+            self._forking += 1
+            while any(ident != me for ident in self._working):
+                self._state.wait()
+        try:
+            yield
+        finally:
+            with self._state:
+                self._forking -= 1
+                self._state.notify_all()
+
+
+_GATE = _ForkGate()
 
 
 def _child(tasks: int, results: int, inherited: list[int], run: Callable[[Any], list[Any]]) -> None:
@@ -465,6 +522,11 @@ def _widen(fd: int) -> None:
 def _fork(count: int, run: Callable[[Any], list[Any]]) -> list[_Worker]:
     """Fork ``count`` workers, each with its own two pipes; the caller's objects frozen for the GC meanwhile (see
     :func:`_submit_first`)."""
+    with _GATE.fork():
+        return _fork_now(count, run)
+
+
+def _fork_now(count: int, run: Callable[[Any], list[Any]]) -> list[_Worker]:
     workers: list[_Worker] = []
     frozen = gc.get_freeze_count() == 0
     if frozen:
@@ -641,7 +703,9 @@ def _map(
     if first is None:
         return
     # The first document here, before any worker starts: forked workers inherit warm schemas, plans and readers.
-    pending = collections.deque([_Chunk(first[0][:1], results=_run_chunk(work, first[1][:1], options, load))])
+    with _GATE.share():
+        done = _run_chunk(work, first[1][:1], options, load)
+    pending = collections.deque([_Chunk(first[0][:1], results=done)])
     if len(first[0]) > 1:
         chunks = itertools.chain([(first[0][1:], first[1][1:])], chunks)
     position = 1  # of the next chunk's first document in the input
@@ -668,7 +732,9 @@ def _map(
                 if chunk is None:
                     exhausted = True
                 else:
-                    pending.append(_Chunk(chunk[0], results=_run_chunk(work, chunk[1], options, load)))
+                    with _GATE.share():
+                        done = _run_chunk(work, chunk[1], options, load)
+                    pending.append(_Chunk(chunk[0], results=done))
                     position += len(chunk[0])
                 continue
             if not pending:

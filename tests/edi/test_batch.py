@@ -485,3 +485,40 @@ def test_batches_on_two_threads_at_once_end() -> None:
         thread.join(60)
     assert not any(thread.is_alive() for thread in threads), "two threads' batches hung"
     assert counts == [40] * 8
+
+
+_HELD = threading.Lock()
+_HOLDING = threading.Event()
+
+
+def hold_in_caller(message: object) -> str:
+    """A ``then`` that, on the thread named "holder" in the calling process, holds a lock for a while (as lxml holds
+    a shared parser's lock while it parses); in a worker it takes the lock briefly (a forked worker that inherited
+    the lock held would wait for it for ever)."""
+    if os.getpid() != _CALLER:
+        with _HELD:
+            pass
+    elif threading.current_thread().name == "holder":
+        with _HELD:
+            _HOLDING.set()
+            time.sleep(0.5)
+    return cop_no(message)
+
+
+def test_a_batch_forks_no_worker_while_another_thread_is_in_its_share_of_the_work() -> None:
+    """A worker forked while another thread of the caller is inside its share of a batch would inherit the locks
+    that thread holds (lxml's parser locks) held, and wait for them for ever: forks wait for the other threads'
+    shares to end (and shares wait for a fork due)."""
+    docs = [receipt(n) for n in range(6)]
+    got: dict[str, list[Any]] = {}
+    holder = threading.Thread(
+        target=lambda: got.update(holder=[r.message for r in decode_many(docs, then=hold_in_caller, processes=2)]),
+        name="holder",
+        daemon=True,
+    )
+    holder.start()
+    assert _HOLDING.wait(30)
+    results, raised = consume_in_thread(decode_many(docs, then=hold_in_caller, processes=2, chunk_size=1))
+    holder.join(30)
+    assert not raised
+    assert [r.message for r in results] == got["holder"] == [f"COP{n:05d}" for n in range(6)]
