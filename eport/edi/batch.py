@@ -24,7 +24,9 @@ hand-over carries a few milliseconds of work. Workers and caller talk over two p
 a list or tuple goes by position (the workers hold it since the fork, so only index ranges travel), any other
 iterable as each chunk's documents (their source ids stay in the calling process; with ``load`` the ids are what
 travels, so they must pickle). A validation report is small, so mostly the documents travel; a decoded model costs
-about as much to send back as to decode (see ``then`` in :func:`decode_many`). A worker that dies ends the batch
+about as much to send back as to decode (see ``then`` in :func:`decode_many`). A list is read as it stands when
+the first result is asked for (what the workers hold): items added to it later are read too (as documents, not
+by position), items replaced later are not. A worker that dies ends the batch
 with :class:`~eport.errors.WorkerLostError`, naming the documents it took with it and how it ended.
 
 Batches may be open side by side (``zip`` of two) and run on several threads at once: a worker forked for one
@@ -163,6 +165,15 @@ def _sources(documents: Iterable[Any], load: Loader | None) -> Iterator[tuple[Ha
     """``(source id, document)`` pairs, read lazily."""
     for position, item in enumerate(documents):
         yield _source(position, item, load)
+
+
+def _held_then_added(held: tuple[Any, ...], documents: list[Any] | tuple[Any, ...]) -> Iterator[Any]:
+    """A list's items as they were at the call (``held``), then those added to it since, as its iterator would."""
+    yield from held
+    position = len(held)
+    while position < len(documents):
+        yield documents[position]
+        position += 1
 
 
 def _chunks(
@@ -589,9 +600,9 @@ class _Chunk:
 
 class _Forked:
     """The workers forked for one call: a chunk goes to the worker with the fewest queued, as its index range when
-    the workers hold the input (``positions``), else as its documents."""
+    the workers hold it (the first ``positions`` documents of the input), else as its documents."""
 
-    def __init__(self, count: int, run: Callable[[Any], list[Any]], *, positions: bool) -> None:
+    def __init__(self, count: int, run: Callable[[Any], list[Any]], *, positions: int) -> None:
         self.workers = _fork(count, run)
         self.positions = positions
 
@@ -600,7 +611,8 @@ class _Forked:
 
     def send(self, ids: list[Hashable], data: list[Any], start: int) -> _Chunk:
         worker = min(self.workers, key=lambda w: len(w.queued))
-        worker.send(ids, (start, start + len(ids)) if self.positions else data)
+        by_position = start + len(ids) <= self.positions  # not for documents added to a list after the fork
+        worker.send(ids, (start, start + len(ids)) if by_position else data)
         return _Chunk(ids, worker=worker)
 
     def flush(self) -> None:
@@ -692,13 +704,20 @@ def _map(
         pool_options.executor,
         pool_options.load,
     )
+    length = _length(documents)
+    held: tuple[Any, ...] | None = None
+    if processes > 1 and executor is None and isinstance(documents, list | tuple) and _forking():
+        # What the workers will hold since their fork, and what the caller reads too: a list changed during the
+        # batch cannot pair a source id with another document's result, nor send a position past their copy.
+        held = tuple(documents)
+        documents = _held_then_added(held, documents)
     sources = _sources(documents, load)
     if processes == 1 and executor is None:
         for source, data in sources:
             yield source, work(data if load is None else load(data), options)
         return
     chunk_size = pool_options.chunk_size if pool_options.chunk_size or load is None else _CHUNK_LOADED
-    chunks = _chunks(sources, chunk_size, _length(documents), processes)
+    chunks = _chunks(sources, chunk_size, length, processes)
     first = next(chunks, None)
     if first is None:
         return
@@ -711,9 +730,8 @@ def _map(
     position = 1  # of the next chunk's first document in the input
     pool: _Forked | _Executor
     if executor is None and _forking():
-        held = documents if isinstance(documents, list | tuple) else None  # forked workers hold a list already
-        run = functools.partial(_run_task, work, held, options, load)
-        pool = _Forked(processes - 1, run, positions=held is not None)
+        run = functools.partial(_run_task, work, held, options, load)  # forked workers hold a list already
+        pool = _Forked(processes - 1, run, positions=len(held) if held is not None else 0)
     else:
         pool = _Executor(max(1, processes - 1), executor, work, options, load)
     exhausted = finished = False

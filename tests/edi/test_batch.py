@@ -522,3 +522,22 @@ def test_a_batch_forks_no_worker_while_another_thread_is_in_its_share_of_the_wor
     holder.join(30)
     assert not raised
     assert [r.message for r in results] == got["holder"] == [f"COP{n:05d}" for n in range(6)]
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_list_changed_during_the_batch_gives_each_source_its_own_report(processes: int) -> None:
+    """The workers hold the list as it was when they were forked: an item replaced afterwards must not be
+    reported with the old document's report under its new source id (a broken document reported valid), and an
+    item added must not be looked up past the end of their copy (an ``IndexError``)."""
+    docs: list[Any] = [(f"old-{n}", receipt(n)) for n in range(40)]
+    got = []
+    for source, report in validate_many(docs, processes=processes, chunk_size=2, window=1):
+        got.append((source, report))
+        if source == "old-0":
+            docs[20:] = [(f"new-{n}", b"<broken") for n in range(20, 40)]
+            docs.extend((f"added-{n}", receipt(n)) for n in range(40, 44))
+    by_source = dict(got)
+    assert len(by_source) == len(got)
+    for source, report in got:  # whichever version of the list each item came from, its report is its own
+        assert report.ok == (not str(source).startswith("new-")), source
+    assert [s for s, _ in got[:20]] == [f"old-{n}" for n in range(20)]
