@@ -296,19 +296,39 @@ def _serve(tasks: int, results: int, run: Callable[[Any], list[Any]]) -> None:
         while len(header := inbox.read(_HEADER.size)) == _HEADER.size:
             task = pickle.loads(inbox.read(_HEADER.unpack(header)[0]))  # noqa: S301 - from the caller
             try:
-                frame = _frame(("ok", run(task)))
+                done = run(task)
             except Exception as exc:
                 frame = _failure(exc)
+            else:
+                try:
+                    frame = _frame(("ok", done))
+                except Exception as exc:  # pickle raises whatever a __reduce__ raises
+                    frame = _frame(("unsent", f"{type(exc).__name__}: {exc}"))
             outbox.write(frame)
             outbox.flush()
 
 
 def _failure(exc: Exception) -> bytes:
+    """An exception's frame: its pickle on its own (which may fail to pickle here, or to load in the caller), with
+    its name, message and traceback as text, so that the caller can say what it was whatever becomes of the pickle."""
     text = "".join(traceback.format_exception(exc))
     try:
-        return _frame(("error", exc, text))
+        pickled: bytes | None = pickle.dumps(exc, pickle.HIGHEST_PROTOCOL)
     except Exception:
-        return _frame(("error", EdiError(f"{type(exc).__name__} in a worker process: {exc}"), text))
+        pickled = None
+    return _frame(("error", pickled, f"{type(exc).__name__} in a worker process: {exc}", text))
+
+
+def _raised(pickled: bytes | None, summary: str) -> BaseException:
+    """The exception a worker sent back; an :class:`~eport.errors.EdiError` with its summary when it cannot be
+    rebuilt here (an ``__init__`` that its pickle does not satisfy)."""
+    if pickled is None:
+        return EdiError(summary)
+    try:
+        error: BaseException = pickle.loads(pickled)  # noqa: S301 - from our worker
+    except Exception:
+        return EdiError(summary)
+    return error
 
 
 #: The calling process's ends of the pipes of every forked worker still running, whatever batch or thread it is
@@ -495,11 +515,20 @@ class _Worker:
             select.select([self.results], writing, [])
             self._pull()
         size = _HEADER.unpack_from(self.buffer)[0]
-        message = pickle.loads(self.buffer[_HEADER.size : _HEADER.size + size])  # noqa: S301 - from our worker
+        frame = self.buffer[_HEADER.size : _HEADER.size + size]
         del self.buffer[: _HEADER.size + size]
-        self.queued.popleft()
+        ids = self.queued.popleft()
+        try:
+            message = pickle.loads(frame)  # noqa: S301 - from our worker
+        except Exception as exc:  # the results pickled in the worker but do not load here
+            message = ("unsent", f"{type(exc).__name__}: {exc}")
         if message[0] == "error":
-            raise message[1] from _RemoteTraceback(message[2])
+            raise _raised(*message[1:3]) from _RemoteTraceback(message[3])
+        if message[0] == "unsent":
+            raise ConfigurationError(
+                f"the results of the chunk from {ids[0]!r} cannot be sent back from a worker process ({message[1]}): "
+                "with workers, what then= returns must pickle"
+            )
         return list(message[1])
 
     def stop(self, *, kill: bool) -> str:
@@ -870,9 +899,12 @@ def decode_many(
         A :class:`DecodeResult` per document, in input order.
 
     Raises:
-        ConfigurationError: bad pool settings, a document that is neither bytes nor a ``(source, bytes)`` pair, or
-            (with ``load`` and workers) a source id that cannot be pickled.
+        ConfigurationError: bad pool settings, a document that is neither bytes nor a ``(source, bytes)`` pair,
+            (with ``load`` and workers) a source id that cannot be pickled, or (with workers) a result of ``then``
+            that cannot be pickled back.
         WorkerLostError: a worker process died (killed, out of memory); it names the documents it had.
+        EdiError: an exception raised in a worker (by ``then`` or ``load``) that cannot be rebuilt in the calling
+            process; it names the exception, whose traceback is its ``__cause__``.
     """
     if edition is not None:
         edition_folder(edition)

@@ -541,3 +541,53 @@ def test_a_list_changed_during_the_batch_gives_each_source_its_own_report(proces
     for source, report in got:  # whichever version of the list each item came from, its report is its own
         assert report.ok == (not str(source).startswith("new-")), source
     assert [s for s, _ in got[:20]] == [f"old-{n}" for n in range(20)]
+
+
+def a_function_of(message: object) -> object:
+    """A ``then`` whose result does not pickle (a local function)."""
+    return lambda: cop_no(message)
+
+
+def a_lock_for(message: object) -> object:
+    """A ``then`` whose result does not pickle (a lock)."""
+    return threading.Lock()
+
+
+@pytest.mark.parametrize("then", [a_function_of, a_lock_for])
+def test_a_result_that_cannot_come_back_from_a_worker_is_a_configuration_error(then: Any) -> None:
+    """``then`` runs in the worker and its result travels back: one that cannot be pickled is a typed error that
+    says so and names the chunk (it used to be pickle's own ``AttributeError`` / ``TypeError``)."""
+    docs = [(f"doc-{n}.xml", receipt(n)) for n in range(12)]
+    got, raised = consume_in_thread(decode_many(docs, then=then, processes=2, chunk_size=3))
+    [error] = raised
+    assert isinstance(error, ConfigurationError)
+    assert "cannot be sent back from a worker process" in str(error)
+    assert "then" in str(error)
+    assert "doc-" in str(error)
+    assert [r.source for r in got] == [name for name, _ in docs[: len(got)]]
+
+
+class NeedsKeywordError(Exception):
+    """An exception that pickles but cannot be rebuilt from its pickle (a required keyword-only argument)."""
+
+    def __init__(self, text: str, *, code: int) -> None:
+        super().__init__(text)
+        self.code = code
+
+
+def raise_in_worker(message: object) -> object:
+    if os.getpid() != _CALLER:
+        raise NeedsKeywordError("the worker's own failure", code=7)
+    return cop_no(message)
+
+
+def test_an_exception_that_cannot_be_rebuilt_keeps_its_name_message_and_traceback() -> None:
+    """An exception raised in a worker that cannot be rebuilt in the caller is an ``EdiError`` naming it, with the
+    worker's traceback as its cause: not the ``TypeError`` of its rebuilding, which hid the real failure."""
+    docs = [receipt(n) for n in range(12)]
+    _, raised = consume_in_thread(decode_many(docs, then=raise_in_worker, processes=2, chunk_size=3))
+    [error] = raised
+    assert isinstance(error, EportError)
+    assert "NeedsKeywordError" in str(error)
+    assert "the worker's own failure" in str(error)
+    assert "raise_in_worker" in str(error.__cause__)
