@@ -439,6 +439,36 @@ def _ended(status: int) -> str:
     return f"exited with status {code}"
 
 
+def _unsendable(ids: list[Hashable], exc: Exception) -> ConfigurationError:
+    return ConfigurationError(
+        f"a document of the chunk from {ids[0]!r} cannot be sent to a worker process "
+        f"({type(exc).__name__}: {exc}); with load=, the source ids travel and must pickle"
+    )
+
+
+def _unreturnable(ids: list[Hashable], reason: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"the results of the chunk from {ids[0]!r} cannot be sent back from a worker process ({reason}): "
+        "with workers, what then= returns must pickle"
+    )
+
+
+class _Unsent(Exception):  # noqa: N818 - not raised to callers: the caller turns it into a ConfigurationError
+    """Raised in an executor's worker: its results do not pickle (the reason as text)."""
+
+
+def _run_chunk_pickled(
+    work: Callable[[bytes, dict[str, Any]], T], chunk: list[Any], options: dict[str, Any], load: Loader | None
+) -> bytes:
+    """:func:`_run_chunk` in an executor's worker, its results pickled here so that a result that does not pickle
+    is told apart from an exception of the work itself."""
+    results = _run_chunk(work, chunk, options, load)
+    try:
+        return pickle.dumps(results, pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # pickle raises whatever a __reduce__ raises
+        raise _Unsent(f"{type(exc).__name__}: {exc}") from None
+
+
 @attrs.define(eq=False)
 class _Worker:
     """A forked worker as the caller sees it: the pipes' ends, the chunks it has (in order), and the bytes read from
@@ -460,10 +490,7 @@ class _Worker:
         try:
             frame = _frame(task)
         except Exception as exc:  # pickle raises whatever a __reduce__ raises
-            raise ConfigurationError(
-                f"a document of the chunk from {ids[0]!r} cannot be sent to a worker process "
-                f"({type(exc).__name__}: {exc}); with load=, the source ids travel and must pickle"
-            ) from None
+            raise _unsendable(ids, exc) from None
         self.queued.append(ids)
         self.outgoing += frame
         self.flush()
@@ -525,10 +552,7 @@ class _Worker:
         if message[0] == "error":
             raise _raised(*message[1:3]) from _RemoteTraceback(message[3])
         if message[0] == "unsent":
-            raise ConfigurationError(
-                f"the results of the chunk from {ids[0]!r} cannot be sent back from a worker process ({message[1]}): "
-                "with workers, what then= returns must pickle"
-            )
+            raise _unreturnable(ids, message[1])
         return list(message[1])
 
     def stop(self, *, kill: bool) -> str:
@@ -609,7 +633,7 @@ class _Chunk:
 
     ids: list[Hashable]
     results: list[Any] = attrs.field(factory=list)
-    future: concurrent.futures.Future[list[Any]] | None = None
+    future: concurrent.futures.Future[bytes] | None = None
     worker: _Worker | None = None
 
     @property
@@ -624,7 +648,13 @@ class _Chunk:
     def values(self) -> list[Any]:
         if self.worker is not None:
             return self.worker.receive()
-        return self.results if self.future is None else self.future.result()
+        if self.future is None:
+            return self.results
+        try:
+            values: list[Any] = pickle.loads(self.future.result())  # noqa: S301 - from our executor's worker
+        except _Unsent as exc:
+            raise _unreturnable(self.ids, str(exc)) from None
+        return values
 
 
 class _Forked:
@@ -676,7 +706,12 @@ class _Executor:
 
     def send(self, ids: list[Hashable], data: list[Any], start: int) -> _Chunk:
         work, options, load = self.args
-        future = self.submit(_run_chunk, work, data, options, load)
+        if load is not None:  # the source ids travel: one that does not pickle is told here, typed
+            try:
+                pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:  # pickle raises whatever a __reduce__ raises
+                raise _unsendable(ids, exc) from None
+        future = self.submit(_run_chunk_pickled, work, data, options, load)
         self.submit = self.pool.submit
         self.remote += 1
         return _Chunk(ids, future=future)

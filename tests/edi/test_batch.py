@@ -591,3 +591,17 @@ def test_an_exception_that_cannot_be_rebuilt_keeps_its_name_message_and_tracebac
     assert "NeedsKeywordError" in str(error)
     assert "the worker's own failure" in str(error)
     assert "raise_in_worker" in str(error.__cause__)
+
+
+def test_an_executor_gives_the_same_typed_errors_for_what_cannot_travel() -> None:
+    """With ``executor=`` (and where processes do not fork) the same two cases are the same typed errors: a load id
+    that cannot be sent, a ``then`` result that cannot come back (they used to be pickle's own errors)."""
+    docs = [(f"doc-{n}.xml", receipt(n)) for n in range(12)]
+    with concurrent.futures.ProcessPoolExecutor(max_workers=1) as pool:
+        with pytest.raises(ConfigurationError, match="cannot be sent back from a worker process") as back:
+            list(decode_many(docs, then=a_lock_for, executor=pool, processes=2, chunk_size=3))
+        assert "doc-" in str(back.value)
+        items = [Unpicklable(data) for _, data in documents(12)]
+        with pytest.raises(ConfigurationError, match="cannot be sent to a worker process"):
+            list(validate_many(iter(items), load=data_of, executor=pool, processes=2, chunk_size=3))
+        assert pool.submit(os.getpid).result() != os.getpid()  # still usable
