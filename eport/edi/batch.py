@@ -371,7 +371,7 @@ class _ForkGate:
     A process forked while another thread is inside lxml inherits the locks that thread holds (a shared parser's
     lock) held, for ever: its worker would wait on them and its batch on the worker. So a fork for a batch waits
     until no other thread is doing its share of a batch (a chunk in its calling process), and a share waits while a
-    fork is due. A thread's own share does not hold up its own fork (a ``then`` that starts a batch). One lock
+    fork is due. A fork from within a thread's own share (a ``then`` that starts a batch) does not wait. One lock
     round per chunk, not per document. Threads that use eport outside batches are not covered (see the module).
     """
 
@@ -403,7 +403,9 @@ class _ForkGate:
         me = threading.get_ident()
         with self._state:
             self._forking += 1
-            while any(ident != me for ident in self._working):
+            # From within its own share (a then that starts a batch) a thread does not wait: two such threads
+            # would wait for each other.
+            while not self._working[me] and any(ident != me for ident in self._working):
                 self._state.wait()
         try:
             yield

@@ -605,3 +605,26 @@ def test_an_executor_gives_the_same_typed_errors_for_what_cannot_travel() -> Non
         with pytest.raises(ConfigurationError, match="cannot be sent to a worker process"):
             list(validate_many(iter(items), load=data_of, executor=pool, processes=2, chunk_size=3))
         assert pool.submit(os.getpid).result() != os.getpid()  # still usable
+
+
+def a_batch_of_four(message: object) -> int:
+    """A ``then`` that runs a batch of its own (with a worker) on four documents."""
+    return len(list(validate_many(iter([receipt(n) for n in range(4)]), processes=2, chunk_size=1)))
+
+
+def test_threads_whose_then_starts_a_batch_do_not_wait_for_each_other() -> None:
+    """A ``then`` that starts a batch forks from within its thread's share of the outer batch: with several threads
+    doing so at once, none may wait for the others' shares to end (they would wait for each other)."""
+    docs = [receipt(n) for n in range(12)]
+    got: dict[int, list[Any]] = {}
+
+    def outer(key: int) -> None:
+        got[key] = [r.message for r in decode_many(docs, then=a_batch_of_four, processes=2, chunk_size=1)]
+
+    threads = [threading.Thread(target=outer, args=(key,), daemon=True) for key in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not any(thread.is_alive() for thread in threads), "threads' nested batches waited for each other"
+    assert got == {key: [4] * 12 for key in range(3)}
