@@ -436,6 +436,9 @@ class ClearanceClient:
 
         Raises:
             eport.errors.TransportError: the transport failed (nothing is lost; poll again).
+            eport.errors.ProtocolError: the exchange's listing was unusable as a whole (not JSON, no receipts
+                array): nothing is recorded and the cursor stays, so nothing is lost; poll again later. One damaged
+                entry in a listing is no error: it is kept as an unreadable receipt and the others are read.
         """
         with self._poll_lock:
             name = self.transport.name
@@ -464,17 +467,20 @@ class ClearanceClient:
 
     def _record(self, transport: str, raw: RawReceipt) -> list[Update] | None:
         try:
+            if raw.error is not None:  # the transport could not read the entry: never parsed, kept as it came
+                raise DecodeError(raw.error)
             receipt_id, events = parse_receipt(raw.data)
         except DecodeError as exc:
-            logger.warning("unreadable receipt %s kept in the journal: %s", raw.receipt_id, exc)
-            self.journal.record_receipt(
-                receipt_key=f"sha256:{raw.digest}",
+            recorded = self.journal.record_receipt(
+                receipt_key=f"sha256:{raw.digest}",  # the same bytes listed again are stored once
                 transport=transport,
                 receipt_id=raw.receipt_id,
                 data=raw.data,
                 events=(),
                 error=str(exc),
             )
+            if recorded.new:
+                logger.warning("unreadable receipt %s kept in the journal: %s", raw.receipt_id, exc)
             return []
         if raw.source_cop_msg_id:
             events = [e if e.source_cop_msg_id else attrs.evolve(e, source_cop_msg_id=raw.source_cop_msg_id)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -143,13 +144,43 @@ def parse_submit_reply(outgoing: Outgoing, status: int, body: bytes) -> SendResu
     raise ProtocolError(f"gateway refused the envelope, HTTP {status}: {_error_text(status, body)}")
 
 
+def _seq(item: Any) -> int | None:
+    """The entry's sequence number, ``None`` when it has no usable one (missing, not a whole number, not positive)."""
+    value = item.get("seq") if isinstance(item, dict) else None
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value) or None
+    return None
+
+
+def _entry_bytes(item: Any) -> bytes:
+    """The entry as it came, canonical (sorted members): the same entry listed again gives the same bytes."""
+    return json.dumps(item, ensure_ascii=False, sort_keys=True).encode()
+
+
 def parse_receipts_reply(status: int, body: bytes, after: str | None) -> ReceiveBatch:
     """Interpret a receipts listing.
 
+    One damaged entry never blocks the entries after it (``docs/exchange-protocol.md``, "Damaged listings"):
+
+    * an entry whose ``dxp`` is not base64 is returned with the entry's JSON as its data, for the client to keep
+      as an unreadable receipt; the cursor moves past it with its ``seq``;
+    * an entry without a usable ``seq`` is returned the same way, with :attr:`RawReceipt.error` set and the
+      identity ``entry:<sha256 of its canonical JSON>``, so the same entry listed again is recognised (the journal
+      stores it once). It never moves the cursor by itself;
+    * an entry whose ``seq`` is at or before the cursor (a re-delivery, or a gateway that ignores ``after``) is
+      returned as usual and logged at warning: the journal keeps it when it is new and ignores it when it already
+      has it, so a receipt the gateway numbered late is not lost. The cursor never moves backwards.
+
+    The cursor returned is the listing's ``next`` (never before ``after`` or the last valid ``seq``), else the last
+    valid ``seq``, else ``after``.
+
     Raises:
-        eport.errors.ProtocolError: not a 200 listing, or a malformed one (an entry without a sequence number).
-            An entry whose ``dxp`` is not base64 is returned with the entry's JSON as its data, for the client to
-            keep as an unreadable receipt.
+        eport.errors.ProtocolError: not a 200 listing, or one unusable as a whole (not a JSON object, no
+            ``receipts`` array, a malformed ``next``): nothing is recorded and the cursor stays, poll again later.
         eport.errors.TransportError: 5xx, 408 or 429.
     """
     if 500 <= status < 600 or status in TRANSIENT_4XX:
@@ -160,37 +191,51 @@ def parse_receipts_reply(status: int, body: bytes, after: str | None) -> Receive
     items = reply.get("receipts")
     if not isinstance(items, list):
         raise ProtocolError("receipts listing without a receipts array")
-    receipts: list[RawReceipt] = []
-    last = int(after or 0)
-    for item in items:
+    next_cursor = reply.get("next")
+    if next_cursor is not None:
         try:
-            seq = int(item["seq"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ProtocolError("malformed receipt entry in the listing") from exc
+            next_value: int | None = int(next_cursor)
+        except (TypeError, ValueError) as exc:
+            raise ProtocolError("receipts listing with a malformed next cursor") from exc
+    else:
+        next_value = None
+    receipts: list[RawReceipt] = []
+    start = last = int(after or 0)
+    for item in items:
+        seq = _seq(item)
+        if seq is None:
+            entry = _entry_bytes(item)
+            identity = f"entry:{hashlib.sha256(entry).hexdigest()}"
+            logger.warning("receipts listing entry without a usable seq kept as unreadable receipt %s", identity)
+            receipts.append(RawReceipt(receipt_id=identity, data=entry, cursor=str(last),
+                                       error="receipts listing entry without a usable seq"))  # fmt: skip
+            continue
         try:
             data = base64.b64decode(item["dxp"], validate=True)
         except (KeyError, TypeError, ValueError, binascii.Error):
             # The entry itself, as it came: the client keeps it as an unreadable receipt with its error and the
             # cursor moves past it, so one damaged entry never blocks the receipts after it.
-            data = json.dumps(item, ensure_ascii=False, sort_keys=True).encode()
+            data = _entry_bytes(item)
         if seq <= last:
-            raise ProtocolError(f"receipt cursor went backwards ({seq} after {last})")
-        last = seq
+            # Passed on, not skipped: the journal ignores a receipt it has (same receipt key) and keeps one it has
+            # not, which a gateway committing receipts out of order could list behind the cursor.
+            logger.warning("receipt seq %d listed at or before the cursor %d: kept only if new", seq, last)
+        last = max(last, seq)
         receipts.append(
             RawReceipt(
                 receipt_id=str(seq),
                 data=data,
-                cursor=str(seq),
+                cursor=str(last),
                 source_cop_msg_id=item.get("sourceCopMsgId") or None,
                 msg_type=str(item.get("msgType") or ""),
             )
         )
-    cursor = reply.get("next", last)
-    try:
-        cursor_value = str(int(cursor))
-    except (TypeError, ValueError) as exc:
-        raise ProtocolError("receipts listing with a malformed next cursor") from exc
-    return ReceiveBatch(receipts=tuple(receipts), cursor=cursor_value)
+    if next_value is not None and next_value < last:
+        logger.warning("receipts listing next cursor %d is behind the cursor %d: ignored", next_value, last)
+    cursor = max(last, next_value) if next_value is not None else last
+    if cursor < start:  # pragma: no cover - last starts at ``after`` and only grows
+        cursor = start
+    return ReceiveBatch(receipts=tuple(receipts), cursor=str(cursor))
 
 
 class _Unconfirmed(Exception):  # noqa: N818 - internal signal, never escapes this module

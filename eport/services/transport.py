@@ -91,6 +91,9 @@ class RawReceipt:
         cursor: the transport position just after this receipt, when the transport has cursors.
         source_cop_msg_id: the CopMsgId of the submission it answers, when the transport says.
         msg_type: the receipt's message type, when the transport says.
+        error: why the transport could not read the entry that should have carried the receipt (the receipts listing
+            gave it no usable sequence number); ``data`` then holds the entry as it came, and the client keeps it
+            as an unreadable receipt with this error, never parsing it.
     """
 
     receipt_id: str
@@ -98,6 +101,7 @@ class RawReceipt:
     cursor: str | None = None
     source_cop_msg_id: str | None = None
     msg_type: str = ""
+    error: str | None = None
 
     @property
     def digest(self) -> str:
