@@ -164,7 +164,7 @@ def _entry_bytes(item: Any) -> bytes:
 def parse_receipts_reply(status: int, body: bytes, after: str | None) -> ReceiveBatch:
     """Interpret a receipts listing.
 
-    One damaged entry never blocks the entries after it (``docs/exchange-protocol.md``, "Damaged listings"):
+    One damaged entry never blocks the entries after it (``docs/services.md``, HTTP):
 
     * an entry whose ``dxp`` is not base64 is returned with the entry's JSON as its data, for the client to keep
       as an unreadable receipt; the cursor moves past it with its ``seq``;
