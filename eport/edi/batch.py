@@ -25,9 +25,9 @@ a list or tuple goes by position (the workers hold it since the fork, so only in
 iterable as each chunk's documents (their source ids stay in the calling process; with ``load`` the ids are what
 travels, so they must pickle). A validation report is small, so mostly the documents travel; a decoded model costs
 about as much to send back as to decode (see ``then`` in :func:`decode_many`). A list is read as it stands when
-the first result is asked for (what the workers hold): items added to it later are read too (as documents, not
-by position), items replaced later are not. A worker that dies ends the batch
-with :class:`~eport.errors.WorkerLostError`, naming the documents it took with it and how it ended.
+the first result is asked for (what the workers hold): items appended later are read too, as a list's iterator
+reads them (up to where the batch has read ahead: the window), items replaced later are not. A worker that dies
+ends the batch with :class:`~eport.errors.WorkerLostError`, naming the documents it took with it and how it ended.
 
 Batches may be open side by side (``zip`` of two) and run on several threads at once: a worker forked for one
 holds none of another's pipes, and a fork waits while another thread does its share of a batch in the calling
@@ -371,14 +371,16 @@ class _ForkGate:
     A process forked while another thread is inside lxml inherits the locks that thread holds (a shared parser's
     lock) held, for ever: its worker would wait on them and its batch on the worker. So a fork for a batch waits
     until no other thread is doing its share of a batch (a chunk in its calling process), and a share waits while a
-    fork is due. A fork from within a thread's own share (a ``then`` that starts a batch) does not wait. One lock
-    round per chunk, not per document. Threads that use eport outside batches are not covered (see the module).
+    fork is due; a fork from within a share (a ``then`` that starts a batch) waits only for shares still at work,
+    not for those waiting to fork too. One lock round per chunk, not per document. Threads that use eport outside
+    batches are not covered (see the module).
     """
 
     def __init__(self) -> None:
         self._state = threading.Condition()
         self._working: collections.Counter[int] = collections.Counter()
         self._forking = 0
+        self._waiting: set[int] = set()
 
     @contextlib.contextmanager
     def share(self) -> Iterator[None]:
@@ -403,10 +405,13 @@ class _ForkGate:
         me = threading.get_ident()
         with self._state:
             self._forking += 1
-            # From within its own share (a then that starts a batch) a thread does not wait: two such threads
-            # would wait for each other.
-            while not self._working[me] and any(ident != me for ident in self._working):
+            self._waiting.add(me)
+            self._state.notify_all()
+            # A thread waiting here is in no lxml call: threads whose ``then`` starts a batch from their shares do
+            # not wait for each other's shares, only for those still at work.
+            while any(ident != me and ident not in self._waiting for ident in self._working):
                 self._state.wait()
+            self._waiting.discard(me)
         try:
             yield
         finally:
