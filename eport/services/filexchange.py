@@ -277,21 +277,35 @@ class FileExchangeTransport:
         ``<name>.reason.txt`` next to it, listed in :attr:`ReceiveBatch.quarantined`, and the listing goes on, so
         it never blocks the receipts behind it.
 
+        A receipt file that cannot be opened or read now (an I/O error, a permission, a symbolic link loop) stays
+        in its InBox, is logged at error and read again at the next poll; an InBox that cannot be listed is logged
+        at error and the other boxes are read. Neither blocks the receipts of the others.
+
         Raises:
-            eport.errors.TransportError: an InBox cannot be listed, or a receipt file cannot be read now (a
-                transient I/O error: the file stays and is read again).
+            eport.errors.TransportError: no InBox can be listed (the ImpPath is gone or unmounted).
         """
         found: list[tuple[float, str, Path]] = []
-        for box in sorted(set(self.boxes.values())):
+        boxes = sorted(set(self.boxes.values()))
+        unlisted: list[str] = []
+        for box in boxes:
             inbox = self.root / box / IN_BOX
             try:
                 entries = list(os.scandir(inbox))
             except OSError as exc:
-                raise TransportError(f"cannot list {inbox}: {exc.strerror or exc}") from exc
+                unlisted.append(f"cannot list {inbox}: {exc.strerror or exc}")
+                continue
             for entry in entries:
                 if entry.name.lower().endswith(_FINAL_SUFFIXES) and not entry.name.startswith("."):
-                    with contextlib.suppress(FileNotFoundError):
+                    try:
                         found.append((entry.stat().st_mtime, entry.name, Path(entry.path)))
+                    except FileNotFoundError:  # taken by another reader meanwhile
+                        continue
+                    except OSError as exc:  # a link loop, a permission: read the others, try it again later
+                        logger.error("receipt %s left in its InBox, cannot be read now: %s", entry.path, exc)
+        if unlisted and len(unlisted) == len(boxes):
+            raise TransportError("; ".join(unlisted))
+        for problem in unlisted:
+            logger.error("%s (the other InBoxes are read)", problem)
         found.sort()
         receipts: list[RawReceipt] = []
         quarantined: list[str] = []
@@ -312,8 +326,9 @@ class FileExchangeTransport:
                 logger.error("unreadable receipt quarantined in %s: %s", target, exc)
                 quarantined.append(f"{path.parent.parent.name}/{path.name}: {exc}")
                 continue
-            except OSError as exc:
-                raise TransportError(f"cannot read {path}: {exc.strerror or exc}") from exc
+            except OSError as exc:  # transient or not, it stays in place and is read again at the next poll
+                logger.error("receipt %s left in its InBox, cannot be read now: %s", path, exc.strerror or exc)
+                continue
             receipt_id = f"{path.parent.parent.name}/{path.name}"
             receipts.append(RawReceipt(receipt_id=receipt_id, data=data))
         return ReceiveBatch(receipts=tuple(receipts), quarantined=tuple(quarantined))
