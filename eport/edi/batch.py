@@ -776,8 +776,9 @@ def _map(
         pool_options.load,
     )
     length = _length(documents)
+    forked = processes > 1 and executor is None and _forking()
     held: tuple[Any, ...] | None = None
-    if processes > 1 and executor is None and isinstance(documents, list | tuple) and _forking():
+    if forked and isinstance(documents, list | tuple):
         # What the workers will hold since their fork, and what the caller reads too: a list changed during the
         # batch cannot pair a source id with another document's result, nor send a position past their copy.
         held = tuple(documents)
@@ -800,7 +801,7 @@ def _map(
         chunks = itertools.chain([(first[0][1:], first[1][1:])], chunks)
     position = 1  # of the next chunk's first document in the input
     pool: _Forked | _Executor
-    if executor is None and _forking():
+    if forked:
         run = functools.partial(_run_task, work, held, options, load)  # forked workers hold a list already
         pool = _Forked(processes - 1, run, positions=len(held) if held is not None else 0)
     else:

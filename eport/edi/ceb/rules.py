@@ -49,7 +49,8 @@ TIME_FORMATS: Mapping[str, int] = {
     "ieDate": 8,
 }
 _SHAPES = {14: "YYYYMMDDhhmmss", 17: "YYYYMMDDhhmmssSSS", 8: "YYYYMMDD"}
-_GUID = re.compile(r"[0-9A-Z_-]+").fullmatch
+#: A guid the rules accept: 36 characters of ``[0-9A-Z_-]`` (digits, upper-case letters, ``_`` and ``-``).
+_GOOD_GUID = re.compile(r"[0-9A-Z_-]{36}").fullmatch
 
 #: Field (Python name) → numeric code table alias (``eport.edi.codes.numeric``).
 CODE_FIELDS: Mapping[str, str] = {
@@ -195,7 +196,7 @@ def guid_format(message: Any, context: RuleContext) -> Iterator[Problem]:
         value = getattr(node.model, "guid", None)
         if not isinstance(value, str):
             continue
-        if len(value) != 36 or value != value.upper() or not _GUID(value):
+        if not _GOOD_GUID(value):
             path = f"{node.path}/@guid" if where == "attribute" else node.field_path("guid")
             yield Problem(
                 path,
